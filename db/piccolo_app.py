@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from db import tables
+
+APP_CONFIG = AppConfig(
+    app_name="fieldservice",
+    migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations"),
+    table_classes=[
+        tables.Area,
+        tables.Community,
+        tables.Road,
+        tables.Team,
+        tables.StaffUser,
+        tables.AuthToken,
+        tables.LoginAttempt,
+        tables.Customer,
+        tables.Material,
+        tables.ClockPolicy,
+        tables.CalendarDay,
+        tables.WorkOrder,
+        tables.WorkOrderEvent,
+        tables.AuditEntry,
+    ],
+)

@@ -1,0 +1,120 @@
+"""The words of the dispatch manual, as the values stored and exchanged."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"  # 调度主管 / 值班主管
+    dispatcher = "dispatcher"  # 调度
+    agent = "agent"  # 坐席
+    technician = "technician"  # 装维人员
+    contractor = "contractor"  # 代维公司人员: works orders, never dispatches (§2.1.4 A)
+    backoffice = "backoffice"  # 资料录入 / 营业网点 / 投诉处理 / 专线对接
+
+
+FIELD_ROLES = frozenset({Role.technician, Role.contractor})
+OFFICE_ROLES = frozenset({Role.admin, Role.supervisor, Role.dispatcher, Role.agent, Role.backoffice})
+DISPATCH_ROLES = frozenset({Role.dispatcher, Role.supervisor, Role.admin})
+POLICY_EDITORS = frozenset({Role.supervisor, Role.admin})
+
+
+class Kind(StrEnum):
+    install = "install"  # 安装
+    repair = "repair"  # 报修
+    after_sales = "after_sales"  # 售后
+    transfer = "transfer"  # 流转
+    complaint = "complaint"  # 投诉建议表扬
+    consultation = "consultation"  # 咨询
+    dedicated_line = "dedicated_line"  # 专线
+
+
+class Source(StrEnum):
+    call_centre = "call_centre"  # 呼叫中心
+    mayor_hotline = "mayor_hotline"  # 市长热线
+    emergency = "emergency"  # 110 / 119
+    walk_in = "walk_in"  # 营业厅
+    field = "field"  # 装维人员现场发现
+
+
+class Tier(StrEnum):
+    ordinary = "ordinary"
+    vip = "vip"
+    dedicated_line = "dedicated_line"
+
+
+class Network(StrEnum):
+    one_way = "one_way"  # 单向
+    two_way = "two_way"  # 双向
+
+
+class Employer(StrEnum):
+    in_house = "in_house"
+    contractor = "contractor"
+
+
+class Priority(StrEnum):
+    normal = "normal"
+    high = "high"
+
+
+class State(StrEnum):
+    new = "new"  # 新建 / 待派单
+    dispatched = "dispatched"  # 已派单
+    accepted = "accepted"  # 已接单
+    contacted = "contacted"  # 已联系客户
+    en_route = "en_route"  # 在途
+    on_site = "on_site"  # 到场
+    returned = "returned"  # 已回馈: the handler returned a result or a request to dispatch
+    cannot_proceed = "cannot_proceed"  # 无法施工 (不安全)
+    sent_back = "sent_back"  # 已回退 to the call centre
+    closed = "closed"  # 已结单
+    cancelled = "cancelled"  # 已撤销
+
+
+OPEN_STATES = frozenset(State) - {State.closed, State.cancelled}
+
+
+class Outcome(StrEnum):
+    resolved = "resolved"  # 办结
+    unresolved = "unresolved"  # 未办结
+    appointment = "appointment"  # 预约
+
+
+class Method(StrEnum):
+    """How the work was done; remote work expects a later information append (§2.1.5 B c)."""
+
+    on_site = "on_site"
+    phone_guidance = "phone_guidance"  # 电话指导
+    remote = "remote"  # 远程处理
+
+
+class HalfDay(StrEnum):
+    am = "am"
+    pm = "pm"
+
+
+class ClosureCategory(StrEnum):
+    """诉求细分 (§2.1.5 A a)."""
+
+    installation = "installation"  # 安装情况
+    repair = "repair"  # 维修情况
+    after_sales = "after_sales"  # 售后处理情况
+    complaint = "complaint"  # 投诉建议处理情况
+    consultation = "consultation"  # 咨询处理情况
+
+
+CLOSURE_CATEGORY_OF_KIND: dict[Kind, ClosureCategory] = {
+    Kind.install: ClosureCategory.installation,
+    Kind.repair: ClosureCategory.repair,
+    Kind.after_sales: ClosureCategory.after_sales,
+    Kind.transfer: ClosureCategory.after_sales,
+    Kind.complaint: ClosureCategory.complaint,
+    Kind.consultation: ClosureCategory.consultation,
+    Kind.dedicated_line: ClosureCategory.repair,
+}
+
+# Kinds a technician works in the field (customer signature on the device, photos).
+FIELD_KINDS = frozenset({Kind.install, Kind.repair, Kind.dedicated_line})
+
+SEND_BACK_REASONS = ("out_of_scope", "wrong_dispatch", "duplicate", "customer_info_wrong", "other")

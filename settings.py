@@ -1,0 +1,60 @@
+"""Settings read from the environment once, at import.
+
+Every knob an operator may turn lives here; code elsewhere imports `settings` and never reads
+`os.environ` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'fieldservice.db'}"
+        )
+    )
+    # "demo" creates the demo accounts (password `demo`) and data; "production" never does.
+    mode: str = field(default_factory=lambda: os.environ.get("APP_MODE", "production"))
+    # Local time of the branch: working days, appointment half-days and callback due dates.
+    timezone: str = field(default_factory=lambda: os.environ.get("BRANCH_TIMEZONE", "Asia/Shanghai"))
+    token_ttl_minutes: int = field(
+        default_factory=lambda: int(os.environ.get("TOKEN_TTL_MINUTES", str(12 * 60)))
+    )
+    # Failed logins allowed per window before 429, per username and per client address.
+    login_window_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    )
+    login_max_failures_per_user: int = field(
+        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "5"))
+    )
+    login_max_failures_per_address: int = field(
+        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    )
+    # A device clock may run this far ahead of the server before its time is clamped.
+    device_clock_tolerance_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("DEVICE_CLOCK_TOLERANCE_SECONDS", "120"))
+    )
+    # asyncpg pool for PostgreSQL; tests switch it off so test code and app share no pool.
+    db_pool: bool = field(default_factory=lambda: _bool("DB_POOL", True))
+    log_json: bool = field(default_factory=lambda: _bool("LOG_JSON", True))
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+
+settings = Settings()
