@@ -105,7 +105,11 @@ class Material(Table, tablename="material"):
 
 
 class ClockPolicy(Table, tablename="clock_policy"):
-    """One time limit: clock × kind × priority ("*" = any). The most specific row wins."""
+    """One time limit: clock × kind × priority ("*" = any); the most specific row wins.
+
+    Rows are versions: an edit adds a row effective from then on, so a clock keeps the limit in
+    force when it started and history is never rewritten by a later policy change.
+    """
 
     clock = Varchar(length=32)
     kind = Varchar(length=32, default="*")
@@ -113,7 +117,7 @@ class ClockPolicy(Table, tablename="clock_policy"):
     minutes = Integer(default=0)
     working_days = Integer(default=0)  # for calendar clocks (callback)
     at_risk_percent = Integer(default=20)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    effective_from = Timestamptz(default=TimestamptzNow())
     updated_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
 
 

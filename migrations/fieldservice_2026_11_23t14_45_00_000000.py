@@ -1,7 +1,7 @@
 """Keys Piccolo cannot declare, and the append-only guarantee of the history tables.
 
 - (work_order, seq) unique: two writers racing on one order cannot both append step N.
-- one clock policy per (clock, kind, priority).
+- one clock policy version per (clock, kind, priority, effective_from).
 - UPDATE and DELETE on work_order_event and audit_entry are refused by the database itself.
 """
 
@@ -16,7 +16,7 @@ APPEND_ONLY = ("work_order_event", "audit_entry")
 
 COMMON = [
     "CREATE UNIQUE INDEX work_order_event_order_seq ON work_order_event (work_order, seq)",
-    "CREATE UNIQUE INDEX clock_policy_key ON clock_policy (clock, kind, priority)",
+    "CREATE UNIQUE INDEX clock_policy_key ON clock_policy (clock, kind, priority, effective_from)",
     "CREATE INDEX work_order_event_server_time ON work_order_event (server_time)",
 ]
 

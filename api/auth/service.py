@@ -1,0 +1,163 @@
+"""Accounts, passwords (argon2) and bearer tokens (opaque, stored as SHA-256, revocable)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+import servertime
+from api.auth.schemas import Caller
+from db.engine import write_transaction
+from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
+from domain.errors import Conflict, RateLimited, Unauthorized
+from domain.vocabulary import Role
+from settings import settings
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong username costs as much as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def caller_of(row: dict) -> Caller:
+    return Caller(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        team_id=row["team"],
+        area_id=row["area"],
+    )
+
+
+async def _check_rate_limit(username: str, address: str) -> None:
+    since = servertime.now() - timedelta(seconds=settings.login_window_seconds)
+    recent = LoginAttempt.success == False  # noqa: E712 (Piccolo builds SQL from ==)
+    by_user = await LoginAttempt.count().where(
+        recent, LoginAttempt.username == username, LoginAttempt.at >= since
+    )
+    by_address = await LoginAttempt.count().where(
+        recent, LoginAttempt.address == address, LoginAttempt.at >= since
+    )
+    if by_user >= settings.login_max_failures_per_user or by_address >= settings.login_max_failures_per_address:
+        raise RateLimited("auth.rate_limited", retry_after=settings.login_window_seconds)
+
+
+async def login(username: str, password: str, address: str) -> tuple[str, dict, object]:
+    """Returns (token, user row, expiry). Raises 429 past the failure limits, 401 on a bad password."""
+    await _check_rate_limit(username, address)
+    user = await StaffUser.select().where(StaffUser.username == username).first()
+    good = verify_password(user["password_hash"] if user else _DUMMY_HASH, password)
+    ok = bool(user and user["active"] and good)
+    now = servertime.now()
+    async with write_transaction():
+        await LoginAttempt.insert(
+            LoginAttempt(username=username, address=address, at=now, success=ok)
+        )
+        if not ok:
+            await AuditEntry.insert(
+                AuditEntry(action="auth.login_failed", target=username, address=address, server_time=now)
+            )
+            raise Unauthorized("auth.invalid_credentials")
+        token = secrets.token_urlsafe(32)
+        expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+        await AuthToken.insert(
+            AuthToken(
+                token_hash=_token_hash(token), user=user["id"], created_at=now,
+                expires_at=expires_at, address=address,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(actor=user["id"], actor_role=user["role"], action="auth.login",
+                       target=username, address=address, server_time=now)
+        )
+    return token, user, expires_at
+
+
+async def logout(token: str, caller: Caller) -> None:
+    now = servertime.now()
+    async with write_transaction():
+        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == _token_hash(token))
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="auth.logout",
+                       target=caller.username, server_time=now)
+        )
+
+
+async def caller_for_token(token: str) -> Caller | None:
+    row = (
+        await AuthToken.select(
+            AuthToken.expires_at,
+            AuthToken.revoked_at,
+            *AuthToken.user.all_columns(),
+        )
+        .where(AuthToken.token_hash == _token_hash(token))
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
+        return None
+    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    if not user["active"]:
+        return None
+    return caller_of(user)
+
+
+async def create_user(
+    username: str, display_name: str, role: Role, password: str,
+    team_id: int | None = None, area_id: int | None = None, phone: str = "",
+    actor: Caller | None = None,
+) -> int:
+    if await StaffUser.exists().where(StaffUser.username == username):
+        raise Conflict("user.exists", username=username)
+    async with write_transaction():
+        rows = await StaffUser.insert(
+            StaffUser(
+                username=username, display_name=display_name, role=role.value,
+                password_hash=hash_password(password), team=team_id, area=area_id, phone=phone,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
+                       action="user.create", target=username, payload={"role": role.value},
+                       server_time=servertime.now())
+        )
+    return rows[0]["id"]
+
+
+async def reset_password(username: str, password: str, actor: Caller | None = None) -> bool:
+    """Sets a new password and revokes the user's tokens. False when there is no such user."""
+    user = await StaffUser.select(StaffUser.id).where(StaffUser.username == username).first()
+    if user is None:
+        return False
+    now = servertime.now()
+    async with write_transaction():
+        await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(
+            StaffUser.id == user["id"]
+        )
+        await AuthToken.update({AuthToken.revoked_at: now}).where(
+            AuthToken.user == user["id"], AuthToken.revoked_at.is_null()
+        )
+        await AuditEntry.insert(
+            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
+                       action="user.reset_password", target=username, server_time=now)
+        )
+    return True
+

@@ -1,0 +1,43 @@
+"""/api/policies: the time limits in force (readable by office staff, set by supervisors) and
+the business calendar used by the callback clock."""
+
+from datetime import date
+
+from litestar import Controller, Request, delete, get, post, put
+from litestar.exceptions import NotFoundException
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from api.auth.guards import roles
+from api.auth.schemas import Caller
+from api.policies import schemas as s
+from api.policies import service
+from domain.vocabulary import OFFICE_ROLES, POLICY_EDITORS
+
+
+class PolicyController(Controller):
+    path = "/api/policies"
+    tags = ["policies"]
+
+    @get("/clocks", opt=roles(OFFICE_ROLES))
+    async def clocks(self, history: bool = False) -> list[s.ClockPolicyOut]:
+        """The limits in force per (clock, kind, priority); `history=true` lists every version."""
+        return await service.list_policies(history)
+
+    @post("/clocks", opt=roles(POLICY_EDITORS))
+    async def set_clock(self, data: s.ClockPolicySet, request: Request[Caller, str, object]) -> s.ClockPolicyOut:
+        """Set a limit from now on. Clocks already running keep the limit they started with."""
+        return await service.set_policy(request.user, data)
+
+    @get("/calendar", opt=roles(OFFICE_ROLES))
+    async def calendar(self) -> list[s.CalendarDayOut]:
+        """Exceptions to Monday–Friday: holidays and weekend days worked instead (调休)."""
+        return await service.list_calendar()
+
+    @put("/calendar/{day:date}", opt=roles(POLICY_EDITORS))
+    async def set_day(self, day: date, data: s.CalendarDaySet, request: Request[Caller, str, object]) -> s.CalendarDayOut:
+        return await service.set_calendar_day(request.user, day, data)
+
+    @delete("/calendar/{day:date}", opt=roles(POLICY_EDITORS), status_code=HTTP_204_NO_CONTENT)
+    async def clear_day(self, day: date, request: Request[Caller, str, object]) -> None:
+        if not await service.clear_calendar_day(request.user, day):
+            raise NotFoundException()

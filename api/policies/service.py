@@ -1,0 +1,110 @@
+"""Clock policies (versioned) and the business calendar; every change goes to the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import servertime
+from api.auth.schemas import Caller
+from api.policies import schemas as s
+from api.work_orders.service import recompute_running_clocks
+from db.engine import write_transaction
+from db.tables import AuditEntry, CalendarDay, ClockPolicy
+from domain.clocks import DEFAULT_POLICY
+
+
+def _out(row: dict) -> s.ClockPolicyOut:
+    return s.ClockPolicyOut(
+        id=row["id"], clock=row["clock"], kind=row["kind"], priority=row["priority"],
+        minutes=row["minutes"], working_days=row["working_days"],
+        at_risk_percent=row["at_risk_percent"], effective_from=row["effective_from"],
+        updated_by=row["updated_by"],
+    )
+
+
+async def list_policies(history: bool) -> list[s.ClockPolicyOut]:
+    rows = await ClockPolicy.select().order_by(ClockPolicy.effective_from).order_by(ClockPolicy.id)
+    if history:
+        return [_out(r) for r in rows]
+    current: dict[tuple[str, str, str], dict] = {}
+    for row in rows:
+        current[(row["clock"], row["kind"], row["priority"])] = row
+    return [_out(r) for r in current.values()]
+
+
+async def set_policy(caller: Caller, data: s.ClockPolicySet) -> s.ClockPolicyOut:
+    now = servertime.now()
+    async with write_transaction():
+        rows = await ClockPolicy.insert(
+            ClockPolicy(
+                clock=data.clock, kind=data.kind, priority=data.priority, minutes=data.minutes,
+                working_days=data.working_days, at_risk_percent=data.at_risk_percent,
+                effective_from=now, updated_by=caller.id,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="policy.set",
+                       target=f"{data.clock}/{data.kind}/{data.priority}",
+                       payload={"minutes": data.minutes, "working_days": data.working_days,
+                                "at_risk_percent": data.at_risk_percent},
+                       server_time=now)
+        )
+    row = await ClockPolicy.select().where(ClockPolicy.id == rows[0]["id"]).first()
+    return _out(row)
+
+
+async def ensure_default_policies() -> None:
+    """Seed the manual's defaults for every key that has no version yet (idempotent)."""
+    existing = {(r["clock"], r["kind"], r["priority"]) for r in await ClockPolicy.select(
+        ClockPolicy.clock, ClockPolicy.kind, ClockPolicy.priority)}
+    missing = [p for p in DEFAULT_POLICY if (p.clock, p.kind, p.priority) not in existing]
+    if not missing:
+        return
+    async with write_transaction():
+        await ClockPolicy.insert(
+            *[
+                ClockPolicy(
+                    clock=p.clock, kind=p.kind, priority=p.priority, minutes=p.limit.minutes,
+                    working_days=p.limit.working_days, at_risk_percent=p.limit.at_risk_percent,
+                    # In force since the beginning, so orders older than the table are timed too.
+                    effective_from=servertime.now().replace(year=2000),
+                )
+                for p in missing
+            ]
+        )
+
+
+async def list_calendar() -> list[s.CalendarDayOut]:
+    rows = await CalendarDay.select().order_by(CalendarDay.day)
+    return [s.CalendarDayOut(day=r["day"], working=r["working"], name=r["name"]) for r in rows]
+
+
+async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) -> s.CalendarDayOut:
+    now = servertime.now()
+    async with write_transaction():
+        if await CalendarDay.exists().where(CalendarDay.day == day):
+            await CalendarDay.update({CalendarDay.working: data.working, CalendarDay.name: data.name}).where(
+                CalendarDay.day == day
+            )
+        else:
+            await CalendarDay.insert(CalendarDay(day=day, working=data.working, name=data.name))
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.set", target=day.isoformat(),
+                       payload={"working": data.working, "name": data.name}, server_time=now)
+        )
+    await recompute_running_clocks()
+    return s.CalendarDayOut(day=day, working=data.working, name=data.name)
+
+
+async def clear_calendar_day(caller: Caller, day: date) -> bool:
+    now = servertime.now()
+    async with write_transaction():
+        if not await CalendarDay.exists().where(CalendarDay.day == day):
+            return False
+        await CalendarDay.delete().where(CalendarDay.day == day)
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.clear",
+                       target=day.isoformat(), server_time=now)
+        )
+    await recompute_running_clocks()
+    return True

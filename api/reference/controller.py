@@ -1,0 +1,99 @@
+"""Reference data (places, teams, materials), staff for assignment, and customer files.
+Every read of a customer file by office staff goes to the audit trail."""
+
+from typing import Annotated
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+
+import servertime
+from api.auth.guards import ANY_ROLE, roles
+from api.auth.schemas import Caller
+from api.reference import schemas as s
+from db.tables import AuditEntry, Area, Community, Customer, Material, Road, StaffUser, Team
+from domain.errors import NotFound
+from domain.routing import ROUTES
+from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, DISPATCH_ROLES, OFFICE_ROLES, SEND_BACK_REASONS, Kind, Role
+
+Search = Annotated[str | None, Parameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)]
+
+
+class ReferenceController(Controller):
+    path = "/api"
+    tags = ["reference"]
+
+    @get("/reference", opt=roles(ANY_ROLE))
+    async def reference(self) -> s.Reference:
+        communities = await Community.select().order_by(Community.id)
+        roads = await Road.select().order_by(Road.id)
+        areas = [
+            s.AreaOut(
+                id=a["id"], code=a["code"], name=a["name"],
+                communities=[s.Place(id=c["id"], name=c["name"]) for c in communities if c["area"] == a["id"]],
+                roads=[s.Place(id=r["id"], name=r["name"]) for r in roads if r["area"] == a["id"]],
+            )
+            for a in await Area.select().order_by(Area.id)
+        ]
+        teams = [
+            s.TeamOut(id=t["id"], code=t["code"], name=t["name"], function=t["function"],
+                      network=t["network"], employer=t["employer"], area_id=t["area"])
+            for t in await Team.select().order_by(Team.id)
+        ]
+        materials = [
+            s.MaterialOut(code=m["code"], name=m["name"], unit=m["unit"])
+            for m in await Material.select().order_by(Material.code)
+        ]
+        return s.Reference(
+            areas=areas, teams=teams, materials=materials, kinds=[k.value for k in Kind],
+            closure_category_of_kind={k.value: v.value for k, v in CLOSURE_CATEGORY_OF_KIND.items()},
+            routes={k.value: sorted(v) for k, v in ROUTES.items()},
+            send_back_reasons=list(SEND_BACK_REASONS),
+        )
+
+    @get("/staff", opt=roles(DISPATCH_ROLES))
+    async def staff(self, role: Role | None = None, team_id: Annotated[int | None, Parameter(ge=1, le=2_147_483_647, required=False)] = None) -> list[s.StaffOut]:
+        """Active staff, to choose an assignee from."""
+        query = StaffUser.select().where(StaffUser.active == True)  # noqa: E712
+        if role:
+            query = query.where(StaffUser.role == role.value)
+        if team_id:
+            query = query.where(StaffUser.team == team_id)
+        return [
+            s.StaffOut(id=u["id"], username=u["username"], display_name=u["display_name"], role=u["role"],
+                       team_id=u["team"], area_id=u["area"], phone=u["phone"])
+            for u in await query.order_by(StaffUser.id)
+        ]
+
+    @get("/customers", opt=roles(OFFICE_ROLES))
+    async def customers(
+        self, q: Search = None, limit: Annotated[int, Parameter(ge=1, le=100)] = 20
+    ) -> list[s.CustomerOut]:
+        """Find customers by name, phone or account number (to raise an order)."""
+        query = Customer.select().order_by(Customer.id).limit(limit)
+        if q:
+            pattern = f"%{q}%"
+            query = query.where(Customer.name.like(pattern) | Customer.phone.like(pattern) | Customer.account_no.like(pattern))
+        return [_customer(c) for c in await query]
+
+    @get("/customers/{customer_id:int}", opt=roles(OFFICE_ROLES))
+    async def customer(
+        self, customer_id: Annotated[int, Parameter(ge=1, le=2_147_483_647)], request: Request[Caller, str, object]
+    ) -> s.CustomerOut:
+        """One customer file. The read is logged (customer data is confidential)."""
+        row = await Customer.select().where(Customer.id == customer_id).first()
+        if row is None:
+            raise NotFound("customer.not_found", id=customer_id)
+        caller = request.user
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="customer.read",
+                       target=str(customer_id), server_time=servertime.now())
+        )
+        return _customer(row)
+
+
+def _customer(c: dict) -> s.CustomerOut:
+    return s.CustomerOut(
+        id=c["id"], account_no=c["account_no"], name=c["name"], phone=c["phone"], tier=c["tier"],
+        network=c["network"], area_id=c["area"], community_id=c["community"], road_id=c["road"],
+        address=c["address"],
+    )

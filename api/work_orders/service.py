@@ -1,0 +1,574 @@
+"""Work orders: every change is an event appended to the order's history, and the order row
+(the current state and its clock summary) is written in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from piccolo.query import OrderByRaw
+
+import servertime
+from api.auth.schemas import Caller
+from api.work_orders import schemas as s
+from db.engine import is_unique_violation, write_transaction
+from db.tables import (
+    CalendarDay,
+    ClockPolicy,
+    Community,
+    Customer,
+    Material,
+    Road,
+    StaffUser,
+    Team,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from domain import closure as closure_rules
+from domain import priority as priority_rules
+from domain.clocks import (
+    Clock,
+    ClockState,
+    EventFact,
+    Limit,
+    PolicyLookup,
+    PolicyRow,
+    compute_clocks,
+    effective_time,
+    policy_lookup,
+    summarise,
+)
+from domain.errors import Conflict, Invalid, NotFound
+from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
+from domain.routing import route_issues
+from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from settings import settings
+
+TZ = ZoneInfo(settings.timezone)
+MAX_ATTEMPTS = 4
+HALF_DAY_START = {HalfDay.am: time(9), HalfDay.pm: time(14)}
+
+
+# ---- policy and calendar -------------------------------------------------------------------
+
+
+async def load_policy() -> PolicyLookup:
+    rows = await ClockPolicy.select()
+    return policy_lookup(
+        [
+            PolicyRow(
+                r["clock"], r["kind"], r["priority"],
+                Limit(r["minutes"], r["working_days"], r["at_risk_percent"]), r["effective_from"],
+            )
+            for r in rows
+        ]
+    )
+
+
+async def load_calendar() -> dict:
+    return {r["day"]: r["working"] for r in await CalendarDay.select(CalendarDay.day, CalendarDay.working)}
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+ORDER_COLUMNS = (
+    *WorkOrder.all_columns(),
+    WorkOrder.customer.name.as_alias("customer_name"),
+    WorkOrder.customer.tier.as_alias("customer_tier"),
+    WorkOrder.customer.network.as_alias("customer_network"),
+    WorkOrder.area.name.as_alias("area_name"),
+    WorkOrder.assignee.display_name.as_alias("assignee_name"),
+)
+
+
+def can_read(caller: Caller, order: dict) -> bool:
+    """Technicians and contractors see only what they hold; back office what its team holds."""
+    role = Role(caller.role)
+    if role in FIELD_ROLES:
+        return order["assignee"] == caller.id
+    if role == Role.backoffice:
+        return order["assignee"] == caller.id or (
+            caller.team_id is not None and order["team"] == caller.team_id
+        )
+    return True
+
+
+async def _order_for(caller: Caller, order_id: int) -> dict:
+    order = await WorkOrder.select(*ORDER_COLUMNS).where(WorkOrder.id == order_id).first()
+    if order is None or not can_read(caller, order):
+        raise NotFound("order.not_found", id=order_id)
+    return order
+
+
+async def _events(order_id: int) -> list[dict]:
+    return (
+        await WorkOrderEvent.select(
+            *WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order]),
+            WorkOrderEvent.actor.display_name.as_alias("actor_name"),
+        )
+        .where(WorkOrderEvent.work_order == order_id)
+        .order_by(WorkOrderEvent.seq)
+        .output(load_json=True)
+    )
+
+
+def _facts(events: list[dict]) -> list[EventFact]:
+    return [EventFact(e["seq"], e["action"], e["effective_time"], e["payload"]) for e in events]
+
+
+def _clock_class(events: list[dict]) -> str:
+    return events[0]["payload"].get("clock_class", "normal")
+
+
+def _clocks(order: dict, events: list[dict], policy: PolicyLookup, calendar: dict, now: datetime) -> list[Clock]:
+    return compute_clocks(_facts(events), order["kind"], _clock_class(events), policy, now, calendar, TZ)
+
+
+def _since_reopen(events: list[dict]) -> list[dict]:
+    last = max((i for i, e in enumerate(events) if e["action"] == Action.reopen), default=-1)
+    return events[last + 1:]
+
+
+def _ref(id_: int | None, name: str | None) -> s.PersonRef | None:
+    return s.PersonRef(id=id_, name=name or "") if id_ is not None else None
+
+
+def _summary_flags(order: dict, now: datetime) -> tuple[bool, bool]:
+    """(at_risk, breached) from the order row's clock summary."""
+    due, risk = order["clock_next_due"], order["clock_next_risk"]
+    breached = order["clock_breached"] > 0 or (due is not None and due <= now)
+    at_risk = risk is not None and risk <= now and due is not None and due > now
+    return at_risk, breached
+
+
+def _summary(order: dict, now: datetime) -> s.OrderSummary:
+    at_risk, breached = _summary_flags(order, now)
+    return s.OrderSummary(**_summary_fields(order, at_risk, breached))
+
+
+def _summary_fields(order: dict, at_risk: bool, breached: bool) -> dict[str, Any]:
+    return dict(
+        id=order["id"], code=order["code"], kind=order["kind"], source=order["source"],
+        state=order["state"], priority=order["priority"], urge_count=order["urge_count"],
+        remark_flagged=order["remark_flagged"], customer_name=order["customer_name"],
+        customer_tier=order["customer_tier"],
+        area=s.PersonRef(id=order["area"], name=order["area_name"]),
+        assignee=_ref(order["assignee"], order["assignee_name"]),
+        created_at=order["created_at"], appointment_at=order["appointment_at"],
+        next_due=order["clock_next_due"], at_risk=at_risk, breached=breached,
+    )
+
+
+def _clock_out(clock: Clock) -> s.ClockOut:
+    return s.ClockOut(
+        name=clock.name, state=clock.state, at_risk=clock.at_risk, started_at=clock.started_at,
+        due=clock.due, stopped_at=clock.stopped_at, stopped_by_seq=clock.stopped_by,
+        stopped_by_action=clock.stopped_by_action, started_by_seq=clock.started_by,
+    )
+
+
+def _event_out(e: dict) -> s.EventOut:
+    return s.EventOut(
+        seq=e["seq"], action=e["action"], actor=_ref(e["actor"], e["actor_name"]),
+        actor_role=e["actor_role"], payload=e["payload"], server_time=e["server_time"],
+        device_time=e["device_time"], effective_time=e["effective_time"], time_flag=e["time_flag"],
+        state_before=e["state_before"], state_after=e["state_after"],
+    )
+
+
+def awaiting_append(order: dict, events: list[dict]) -> bool:
+    """Closed by appointment or phone guidance and not yet followed by an information append."""
+    if order["state"] != State.closed or not order["closure"]:
+        return False
+    closes = [i for i, e in enumerate(events) if e["action"] == Action.close]
+    if not closes or not order["closure"].get("expects_append"):
+        return False
+    return not any(e["action"] == Action.append for e in events[closes[-1] + 1:])
+
+
+async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
+    order = await _order_for(caller, order_id)
+    return await _detail(caller, order)
+
+
+async def _detail(caller: Caller, order: dict) -> s.OrderDetail:
+    now = servertime.now()
+    events = await _events(order["id"])
+    clocks = _clocks(order, events, await load_policy(), await load_calendar(), now)
+    customer = await Customer.select().where(Customer.id == order["customer"]).first()
+    community = (
+        await Community.select(Community.name).where(Community.id == order["community"]).first()
+        if order["community"] else None
+    )
+    road = await Road.select(Road.name).where(Road.id == order["road"]).first() if order["road"] else None
+    team = await Team.select(Team.name).where(Team.id == order["team"]).first() if order["team"] else None
+    owner = (
+        await StaffUser.select(StaffUser.display_name).where(StaffUser.id == order["first_contact_owner"]).first()
+        if order["first_contact_owner"] else None
+    )
+    at_risk = any(c.at_risk for c in clocks)
+    breached = any(c.state == ClockState.breached for c in clocks)
+    return s.OrderDetail(
+        **_summary_fields(order, at_risk, breached),
+        customer=s.CustomerView(
+            id=customer["id"], account_no=customer["account_no"], name=customer["name"],
+            phone=customer["phone"], tier=customer["tier"], network=customer["network"],
+        ),
+        community=_ref(order["community"], community and community["name"]),
+        road=_ref(order["road"], road and road["name"]),
+        address=order["address"], contact_name=order["contact_name"],
+        contact_phone=order["contact_phone"], description=order["description"],
+        agent_remark=order["agent_remark"],
+        team=_ref(order["team"], team and team["name"]),
+        first_contact_owner=_ref(order["first_contact_owner"], owner and owner["display_name"]),
+        closure=order["closure"], closed_at=order["closed_at"],
+        awaiting_append=awaiting_append(order, events), version=order["version"],
+        clocks=[_clock_out(c) for c in clocks],
+        history=[_event_out(e) for e in events],
+        allowed_actions=[
+            a.value for a in allowed_actions(State(order["state"]), Role(caller.role), order["assignee"] == caller.id)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: list[str] | None = None
+    kind: str | None = None
+    area_id: int | None = None
+    assignee_id: int | None = None
+    clock: str | None = None  # at_risk | breached
+    priority: str | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+async def list_orders(caller: Caller, f: Filters) -> s.OrderPage:
+    now = servertime.now()
+    where = []
+    role = Role(caller.role)
+    if role in FIELD_ROLES:
+        where.append(WorkOrder.assignee == caller.id)
+    elif role == Role.backoffice:
+        mine = WorkOrder.assignee == caller.id
+        where.append(mine | (WorkOrder.team == caller.team_id) if caller.team_id else mine)
+    if f.state:
+        where.append(WorkOrder.state.is_in(f.state))
+    if f.kind:
+        where.append(WorkOrder.kind == f.kind)
+    if f.area_id:
+        where.append(WorkOrder.area == f.area_id)
+    if f.assignee_id:
+        where.append(WorkOrder.assignee == f.assignee_id)
+    if f.priority:
+        where.append(WorkOrder.priority == f.priority)
+    if f.clock == "breached":
+        where.append((WorkOrder.clock_breached > 0) | (WorkOrder.clock_next_due <= now))
+    elif f.clock == "at_risk":
+        where.append((WorkOrder.clock_next_risk <= now) & (WorkOrder.clock_next_due > now))
+    if f.q:
+        pattern = f"%{f.q}%"
+        where.append(
+            WorkOrder.code.like(pattern) | WorkOrder.contact_phone.like(pattern)
+            | WorkOrder.customer.name.like(pattern)
+        )
+    query = WorkOrder.select(*ORDER_COLUMNS)
+    count = WorkOrder.count()
+    for condition in where:
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await (
+        query.order_by(OrderByRaw("clock_next_due IS NULL"), WorkOrder.clock_next_due)
+        .order_by(WorkOrder.id, ascending=False)
+        .limit(f.limit)
+        .offset(f.offset)
+    )
+    total = await count
+    return s.OrderPage(items=[_summary(r, now) for r in rows], total=total, limit=f.limit, offset=f.offset)
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """What an action does besides appending its event: fields of the order row, and facts to
+    record in the event's payload beyond the request body."""
+
+    fields: dict[str, Any]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    caller: Caller
+    order: dict
+    events: list[dict]
+    body: Any
+    at: datetime  # effective time of the action
+    now: datetime
+
+
+Effect = Callable[[Context], Awaitable[Change]]
+
+
+async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
+    user = await StaffUser.select(
+        StaffUser.id, StaffUser.display_name, StaffUser.role, StaffUser.active,
+        StaffUser.team.id.as_alias("team_id"), StaffUser.team.function.as_alias("team_function"),
+        StaffUser.team.network.as_alias("team_network"), StaffUser.team.name.as_alias("team_name"),
+    ).where(StaffUser.id == body.assignee_id).first()
+    if user is None or not user["active"]:
+        raise Invalid("order.assignee_not_found", id=body.assignee_id)
+    if Role(user["role"]) not in HANDLERS:
+        raise Invalid("order.assignee_role", name=user["display_name"])
+    issues = route_issues(order["kind"], order["customer_network"], user["team_function"], user["team_network"])
+    overridden = bool(issues and body.override_reason and caller.role in (Role.supervisor, Role.admin))
+    if issues and not overridden:
+        raise Invalid(issues[0].key, issues, **issues[0].params)
+    return Change(
+        fields={
+            "assignee": user["id"], "team": user["team_id"],
+            "first_contact_owner": order["first_contact_owner"] or caller.id,
+        },
+        payload={
+            "assignee_id": user["id"], "assignee_name": user["display_name"],
+            "team_id": user["team_id"], "team_name": user["team_name"],
+            "routing_overridden": overridden,
+        },
+    )
+
+
+async def _dispatch(ctx: Context) -> Change:
+    change = await _assignee(ctx.caller, ctx.order, ctx.body)
+    # 二次调度: a dispatch after the order came back from the field (§2.1.3 A d).
+    change.payload["second_dispatch"] = any(e["action"] == Action.dispatch for e in ctx.events)
+    return change
+
+
+async def _transfer(ctx: Context) -> Change:
+    change = await _assignee(ctx.caller, ctx.order, ctx.body)
+    change.payload["from_assignee_id"] = ctx.order["assignee"]
+    return change
+
+
+async def _unassign(ctx: Context) -> Change:
+    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]})
+
+
+async def _nothing(ctx: Context) -> Change:
+    return Change({}, {})
+
+
+async def _urge(ctx: Context) -> Change:
+    urges = ctx.order["urge_count"] + 1
+    return Change(
+        {"urge_count": urges,
+         "priority": priority_rules.priority(_clock_class(ctx.events), urges, ctx.order["remark_flagged"])},
+        {"urge_count": urges},
+    )
+
+
+async def _flag_remark(ctx: Context) -> Change:
+    return Change(
+        {"agent_remark": ctx.body.remark, "remark_flagged": True,
+         "priority": priority_rules.priority(_clock_class(ctx.events), ctx.order["urge_count"], True)},
+        {"flagged": True},
+    )
+
+
+def _closure_form(body: s.Close) -> closure_rules.ClosureForm:
+    return closure_rules.ClosureForm(
+        closure_category=body.closure_category, outcome=body.outcome, cause=body.cause,
+        solution=body.solution, result=body.result, method=body.method, remark=body.remark,
+        appointment_date=body.appointment_date, appointment_half_day=body.appointment_half_day,
+        work_done=body.work_done, labour_hours=body.labour_hours,
+        materials=[closure_rules.MaterialUse(m.code, m.quantity) for m in body.materials],
+        device_swaps=[closure_rules.DeviceSwap(d.device, d.old_serial, d.new_serial) for d in body.device_swaps],
+    )
+
+
+async def _close(ctx: Context) -> Change:
+    body: s.Close = ctx.body
+    form = _closure_form(body)
+    current = _since_reopen(ctx.events)
+    facts = closure_rules.OrderFacts(
+        kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
+        signed=any(e["action"] == Action.sign for e in current),
+        waiver_approved=any(e["action"] == Action.approve_waiver for e in current),
+    )
+    catalogue = {m["code"] for m in await Material.select(Material.code)}
+    issues = closure_rules.closure_issues(form, facts, catalogue, ctx.now, TZ)
+    if issues:
+        raise Invalid("closure.invalid", issues)
+    closure = msgspec.to_builtins(body)
+    closure.pop("device_time", None)
+    closure["expects_append"] = closure_rules.expects_append(form)
+    fields: dict[str, Any] = {"closed_at": ctx.at}
+    if body.outcome == Outcome.appointment:
+        closure["appointment_text"] = closure_rules.appointment_phrase(body.appointment_date, body.appointment_half_day)
+        local = datetime.combine(body.appointment_date, HALF_DAY_START[body.appointment_half_day], tzinfo=TZ)
+        fields["appointment_at"] = local
+    fields["closure"] = closure
+    return Change(fields, {"outcome": body.outcome, "method": body.method})
+
+
+async def _reopen(ctx: Context) -> Change:
+    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None}, {})
+
+
+async def _approve_waiver(ctx: Context) -> Change:
+    requests = [e for e in _since_reopen(ctx.events) if e["action"] == Action.request_waiver]
+    if not requests:
+        raise Conflict("order.no_waiver_request")
+    return Change({}, {"request_seq": requests[-1]["seq"], "reason": requests[-1]["payload"].get("reason")})
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.dispatch: _dispatch,
+    Action.transfer: _transfer,
+    Action.reject: _unassign,
+    Action.send_back: _unassign,
+    Action.cancel: _unassign,
+    Action.urge: _urge,
+    Action.flag_remark: _flag_remark,
+    Action.close: _close,
+    Action.reopen: _reopen,
+    Action.approve_waiver: _approve_waiver,
+}
+
+
+def _body_payload(body: Any) -> dict[str, Any]:
+    payload = msgspec.to_builtins(body) if body is not None else {}
+    payload.pop("device_time", None)
+    if not payload.get("note"):
+        payload.pop("note", None)
+    return payload
+
+
+async def act(caller: Caller, order_id: int, action: Action, body: s.Step) -> s.OrderDetail:
+    """Take one step on an order. Retries when a concurrent writer took the same history slot."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            async with write_transaction():
+                order = await _apply(caller, order_id, action, body)
+            return await _detail(caller, order)
+        except Exception as exc:
+            if not is_unique_violation(exc) and not isinstance(exc, _Raced):
+                raise
+            if attempt == MAX_ATTEMPTS - 1:
+                raise Conflict("order.busy") from exc
+    raise AssertionError("unreachable")
+
+
+class _Raced(Exception):
+    """The order row changed between our read and our write."""
+
+
+async def _apply(caller: Caller, order_id: int, action: Action, body: s.Step) -> dict:
+    now = servertime.now()
+    order = await _order_for(caller, order_id)
+    state = State(order["state"])
+    next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id)
+    events = await _events(order_id)
+    when = effective_time(
+        body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
+    )
+    ctx = Context(caller, order, events, body, when.effective, now)
+    change = await EFFECTS.get(action, _nothing)(ctx)
+    seq = order["version"] + 1
+    event = dict(
+        work_order=order_id, seq=seq, action=action.value, actor=caller.id, actor_role=caller.role,
+        payload={**_body_payload(body), **change.payload}, server_time=now,
+        device_time=body.device_time, effective_time=when.effective, time_flag=when.flag,
+        state_before=state.value, state_after=next_state.value,
+    )
+    await WorkOrderEvent.insert(WorkOrderEvent(**event))
+    updated = {**order, **change.fields, "state": next_state.value}
+    summary = summarise(_clocks(updated, [*events, event], await load_policy(), await load_calendar(), now))
+    fields = {
+        **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
+        "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
+        "clock_breached": summary.breached,
+    }
+    written = await WorkOrder.update({getattr(WorkOrder, k): v for k, v in fields.items()}).where(
+        (WorkOrder.id == order_id) & (WorkOrder.version == order["version"])
+    ).returning(WorkOrder.id)
+    if not written:
+        raise _Raced()
+    return {**updated, **fields}
+
+
+async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
+    now = servertime.now()
+    customer = await Customer.select().where(Customer.id == data.customer_id).first()
+    if customer is None:
+        raise Invalid("order.unknown_customer", id=data.customer_id)
+    community = data.community_id or customer["community"]
+    road = data.road_id or customer["road"]
+    if data.community_id and not await Community.exists().where(
+        (Community.id == data.community_id) & (Community.area == customer["area"])
+    ):
+        raise Invalid("order.unknown_location", field="community", id=data.community_id)
+    if data.road_id and not await Road.exists().where((Road.id == data.road_id) & (Road.area == customer["area"])):
+        raise Invalid("order.unknown_location", field="road", id=data.road_id)
+    clock_class = priority_rules.clock_class(customer["tier"], data.kind, data.source)
+    async with write_transaction():
+        inserted = await WorkOrder.insert(
+            WorkOrder(
+                code=f"TMP-{now.timestamp()}-{caller.id}", kind=data.kind.value, source=data.source.value,
+                priority=priority_rules.priority(clock_class, 0, data.remark_flagged).value,
+                customer=customer["id"], area=customer["area"], community=community, road=road,
+                address=data.address or customer["address"],
+                contact_name=data.contact_name or customer["name"],
+                contact_phone=data.contact_phone or customer["phone"],
+                description=data.description, agent_remark=data.agent_remark,
+                remark_flagged=data.remark_flagged, appointment_at=data.appointment_at,
+                state=State.new.value, created_by=caller.id, created_at=now, updated_at=now, version=1,
+            )
+        )
+        order_id = inserted[0]["id"]
+        code = f"GD{now.astimezone(TZ):%Y%m%d}{order_id:06d}"
+        payload = {**_body_payload(data), "clock_class": clock_class.value, "code": code}
+        events = [
+            dict(work_order=order_id, seq=1, action=Action.create.value, actor=caller.id,
+                 actor_role=caller.role, payload=payload, server_time=now, device_time=None,
+                 effective_time=now, time_flag="", state_before="", state_after=State.new.value)
+        ]
+        if data.remark_flagged:
+            # A flagged remark at creation starts the 10-minute contact clock at once (§2.1.3 A c).
+            events.append({**events[0], "seq": 2, "action": Action.flag_remark.value,
+                           "payload": {"remark": data.agent_remark, "flagged": True},
+                           "state_before": State.new.value})
+        for event in events:
+            await WorkOrderEvent.insert(WorkOrderEvent(**event))
+        summary = summarise(
+            compute_clocks(_facts(events), data.kind, clock_class, await load_policy(), now, await load_calendar(), TZ)
+        )
+        await WorkOrder.update(
+            {
+                WorkOrder.code: code, WorkOrder.version: len(events),
+                WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
+            }
+        ).where(WorkOrder.id == order_id)
+    return await detail(caller, order_id)
+
+
+async def recompute_running_clocks() -> int:
+    """After a calendar change: refresh the clock summary of every order with a running clock.
+    (Policy changes need none: a clock keeps the limit in force when it started.)"""
+    now = servertime.now()
+    policy, calendar = await load_policy(), await load_calendar()
+    orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(WorkOrder.clock_next_due.is_not_null())
+    for order in orders:
+        summary = summarise(_clocks(order, await _events(order["id"]), policy, calendar, now))
+        await WorkOrder.update(
+            {WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
+             WorkOrder.clock_breached: summary.breached}
+        ).where(WorkOrder.id == order["id"])
+    return len(orders)

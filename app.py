@@ -1,0 +1,95 @@
+"""The application, assembled in one place: routes, authentication, guards, error mapping,
+OpenAPI docs, logging, and the database's start-up and shut-down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.logging.config import StructLoggingConfig
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+from litestar.static_files import create_static_files_router
+from piccolo.engine.postgres import PostgresEngine
+
+from api.auth.controller import AuthController
+from api.auth.guards import role_guard
+from api.auth.middleware import TokenAuthMiddleware
+from api.errors import EXCEPTION_HANDLERS
+from api.health import healthz
+from api.policies.controller import PolicyController
+from api.policies.service import ensure_default_policies
+from api.reference.controller import ReferenceController
+from api.work_orders.controller import work_order_router
+from db.engine import current_engine, prepare
+from settings import ROOT, settings
+
+SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
+PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/static/"]
+
+
+@asynccontextmanager
+async def database(app: Litestar) -> AsyncIterator[None]:
+    engine = current_engine()
+    await prepare(engine)
+    pooled = isinstance(engine, PostgresEngine) and settings.db_pool
+    if pooled:
+        await engine.start_connection_pool()
+    await ensure_default_policies()
+    try:
+        yield
+    finally:
+        if pooled:
+            await engine.close_connection_pool()
+
+
+def _openapi() -> OpenAPIConfig:
+    assets = "/static/swagger-ui"
+    return OpenAPIConfig(
+        title="装维调度 Field Service API",
+        version="0.1.0",
+        description=(
+            "Work orders, dispatch clocks and the operator's dispatch manual. "
+            "Log in with POST /api/auth/login, then press Authorize and paste the token."
+        ),
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{assets}/swagger-ui-bundle.js",
+                css_url=f"{assets}/swagger-ui.css",
+                standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
+            )
+        ],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="token from /api/auth/login")}
+        ),
+        security=[{"bearer": []}],
+    )
+
+
+def create_app() -> Litestar:
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, healthz]
+    if SWAGGER_ASSETS.is_dir():
+        handlers.append(
+            create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
+        )
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[database],
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        guards=[role_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_openapi(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        plugins=[StructlogPlugin(StructlogConfig(structlog_logging_config=StructLoggingConfig(log_exceptions="always")))],
+        debug=False,
+    )
+
+
+app = create_app()

@@ -1,0 +1,246 @@
+"""Time limits (§2.1.2–2.1.4 and the service rules), computed from an order's history.
+
+`compute_clocks` is a pure function of the events, the policy and "now". Events are taken in the
+order they happened on the ground (effective time: the device's time where the action was done
+offline, clamped), so a late offline event recomputes every clock it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.calendar import end_of_working_days
+from domain.lifecycle import Action
+from domain.vocabulary import Kind
+
+A = Action
+
+
+class ClockName(StrEnum):
+    dispatch = "dispatch"  # first dispatch: 10 min, 5 min for VIP / dedicated line / mayor hotline
+    redispatch = "redispatch"  # back in the pool (rejected, reopened, resubmitted): same limit
+    contact = "contact"  # high-priority order: a technician in contact within 30 min
+    urge_contact = "urge_contact"  # urged or flagged: technician contacts the customer in 10 min
+    transfer = "transfer"  # 30 min from the previous department's result
+    complaint_reply = "complaint_reply"  # complaint: reply to the customer within 2 h
+    callback = "callback"  # 回访 within 2 working days of closure
+
+
+class ClockState(StrEnum):
+    running = "running"
+    met = "met"
+    breached = "breached"
+
+
+@dataclass(frozen=True)
+class Limit:
+    minutes: int = 0
+    working_days: int = 0
+    at_risk_percent: int = 20
+
+
+# The limit in force at an instant for (clock, kind, clock class); None: the clock does not apply.
+PolicyLookup = Callable[[ClockName, str, str, datetime], Limit | None]
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """What the clocks need of one history event."""
+
+    seq: int
+    action: str
+    effective_time: datetime
+    payload: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: ClockName
+    started_at: datetime
+    started_by: int  # seq of the event that started it
+    due: datetime
+    at_risk_at: datetime
+    state: ClockState
+    at_risk: bool
+    stopped_at: datetime | None = None
+    stopped_by: int | None = None  # seq of the event that stopped it
+    stopped_by_action: str | None = None
+
+
+# What stops each clock: the first such event at or after the clock started.
+_CLOSING = {A.close, A.cancel, A.send_back}
+STOPPERS: dict[ClockName, frozenset[str]] = {
+    ClockName.dispatch: frozenset({A.dispatch, A.transfer} | _CLOSING),
+    ClockName.redispatch: frozenset({A.dispatch, A.transfer} | _CLOSING),
+    ClockName.contact: frozenset({A.contact, A.arrive} | _CLOSING),
+    ClockName.urge_contact: frozenset({A.contact, A.arrive} | _CLOSING),
+    ClockName.transfer: frozenset({A.transfer, A.dispatch} | _CLOSING),
+    ClockName.complaint_reply: frozenset({A.contact} | _CLOSING),
+    ClockName.callback: frozenset({A.callback, A.reopen}),
+}
+
+# What starts each clock (besides creation, which starts dispatch, contact and complaint_reply).
+STARTERS: dict[str, ClockName] = {
+    A.reject: ClockName.redispatch,
+    A.reopen: ClockName.redispatch,
+    A.resubmit: ClockName.redispatch,
+    A.urge: ClockName.urge_contact,
+    A.flag_remark: ClockName.urge_contact,
+    A.return_result: ClockName.transfer,
+    A.request_send_back: ClockName.transfer,
+    A.close: ClockName.callback,
+}
+
+
+def _ordered(events: Sequence[EventFact]) -> list[EventFact]:
+    return sorted(events, key=lambda e: (e.effective_time, e.seq))
+
+
+def _starts(event: EventFact, kind: str) -> list[ClockName]:
+    if event.action == A.create:
+        names = [ClockName.dispatch, ClockName.contact]
+        if kind == Kind.complaint:
+            names.append(ClockName.complaint_reply)
+        return names
+    if event.action == A.flag_remark and not event.payload.get("flagged", True):
+        return []
+    if event.action == A.close and event.payload.get("outcome") == "appointment":
+        return []  # the service is not complete yet: the callback follows the later append
+    name = STARTERS.get(event.action)
+    return [name] if name else []
+
+
+def compute_clocks(
+    events: Sequence[EventFact],
+    kind: str,
+    clock_class: str,
+    policy: PolicyLookup,
+    now: datetime,
+    calendar: Mapping[date, bool],
+    tz: ZoneInfo,
+) -> list[Clock]:
+    ordered = _ordered(events)
+    clocks: list[Clock] = []
+    for index, event in enumerate(ordered):
+        for name in _starts(event, kind):
+            limit = policy(name, kind, clock_class, event.effective_time)
+            if limit is None:
+                continue
+            start = event.effective_time
+            if limit.working_days:
+                due = end_of_working_days(start, limit.working_days, calendar, tz)
+            else:
+                due = start + timedelta(minutes=limit.minutes)
+            at_risk_at = due - (due - start) * limit.at_risk_percent / 100
+            stop = next(
+                (later for later in ordered[index + 1:] if later.action in STOPPERS[name]), None
+            )
+            clocks.append(_clock(name, event, start, due, at_risk_at, stop, now))
+    return clocks
+
+
+def _clock(
+    name: ClockName,
+    started: EventFact,
+    start: datetime,
+    due: datetime,
+    at_risk_at: datetime,
+    stop: EventFact | None,
+    now: datetime,
+) -> Clock:
+    if stop is not None:
+        state = ClockState.met if stop.effective_time <= due else ClockState.breached
+        return Clock(
+            name, start, started.seq, due, at_risk_at, state, False,
+            stop.effective_time, stop.seq, stop.action,
+        )
+    if now > due:
+        return Clock(name, start, started.seq, due, at_risk_at, ClockState.breached, False)
+    return Clock(name, start, started.seq, due, at_risk_at, ClockState.running, now >= at_risk_at)
+
+
+@dataclass(frozen=True)
+class ClockSummary:
+    """What the order row keeps for list filters: the next due and at-risk times of the clocks
+    still running, and how many clocks were stopped late."""
+
+    next_due: datetime | None
+    next_risk: datetime | None
+    breached: int
+
+
+def summarise(clocks: Sequence[Clock]) -> ClockSummary:
+    open_clocks = [c for c in clocks if c.stopped_at is None]
+    return ClockSummary(
+        next_due=min((c.due for c in open_clocks), default=None),
+        next_risk=min((c.at_risk_at for c in open_clocks), default=None),
+        breached=sum(1 for c in clocks if c.stopped_at is not None and c.state == ClockState.breached),
+    )
+
+
+@dataclass(frozen=True)
+class DeviceTime:
+    effective: datetime
+    flag: str  # "" | "future" | "before_order"
+
+
+def effective_time(
+    device_time: datetime | None, server_time: datetime, order_created: datetime, tolerance: timedelta
+) -> DeviceTime:
+    """The time an action counts as done: the device's, bounded by the server's receipt time
+    (a device clock ahead of the server) and by the order's creation (a clock far behind)."""
+    if device_time is None:
+        return DeviceTime(server_time, "")
+    if device_time > server_time + tolerance:
+        return DeviceTime(server_time, "future")
+    if device_time < order_created:
+        return DeviceTime(order_created, "before_order")
+    return DeviceTime(min(device_time, server_time), "")
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    clock: str
+    kind: str  # "*" = any kind
+    priority: str  # "*" = any clock class
+    limit: Limit
+    effective_from: datetime | None = None  # None: since the beginning
+
+
+# The defaults of the dispatch manual and the service rules; the clock_policy table holds the
+# values in force and is seeded with these.
+DEFAULT_POLICY: tuple[PolicyRow, ...] = (
+    PolicyRow(ClockName.dispatch, "*", "normal", Limit(minutes=10)),
+    PolicyRow(ClockName.dispatch, "*", "high", Limit(minutes=5)),
+    PolicyRow(ClockName.redispatch, "*", "normal", Limit(minutes=10)),
+    PolicyRow(ClockName.redispatch, "*", "high", Limit(minutes=5)),
+    PolicyRow(ClockName.contact, "*", "high", Limit(minutes=30)),
+    PolicyRow(ClockName.urge_contact, "*", "*", Limit(minutes=10)),
+    PolicyRow(ClockName.transfer, "*", "*", Limit(minutes=30)),
+    PolicyRow(ClockName.complaint_reply, "complaint", "*", Limit(minutes=120)),
+    PolicyRow(ClockName.callback, "*", "*", Limit(working_days=2)),
+)
+
+
+def policy_lookup(rows: Sequence[PolicyRow]) -> PolicyLookup:
+    """The most specific key wins: kind and class, then kind, then class, then any. Of a key's
+    versions, the latest in force when the clock started (the earliest, for clocks older than
+    every version). A version with neither minutes nor working days switches the clock off."""
+    versions: dict[tuple[str, str, str], list[PolicyRow]] = {}
+    for row in sorted(rows, key=lambda r: r.effective_from or datetime.min.replace(tzinfo=timezone.utc)):
+        versions.setdefault((row.clock, row.kind, row.priority), []).append(row)
+
+    def lookup(name: ClockName, kind: str, clock_class: str, at: datetime) -> Limit | None:
+        for key in ((name, kind, clock_class), (name, kind, "*"), (name, "*", clock_class), (name, "*", "*")):
+            rows_of_key = versions.get(key)
+            if rows_of_key:
+                in_force = [r for r in rows_of_key if r.effective_from is None or r.effective_from <= at]
+                limit = (in_force[-1] if in_force else rows_of_key[0]).limit
+                return limit if (limit.minutes or limit.working_days) else None
+        return None
+
+    return lookup

@@ -1,0 +1,193 @@
+"""Every text a user reads, in zh-CN (first) and en. Keys are stable; parameters are filled in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("zh-CN", "en")
+
+STATE_NAMES = {
+    "new": ("新建待派", "new"),
+    "dispatched": ("已派单", "dispatched"),
+    "accepted": ("已接单", "accepted"),
+    "contacted": ("已联系客户", "customer contacted"),
+    "en_route": ("在途", "en route"),
+    "on_site": ("已到场", "on site"),
+    "returned": ("已回馈待处理", "returned to dispatch"),
+    "cannot_proceed": ("无法施工", "cannot proceed"),
+    "sent_back": ("已回退", "sent back"),
+    "closed": ("已结单", "closed"),
+    "cancelled": ("已撤销", "cancelled"),
+}
+
+ACTION_NAMES = {
+    "create": ("新建", "create"),
+    "dispatch": ("派单", "dispatch"),
+    "transfer": ("转派", "transfer"),
+    "accept": ("接单", "accept"),
+    "reject": ("拒单", "reject"),
+    "contact": ("联系客户", "contact customer"),
+    "start_travel": ("出发", "start travel"),
+    "arrive": ("到场", "arrive"),
+    "return_result": ("回馈处理结果", "return result"),
+    "request_send_back": ("申请回退", "request send-back"),
+    "cannot_proceed": ("无法施工", "cannot proceed"),
+    "send_back": ("回退", "send back"),
+    "resubmit": ("重新提交", "resubmit"),
+    "cancel": ("撤销", "cancel"),
+    "close": ("结单", "close"),
+    "reopen": ("重启工单", "reopen"),
+    "append": ("信息追加", "append information"),
+    "urge": ("催单", "urge"),
+    "flag_remark": ("标注重要备注", "flag remark"),
+    "note": ("备注", "note"),
+    "sign": ("客户签名", "customer signature"),
+    "request_waiver": ("申请免签", "request signature waiver"),
+    "approve_waiver": ("批准免签", "approve signature waiver"),
+    "callback": ("回访", "callback"),
+}
+
+ROLE_NAMES = {
+    "admin": ("管理员", "administrator"),
+    "supervisor": ("调度主管", "supervisor"),
+    "dispatcher": ("调度", "dispatcher"),
+    "agent": ("坐席", "call-centre agent"),
+    "technician": ("装维人员", "technician"),
+    "contractor": ("代维人员", "contractor technician"),
+    "backoffice": ("后台处理人员", "back-office handler"),
+}
+
+# key: (zh-CN, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "lifecycle.forbidden": (
+        "{role}无权执行“{action}”。",
+        "A {role} may not {action} this order.",
+    ),
+    "lifecycle.illegal": (
+        "工单当前状态为“{state}”,不能“{action}”。可执行的操作:{allowed}。",
+        "The order is {state}; it cannot {action}. Allowed next steps: {allowed}.",
+    ),
+    "order.not_yours": ("该工单不在您名下。", "This order is not assigned to you."),
+    "order.not_found": ("工单 {id} 不存在。", "Work order {id} does not exist."),
+    "order.busy": (
+        "工单正被他人同时修改,请重试。",
+        "Someone else changed the order at the same moment; please retry.",
+    ),
+    "order.reason_required": ("请填写原因。", "A reason is required."),
+    "order.no_waiver_request": (
+        "该工单没有待批准的免签申请。",
+        "There is no signature-waiver request to approve on this order.",
+    ),
+    "order.remark_required": ("请填写备注内容。", "The remark text is required."),
+    "order.assignee_not_found": ("处理人 {id} 不存在或已停用。", "Assignee {id} does not exist or is inactive."),
+    "order.assignee_role": (
+        "{name} 的角色不能处理工单。",
+        "{name} has a role that cannot work orders.",
+    ),
+    "order.unknown_location": ("{field} {id} 不存在或不属于所选片区。", "{field} {id} does not exist or is outside the chosen area."),
+    "order.unknown_customer": ("客户 {id} 不存在。", "Customer {id} does not exist."),
+    "routing.no_team": ("该处理人不属于任何队伍,不能派发{kind}工单。", "The assignee belongs to no team and cannot take a {kind} order."),
+    "routing.wrong_team": (
+        "{kind}工单应派给 {allowed} 队伍,所选处理人属于 {team_function} 队伍。",
+        "A {kind} order goes to a {allowed} team; the assignee is in a {team_function} team.",
+    ),
+    "routing.wrong_network": (
+        "客户为{customer_network}网络,所选队伍负责{team_network}网络。",
+        "The customer is on the {customer_network} network; the team serves {team_network}.",
+    ),
+    "closure.invalid": ("结单信息不完整。", "The closure is incomplete."),
+    "closure.category_mismatch": (
+        "诉求细分应为“{expected}”({kind}工单)。",
+        "The closure category for a {kind} order must be {expected}.",
+    ),
+    "closure.missing_cause": ("请填写故障原因。", "The cause is missing."),
+    "closure.missing_solution": ("请填写解决方案。", "The solution is missing."),
+    "closure.missing_result": ("请填写处理情况。", "The outcome description is missing."),
+    "closure.detailed_remark_required": (
+        "VIP及专线工单须详细备注处理情况(至少{min}字)。",
+        "VIP and dedicated-line orders need a detailed remark (at least {min} characters).",
+    ),
+    "closure.appointment_time_required": (
+        "预约处理须写明具体预约日期及上午/下午。",
+        "An appointment needs its date and half-day (morning or afternoon).",
+    ),
+    "closure.appointment_in_past": ("预约时间已过。", "The appointment time is in the past."),
+    "closure.missing_work_done": ("请填写施工内容。", "The work done is missing."),
+    "closure.missing_labour_hours": ("请填写工时。", "The labour hours are missing."),
+    "closure.unknown_material": ("材料编码 {code} 不在材料目录中。", "Material {code} is not in the catalogue."),
+    "closure.swap_serials_required": (
+        "更换{device}须填写旧设备和新设备序列号。",
+        "Swapping a {device} needs both the old and the new serial number.",
+    ),
+    "closure.signature_required": (
+        "缺少客户验收签名:请客户签名,或申请免签并经主管批准。",
+        "The customer's acceptance signature is missing: have the customer sign, or get a waiver approved by a supervisor.",
+    ),
+    "auth.required": ("请先登录。", "Please log in."),
+    "auth.invalid_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "auth.rate_limited": (
+        "登录失败次数过多,请 {retry_after} 秒后再试。",
+        "Too many failed logins; try again in {retry_after} seconds.",
+    ),
+    "auth.role_forbidden": ("您的角色无权访问此功能。", "Your role may not use this."),
+    "policy.not_found": ("时限策略 {id} 不存在。", "Clock policy {id} does not exist."),
+    "policy.exists": ("该时限策略已存在。", "That clock policy already exists."),
+    "policy.unknown_kind": ("未知的工单类型 {kind}。", "Unknown order kind {kind}."),
+    "customer.not_found": ("客户 {id} 不存在。", "Customer {id} does not exist."),
+    "user.exists": ("用户名 {username} 已存在。", "The username {username} is taken."),
+    "request.invalid": ("请求内容有误。", "The request is not valid."),
+    "request.not_found": ("资源不存在。", "Not found."),
+    "request.method_not_allowed": ("不支持该请求方法。", "Method not allowed."),
+    "request.conflict": ("与现有数据冲突。", "Conflicts with existing data."),
+    "request.too_large": ("请求内容过大。", "The request is too large."),
+    "server.error": ("服务器内部错误,已记录。", "Internal error; it has been logged."),
+}
+
+
+def pick_language(accept_language: str | None) -> str:
+    """zh-CN unless the caller prefers English (by the order of Accept-Language, honouring q)."""
+    if not accept_language:
+        return "zh-CN"
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh") or tag == "*":
+            return "zh-CN"
+    return "zh-CN"
+
+
+def _name(table: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
+    names = table.get(str(value))
+    if names is None:
+        return str(value)
+    return names[0] if lang == "zh-CN" else names[1]
+
+
+def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
+    params = dict(params or {})
+    if "state" in params:
+        params["state"] = _name(STATE_NAMES, params["state"], lang)
+    if "action" in params:
+        params["action"] = _name(ACTION_NAMES, params["action"], lang)
+    if "role" in params:
+        params["role"] = _name(ROLE_NAMES, params["role"], lang)
+    if isinstance(params.get("allowed"), list):
+        separator = "、" if lang == "zh-CN" else ", "
+        names = [_name(ACTION_NAMES, a, lang) for a in params["allowed"]]
+        params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
+    zh, en = MESSAGES.get(key, (key, key))
+    template = zh if lang == "zh-CN" else en
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
