@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.logging.config import StructLoggingConfig
 from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -18,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
 from api.auth.controller import AuthController
-from api.auth.guards import role_guard
+from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
 from api.errors import EXCEPTION_HANDLERS
 from api.health import healthz
@@ -30,7 +31,6 @@ from db.engine import current_engine, prepare
 from settings import ROOT, settings
 
 SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
-PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/static/"]
 
 
 @asynccontextmanager
@@ -73,6 +73,19 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
+def _logging() -> StructlogConfig:
+    """One JSON line per request (method, path, status; never bodies: they carry passwords and
+    customer data). Expected 4xx errors are not logged as exceptions; 500s are, in api/errors.py."""
+    return StructlogConfig(
+        structlog_logging_config=StructLoggingConfig(log_exceptions="debug"),
+        middleware_logging_config=LoggingMiddlewareConfig(
+            request_log_fields=("path", "method", "query"),
+            response_log_fields=("status_code",),
+            exclude=["^/healthz$", "^/static/"],
+        ),
+    )
+
+
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, healthz]
     if SWAGGER_ASSETS.is_dir():
@@ -87,7 +100,7 @@ def create_app() -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
-        plugins=[StructlogPlugin(StructlogConfig(structlog_logging_config=StructLoggingConfig(log_exceptions="always")))],
+        plugins=[StructlogPlugin(_logging())],
         debug=False,
     )
 

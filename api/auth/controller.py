@@ -21,7 +21,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    @post("/login", exclude_from_auth=True, security=[])
+    @post("/login", exclude_from_auth=True, security=[], status_code=200)
     async def login(self, data: LoginRequest, request: Request) -> LoginResponse:
         """Exchange a username and password for a bearer token (rate-limited per user and address)."""
         token, user, expires_at = await service.login(data.username, data.password, client_address(request))

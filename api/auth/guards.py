@@ -1,8 +1,9 @@
 """Who may call what. Every route declares the roles it admits in `opt["roles"]`; a route that
-declares none is refused (fail closed), except the few marked `exclude_from_auth`."""
+declares none is refused (fail closed), except public paths and routes marked `exclude_from_auth`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +14,9 @@ from litestar.handlers.base import BaseRouteHandler
 from domain.vocabulary import Role
 
 ANY_ROLE = frozenset(Role)
+# Served without a token: the API docs, the health check, static assets.
+PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/static/"]
+_PUBLIC = re.compile("|".join(PUBLIC_PATHS))
 
 
 def roles(allowed: Iterable[Role]) -> dict[str, Any]:
@@ -21,7 +25,7 @@ def roles(allowed: Iterable[Role]) -> dict[str, Any]:
 
 
 def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    if handler.opt.get("exclude_from_auth"):
+    if handler.opt.get("exclude_from_auth") or _PUBLIC.match(connection.url.path):
         return
     allowed = handler.opt.get("roles")
     if not allowed or connection.user.role not in allowed:
