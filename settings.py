@@ -50,7 +50,9 @@ class Settings:
     )
     # asyncpg pool for PostgreSQL; tests switch it off so test code and app share no pool.
     db_pool: bool = field(default_factory=lambda: _bool("DB_POOL", True))
-    log_json: bool = field(default_factory=lambda: _bool("LOG_JSON", True))
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile). Tests lower them.
+    argon2_time_cost: int = field(default_factory=lambda: int(os.environ.get("ARGON2_TIME_COST", "3")))
+    argon2_memory_kib: int = field(default_factory=lambda: int(os.environ.get("ARGON2_MEMORY_KIB", "65536")))
 
     @property
     def demo(self) -> bool:

@@ -1,3 +1,4 @@
+from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -22,7 +23,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", exclude_from_auth=True, security=[], status_code=200)
-    async def login(self, data: LoginRequest, request: Request) -> LoginResponse:
+    async def login(self, data: JSONBody[LoginRequest], request: Request) -> LoginResponse:
         """Exchange a username and password for a bearer token (rate-limited per user and address)."""
         token, user, expires_at = await service.login(data.username, data.password, client_address(request))
         return LoginResponse(token=token, expires_at=expires_at, user=user_out(service.caller_of(user)))

@@ -17,7 +17,7 @@ from domain.errors import Conflict, RateLimited, Unauthorized
 from domain.vocabulary import Role
 from settings import settings
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
 # Verified against when the username is unknown, so a wrong username costs as much as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 

@@ -3,6 +3,7 @@ the business calendar used by the callback clock."""
 
 from datetime import date
 
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_204_NO_CONTENT
@@ -19,12 +20,12 @@ class PolicyController(Controller):
     tags = ["policies"]
 
     @get("/clocks", opt=roles(OFFICE_ROLES))
-    async def clocks(self, history: bool = False) -> list[s.ClockPolicyOut]:
+    async def clocks(self, history: FromQuery[bool] = False) -> list[s.ClockPolicyOut]:
         """The limits in force per (clock, kind, priority); `history=true` lists every version."""
         return await service.list_policies(history)
 
     @post("/clocks", opt=roles(POLICY_EDITORS))
-    async def set_clock(self, data: s.ClockPolicySet, request: Request[Caller, str, object]) -> s.ClockPolicyOut:
+    async def set_clock(self, data: JSONBody[s.ClockPolicySet], request: Request[Caller, str, object]) -> s.ClockPolicyOut:
         """Set a limit from now on. Clocks already running keep the limit they started with."""
         return await service.set_policy(request.user, data)
 
@@ -34,10 +35,10 @@ class PolicyController(Controller):
         return await service.list_calendar()
 
     @put("/calendar/{day:date}", opt=roles(POLICY_EDITORS))
-    async def set_day(self, day: date, data: s.CalendarDaySet, request: Request[Caller, str, object]) -> s.CalendarDayOut:
+    async def set_day(self, day: FromPath[date], data: JSONBody[s.CalendarDaySet], request: Request[Caller, str, object]) -> s.CalendarDayOut:
         return await service.set_calendar_day(request.user, day, data)
 
     @delete("/calendar/{day:date}", opt=roles(POLICY_EDITORS), status_code=HTTP_204_NO_CONTENT)
-    async def clear_day(self, day: date, request: Request[Caller, str, object]) -> None:
+    async def clear_day(self, day: FromPath[date], request: Request[Caller, str, object]) -> None:
         if not await service.clear_calendar_day(request.user, day):
             raise NotFoundException()

@@ -4,7 +4,7 @@ Every read of a customer file by office staff goes to the audit trail."""
 from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 
 import servertime
 from api.auth.guards import ANY_ROLE, roles
@@ -15,7 +15,7 @@ from domain.errors import NotFound
 from domain.routing import ROUTES
 from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, DISPATCH_ROLES, OFFICE_ROLES, SEND_BACK_REASONS, Kind, Role
 
-Search = Annotated[str | None, Parameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)]
+Search = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)]
 
 
 class ReferenceController(Controller):
@@ -51,7 +51,11 @@ class ReferenceController(Controller):
         )
 
     @get("/staff", opt=roles(DISPATCH_ROLES))
-    async def staff(self, role: Role | None = None, team_id: Annotated[int | None, Parameter(ge=1, le=2_147_483_647, required=False)] = None) -> list[s.StaffOut]:
+    async def staff(
+        self,
+        role: FromQuery[Role | None] = None,
+        team_id: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)] = None,
+    ) -> list[s.StaffOut]:
         """Active staff, to choose an assignee from."""
         query = StaffUser.select().where(StaffUser.active == True)  # noqa: E712
         if role:
@@ -66,7 +70,7 @@ class ReferenceController(Controller):
 
     @get("/customers", opt=roles(OFFICE_ROLES))
     async def customers(
-        self, q: Search = None, limit: Annotated[int, Parameter(ge=1, le=100)] = 20
+        self, q: Search = None, limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20
     ) -> list[s.CustomerOut]:
         """Find customers by name, phone or account number (to raise an order)."""
         query = Customer.select().order_by(Customer.id).limit(limit)
@@ -77,7 +81,7 @@ class ReferenceController(Controller):
 
     @get("/customers/{customer_id:int}", opt=roles(OFFICE_ROLES))
     async def customer(
-        self, customer_id: Annotated[int, Parameter(ge=1, le=2_147_483_647)], request: Request[Caller, str, object]
+        self, customer_id: Annotated[int, PathParameter(ge=1, le=2_147_483_647)], request: Request[Caller, str, object]
     ) -> s.CustomerOut:
         """One customer file. The read is logged (customer data is confidential)."""
         row = await Customer.select().where(Customer.id == customer_id).first()

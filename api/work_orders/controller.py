@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Router, get, post
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
@@ -15,8 +15,8 @@ from api.work_orders import service
 from domain.lifecycle import CALL_CENTRE, STEPS, Action, may_take
 from domain.vocabulary import Kind, Priority, Role, State
 
-OrderId = Annotated[int, Parameter(ge=1, le=2_147_483_647, description="work-order id")]
-Filter = Annotated[int | None, Parameter(ge=1, le=2_147_483_647, required=False)]
+OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="work-order id")]
+Filter = Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)]
 
 
 class WorkOrderController(Controller):
@@ -24,7 +24,7 @@ class WorkOrderController(Controller):
     tags = ["work orders"]
 
     @post("/", opt=roles(CALL_CENTRE))
-    async def create(self, data: s.CreateOrder, request: Request[Caller, str, object]) -> s.OrderDetail:
+    async def create(self, data: JSONBody[s.CreateOrder], request: Request[Caller, str, object]) -> s.OrderDetail:
         """Raise a work order (call-centre agent or dispatcher). Starts its clocks."""
         return await service.create_order(request.user, data)
 
@@ -32,15 +32,15 @@ class WorkOrderController(Controller):
     async def list(
         self,
         request: Request[Caller, str, object],
-        states: Annotated[list[State] | None, Parameter(query="state", required=False)] = None,
-        kind: Kind | None = None,
+        states: Annotated[list[State] | None, QueryParameter(name="state", required=False)] = None,
+        kind: FromQuery[Kind | None] = None,
         area_id: Filter = None,
         assignee_id: Filter = None,
-        clock: Literal["at_risk", "breached"] | None = None,
-        priority: Priority | None = None,
-        q: Annotated[str | None, Parameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        clock: FromQuery[Literal["at_risk", "breached"] | None] = None,
+        priority: FromQuery[Priority | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> s.OrderPage:
         """Orders the caller may see (a technician: only their own), soonest-due first."""
         filters = service.Filters(
@@ -56,11 +56,11 @@ class WorkOrderController(Controller):
 
 
 def _step_handler(action: Action, body: type[s.Step], summary: str) -> HTTPRouteHandler:
-    async def take_step(order_id: int, data: s.Step, request: Request[Caller, str, object]) -> s.OrderDetail:
+    async def take_step(order_id: int, data: JSONBody[s.Step], request: Request[Caller, str, object]) -> s.OrderDetail:
         return await service.act(request.user, order_id, action, data)
 
     take_step.__annotations__ = {
-        "order_id": OrderId, "data": body, "request": Request[Caller, str, object], "return": s.OrderDetail,
+        "order_id": OrderId, "data": JSONBody[body], "request": Request[Caller, str, object], "return": s.OrderDetail,
     }
     take_step.__name__ = f"step_{action.value}"
     take_step.__doc__ = summary
