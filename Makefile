@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with Python 3.11 (and Node 20 for the front-end assets):
+#   make run    set up, migrate, load the demo data into an empty database, serve on PORT
+#   make test   set up, run every test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+.PHONY: setup run test migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+	mkdir -p var
+
+migrate: setup
+	$(PY) cli.py migrate
+
+run: migrate
+	APP_MODE=demo $(PY) cli.py seed-demo
+	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules var/*.db var/*.db-*
