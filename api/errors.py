@@ -6,10 +6,11 @@ Litestar raises its own HTTP exceptions for malformed requests, the drivers rais
 
 from __future__ import annotations
 
-import logging
+import traceback
 from typing import Any
 
 import asyncpg
+import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -24,7 +25,7 @@ from db.engine import is_unique_violation
 from domain.errors import DomainError, RateLimited
 from domain.messages import pick_language, render
 
-log = logging.getLogger("fieldservice.errors")
+log = structlog.get_logger("fieldservice.errors")
 PROBLEM_JSON = "application/problem+json"
 
 TITLES = {
@@ -122,7 +123,10 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return problem(request, 400, "request.invalid", extra={"reason": type(exc).__name__})
     if is_unique_violation(exc):
         return problem(request, 409, "request.conflict")
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error(
+        "unhandled error", method=request.method, path=request.url.path,
+        traceback="".join(traceback.format_exception(exc)),
+    )
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "server.error")
 
 

@@ -29,7 +29,11 @@ import servertime  # noqa: E402
 from db.engine import bind, tables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# TEST_POSTGRES_URL names a server and a database to connect to; each test session creates its own
+# database beside it (so parallel runs never share tables) and drops it at the end.
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SESSION_DATABASE = f"fieldservice_test_{os.getpid()}"
+POSTGRES_URL = f"{ADMIN_URL.rsplit('/', 1)[0]}/{SESSION_DATABASE}"
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 ENGINES = ["sqlite", "postgres"]
 
@@ -43,10 +47,10 @@ def migrate(database_url: str) -> None:
         raise RuntimeError(f"migrations failed on {database_url}:\n{result.stdout}\n{result.stderr}")
 
 
-async def _reset_postgres_schema() -> None:
-    connection = await asyncpg.connect(POSTGRES_URL, timeout=5)
+async def _admin(statement: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL, timeout=5)
     try:
-        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await connection.execute(statement)
     finally:
         await connection.close()
 
@@ -59,15 +63,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_ready() -> str:
+def postgres_ready():
     try:
-        asyncio.run(_reset_postgres_schema())
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{SESSION_DATABASE}"'))
+        asyncio.run(_admin(f'CREATE DATABASE "{SESSION_DATABASE}"'))
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable at {POSTGRES_URL}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable at {ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}: {exc}")
     migrate(POSTGRES_URL)
-    return POSTGRES_URL
+    yield POSTGRES_URL
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{SESSION_DATABASE}" WITH (FORCE)'))
 
 
 def _truncate_postgres() -> None:
@@ -107,9 +113,13 @@ def db(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path):
     servertime.travel_to(None)
 
 
-def run(coroutine):
-    """Run database code from a synchronous test."""
-    return asyncio.run(coroutine)
+def run(awaitable):
+    """Run database code (a coroutine or a Piccolo query) from a synchronous test."""
+
+    async def wait():
+        return await awaitable
+
+    return asyncio.run(wait())
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,7 @@ def can_read(caller: Caller, order: dict) -> bool:
 
 
 async def _order_for(caller: Caller, order_id: int) -> dict:
-    order = await WorkOrder.select(*ORDER_COLUMNS).where(WorkOrder.id == order_id).first()
+    order = await WorkOrder.select(*ORDER_COLUMNS).where(WorkOrder.id == order_id).output(load_json=True).first()
     if order is None or not can_read(caller, order):
         raise NotFound("order.not_found", id=order_id)
     return order
@@ -413,7 +413,7 @@ async def _close(ctx: Context) -> Change:
     if body.outcome == Outcome.appointment:
         closure["appointment_text"] = closure_rules.appointment_phrase(body.appointment_date, body.appointment_half_day)
         local = datetime.combine(body.appointment_date, HALF_DAY_START[body.appointment_half_day], tzinfo=TZ)
-        fields["appointment_at"] = local
+        fields["appointment_at"] = local.astimezone(timezone.utc)
     fields["closure"] = closure
     return Change(fields, {"outcome": body.outcome, "method": body.method})
 
