@@ -13,7 +13,6 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
-    Real,
     Text,
     Timestamptz,
     Varchar,

@@ -100,7 +100,7 @@ def _ordered(events: Sequence[EventFact]) -> list[EventFact]:
     return sorted(events, key=lambda e: (e.effective_time, e.seq))
 
 
-def _starts(event: EventFact, kind: str) -> list[ClockName]:
+def _starts(event: EventFact, kind: str, appointment_open: bool) -> list[ClockName]:
     if event.action == A.create:
         names = [ClockName.dispatch, ClockName.contact]
         if kind == Kind.complaint:
@@ -110,8 +110,17 @@ def _starts(event: EventFact, kind: str) -> list[ClockName]:
         return []
     if event.action == A.close and event.payload.get("outcome") == "appointment":
         return []  # the service is not complete yet: the callback follows the later append
+    if event.action == A.append and appointment_open:
+        return [ClockName.callback]  # the append that completes an appointment (§2.1.5 B c)
     name = STARTERS.get(event.action)
     return [name] if name else []
+
+
+def _stops(name: ClockName, event: EventFact) -> bool:
+    if event.action not in STOPPERS[name]:
+        return False
+    # A callback attempt that did not reach the customer does not count as a callback.
+    return not (event.action == A.callback and event.payload.get("reached") is False)
 
 
 def compute_clocks(
@@ -125,8 +134,14 @@ def compute_clocks(
 ) -> list[Clock]:
     ordered = _ordered(events)
     clocks: list[Clock] = []
+    appointment_open = False  # closed by appointment, not yet completed by an append
     for index, event in enumerate(ordered):
-        for name in _starts(event, kind):
+        names = _starts(event, kind, appointment_open)
+        if event.action == A.close:
+            appointment_open = event.payload.get("outcome") == "appointment"
+        elif event.action in (A.append, A.reopen):
+            appointment_open = False
+        for name in names:
             limit = policy(name, kind, clock_class, event.effective_time)
             if limit is None:
                 continue
@@ -137,7 +152,7 @@ def compute_clocks(
                 due = start + timedelta(minutes=limit.minutes)
             at_risk_at = due - (due - start) * limit.at_risk_percent / 100
             stop = next(
-                (later for later in ordered[index + 1:] if later.action in STOPPERS[name]), None
+                (later for later in ordered[index + 1:] if _stops(name, later)), None
             )
             clocks.append(_clock(name, event, start, due, at_risk_at, stop, now))
     return clocks

@@ -122,11 +122,13 @@ def _field_work_issues(form: ClosureForm, catalogue: Collection[str]) -> list[Is
     issues: list[Issue] = []
     if not form.work_done.strip():
         issues.append(Issue("closure.missing_work_done", {}, "work_done"))
-    if form.labour_hours is None or form.labour_hours <= 0:
+    if form.labour_hours is None or not form.labour_hours > 0:  # NaN is not a number of hours
         issues.append(Issue("closure.missing_labour_hours", {}, "labour_hours"))
     for index, use in enumerate(form.materials):
         if use.code not in catalogue:
             issues.append(Issue("closure.unknown_material", {"code": use.code}, f"materials[{index}]"))
+        elif not use.quantity > 0:
+            issues.append(Issue("closure.material_quantity", {"code": use.code}, f"materials[{index}]"))
     for index, swap in enumerate(form.device_swaps):
         if not swap.old_serial.strip() or not swap.new_serial.strip():
             issues.append(Issue("closure.swap_serials_required", {"device": swap.device},

@@ -113,7 +113,9 @@ DESK_STEPS = frozenset(
 
 def may_take(action: Action, role: Role, holds_order: bool) -> bool:
     """Whether this role may ever take this step on an order (ignoring its state)."""
-    step = STEPS[action]
+    step = STEPS.get(action)
+    if step is None:  # creation is not a step on an existing order
+        return False
     if role in step.office:
         return True
     if step.handler and holds_order and role in HANDLERS:

@@ -57,6 +57,35 @@ ROLE_NAMES = {
     "backoffice": ("后台处理人员", "back-office handler"),
 }
 
+KIND_NAMES = {
+    "install": ("安装", "install"),
+    "repair": ("报修", "repair"),
+    "after_sales": ("售后", "after-sales"),
+    "transfer": ("流转", "transfer"),
+    "complaint": ("投诉建议表扬", "complaint"),
+    "consultation": ("咨询", "consultation"),
+    "dedicated_line": ("专线", "dedicated-line"),
+}
+
+TEAM_FUNCTION_NAMES = {
+    "install": ("安装", "install"),
+    "repair": ("维修", "repair"),
+    "dedicated_line": ("专线对接", "dedicated-line"),
+    "data_entry": ("资料录入", "data-entry"),
+    "branch_office": ("营业网点", "branch-office"),
+    "complaint": ("投诉处理", "complaint-handling"),
+}
+
+NETWORK_NAMES = {"one_way": ("单向", "one-way"), "two_way": ("双向", "two-way")}
+
+CLOSURE_CATEGORY_NAMES = {
+    "installation": ("安装情况", "installation"),
+    "repair": ("维修情况", "repair"),
+    "after_sales": ("售后处理情况", "after-sales handling"),
+    "complaint": ("投诉建议处理情况", "complaint handling"),
+    "consultation": ("咨询处理情况", "consultation"),
+}
+
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.forbidden": (
@@ -89,7 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "routing.no_team": ("该处理人不属于任何队伍,不能派发{kind}工单。", "The assignee belongs to no team and cannot take a {kind} order."),
     "routing.wrong_team": (
         "{kind}工单应派给 {allowed} 队伍,所选处理人属于 {team_function} 队伍。",
-        "A {kind} order goes to a {allowed} team; the assignee is in a {team_function} team.",
+        "A {kind} order goes to a {allowed} team; the assignee is in the {team_function} team.",
     ),
     "routing.wrong_network": (
         "客户为{customer_network}网络,所选队伍负责{team_network}网络。",
@@ -115,6 +144,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.missing_work_done": ("请填写施工内容。", "The work done is missing."),
     "closure.missing_labour_hours": ("请填写工时。", "The labour hours are missing."),
     "closure.unknown_material": ("材料编码 {code} 不在材料目录中。", "Material {code} is not in the catalogue."),
+    "closure.material_quantity": ("材料 {code} 的数量须大于零。", "The quantity of material {code} must be above zero."),
     "closure.swap_serials_required": (
         "更换{device}须填写旧设备和新设备序列号。",
         "Swapping a {device} needs both the old and the new serial number.",
@@ -158,7 +188,9 @@ def pick_language(accept_language: str | None) -> str:
             except ValueError:
                 quality = 0.0
         ranked.append((-quality, position, tag.strip().lower()))
-    for _, _, tag in sorted(ranked):
+    for negative_quality, _, tag in sorted(ranked):
+        if negative_quality >= 0:
+            break  # q=0 means "not acceptable"; malformed q values count as 0
         if tag.startswith("en"):
             return "en"
         if tag.startswith("zh") or tag == "*":
@@ -173,17 +205,23 @@ def _name(table: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
     return names[0] if lang == "zh-CN" else names[1]
 
 
+# Which parameter holds which kind of name. `allowed` lists next steps, or team types for routing.
+NAMED_PARAMS = {
+    "state": STATE_NAMES, "action": ACTION_NAMES, "role": ROLE_NAMES, "kind": KIND_NAMES,
+    "team_function": TEAM_FUNCTION_NAMES, "team_network": NETWORK_NAMES,
+    "customer_network": NETWORK_NAMES, "expected": CLOSURE_CATEGORY_NAMES,
+}
+
+
 def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
-    if "state" in params:
-        params["state"] = _name(STATE_NAMES, params["state"], lang)
-    if "action" in params:
-        params["action"] = _name(ACTION_NAMES, params["action"], lang)
-    if "role" in params:
-        params["role"] = _name(ROLE_NAMES, params["role"], lang)
+    for name, table in NAMED_PARAMS.items():
+        if name in params:
+            params[name] = _name(table, params[name], lang)
     if isinstance(params.get("allowed"), list):
+        table = TEAM_FUNCTION_NAMES if key.startswith("routing.") else ACTION_NAMES
         separator = "、" if lang == "zh-CN" else ", "
-        names = [_name(ACTION_NAMES, a, lang) for a in params["allowed"]]
+        names = [_name(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))
     template = zh if lang == "zh-CN" else en

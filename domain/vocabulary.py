@@ -87,6 +87,7 @@ class Method(StrEnum):
     on_site = "on_site"
     phone_guidance = "phone_guidance"  # 电话指导
     remote = "remote"  # 远程处理
+    office = "office"  # answered or handled at the desk (a consultation reply, a data change)
 
 
 class HalfDay(StrEnum):

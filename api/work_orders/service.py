@@ -332,10 +332,7 @@ async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
     if issues and not overridden:
         raise Invalid(issues[0].key, issues, **issues[0].params)
     return Change(
-        fields={
-            "assignee": user["id"], "team": user["team_id"],
-            "first_contact_owner": order["first_contact_owner"] or caller.id,
-        },
+        fields={"assignee": user["id"], "team": user["team_id"]},
         payload={
             "assignee_id": user["id"], "assignee_name": user["display_name"],
             "team_id": user["team_id"], "team_name": user["team_name"],
@@ -481,6 +478,9 @@ async def _apply(caller: Caller, order_id: int, action: Action, body: s.Step) ->
     )
     ctx = Context(caller, order, events, body, when.effective, now)
     change = await EFFECTS.get(action, _nothing)(ctx)
+    if order["first_contact_owner"] is None and Role(caller.role) in DISPATCH_ROLES:
+        # 首问负责制 (§2.1): the first dispatcher to handle the order owns it to the end.
+        change.fields["first_contact_owner"] = caller.id
     seq = order["version"] + 1
     event = dict(
         work_order=order_id, seq=seq, action=action.value, actor=caller.id, actor_role=caller.role,
