@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -26,4 +26,4 @@ def end_of_working_days(
         day += timedelta(days=1)
         if is_working_day(day, exceptions):
             counted += 1
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)

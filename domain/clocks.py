@@ -242,20 +242,24 @@ DEFAULT_POLICY: tuple[PolicyRow, ...] = (
 
 
 def policy_lookup(rows: Sequence[PolicyRow]) -> PolicyLookup:
-    """The most specific key wins: kind and class, then kind, then class, then any. Of a key's
-    versions, the latest in force when the clock started (the earliest, for clocks older than
-    every version). A version with neither minutes nor working days switches the clock off."""
+    """The most specific key with a version in force when the clock started wins: kind and
+    class, then kind, then class, then any. (A clock older than every version takes the earliest
+    version of the most specific key.) A version with neither minutes nor working days switches
+    the clock off."""
     versions: dict[tuple[str, str, str], list[PolicyRow]] = {}
     for row in sorted(rows, key=lambda r: r.effective_from or datetime.min.replace(tzinfo=timezone.utc)):
         versions.setdefault((row.clock, row.kind, row.priority), []).append(row)
 
+    def enabled(limit: Limit) -> Limit | None:
+        return limit if (limit.minutes or limit.working_days) else None
+
     def lookup(name: ClockName, kind: str, clock_class: str, at: datetime) -> Limit | None:
-        for key in ((name, kind, clock_class), (name, kind, "*"), (name, "*", clock_class), (name, "*", "*")):
-            rows_of_key = versions.get(key)
-            if rows_of_key:
-                in_force = [r for r in rows_of_key if r.effective_from is None or r.effective_from <= at]
-                limit = (in_force[-1] if in_force else rows_of_key[0]).limit
-                return limit if (limit.minutes or limit.working_days) else None
-        return None
+        keys = [k for k in ((name, kind, clock_class), (name, kind, "*"), (name, "*", clock_class), (name, "*", "*"))
+                if k in versions]
+        for key in keys:
+            in_force = [r for r in versions[key] if r.effective_from is None or r.effective_from <= at]
+            if in_force:
+                return enabled(in_force[-1].limit)
+        return enabled(versions[keys[0]][0].limit) if keys else None
 
     return lookup

@@ -1,0 +1,59 @@
+"""The demo data: loaded by `cli.py seed-demo` in demo mode only, into an empty database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from litestar.testing import TestClient
+
+from app import create_app
+from db.tables import StaffUser, WorkOrder
+from demo.seed import DEMO_PASSWORD, load_demo
+from domain.vocabulary import Kind, State
+from tests.conftest import POSTGRES_URL, ROOT, run
+
+REQUIRED_USERS = {
+    "admin": "admin", "supervisor": "supervisor", "dispatcher": "dispatcher", "agent": "agent",
+    "tech1": "technician", "tech2": "technician", "tech3": "technician",
+    "contractor1": "contractor", "backoffice": "backoffice",
+}
+
+
+def _database_url(engine) -> str:
+    return f"sqlite:///{engine.path}" if engine.engine_type == "sqlite" else POSTGRES_URL
+
+
+def test_demo_covers_every_kind_and_state_with_live_clocks(db):
+    summary = run(load_demo())
+    assert 35 <= summary["orders"] <= 60
+    orders = run(WorkOrder.select(WorkOrder.kind, WorkOrder.state, WorkOrder.clock_breached, WorkOrder.clock_next_due))
+    assert {o["kind"] for o in orders} == {k.value for k in Kind}
+    assert {o["state"] for o in orders} == {s.value for s in State}
+    assert summary["overdue"] > 0 and summary["at_risk"] > 0
+    users = {u["username"]: u["role"] for u in run(StaffUser.select(StaffUser.username, StaffUser.role))}
+    assert REQUIRED_USERS.items() <= users.items()
+
+    with TestClient(create_app()) as client:
+        for username in REQUIRED_USERS:
+            response = client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+            assert response.status_code == 200, username
+        token = client.post("/api/auth/login", json={"username": "dispatcher", "password": DEMO_PASSWORD}).json()["token"]
+        page = client.get("/api/work-orders?clock=breached&limit=200", headers={"Authorization": f"Bearer {token}"}).json()
+        assert page["total"] >= summary["overdue"]
+        assert page["items"] and all(o["breached"] for o in page["items"])
+
+
+def test_seed_demo_refuses_in_production_and_into_a_used_database(db):
+    env = {**os.environ, "DATABASE_URL": _database_url(db), "APP_MODE": "production"}
+    refused = subprocess.run([sys.executable, "cli.py", "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "APP_MODE=demo" in refused.stderr
+    assert run(StaffUser.count()) == 0
+    env["APP_MODE"] = "demo"
+    loaded = subprocess.run([sys.executable, "cli.py", "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    orders = run(WorkOrder.count())
+    again = subprocess.run([sys.executable, "cli.py", "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "already has users" in again.stdout
+    assert run(WorkOrder.count()) == orders

@@ -1,0 +1,84 @@
+"""Clock policies and the business calendar, edited through the API by supervisors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from db.tables import AuditEntry
+from tests.conftest import run
+from tests.test_work_orders import at, clock
+
+
+def test_defaults_of_the_manual_are_in_force(api):
+    rows = api.get("dispatcher", "/api/policies/clocks").json()
+    limits = {(r["clock"], r["kind"], r["priority"]): (r["minutes"], r["working_days"]) for r in rows}
+    assert limits[("dispatch", "*", "normal")] == (10, 0)
+    assert limits[("dispatch", "*", "high")] == (5, 0)
+    assert limits[("contact", "*", "high")] == (30, 0)
+    assert limits[("urge_contact", "*", "*")] == (10, 0)
+    assert limits[("transfer", "*", "*")] == (30, 0)
+    assert limits[("complaint_reply", "complaint", "*")] == (120, 0)
+    assert limits[("callback", "*", "*")] == (0, 2)
+
+
+def test_a_supervisor_sets_a_limit_from_now_on(api):
+    at(0)
+    before = api.create()
+    at(1)
+    response = api.post("supervisor", "/api/policies/clocks", {"clock": "dispatch", "kind": "repair", "priority": "normal", "minutes": 20})
+    assert response.status_code == 201, response.text
+    at(2)
+    after = api.create()
+    assert clock(after, "dispatch")["due"].startswith("2026-11-23T02:22:00")
+    # A clock already running keeps the limit it started with.
+    assert clock(api.get("dispatcher", f"/api/work-orders/{before['id']}").json(), "dispatch")["due"].startswith("2026-11-23T02:10:00")
+    current = api.get("dispatcher", "/api/policies/clocks").json()
+    assert [r["minutes"] for r in current if (r["clock"], r["kind"]) == ("dispatch", "repair")] == [20]
+    history = api.get("dispatcher", "/api/policies/clocks?history=true").json()
+    assert len(history) == len(current)  # no earlier version of this key existed
+    audit = run(AuditEntry.select().where(AuditEntry.action == "policy.set"))
+    assert audit[0]["target"] == "dispatch/repair/normal" and audit[0]["actor"] == api.world.uid("supervisor")
+
+
+def test_only_supervisors_and_admins_edit_policies(api):
+    body = {"clock": "dispatch", "minutes": 1}
+    for username, status in [("dispatcher", 403), ("agent", 403), ("tech2", 403), ("admin", 201)]:
+        assert api.post(username, "/api/policies/clocks", body).status_code == status
+
+
+def test_a_holiday_moves_the_callback_due_date(api):
+    at(0)  # Monday 2026-11-23, 10:00 in Chengdu
+    order = api.create(kind="consultation")
+    closed = api.step("dispatcher", order["id"], "close", closure_category="consultation", outcome="resolved",
+                      method="office", cause="咨询资费", solution="介绍套餐", result="客户已了解")
+    assert clock(closed, "callback")["due"].startswith("2026-11-25T16:00:00")  # end of Wed, local
+    response = api.client.put(
+        "/api/policies/calendar/2026-11-24", json={"working": False, "name": "临时停工"},
+        headers=api.headers("supervisor"),
+    )
+    assert response.status_code == 200, response.text
+    detail = api.get("dispatcher", f"/api/work-orders/{order['id']}").json()
+    assert clock(detail, "callback")["due"].startswith("2026-11-26T16:00:00")  # end of Thursday
+    listed = api.get("dispatcher", "/api/work-orders?clock=at_risk").json()
+    assert listed["total"] == 0
+    assert api.get("dispatcher", "/api/policies/calendar").json() == [
+        {"day": "2026-11-24", "working": False, "name": "临时停工"}
+    ]
+    assert api.client.delete("/api/policies/calendar/2026-11-24", headers=api.headers("supervisor")).status_code == 204
+    detail = api.get("dispatcher", f"/api/work-orders/{order['id']}").json()
+    assert clock(detail, "callback")["due"].startswith("2026-11-25T16:00:00")
+    assert api.client.delete("/api/policies/calendar/2026-11-24", headers=api.headers("supervisor")).status_code == 404
+
+
+def test_a_working_weekend_day_counts_for_callbacks(api):
+    friday = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)  # 15:00 local
+    from servertime import travel_to
+
+    travel_to(friday)
+    api.client.put("/api/policies/calendar/2026-11-28", json={"working": True, "name": "调休上班"},
+                   headers=api.headers("supervisor"))
+    order = api.create(kind="consultation")
+    closed = api.step("dispatcher", order["id"], "close", closure_category="consultation", outcome="resolved",
+                      method="office", cause="咨询", solution="解答", result="已答复")
+    # Saturday (worked) and Monday are the two working days: due at the end of Monday.
+    assert clock(closed, "callback")["due"].startswith("2026-11-30T16:00:00")
