@@ -3,6 +3,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db import tables
+from db.sync_tables import SYNC_TABLES
 
 APP_CONFIG = AppConfig(
     app_name="fieldservice",
@@ -22,5 +23,6 @@ APP_CONFIG = AppConfig(
         tables.WorkOrder,
         tables.WorkOrderEvent,
         tables.AuditEntry,
+        *SYNC_TABLES,
     ],
 )

@@ -7,6 +7,7 @@ Times are aware UTC (`Timestamptz`). Order history (`WorkOrderEvent`) and the au
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     OnDelete,
     JSON,
     Boolean,
@@ -161,6 +162,8 @@ class WorkOrder(Table, tablename="work_order"):
     clock_next_due = Timestamptz(null=True, default=None, index=True)
     clock_next_risk = Timestamptz(null=True, default=None)
     clock_breached = Integer(default=0)
+    # The sync version of the last change (sync/): a device's cursor pulls what is newer.
+    sync_version = BigInt(default=0, index=True)
 
 
 class WorkOrderEvent(Table, tablename="work_order_event"):

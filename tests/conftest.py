@@ -83,6 +83,8 @@ def _truncate_postgres() -> None:
         connection = await asyncpg.connect(POSTGRES_URL)
         try:
             await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            # The single-row tables the migrations seed.
+            await connection.execute("INSERT INTO sync_clock (version) VALUES (0); INSERT INTO sync_purge (version) VALUES (0)")
         finally:
             await connection.close()
 
