@@ -118,8 +118,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    # Input the database itself refuses (out-of-range numbers, bad encodings) is still bad input.
-    if isinstance(exc, asyncpg.DataError):
+    # Input refused below the schema is still bad input: a body that is not UTF-8, a datetime
+    # that leaves the calendar when converted to UTC, what the database itself refuses.
+    if isinstance(exc, (asyncpg.DataError, UnicodeDecodeError, OverflowError)):
         return problem(request, 400, "request.invalid", extra={"reason": type(exc).__name__})
     if is_unique_violation(exc):
         return problem(request, 409, "request.conflict")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from piccolo.engine.sqlite import SQLiteEngine
@@ -16,7 +16,7 @@ from settings import settings
 from tests.conftest import POSTGRES_URL, ROOT, run
 from tests.world import PASSWORD
 
-T0 = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 
 
 def login(client, username: str, password: str = PASSWORD):
@@ -167,8 +167,8 @@ def test_logins_and_failures_are_audited(client, world):
 def cli(engine, *args: str, stdin: str):
     url = f"sqlite:///{engine.path}" if isinstance(engine, SQLiteEngine) else POSTGRES_URL
     return subprocess.run(
-        [sys.executable, "cli.py", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DATABASE_URL": url},
+        [sys.executable, "cli.py", *args], cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+        input=stdin, capture_output=True, text=True, timeout=60, check=False,
     )
 
 

@@ -68,17 +68,19 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
     good = verify_password(user["password_hash"] if user else _DUMMY_HASH, password)
     ok = bool(user and user["active"] and good)
     now = servertime.now()
-    async with write_transaction():
-        await LoginAttempt.insert(
-            LoginAttempt(username=username, address=address, at=now, success=ok)
-        )
-        if not ok:
+    attempt = LoginAttempt(username=username, address=address, at=now, success=ok)
+    if not ok:
+        # Recorded in a transaction of its own: the refusal must count towards the rate limit.
+        async with write_transaction():
+            await LoginAttempt.insert(attempt)
             await AuditEntry.insert(
                 AuditEntry(action="auth.login_failed", target=username, address=address, server_time=now)
             )
-            raise Unauthorized("auth.invalid_credentials")
-        token = secrets.token_urlsafe(32)
-        expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+        raise Unauthorized("auth.invalid_credentials")
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+    async with write_transaction():
+        await LoginAttempt.insert(attempt)
         await AuthToken.insert(
             AuthToken(
                 token_hash=_token_hash(token), user=user["id"], created_at=now,
