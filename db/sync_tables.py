@@ -15,6 +15,8 @@ class SyncClock(Table, tablename="sync_clock"):
     change that commits late."""
 
     version = BigInt(default=0)
+    # The version at which reference data (policies, calendar) last changed.
+    reference_version = BigInt(default=0)
 
 
 class SyncScopeChange(Table, tablename="sync_scope_change"):

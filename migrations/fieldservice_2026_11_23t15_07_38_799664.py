@@ -91,6 +91,27 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="SyncClock",
+        tablename="sync_clock",
+        column_name="reference_version",
+        db_column_name="reference_version",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="SyncMutation",
         tablename="sync_mutation",
         column_name="client",
