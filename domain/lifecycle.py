@@ -37,6 +37,7 @@ class Action(StrEnum):
     urge = "urge"  # 催单
     flag_remark = "flag_remark"  # the agent flags an important remark
     note = "note"
+    record_work = "record_work"  # materials used and labour, recorded as the work goes
     sign = "sign"  # the customer signs the service record on the technician's device
     request_waiver = "request_waiver"  # no signature possible: ask a supervisor
     approve_waiver = "approve_waiver"
@@ -96,6 +97,7 @@ STEPS: dict[Action, Step] = {
     Action.urge: Step(_same(OPEN_STATES - {S.sent_back}), CALL_CENTRE),
     Action.flag_remark: Step(_same(OPEN_STATES - {S.sent_back}), CALL_CENTRE),
     Action.note: Step(_same(frozenset(State)), OFFICE_READERS, handler=True),
+    Action.record_work: Step(_same(WORKING), frozenset(), handler=True),
     Action.sign: Step(_same(WORKING), frozenset(), handler=True),
     Action.request_waiver: Step(_same(WORKING | {S.returned}), DISPATCH_ROLES, handler=True),
     Action.approve_waiver: Step(

@@ -172,7 +172,7 @@ def test_illegal_step_names_the_state_and_the_callers_next_steps():
     assert conflict.params["action"] == "accept"
     assert set(conflict.params["allowed"]) == {
         "contact", "return_result", "request_send_back", "cannot_proceed", "close", "note",
-        "sign", "request_waiver",
+        "sign", "request_waiver", "record_work",
     }
 
 

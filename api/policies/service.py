@@ -11,6 +11,7 @@ from api.work_orders.service import recompute_running_clocks
 from db.engine import write_transaction
 from db.tables import AuditEntry, CalendarDay, ClockPolicy
 from domain.clocks import DEFAULT_POLICY
+from sync import changes as sync_changes
 
 
 def _out(row: dict) -> s.ClockPolicyOut:
@@ -49,6 +50,7 @@ async def set_policy(caller: Caller, data: s.ClockPolicySet) -> s.ClockPolicyOut
                                 "at_risk_percent": data.at_risk_percent},
                        server_time=now)
         )
+        await sync_changes.reference_changed()
     row = await ClockPolicy.select().where(ClockPolicy.id == rows[0]["id"]).first()
     return _out(row)
 
@@ -92,6 +94,7 @@ async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) ->
             AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.set", target=day.isoformat(),
                        payload={"working": data.working, "name": data.name}, server_time=now)
         )
+        await sync_changes.reference_changed()
     await recompute_running_clocks()
     return s.CalendarDayOut(day=day, working=data.working, name=data.name)
 
@@ -106,5 +109,6 @@ async def clear_calendar_day(caller: Caller, day: date) -> bool:
             AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.clear",
                        target=day.isoformat(), server_time=now)
         )
+        await sync_changes.reference_changed()
     await recompute_running_clocks()
     return True

@@ -94,6 +94,7 @@ STEP_BODIES: dict[Action, tuple[type[s.Step], str]] = {
     Action.urge: (s.Step, "催单 Urge: starts a 10-minute contact clock"),
     Action.flag_remark: (s.FlagRemark, "重要备注 Flag an important agent remark: starts a 10-minute contact clock"),
     Action.note: (s.Note, "备注 Add a note"),
+    Action.record_work: (s.RecordWork, "登记材料工时 Record materials used and labour as the work goes"),
     Action.sign: (s.Sign, "客户签名 The customer signs the service record on the technician's device"),
     Action.request_waiver: (s.Reason, "申请免签 Ask for a signature waiver, with a reason"),
     Action.approve_waiver: (s.Step, "批准免签 A supervisor approves the waiver"),

@@ -90,6 +90,12 @@ class DeviceSwap(Request, kw_only=True):
     new_serial: ShortText
 
 
+class RecordWork(Step, kw_only=True):
+    work_done: Text = ""
+    labour_hours: Hours | None = None
+    materials: Annotated[list[MaterialUse], msgspec.Meta(max_length=100)] = []
+
+
 class Close(Step, kw_only=True):
     closure_category: ClosureCategory
     outcome: Outcome

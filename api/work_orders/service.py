@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
@@ -46,9 +47,12 @@ from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
 from domain.routing import route_issues
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from push import outbox as push_outbox
 from settings import settings
+from sync import changes as sync_changes
 
 TZ = ZoneInfo(settings.timezone)
+T = TypeVar("T")
 MAX_ATTEMPTS = 4
 HALF_DAY_START = {HalfDay.am: time(9), HalfDay.pm: time(14)}
 
@@ -449,12 +453,18 @@ def _body_payload(body: Any) -> dict[str, Any]:
 
 
 async def act(caller: Caller, order_id: int, action: Action, body: s.Step) -> s.OrderDetail:
-    """Take one step on an order. Retries when a concurrent writer took the same history slot."""
+    """Take one step on an order."""
+    order = await retrying(lambda: apply_step(caller, order_id, action, body))
+    return await _detail(caller, order)
+
+
+async def retrying(write: Callable[[], Awaitable[T]]) -> T:
+    """Run `write` in a write transaction, again when a concurrent writer took the same history
+    slot (unique key) or changed the order between our read and our write."""
     for attempt in range(MAX_ATTEMPTS):
         try:
             async with write_transaction():
-                order = await _apply(caller, order_id, action, body)
-            return await _detail(caller, order)
+                return await write()
         except Exception as exc:
             if not is_unique_violation(exc) and not isinstance(exc, _Raced):
                 raise
@@ -467,7 +477,8 @@ class _Raced(Exception):
     """The order row changed between our read and our write."""
 
 
-async def _apply(caller: Caller, order_id: int, action: Action, body: s.Step) -> dict:
+async def apply_step(caller: Caller, order_id: int, action: Action, body: s.Step) -> dict:
+    """One step, inside the caller's write transaction; returns the order row as written."""
     now = servertime.now()
     order = await _order_for(caller, order_id)
     state = State(order["state"])
@@ -494,13 +505,15 @@ async def _apply(caller: Caller, order_id: int, action: Action, body: s.Step) ->
     fields = {
         **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
-        "clock_breached": summary.breached,
+        "clock_breached": summary.breached, "sync_version": await sync_changes.next_version(),
     }
     written = await WorkOrder.update({getattr(WorkOrder, k): v for k, v in fields.items()}).where(
         (WorkOrder.id == order_id) & (WorkOrder.version == order["version"])
     ).returning(WorkOrder.id)
     if not written:
         raise _Raced()
+    await sync_changes.record_scope(fields["sync_version"], order_id, order["assignee"], updated["assignee"])
+    await push_outbox.enqueue_for_event(order, {**updated, **fields}, event)
     return {**updated, **fields}
 
 
@@ -554,6 +567,7 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
             {
                 WorkOrder.code: code, WorkOrder.version: len(events),
                 WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
+                WorkOrder.sync_version: await sync_changes.next_version(),
             }
         ).where(WorkOrder.id == order_id)
     return await detail(caller, order_id)
