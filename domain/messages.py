@@ -268,6 +268,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "push.key_invalid": ("推送订阅的 {field} 密钥无效。", "The subscription's {field} key is not valid."),
     "push.subscription_not_found": ("设备 {device_id} 没有推送订阅。", "Device {device_id} has no push subscription."),
     "user.exists": ("用户名 {username} 已存在。", "The username {username} is taken."),
+    "sync.reassigned": (
+        "此工单已于 {at} 改派给 {name},您的操作未生效;已填写的内容已保存并转给调度。",
+        "This order was reassigned to {name} at {at}; your action was not applied. What you entered is saved and passed to dispatch.",
+    ),
+    "sync.you_rejected": ("您已于 {at} 拒单,此工单不再由您处理。", "You declined this order at {at}; it is no longer yours."),
+    "sync.sent_back": (
+        "此工单已于 {at} 回退至呼叫中心,您的操作未生效;已填写的内容已保存并转给调度。",
+        "This order was sent back to the call centre at {at}; your action was not applied. What you entered is saved and passed to dispatch.",
+    ),
+    "sync.cancelled": (
+        "此工单已于 {at} 撤销,您的操作未生效;已填写的内容已保存并转给调度。",
+        "This order was cancelled at {at}; your action was not applied. What you entered is saved and passed to dispatch.",
+    ),
+    "sync.reopened": ("此工单已于 {at} 重启,等待重新派单。", "This order was reopened at {at} and awaits a new dispatch."),
+    "sync.bad_cursor": ("同步游标无效,请重新全量同步。", "The sync cursor is not valid; pull again without one."),
+    "sync.unknown_mutation": ("未知的离线操作 {name}。", "Unknown offline action {name}."),
+    "sync.invalid_args": ("离线操作内容有误:{detail}", "The offline action is malformed: {detail}"),
+    "sync.client_of_another_user": ("该设备已登记在其他用户名下。", "This device is registered to another user."),
+    "sync.conflict_not_found": ("冲突记录 {id} 不存在。", "Conflict {id} does not exist."),
+    "sync.todo.reassigned": (
+        "核对技术员离线填写的内容,转给当前处理人或补录到工单。",
+        "Check what the technician entered offline; pass it to the current assignee or add it to the order.",
+    ),
+    "sync.todo.closed_state": (
+        "工单状态已变化:与技术员电话确认现场情况后,由调度补录或重新派单。",
+        "The order moved on meanwhile: call the technician, then record it or dispatch again.",
+    ),
+    "sync.todo.invalid": (
+        "技术员提交的内容不完整或有误:联系技术员补充后重新提交。",
+        "What the technician submitted is incomplete or wrong: ask them to complete it and submit again.",
+    ),
     "request.invalid": ("请求内容有误。", "The request is not valid."),
     "request.not_found": ("资源不存在。", "Not found."),
     "request.method_not_allowed": ("不支持该请求方法。", "Method not allowed."),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 os.environ["DB_POOL"] = "0"  # test code and the app (in the test client's thread) share no pool
 os.environ["APP_MODE"] = "production"
+os.environ["PUSH_WORKER"] = "0"  # tests that need the push sender start it themselves
 os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 
@@ -157,6 +158,10 @@ class Api:
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["token"]
         return self._tokens[username]
+
+    def log_in_again(self) -> None:
+        """After standing the clock past the tokens' lifetime."""
+        self._tokens.clear()
 
     def headers(self, username: str, lang: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token(username)}"}

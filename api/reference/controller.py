@@ -10,10 +10,10 @@ import servertime
 from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
 from api.reference import schemas as s
-from db.tables import AuditEntry, Area, Community, Customer, Material, Road, StaffUser, Team
+from api.reference.service import reference_data
+from db.tables import AuditEntry, Customer, StaffUser
 from domain.errors import NotFound
-from domain.routing import ROUTES
-from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, DISPATCH_ROLES, OFFICE_ROLES, SEND_BACK_REASONS, Kind, Role
+from domain.vocabulary import DISPATCH_ROLES, OFFICE_ROLES, Role
 
 Search = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)]
 
@@ -24,31 +24,8 @@ class ReferenceController(Controller):
 
     @get("/reference", opt=roles(ANY_ROLE))
     async def reference(self) -> s.Reference:
-        communities = await Community.select().order_by(Community.id)
-        roads = await Road.select().order_by(Road.id)
-        areas = [
-            s.AreaOut(
-                id=a["id"], code=a["code"], name=a["name"],
-                communities=[s.Place(id=c["id"], name=c["name"]) for c in communities if c["area"] == a["id"]],
-                roads=[s.Place(id=r["id"], name=r["name"]) for r in roads if r["area"] == a["id"]],
-            )
-            for a in await Area.select().order_by(Area.id)
-        ]
-        teams = [
-            s.TeamOut(id=t["id"], code=t["code"], name=t["name"], function=t["function"],
-                      network=t["network"], employer=t["employer"], area_id=t["area"])
-            for t in await Team.select().order_by(Team.id)
-        ]
-        materials = [
-            s.MaterialOut(code=m["code"], name=m["name"], unit=m["unit"])
-            for m in await Material.select().order_by(Material.code)
-        ]
-        return s.Reference(
-            areas=areas, teams=teams, materials=materials, kinds=[k.value for k in Kind],
-            closure_category_of_kind={k.value: v.value for k, v in CLOSURE_CATEGORY_OF_KIND.items()},
-            routes={k.value: sorted(v) for k, v in ROUTES.items()},
-            send_back_reasons=list(SEND_BACK_REASONS),
-        )
+        """Places, teams, materials, clock policies and the manual's lists, for forms and devices."""
+        return await reference_data()
 
     @get("/staff", opt=roles(DISPATCH_ROLES))
     async def staff(

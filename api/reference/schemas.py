@@ -1,3 +1,4 @@
+from api.policies.schemas import ClockPolicyOut
 from api.types import Response
 
 
@@ -40,6 +41,7 @@ class Reference(Response, kw_only=True):
     closure_category_of_kind: dict[str, str]
     routes: dict[str, list[str]]
     send_back_reasons: list[str]
+    clock_policies: list[ClockPolicyOut]
 
 
 class StaffOut(Response, kw_only=True):

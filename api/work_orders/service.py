@@ -15,6 +15,7 @@ from piccolo.query import OrderByRaw
 
 import servertime
 from api.auth.schemas import Caller
+from api.evidence import records as evidence
 from api.work_orders import schemas as s
 from db.engine import is_unique_violation, write_transaction
 from db.tables import (
@@ -108,7 +109,8 @@ async def _order_for(caller: Caller, order_id: int) -> dict:
     return order
 
 
-async def _events(order_id: int) -> list[dict]:
+async def history(order_id: int) -> list[dict]:
+    """The order's events, oldest first, with the actor's name."""
     return (
         await WorkOrderEvent.select(
             *WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order]),
@@ -199,10 +201,20 @@ async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
     return await _detail(caller, order)
 
 
-async def _detail(caller: Caller, order: dict) -> s.OrderDetail:
+async def documents(caller: Caller, orders: list[dict]) -> list[s.OrderDetail]:
+    """Order details for a device's pull, the policy and calendar loaded once for all."""
+    policy, calendar = await load_policy(), await load_calendar()
+    return [await _detail(caller, order, policy, calendar) for order in orders]
+
+
+async def _detail(
+    caller: Caller, order: dict, policy: PolicyLookup | None = None, calendar: dict | None = None
+) -> s.OrderDetail:
     now = servertime.now()
-    events = await _events(order["id"])
-    clocks = _clocks(order, events, await load_policy(), await load_calendar(), now)
+    events = await history(order["id"])
+    policy = policy or await load_policy()
+    calendar = await load_calendar() if calendar is None else calendar
+    clocks = _clocks(order, events, policy, calendar, now)
     customer = await Customer.select().where(Customer.id == order["customer"]).first()
     community = (
         await Community.select(Community.name).where(Community.id == order["community"]).first()
@@ -231,6 +243,7 @@ async def _detail(caller: Caller, order: dict) -> s.OrderDetail:
         first_contact_owner=_ref(order["first_contact_owner"], owner and owner["display_name"]),
         closure=order["closure"], closed_at=order["closed_at"],
         awaiting_append=awaiting_append(order, events), version=order["version"],
+        evidence=await evidence.evidence_summary(order, _since_reopen(events)),
         clocks=[_clock_out(c) for c in clocks],
         history=[_event_out(e) for e in events],
         allowed_actions=[
@@ -400,7 +413,10 @@ async def _close(ctx: Context) -> Change:
     current = _since_reopen(ctx.events)
     facts = closure_rules.OrderFacts(
         kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
-        signed=any(e["action"] == Action.sign for e in current),
+        # Signed, and the service record unchanged since (an append, work or a photo added
+        # after signing needs a new signature).
+        signed=(bound := await evidence.binding(ctx.order, current)).holds,
+        signature_changed=bound.signed and not bound.holds,
         waiver_approved=any(e["action"] == Action.approve_waiver for e in current),
     )
     catalogue = {m["code"] for m in await Material.select(Material.code)}
@@ -430,6 +446,11 @@ async def _approve_waiver(ctx: Context) -> Change:
     return Change({}, {"request_seq": requests[-1]["seq"], "reason": requests[-1]["payload"].get("reason")})
 
 
+async def _sign(ctx: Context) -> Change:
+    # The signature binds the SHA-256 of the service record as it stands now.
+    return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body))
+
+
 EFFECTS: dict[Action, Effect] = {
     Action.dispatch: _dispatch,
     Action.transfer: _transfer,
@@ -441,6 +462,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.close: _close,
     Action.reopen: _reopen,
     Action.approve_waiver: _approve_waiver,
+    Action.sign: _sign,
 }
 
 
@@ -483,7 +505,7 @@ async def apply_step(caller: Caller, order_id: int, action: Action, body: s.Step
     order = await _order_for(caller, order_id)
     state = State(order["state"])
     next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id)
-    events = await _events(order_id)
+    events = await history(order_id)
     when = effective_time(
         body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
     )
@@ -580,7 +602,7 @@ async def recompute_running_clocks() -> int:
     policy, calendar = await load_policy(), await load_calendar()
     orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(WorkOrder.clock_next_due.is_not_null())
     for order in orders:
-        summary = summarise(_clocks(order, await _events(order["id"]), policy, calendar, now))
+        summary = summarise(_clocks(order, await history(order["id"]), policy, calendar, now))
         await WorkOrder.update(
             {WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
              WorkOrder.clock_breached: summary.breached}

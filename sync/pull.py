@@ -1,0 +1,86 @@
+"""Pull: everything in the caller's scope that changed after the cursor, in one round trip."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import servertime
+from api.auth.schemas import Caller
+from api.reference.service import reference_data
+from api.work_orders import service as orders
+from db.engine import write_transaction
+from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncPurge, SyncScopeChange
+from db.tables import WorkOrder
+from sync.protocol import decode_cursor, encode_cursor, page_end
+from sync.push import result_of
+from sync.schemas import PullOut
+
+DEFAULT_LIMIT = 100
+
+
+async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit: int, lang: str) -> PullOut:
+    since = decode_cursor(cursor)
+    # Read the clock first: every change up to it has committed (versions follow commit order),
+    # so the rows read next are complete up to it.
+    clock = await SyncClock.select().first()
+    purged = (await SyncPurge.select(SyncPurge.version).first())["version"]
+    if since is not None and (since < purged or since > clock["version"]):
+        return PullOut(cursor=None, more=False, reset=True)
+    start = since or 0
+
+    candidates = await (
+        WorkOrder.select(*orders.ORDER_COLUMNS)
+        .where((WorkOrder.assignee == caller.id) & (WorkOrder.sync_version > start)
+               & (WorkOrder.sync_version <= clock["version"]))
+        .order_by(WorkOrder.sync_version)
+        .limit(limit + 1)
+        .output(load_json=True)
+    )
+    keep, more = page_end([o["sync_version"] for o in candidates], limit)
+    page = candidates[:keep]
+    end = page[-1]["sync_version"] if more else clock["version"]
+
+    removed: list[int] = []
+    if since is not None:
+        rows = await SyncScopeChange.select(SyncScopeChange.work_order).where(
+            (SyncScopeChange.user == caller.id) & (SyncScopeChange.change == "remove")
+            & (SyncScopeChange.version > since) & (SyncScopeChange.version <= end)
+        )
+        upserted = {o["id"] for o in page}
+        removed = sorted({r["work_order"] for r in rows} - upserted)
+
+    results = []
+    if client_id:
+        client = await SyncClient.select(SyncClient.id, SyncClient.user).where(SyncClient.client_id == client_id).first()
+        if client is not None and client["user"] == caller.id:
+            rows = await SyncMutation.select().where(
+                (SyncMutation.client == client["id"]) & (SyncMutation.version > start)
+                & (SyncMutation.version <= end)
+            ).order_by(SyncMutation.mutation_id).output(load_json=True)
+            results = [result_of(r, lang) for r in rows]
+
+    reference_changed = since is None or start < clock["reference_version"] <= end
+    return PullOut(
+        cursor=encode_cursor(end),
+        more=more,
+        orders=await orders.documents(caller, page),
+        removed=removed,
+        results=results,
+        reference=await reference_data() if reference_changed else None,
+    )
+
+
+async def purge_tombstones(retention: timedelta) -> int:
+    """Forget removals older than the retention window; a device whose cursor is older must
+    then reset (its pull answers `reset`), so no deletion is ever silently missed."""
+    cutoff = servertime.now() - retention
+    old = await SyncScopeChange.select(SyncScopeChange.version).where(SyncScopeChange.at < cutoff).order_by(
+        SyncScopeChange.version, ascending=False
+    ).first()
+    if old is None:
+        return 0
+    async with write_transaction():
+        count = await SyncScopeChange.count().where(SyncScopeChange.version <= old["version"])
+        await SyncScopeChange.delete().where(SyncScopeChange.version <= old["version"])
+        await SyncPurge.update({SyncPurge.version: old["version"], SyncPurge.at: servertime.now()}, force=True)
+    return count

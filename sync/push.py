@@ -1,0 +1,133 @@
+"""Push: a device's queued mutations, applied exactly once, in order, each applied or rejected
+with a reason. The last applied mutation id is advanced in the same transaction as the effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import servertime
+from api.auth.schemas import Caller
+from api.work_orders import service as orders
+from db.engine import write_transaction
+from db.sync_tables import SyncClient, SyncMutation
+from db.tables import WorkOrder
+from domain.errors import DomainError, Forbidden, NotFound
+from domain.messages import render
+from sync import changes, mutations
+from sync.protocol import Order, lost_access_reason, mutation_order
+from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
+
+
+class _Replayed(Exception):
+    """Another request applied this mutation first (a duplicated batch racing us)."""
+
+
+async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
+    client = await _client(caller, batch.client_id)
+    last = client["last_mutation_id"]
+    results: list[MutationResult] = []
+    for mutation in sorted(batch.mutations, key=lambda m: m.id):
+        order = mutation_order(mutation.id, last)
+        if order == Order.gap:
+            # Everything after a missing mutation waits for it: the device resends from last + 1.
+            results.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
+            continue
+        if order == Order.apply:
+            try:
+                await _apply_or_reject(caller, client["id"], mutation)
+            except _Replayed:
+                pass
+            last = mutation.id
+        results.append(await _stored_result(client["id"], mutation.id, lang))
+    await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(SyncClient.id == client["id"])
+    return PushOut(client_id=batch.client_id, last_mutation_id=last, results=results)
+
+
+async def _client(caller: Caller, client_id: str) -> dict:
+    client = await SyncClient.select().where(SyncClient.client_id == client_id).first()
+    if client is None:
+        async with write_transaction():
+            exists = await SyncClient.exists().where(SyncClient.client_id == client_id)
+            if not exists:
+                await SyncClient.insert(SyncClient(client_id=client_id, user=caller.id, created_at=servertime.now()))
+        client = await SyncClient.select().where(SyncClient.client_id == client_id).first()
+    if client["user"] != caller.id:
+        raise Forbidden("sync.client_of_another_user")
+    return client
+
+
+async def _claim(client_pk: int, mutation_id: int) -> None:
+    """Advance the client's last mutation id from exactly the one before, or give way."""
+    claimed = await SyncClient.update({SyncClient.last_mutation_id: mutation_id}).where(
+        (SyncClient.id == client_pk) & (SyncClient.last_mutation_id == mutation_id - 1)
+    ).returning(SyncClient.id)
+    if not claimed:
+        raise _Replayed()
+
+
+async def _record(client_pk: int, mutation: MutationIn, status: str, order_id: int | None,
+                  reason: tuple[str, dict[str, Any]] | None = None) -> None:
+    key, params = reason or ("", {})
+    await SyncMutation.insert(
+        SyncMutation(
+            client=client_pk, mutation_id=mutation.id, name=mutation.name, args=mutation.args,
+            device_time=mutation.device_time, server_time=servertime.now(), status=status,
+            reason_key=key, reason_params=_jsonable(params), work_order=order_id,
+            version=await changes.next_version(),
+        )
+    )
+
+
+async def _apply_or_reject(caller: Caller, client_pk: int, mutation: MutationIn) -> None:
+    async def apply() -> None:
+        await _claim(client_pk, mutation.id)
+        order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time)
+        await _record(client_pk, mutation, "applied", order_id)
+
+    try:
+        await orders.retrying(apply)
+        return
+    except DomainError as refusal:
+        reason = await _reason(caller, mutation, refusal)
+    # Rejected: the effects rolled back; the refusal, the arguments and the advance of the last
+    # mutation id are committed together, so the queue behind it moves on and nothing is lost.
+    order_id = mutations.order_of(mutation.args)
+    if order_id is not None and not await WorkOrder.exists().where(WorkOrder.id == order_id):
+        order_id = None
+    async with write_transaction():
+        await _claim(client_pk, mutation.id)
+        await _record(client_pk, mutation, "rejected", order_id, reason)
+
+
+async def _reason(caller: Caller, mutation: MutationIn, refusal: DomainError) -> tuple[str, dict[str, Any]]:
+    """A reason the technician can act on. "Not found" for an order they held means it was taken
+    from them: say by whom and when."""
+    order_id = mutations.order_of(mutation.args)
+    if isinstance(refusal, NotFound) and order_id is not None:
+        events = await orders.history(order_id)
+        lost = lost_access_reason(events, caller.id) if events else None
+        if lost is not None:
+            key, params = lost
+            return key, {**params, "at": f"{params['at'].astimezone(orders.TZ):%m-%d %H:%M}"}
+    return refusal.key, {**refusal.params, "issues": [i.key for i in refusal.issues]}
+
+
+async def _stored_result(client_pk: int, mutation_id: int, lang: str) -> MutationResult:
+    row = await SyncMutation.select().where(
+        (SyncMutation.client == client_pk) & (SyncMutation.mutation_id == mutation_id)
+    ).output(load_json=True).first()
+    return result_of(row, lang)
+
+
+def result_of(row: dict, lang: str) -> MutationResult:
+    rejected = row["status"] == "rejected"
+    return MutationResult(
+        id=row["mutation_id"], name=row["name"], status=row["status"], order_id=row["work_order"],
+        reason_code=row["reason_key"] or None,
+        reason=render(row["reason_key"], lang, row["reason_params"]) if rejected else None,
+        server_time=row["server_time"],
+    )
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}

@@ -1,0 +1,187 @@
+"""The sync protocol over HTTP: snapshot and incremental pulls, pushes applied exactly once,
+rejections with reasons, removals, reference data, resets, compression."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import timedelta
+
+import servertime
+from db.sync_tables import SyncMutation
+from sync.pull import purge_tombstones
+from tests.conftest import run
+from tests.test_work_orders import T0, at
+
+CLIENT = "phone-of-tech2-0001"
+
+
+def pull(api, username="tech2", cursor=None, client_id=CLIENT, **params):
+    query = {"client_id": client_id, **params}
+    if cursor:
+        query["cursor"] = cursor
+    response = api.client.get("/api/sync/pull", params=query, headers=api.headers(username))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def push(api, mutations, username="tech2", client_id=CLIENT, lang=None):
+    response = api.client.post("/api/sync/push", json={"client_id": client_id, "mutations": mutations},
+                               headers=api.headers(username, lang))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def mutation(id_, name, order_id, minutes=0, **args):
+    return {"id": id_, "name": name, "args": {"order_id": order_id, **args},
+            "device_time": (T0 + timedelta(minutes=minutes)).isoformat()}
+
+
+def assigned(api, username="tech2", **fields):
+    order = api.create(**fields)
+    api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid(username))
+    return order["id"]
+
+
+def test_snapshot_then_incremental_pull(api):
+    at(0)
+    mine = [assigned(api) for _ in range(3)]
+    other = assigned(api, "tech2b")
+    snapshot = pull(api)
+    assert {o["id"] for o in snapshot["orders"]} == set(mine)
+    assert snapshot["reference"]["materials"] and snapshot["reference"]["clock_policies"]
+    assert snapshot["more"] is False and snapshot["removed"] == []
+    order = snapshot["orders"][0]
+    assert order["customer"]["phone"] and order["history"] and order["clocks"]
+    # Nothing changed: an empty answer with the same cursor, no reference data.
+    again = pull(api, cursor=snapshot["cursor"])
+    assert again == {**again, "orders": [], "removed": [], "results": [], "reference": None}
+    assert again["cursor"] == snapshot["cursor"]
+    # A change to one of mine arrives; a change to someone else's does not.
+    api.step("agent", mine[1], "urge")
+    api.step("agent", other, "urge")
+    changed = pull(api, cursor=snapshot["cursor"])
+    assert [o["id"] for o in changed["orders"]] == [mine[1]]
+    assert changed["orders"][0]["urge_count"] == 1
+
+
+def test_pages_never_split_and_never_skip(api):
+    at(0)
+    mine = {assigned(api) for _ in range(5)}
+    seen, cursor, pages = set(), None, 0
+    while True:
+        page = pull(api, cursor=cursor, limit=2)
+        seen |= {o["id"] for o in page["orders"]}
+        cursor, pages = page["cursor"], pages + 1
+        if not page["more"]:
+            break
+    assert seen == mine and pages == 3
+
+
+def test_push_applies_once_replays_answer_the_same_and_gaps_are_refused(api):
+    at(0)
+    order_id = assigned(api)
+    batch = [mutation(1, "accept", order_id, 1), mutation(2, "contact", order_id, 2),
+             mutation(3, "add_note", order_id, 3, text="客户要求下午上门")]
+    first = push(api, batch)
+    assert first["last_mutation_id"] == 3
+    assert [r["status"] for r in first["results"]] == ["applied"] * 3
+    replay = push(api, batch)
+    assert replay == first
+    detail = api.get("dispatcher", f"/api/work-orders/{order_id}").json()
+    assert [e["action"] for e in detail["history"]].count("note") == 1
+    assert detail["state"] == "contacted"
+    contact = [e for e in detail["history"] if e["action"] == "contact"][0]
+    assert contact["device_time"].startswith("2026-11-23T02:02:00")
+    gap = push(api, [mutation(5, "arrive", order_id, 5)])
+    assert gap["last_mutation_id"] == 3 and gap["results"][0]["status"] == "gap"
+    assert api.get("dispatcher", f"/api/work-orders/{order_id}").json()["state"] == "contacted"
+
+
+def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):
+    at(0)
+    order_id = assigned(api)
+    cursor = pull(api)["cursor"]
+    push(api, [mutation(1, "accept", order_id, 1)])
+    at(42)
+    api.step("dispatcher", order_id, "transfer", assignee_id=api.world.uid("tech2b"))
+    at(50)
+    result = push(api, [mutation(2, "add_note", order_id, 45, text="楼道分支器已更换"),
+                        mutation(3, "contact", order_id, 46)], lang="zh-CN")
+    assert result["last_mutation_id"] == 3  # a rejection never blocks the queue
+    note, contact = result["results"]
+    assert note["status"] == "rejected" and note["reason_code"] == "sync.reassigned"
+    assert "周维修" in note["reason"] and "11-23 10:42" in note["reason"]
+    assert contact["status"] == "rejected"
+    # The next pull removes the order and carries the outcomes.
+    later = pull(api, cursor=cursor)
+    assert later["removed"] == [order_id] and later["orders"] == []
+    assert [r["id"] for r in later["results"]] == [1, 2, 3]
+    # The dispatcher sees the note the technician typed, and what to do about it.
+    conflicts = api.get("dispatcher", "/api/sync/conflicts").json()
+    kept = [c for c in conflicts if c["name"] == "add_note"][0]
+    assert kept["args"]["text"] == "楼道分支器已更换" and kept["technician"] == "李维修"
+    assert kept["what_to_do"]
+    assert api.get("tech2", "/api/sync/conflicts").status_code == 403
+    resolved = api.client.post(f"/api/sync/conflicts/{kept['id']}/resolve", json={"note": "已转周师傅"},
+                               headers=api.headers("dispatcher"))
+    assert resolved.status_code == 204
+    assert kept["id"] not in {c["id"] for c in api.get("dispatcher", "/api/sync/conflicts").json()}
+
+
+def test_malformed_and_unknown_mutations_are_rejected_and_kept(api):
+    at(0)
+    order_id = assigned(api)
+    result = push(api, [
+        mutation(1, "close", order_id, 1, outcome="resolved"),  # closure_category missing
+        mutation(2, "teleport", order_id, 2),
+        mutation(3, "accept", order_id, 3),
+    ], lang="en")
+    statuses = [r["status"] for r in result["results"]]
+    assert statuses == ["rejected", "rejected", "applied"]
+    assert result["results"][1]["reason"] == "Unknown offline action teleport."
+    rows = run(SyncMutation.select(SyncMutation.name, SyncMutation.args).order_by(SyncMutation.mutation_id).output(load_json=True))
+    assert rows[0]["args"] == {"order_id": order_id, "outcome": "resolved"}
+
+
+def test_a_client_belongs_to_one_user(api):
+    at(0)
+    assigned(api)
+    push(api, [])
+    response = api.client.post("/api/sync/push", json={"client_id": CLIENT, "mutations": []},
+                               headers=api.headers("tech2b"))
+    assert response.status_code == 403
+
+
+def test_policy_change_resends_reference_data(api):
+    at(0)
+    cursor = pull(api)["cursor"]
+    assert pull(api, cursor=cursor)["reference"] is None
+    api.post("supervisor", "/api/policies/clocks", {"clock": "dispatch", "minutes": 8})
+    changed = pull(api, cursor=cursor)
+    assert any(p["minutes"] == 8 for p in changed["reference"]["clock_policies"])
+
+
+def test_cursor_older_than_the_tombstones_resets(api):
+    at(0)
+    order_id = assigned(api)
+    cursor = pull(api)["cursor"]
+    api.step("dispatcher", order_id, "transfer", assignee_id=api.world.uid("tech2b"))
+    servertime.travel_to(T0 + timedelta(days=40))
+    api.log_in_again()
+    assert run(purge_tombstones(timedelta(days=30))) == 3  # added for tech2, moved to tech2b
+    assert pull(api, cursor=cursor)["reset"] is True
+    assert pull(api, cursor="v1.999999")["reset"] is True
+    bad = api.client.get("/api/sync/pull", params={"cursor": "yesterday"}, headers=api.headers("tech2"))
+    assert bad.status_code == 400
+
+
+def test_pulls_are_compressed(api):
+    at(0)
+    for _ in range(4):
+        assigned(api)
+    response = api.client.get("/api/sync/pull", headers={**api.headers("tech2"), "Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert len(response.content) > 0
+    raw = api.client.get("/api/sync/pull", headers={**api.headers("tech2"), "Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert len(gzip.compress(raw.content)) < len(raw.content) / 3
