@@ -185,3 +185,49 @@ def test_pulls_are_compressed(api):
     raw = api.client.get("/api/sync/pull", headers={**api.headers("tech2"), "Accept-Encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert len(gzip.compress(raw.content)) < len(raw.content) / 3
+
+
+def test_a_change_committed_late_is_still_delivered(api, db):
+    """Writer A takes a sync version and is slow to commit; writer B changes another order
+    meanwhile. A pull in between must not move its cursor past A's change, or A is skipped forever."""
+    import asyncio
+
+    from api.work_orders import schemas as s
+    from api.work_orders import service
+    from db.engine import write_transaction
+    from db.tables import WorkOrder
+    from domain.lifecycle import Action
+    from sync import changes
+    from sync.pull import pull as pull_changes
+
+    at(0)
+    slow, fast = assigned(api), assigned(api)
+    tech = api.world.users["tech2"]
+    cursor = pull(api)["cursor"]
+
+    async def scenario() -> None:
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_writer() -> None:
+            async with write_transaction():
+                version = await changes.next_version()
+                await WorkOrder.update({WorkOrder.sync_version: version, WorkOrder.urge_count: 5}).where(WorkOrder.id == slow)
+                holding.set()
+                await release.wait()
+
+        async def fast_writer() -> None:
+            await holding.wait()
+            await service.retrying(lambda: service.apply_step(
+                api.world.users["agent"], fast, Action.urge, s.Step()))
+
+        writers = [asyncio.create_task(slow_writer()), asyncio.create_task(fast_writer())]
+        await holding.wait()
+        await asyncio.sleep(0.3)  # the fast writer is now in flight, as far as it can get
+        during = await pull_changes(tech, cursor, None, 100, "zh-CN")
+        assert during.orders == [] and during.cursor == cursor
+        release.set()
+        await asyncio.gather(*writers)
+        after = await pull_changes(tech, during.cursor, None, 100, "zh-CN")
+        assert {o.id for o in after.orders} == {slow, fast}
+
+    asyncio.run(scenario())

@@ -1,0 +1,309 @@
+"""Offline sync under a hostile network, as a hypothesis-driven simulation.
+
+Two technicians' phones queue actions offline and sync while requests are dropped, responses are
+lost, batches are duplicated and reordered, a dispatcher reassigns orders underneath them and the
+server restarts. Afterwards, once the network heals: every mutation was applied exactly once or
+rejected with a reason, each phone's local copy equals its server scope, and no note or signature
+was lost. SYNC_SIM_EXAMPLES sets the number of schedules per engine (CI runs thousands).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import asyncpg
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+import servertime
+from api.auth.schemas import Caller
+from api.work_orders import schemas as s
+from api.work_orders import service
+from db.engine import bind
+from db.sync_tables import SyncClient, SyncMutation
+from db.tables import WorkOrder, WorkOrderEvent
+from domain.lifecycle import Action
+from domain.vocabulary import Kind
+from sync.pull import pull
+from sync.push import push
+from sync.schemas import MutationIn, PushIn
+from tests.conftest import ADMIN_URL, POSTGRES_URL
+from tests.test_work_orders import T0
+from tests.world import build_world
+
+EXAMPLES = int(os.environ.get("SYNC_SIM_EXAMPLES", "200"))
+TECHS = ("tech2", "tech2b")
+ORDERS = 4
+STROKES = [[[0, 0, 0], [5, 5, 10], [9, 2, 20]]]
+
+
+@dataclass
+class Phone:
+    caller: Caller
+    client_id: str
+    cursor: str | None = None
+    orders: dict[int, s.OrderDetail] = field(default_factory=dict)
+    outbox: list[dict] = field(default_factory=list)
+    created: dict[int, dict] = field(default_factory=dict)
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    def queue(self, name: str, order_id: int, **args) -> None:
+        mutation_id = len(self.created) + 1
+        mutation = {"id": mutation_id, "name": name, "args": {"order_id": order_id, **args},
+                    "device_time": servertime.now() - timedelta(seconds=30)}
+        self.created[mutation_id] = mutation
+        self.outbox.append(mutation)
+
+    def batch(self, mutations: list[dict]) -> PushIn:
+        return PushIn(client_id=self.client_id, mutations=[MutationIn(**m) for m in mutations])
+
+    def acknowledge(self, answer) -> None:
+        for result in answer.results:
+            if result.status != "gap":
+                self.outcomes[result.id] = result.status
+        self.outbox = [m for m in self.outbox if m["id"] > answer.last_mutation_id]
+
+
+@dataclass
+class World:
+    phones: list[Phone]
+    dispatcher: Caller
+    order_ids: list[int]
+    restart: object
+
+
+# One step of a schedule: (what, which phone, which order, how the network behaves).
+STEP = st.tuples(
+    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work",
+                     "push", "push", "pull", "reassign", "reorder", "restart"]),
+    st.integers(0, 1),
+    st.integers(0, ORDERS - 1),
+    st.sampled_from(["ok", "drop_request", "drop_response", "duplicate"]),
+)
+
+
+async def _push(phone: Phone, fate: str, mutations: list[dict] | None = None) -> None:
+    mutations = phone.outbox if mutations is None else mutations
+    if fate == "drop_request":
+        return
+    answer = await push(phone.caller, phone.batch(mutations), "zh-CN")
+    if fate == "duplicate":
+        assert await push(phone.caller, phone.batch(mutations), "zh-CN") == answer
+    if fate != "drop_response":
+        phone.acknowledge(answer)
+
+
+async def _pull(phone: Phone, fate: str) -> None:
+    while True:
+        answer = await pull(phone.caller, phone.cursor, phone.client_id, 2, "zh-CN")
+        if fate == "drop_response":
+            return
+        if answer.reset:
+            phone.orders, phone.cursor = {}, None
+            continue
+        for order in answer.orders:
+            phone.orders[order.id] = order
+        for order_id in answer.removed:
+            phone.orders.pop(order_id, None)
+        for result in answer.results:
+            phone.outcomes[result.id] = result.status
+        phone.cursor = answer.cursor
+        if not answer.more:
+            return
+
+
+async def _step(world: World, what: str, which: int, order_index: int, fate: str, marker: str) -> None:
+    phone = world.phones[which]
+    local = sorted(phone.orders) or world.order_ids
+    target = local[order_index % len(local)]
+    if what == "note":
+        phone.queue("add_note", target, text=f"备注{marker}")
+    elif what == "sign":
+        phone.queue("capture_signature", target, signer_name=f"客户{marker}", relation="account_holder",
+                    strokes=STROKES, satisfaction=5)
+    elif what == "work":
+        phone.queue("record_work", target, work_done=f"施工{marker}", labour_hours=1)
+    elif what in ("contact", "arrive", "accept"):
+        phone.queue(what, target)
+    elif what == "push":
+        await _push(phone, fate)
+    elif what == "reorder" and len(phone.outbox) >= 2:
+        half = len(phone.outbox) // 2
+        await _push(phone, "ok", phone.outbox[half:])  # the later batch overtakes the earlier
+        await _push(phone, "ok", phone.outbox[:half])
+    elif what == "pull":
+        await _pull(phone, fate)
+    elif what == "reassign":
+        order = await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == world.order_ids[order_index]).first()
+        others = [p.caller.id for p in world.phones if p.caller.id != order["assignee"]]
+        await service.retrying(lambda: service.apply_step(
+            world.dispatcher, world.order_ids[order_index], Action.transfer, s.Transfer(assignee_id=others[0])))
+    elif what == "restart":
+        world.restart()
+
+
+async def _heal_and_check(world: World) -> None:
+    for phone in world.phones:
+        for _ in range(len(phone.created) + 2):
+            if not phone.outbox:
+                break
+            await _push(phone, "ok")
+        assert not phone.outbox, "the outbox drains once the network is back"
+        await _pull(phone, "ok")
+
+    for phone in world.phones:
+        client = await SyncClient.select(SyncClient.id).where(SyncClient.client_id == phone.client_id).first()
+        rows = await SyncMutation.select().where(SyncMutation.client == client["id"]).output(load_json=True) if client else []
+        stored = {r["mutation_id"]: r for r in rows}
+        # Exactly once: one outcome per mutation created, applied or rejected with a reason.
+        assert sorted(stored) == sorted(phone.created)
+        for mutation_id, row in stored.items():
+            assert row["status"] in ("applied", "rejected")
+            assert row["status"] == "applied" or row["reason_key"]
+            assert phone.outcomes[mutation_id] == row["status"], "the phone learned every outcome"
+            await _check_effect(phone.created[mutation_id], row)
+        # The local copy equals the server scope.
+        scope = await WorkOrder.select(WorkOrder.id, WorkOrder.version, WorkOrder.state).where(
+            WorkOrder.assignee == phone.caller.id)
+        assert {o["id"]: (o["version"], o["state"]) for o in scope} == {
+            o.id: (o.version, o.state) for o in phone.orders.values()
+        }
+
+
+async def _check_effect(mutation: dict, row: dict) -> None:
+    """A note or signature appears in the history once if applied, never if rejected (and then
+    its text is kept with the rejection)."""
+    args = mutation["args"]
+    if mutation["name"] not in ("add_note", "capture_signature"):
+        return
+    key, action = ("text", Action.note) if mutation["name"] == "add_note" else ("signer_name", Action.sign)
+    events = await WorkOrderEvent.select(WorkOrderEvent.payload).where(
+        (WorkOrderEvent.work_order == args["order_id"]) & (WorkOrderEvent.action == action.value)
+    ).output(load_json=True)
+    copies = sum(1 for e in events if e["payload"].get(key) == args[key])
+    assert copies == (1 if row["status"] == "applied" else 0)
+    assert row["args"][key] == args[key]
+
+
+async def _build_world() -> None:
+    """The template every schedule starts from: the test world, and four orders dispatched
+    alternately to the two technicians."""
+    from api.policies.service import ensure_default_policies
+
+    await ensure_default_policies()
+    base = await build_world()
+    for index in range(ORDERS):
+        order = await service.create_order(
+            base.users["agent"], s.CreateOrder(kind=Kind.repair, customer_id=base.customers["ordinary"],
+                                              description=f"宽带故障{index}"))
+        technician = base.users[TECHS[index % 2]]
+        await service.retrying(lambda: service.apply_step(
+            base.users["dispatcher"], order.id, Action.dispatch, s.Dispatch(assignee_id=technician.id)))
+
+
+def _schedules(examples: int, run_example) -> None:
+    @given(steps=st.lists(STEP, min_size=1, max_size=24))
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def schedules(steps):
+        run_example(steps)
+
+    schedules()
+
+
+async def _play(world: World, steps) -> None:
+    for number, (what, which, order_index, fate) in enumerate(steps):
+        servertime.travel_to(T0 + timedelta(minutes=1, seconds=number))
+        await _step(world, what, which, order_index, fate, marker=str(number))
+    await _heal_and_check(world)
+
+
+def test_simulated_offline_days_on_sqlite(tmp_path, sqlite_template):
+    template = tmp_path / "world.db"
+    shutil.copy(sqlite_template, template)
+    bind(SQLiteEngine(path=str(template)))
+    servertime.travel_to(T0)
+    asyncio.run(_build_world())
+
+    def run_example(steps):
+        path = tmp_path / "example.db"
+        shutil.copy(template, path)
+
+        def restart():  # a new process: nothing survives but the database file
+            bind(SQLiteEngine(path=str(path), timeout=30))
+
+        restart()
+        try:
+            asyncio.run(_play_from_template(steps, restart))
+        finally:
+            servertime.travel_to(None)
+
+    _schedules(EXAMPLES, run_example)
+
+
+def test_simulated_offline_days_on_postgres(postgres_ready):
+    world_db, example_db = "fieldservice_sim_world", "fieldservice_sim_example"
+    server = ADMIN_URL.rsplit("/", 1)[0]
+
+    async def admin(*statements: str) -> None:
+        connection = await asyncpg.connect(ADMIN_URL)
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
+                      f'CREATE DATABASE "{world_db}" TEMPLATE "{POSTGRES_URL.rsplit("/", 1)[1]}"'))
+    bind(PostgresEngine(config={"dsn": f"{server}/{world_db}"}))
+    servertime.travel_to(T0)
+    asyncio.run(_truncate_and_build())
+    examples = max(1, EXAMPLES // 10)  # each example copies a database: fewer, slower schedules
+
+    def run_example(steps):
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
+                          f'CREATE DATABASE "{example_db}" TEMPLATE "{world_db}"'))
+
+        def restart():
+            bind(PostgresEngine(config={"dsn": f"{server}/{example_db}"}))
+
+        restart()
+        try:
+            asyncio.run(_play_from_template(steps, restart))
+        finally:
+            servertime.travel_to(None)
+
+    try:
+        _schedules(examples, run_example)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
+                          f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)'))
+
+
+async def _truncate_and_build() -> None:
+    from db.engine import tables
+    from db.tables import Area
+
+    names = ", ".join(f'"{t._meta.tablename}"' for t in tables())
+    await Area.raw(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    await Area.raw("INSERT INTO sync_clock (version) VALUES (0)")
+    await Area.raw("INSERT INTO sync_purge (version) VALUES (0)")
+    await _build_world()
+
+
+async def _play_from_template(steps, restart) -> None:
+    """The template holds the world; recover its ids, then play the schedule."""
+    from db.tables import StaffUser
+
+    users = {u["username"]: u for u in await StaffUser.select()}
+    callers = {name: Caller(id=u["id"], username=name, display_name=u["display_name"], role=u["role"],
+                            team_id=u["team"], area_id=u["area"]) for name, u in users.items()}
+    order_ids = [o["id"] for o in await WorkOrder.select(WorkOrder.id).order_by(WorkOrder.id)]
+    world = World([Phone(callers[n], f"phone-{n}-0001") for n in TECHS], callers["dispatcher"], order_ids, restart)
+    await _play(world, steps)
+
