@@ -21,6 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
+from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.health import healthz
 from api.policies.controller import PolicyController
@@ -88,6 +89,7 @@ def _logging() -> StructlogConfig:
 
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, healthz]
+    handlers += [UploadController, EvidenceController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

@@ -53,6 +53,22 @@ class Settings:
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile). Tests lower them.
     argon2_time_cost: int = field(default_factory=lambda: int(os.environ.get("ARGON2_TIME_COST", "3")))
     argon2_memory_kib: int = field(default_factory=lambda: int(os.environ.get("ARGON2_MEMORY_KIB", "65536")))
+    # Job evidence. Unfinished uploads always sit on local disk under EVIDENCE_DIR/incoming;
+    # finished photos go to EVIDENCE_STORE: "local" (EVIDENCE_DIR/blobs) or "s3".
+    evidence_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("EVIDENCE_DIR", str(ROOT / "var" / "evidence")))
+    )
+    evidence_store: str = field(default_factory=lambda: os.environ.get("EVIDENCE_STORE", "local"))
+    # S3-compatible storage; credentials come from the usual AWS_* variables.
+    s3_bucket: str = field(default_factory=lambda: os.environ.get("EVIDENCE_S3_BUCKET", ""))
+    s3_endpoint: str | None = field(default_factory=lambda: os.environ.get("EVIDENCE_S3_ENDPOINT") or None)
+    s3_region: str = field(default_factory=lambda: os.environ.get("EVIDENCE_S3_REGION", "us-east-1"))
+    # A phone photo is 2–8 MB; HEIC less. Anything past this is refused at upload creation.
+    photo_max_bytes: int = field(default_factory=lambda: int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024))))
+    # 50 megapixels is above any phone camera; more is a decompression bomb.
+    photo_max_pixels: int = field(default_factory=lambda: int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000))))
+    # An unfinished upload is kept this long for the technician's phone to come back online.
+    upload_expiry_hours: int = field(default_factory=lambda: int(os.environ.get("UPLOAD_EXPIRY_HOURS", str(7 * 24))))
 
     @property
     def demo(self) -> bool:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from db import tables
+from db import evidence_tables, tables
 from db.sync_tables import SYNC_TABLES
 
 APP_CONFIG = AppConfig(
@@ -24,5 +24,8 @@ APP_CONFIG = AppConfig(
         tables.WorkOrderEvent,
         tables.AuditEntry,
         *SYNC_TABLES,
+        evidence_tables.EvidenceUpload,
+        evidence_tables.PhotoBlob,
+        evidence_tables.OrderPhoto,
     ],
 )

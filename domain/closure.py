@@ -60,6 +60,7 @@ class OrderFacts:
     tier: str
     signed: bool  # the customer signed the service record since the order was last reopened
     waiver_approved: bool  # or a supervisor approved a waiver
+    signature_changed: bool = False  # signed, but the service record changed since
 
 
 def needs_signature(kind: str, form: ClosureForm) -> bool:
@@ -99,7 +100,8 @@ def closure_issues(
     if order.kind in FIELD_KINDS and form.method == Method.on_site and form.outcome != Outcome.appointment:
         issues.extend(_field_work_issues(form, catalogue))
     if needs_signature(order.kind, form) and not (order.signed or order.waiver_approved):
-        issues.append(Issue("closure.signature_required", {}, "signature"))
+        key = "closure.changed_after_signing" if order.signature_changed else "closure.signature_required"
+        issues.append(Issue(key, {}, "signature"))
     return issues
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from api.evidence.schemas import EvidenceSummary
 from api.types import AwareDatetime, Code, Id, Name, Phone, Request, RequiredText, Response, ShortText, Text
 from domain.vocabulary import (
     ClosureCategory,
@@ -220,6 +221,7 @@ class OrderDetail(OrderSummary, kw_only=True):
     clocks: list[ClockOut]
     history: list[EventOut]
     allowed_actions: list[str]
+    evidence: EvidenceSummary  # photos (pending ones: "closed — 2 photos pending"), signature
 
 
 class OrderPage(Response, kw_only=True):
