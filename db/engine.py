@@ -68,6 +68,19 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[None]:
+    """A nested unit inside the current write transaction: rolled back alone when it raises."""
+    transaction = current_engine().current_transaction.get()
+    point = await transaction.savepoint()
+    try:
+        yield
+    except BaseException:
+        await point.rollback_to()
+        raise
+    await point.release()
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """Both drivers' words for "that key already exists"."""
     if isinstance(exc, asyncpg.UniqueViolationError):

@@ -49,8 +49,10 @@ def order_of(args: dict[str, Any]) -> int | None:
         return None
 
 
-async def apply(caller: Caller, name: str, args: dict[str, Any], device_time: datetime) -> int:
-    """Apply one mutation inside the caller's write transaction; returns the order it touched.
+async def apply(
+    caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules
+) -> dict:
+    """Apply one mutation inside the caller's write transaction; returns the order row as written.
     Raises a DomainError when it must be rejected."""
     mutation = MUTATIONS.get(name)
     if mutation is None:
@@ -63,5 +65,4 @@ async def apply(caller: Caller, name: str, args: dict[str, Any], device_time: da
         body = msgspec.convert({**fields, "device_time": device_time}, mutation.body)
     except msgspec.ValidationError as exc:
         raise Invalid("sync.invalid_args", detail=str(exc)) from exc
-    await service.apply_step(caller, order_id, mutation.action, body)
-    return order_id
+    return await service.apply_step(caller, order_id, mutation.action, body, rules)

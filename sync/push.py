@@ -8,7 +8,7 @@ from typing import Any
 import servertime
 from api.auth.schemas import Caller
 from api.work_orders import service as orders
-from db.engine import write_transaction
+from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder
 from domain.errors import DomainError, Forbidden, NotFound
@@ -25,21 +25,31 @@ class _Replayed(Exception):
 async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
     client = await _client(caller, batch.client_id)
     last = client["last_mutation_id"]
-    results: list[MutationResult] = []
-    for mutation in sorted(batch.mutations, key=lambda m: m.id):
-        order = mutation_order(mutation.id, last)
-        if order == Order.gap:
-            # Everything after a missing mutation waits for it: the device resends from last + 1.
-            results.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
-            continue
-        if order == Order.apply:
-            try:
-                await _apply_or_reject(caller, client["id"], mutation)
-            except _Replayed:
-                pass
-            last = mutation.id
-        results.append(await _stored_result(client["id"], mutation.id, lang))
-    await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(SyncClient.id == client["id"])
+    outcomes: dict[int, dict] = {}
+    gaps: list[MutationResult] = []
+    # One transaction for the batch, a savepoint per mutation: a mutation's effects, its outcome
+    # and the advance of the last mutation id commit together, and a crash loses the batch whole
+    # (the device still has it and resends).
+    async with write_transaction():
+        rules = await orders.load_time_rules()
+        for mutation in sorted(batch.mutations, key=lambda m: m.id):
+            order = mutation_order(mutation.id, last)
+            if order == Order.gap:
+                # Everything after a missing mutation waits for it: the device resends from last + 1.
+                gaps.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
+            elif order == Order.apply:
+                outcome = await _apply_or_reject(caller, client["id"], mutation, rules)
+                if outcome is not None:
+                    outcomes[mutation.id] = outcome
+                last = mutation.id
+        replayed = [m.id for m in batch.mutations if m.id <= last and m.id not in outcomes]
+        if replayed:
+            rows = await SyncMutation.select().where(
+                (SyncMutation.client == client["id"]) & SyncMutation.mutation_id.is_in(replayed)
+            ).output(load_json=True)
+            outcomes.update({row["mutation_id"]: row for row in rows})
+        await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(SyncClient.id == client["id"])
+    results = [result_of(outcomes[i], lang) for i in sorted(outcomes)] + gaps
     return PushOut(client_id=batch.client_id, last_mutation_id=last, results=results)
 
 
@@ -66,37 +76,46 @@ async def _claim(client_pk: int, mutation_id: int) -> None:
 
 
 async def _record(client_pk: int, mutation: MutationIn, status: str, order_id: int | None,
-                  reason: tuple[str, dict[str, Any]] | None = None) -> None:
+                  version: int, reason: tuple[str, dict[str, Any]] | None = None) -> dict:
     key, params = reason or ("", {})
-    await SyncMutation.insert(
-        SyncMutation(
-            client=client_pk, mutation_id=mutation.id, name=mutation.name, args=mutation.args,
-            device_time=mutation.device_time, server_time=servertime.now(), status=status,
-            reason_key=key, reason_params=_jsonable(params), work_order=order_id,
-            version=await changes.next_version(),
-        )
+    row = dict(
+        client=client_pk, mutation_id=mutation.id, name=mutation.name, args=mutation.args,
+        device_time=mutation.device_time, server_time=servertime.now(), status=status,
+        reason_key=key, reason_params=_jsonable(params), work_order=order_id, version=version,
     )
+    await SyncMutation.insert(SyncMutation(**row))
+    return row
 
 
-async def _apply_or_reject(caller: Caller, client_pk: int, mutation: MutationIn) -> None:
-    async def apply() -> None:
-        await _claim(client_pk, mutation.id)
-        order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time)
-        await _record(client_pk, mutation, "applied", order_id)
-
-    try:
-        await orders.retrying(apply)
-        return
-    except DomainError as refusal:
-        reason = await _reason(caller, mutation, refusal)
-    # Rejected: the effects rolled back; the refusal, the arguments and the advance of the last
-    # mutation id are committed together, so the queue behind it moves on and nothing is lost.
+async def _apply_or_reject(
+    caller: Caller, client_pk: int, mutation: MutationIn, rules: orders.TimeRules
+) -> dict | None:
+    """The recorded outcome; None when a duplicate of this batch settled the mutation first."""
+    for attempt in range(orders.MAX_ATTEMPTS):
+        try:
+            async with savepoint():
+                await _claim(client_pk, mutation.id)
+                order = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules)
+                # The outcome shares the version of the order change it reports.
+                return await _record(client_pk, mutation, "applied", order["id"], order["sync_version"])
+        except _Replayed:
+            return None
+        except DomainError as refusal:
+            reason = await _reason(caller, mutation, refusal)
+            break
+        except Exception as exc:  # a concurrent writer took the order's next history slot: again
+            if not orders.is_race(exc) or attempt == orders.MAX_ATTEMPTS - 1:
+                raise
+    # Rejected: its effects rolled back; the refusal with the arguments, and the advance of the
+    # last mutation id, are recorded instead, so the queue moves on and nothing typed is lost.
     order_id = mutations.order_of(mutation.args)
     if order_id is not None and not await WorkOrder.exists().where(WorkOrder.id == order_id):
         order_id = None
-    async with write_transaction():
+    try:
         await _claim(client_pk, mutation.id)
-        await _record(client_pk, mutation, "rejected", order_id, reason)
+    except _Replayed:
+        return None
+    return await _record(client_pk, mutation, "rejected", order_id, await changes.next_version(), reason)
 
 
 async def _reason(caller: Caller, mutation: MutationIn, refusal: DomainError) -> tuple[str, dict[str, Any]]:
@@ -110,13 +129,6 @@ async def _reason(caller: Caller, mutation: MutationIn, refusal: DomainError) ->
             key, params = lost
             return key, {**params, "at": f"{params['at'].astimezone(orders.TZ):%m-%d %H:%M}"}
     return refusal.key, {**refusal.params, "issues": [i.key for i in refusal.issues]}
-
-
-async def _stored_result(client_pk: int, mutation_id: int, lang: str) -> MutationResult:
-    row = await SyncMutation.select().where(
-        (SyncMutation.client == client_pk) & (SyncMutation.mutation_id == mutation_id)
-    ).output(load_json=True).first()
-    return result_of(row, lang)
 
 
 def result_of(row: dict, lang: str) -> MutationResult:

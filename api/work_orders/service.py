@@ -77,6 +77,18 @@ async def load_calendar() -> dict:
     return {r["day"]: r["working"] for r in await CalendarDay.select(CalendarDay.day, CalendarDay.working)}
 
 
+@dataclass(frozen=True)
+class TimeRules:
+    """The clock policy and business calendar in force, loaded once per request or sync batch."""
+
+    policy: PolicyLookup
+    calendar: dict
+
+
+async def load_time_rules() -> TimeRules:
+    return TimeRules(await load_policy(), await load_calendar())
+
+
 # ---- reading --------------------------------------------------------------------------------
 
 ORDER_COLUMNS = (
@@ -201,19 +213,16 @@ async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
 
 
 async def documents(caller: Caller, orders: list[dict]) -> list[s.OrderDetail]:
-    """Order details for a device's pull, the policy and calendar loaded once for all."""
-    policy, calendar = await load_policy(), await load_calendar()
-    return [await _detail(caller, order, policy, calendar) for order in orders]
+    """Order details for a device's pull, the time rules loaded once for all."""
+    rules = await load_time_rules()
+    return [await _detail(caller, order, rules) for order in orders]
 
 
-async def _detail(
-    caller: Caller, order: dict, policy: PolicyLookup | None = None, calendar: dict | None = None
-) -> s.OrderDetail:
+async def _detail(caller: Caller, order: dict, rules: TimeRules | None = None) -> s.OrderDetail:
     now = servertime.now()
     events = await history(order["id"])
-    policy = policy or await load_policy()
-    calendar = await load_calendar() if calendar is None else calendar
-    clocks = _clocks(order, events, policy, calendar, now)
+    rules = rules or await load_time_rules()
+    clocks = _clocks(order, events, rules.policy, rules.calendar, now)
     customer = await Customer.select().where(Customer.id == order["customer"]).first()
     community = (
         await Community.select(Community.name).where(Community.id == order["community"]).first()
@@ -487,18 +496,26 @@ async def retrying(write: Callable[[], Awaitable[T]]) -> T:
             async with write_transaction():
                 return await write()
         except Exception as exc:
-            if not is_unique_violation(exc) and not isinstance(exc, _Raced):
+            if not is_race(exc):
                 raise
             if attempt == MAX_ATTEMPTS - 1:
                 raise Conflict("order.busy") from exc
     raise AssertionError("unreachable")
 
 
+def is_race(exc: Exception) -> bool:
+    """A concurrent writer took the same history slot (unique key) or changed the order
+    between our read and our write: the step is worth trying again."""
+    return is_unique_violation(exc) or isinstance(exc, _Raced)
+
+
 class _Raced(Exception):
     """The order row changed between our read and our write."""
 
 
-async def apply_step(caller: Caller, order_id: int, action: Action, body: s.Step) -> dict:
+async def apply_step(
+    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None
+) -> dict:
     """One step, inside the caller's write transaction; returns the order row as written."""
     now = servertime.now()
     order = await _order_for(caller, order_id)
@@ -522,7 +539,8 @@ async def apply_step(caller: Caller, order_id: int, action: Action, body: s.Step
     )
     await WorkOrderEvent.insert(WorkOrderEvent(**event))
     updated = {**order, **change.fields, "state": next_state.value}
-    summary = summarise(_clocks(updated, [*events, event], await load_policy(), await load_calendar(), now))
+    rules = rules or await load_time_rules()
+    summary = summarise(_clocks(updated, [*events, event], rules.policy, rules.calendar, now))
     fields = {
         **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
