@@ -4,14 +4,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth import service
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller, LoginRequest, LoginResponse, UserOut
-
-
-def user_out(caller: Caller) -> UserOut:
-    return UserOut(
-        id=caller.id, username=caller.username, display_name=caller.display_name,
-        role=caller.role, team_id=caller.team_id, area_id=caller.area_id,
-    )
+from api.auth.schemas import Caller, LoginRequest, LoginResponse
 
 
 def client_address(request: Request) -> str:
@@ -26,7 +19,7 @@ class AuthController(Controller):
     async def login(self, data: JSONBody[LoginRequest], request: Request) -> LoginResponse:
         """Exchange a username and password for a bearer token (rate-limited per user and address)."""
         token, user, expires_at = await service.login(data.username, data.password, client_address(request))
-        return LoginResponse(token=token, expires_at=expires_at, user=user_out(service.caller_of(user)))
+        return LoginResponse(token=token, expires_at=expires_at, user=service.caller_of(user))
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, opt=roles(ANY_ROLE))
     async def logout(self, request: Request[Caller, str, object]) -> None:
@@ -34,5 +27,5 @@ class AuthController(Controller):
         await service.logout(request.auth, request.user)
 
     @get("/me", opt=roles(ANY_ROLE))
-    async def me(self, request: Request[Caller, str, object]) -> UserOut:
-        return user_out(request.user)
+    async def me(self, request: Request[Caller, str, object]) -> Caller:
+        return request.user

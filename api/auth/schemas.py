@@ -10,7 +10,7 @@ Password = Annotated[str, msgspec.Meta(max_length=256, pattern=NO_NUL)]
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
-    """Who is making the request, as the token resolved it."""
+    """Who is making the request, as the token resolved it (also what /me and login answer)."""
 
     id: int
     username: str
@@ -25,17 +25,8 @@ class LoginRequest(Request, kw_only=True):
     password: Password
 
 
-class UserOut(Response, kw_only=True):
-    id: int
-    username: str
-    display_name: str
-    role: str
-    team_id: int | None
-    area_id: int | None
-
-
 class LoginResponse(Response, kw_only=True):
     token: str
     expires_at: datetime
-    user: UserOut
+    user: Caller
     token_type: str = "Bearer"

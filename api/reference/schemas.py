@@ -1,3 +1,4 @@
+from api.auth.schemas import Caller
 from api.policies.schemas import ClockPolicyOut
 from api.types import Response
 
@@ -44,13 +45,7 @@ class Reference(Response, kw_only=True):
     clock_policies: list[ClockPolicyOut]
 
 
-class StaffOut(Response, kw_only=True):
-    id: int
-    username: str
-    display_name: str
-    role: str
-    team_id: int | None
-    area_id: int | None
+class StaffOut(Caller, frozen=True, kw_only=True):
     phone: str
 
 
