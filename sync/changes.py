@@ -9,6 +9,7 @@ up to it never misses a change that commits late (docs/sync-protocol.md, "Cursor
 from __future__ import annotations
 
 from db.sync_tables import SyncClock, SyncScopeChange
+from db.tables import WorkOrder
 
 
 async def next_version() -> int:
@@ -16,6 +17,13 @@ async def next_version() -> int:
         SyncClock.version
     )
     return rows[0]["version"]
+
+
+async def touch_order(order_id: int) -> int:
+    """The order's document changed without a lifecycle step (a photo attached or arrived)."""
+    version = await next_version()
+    await WorkOrder.update({WorkOrder.sync_version: version}).where(WorkOrder.id == order_id)
+    return version
 
 
 async def reference_changed() -> None:

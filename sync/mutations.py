@@ -1,8 +1,11 @@
 """The named mutations a device may push, and how each is applied: through the same lifecycle
-steps as the API, so the state machine decides against the current server state."""
+steps as the API, so the state machine decides against the current server state; a photo through
+the same attachment as the API, pending until its upload arrives."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,31 +13,59 @@ from typing import Any
 import msgspec
 
 from api.auth.schemas import Caller
-from api.types import Id
+from api.evidence import service as evidence
+from api.types import Id, ShortText
 from api.work_orders import schemas as s
 from api.work_orders import service
 from domain.errors import Invalid
+from domain.evidence import PhotoKind
 from domain.lifecycle import Action
+from db.tables import WorkOrder
+
+
+class AttachPhoto(s.Step, kw_only=True):
+    upload_id: uuid.UUID  # chosen by the device before the upload starts (tus Upload-Metadata)
+    kind: PhotoKind
+    caption: ShortText = ""
+
+
+# Applies a decoded mutation to an order; returns the order's (id, sync version) after it.
+Run = Callable[[Caller, int, Any, service.TimeRules], Awaitable[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
 class Mutation:
-    action: Action
     body: type[s.Step]
+    run: Run
+
+
+def step(action: Action, body: type[s.Step]) -> Mutation:
+    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules) -> tuple[int, int]:
+        order = await service.apply_step(caller, order_id, action, data, rules)
+        return order["id"], order["sync_version"]
+
+    return Mutation(body, run)
+
+
+async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules) -> tuple[int, int]:
+    await evidence.attach_photo(caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time)
+    order = await WorkOrder.select(WorkOrder.sync_version).where(WorkOrder.id == order_id).first()
+    return order_id, order["sync_version"]
 
 
 MUTATIONS: dict[str, Mutation] = {
-    "accept": Mutation(Action.accept, s.Step),
-    "reject": Mutation(Action.reject, s.Reason),
-    "contact": Mutation(Action.contact, s.Step),
-    "start_travel": Mutation(Action.start_travel, s.Step),
-    "arrive": Mutation(Action.arrive, s.Step),
-    "add_note": Mutation(Action.note, s.Note),
-    "record_work": Mutation(Action.record_work, s.RecordWork),
-    "capture_signature": Mutation(Action.sign, s.Sign),
-    "close": Mutation(Action.close, s.Close),
-    "request_send_back": Mutation(Action.request_send_back, s.Reason),
-    "cannot_proceed": Mutation(Action.cannot_proceed, s.Reason),
+    "accept": step(Action.accept, s.Step),
+    "reject": step(Action.reject, s.Reason),
+    "contact": step(Action.contact, s.Step),
+    "start_travel": step(Action.start_travel, s.Step),
+    "arrive": step(Action.arrive, s.Step),
+    "add_note": step(Action.note, s.Note),
+    "record_work": step(Action.record_work, s.RecordWork),
+    "attach_photo": Mutation(AttachPhoto, _attach_photo),
+    "capture_signature": step(Action.sign, s.Sign),
+    "close": step(Action.close, s.Close),
+    "request_send_back": step(Action.request_send_back, s.Reason),
+    "cannot_proceed": step(Action.cannot_proceed, s.Reason),
 }
 
 
@@ -51,9 +82,9 @@ def order_of(args: dict[str, Any]) -> int | None:
 
 async def apply(
     caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules
-) -> dict:
-    """Apply one mutation inside the caller's write transaction; returns the order row as written.
-    Raises a DomainError when it must be rejected."""
+) -> tuple[int, int]:
+    """Apply one mutation inside the caller's write transaction; returns the order's id and sync
+    version after it. Raises a DomainError when it must be rejected."""
     mutation = MUTATIONS.get(name)
     if mutation is None:
         raise Invalid("sync.unknown_mutation", name=name)
@@ -65,4 +96,4 @@ async def apply(
         body = msgspec.convert({**fields, "device_time": device_time}, mutation.body)
     except msgspec.ValidationError as exc:
         raise Invalid("sync.invalid_args", detail=str(exc)) from exc
-    return await service.apply_step(caller, order_id, mutation.action, body, rules)
+    return await mutation.run(caller, order_id, body, rules)

@@ -95,9 +95,10 @@ async def _apply_or_reject(
         try:
             async with savepoint():
                 await _claim(client_pk, mutation.id)
-                order = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules)
+                order_id, version = await mutations.apply(
+                    caller, mutation.name, mutation.args, mutation.device_time, rules)
                 # The outcome shares the version of the order change it reports.
-                return await _record(client_pk, mutation, "applied", order["id"], order["sync_version"])
+                return await _record(client_pk, mutation, "applied", order_id, version)
         except _Replayed:
             return None
         except DomainError as refusal:

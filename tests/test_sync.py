@@ -10,6 +10,7 @@ import servertime
 from db.sync_tables import SyncMutation
 from sync.pull import purge_tombstones
 from tests.conftest import run
+from tests.evidence_fixtures import evidence_dir  # noqa: F401 (fixture)
 from tests.test_work_orders import T0, at
 
 CLIENT = "phone-of-tech2-0001"
@@ -231,3 +232,25 @@ def test_a_change_committed_late_is_still_delivered(api, db):
         assert {o.id for o in after.orders} == {slow, fast}
 
     asyncio.run(scenario())
+
+
+def test_photo_attached_offline_is_pending_until_its_upload_arrives(api, evidence_dir):
+    import uuid
+
+    from tests.photos import photo
+    from tests.test_evidence import upload
+
+    at(0)
+    order_id = assigned(api)
+    cursor = pull(api)["cursor"]
+    photo_id = str(uuid.uuid4())  # the phone names the upload before it starts
+    attached = push(api, [mutation(1, "attach_photo", order_id, 1, upload_id=photo_id, kind="after", caption="更换后的光猫")])
+    assert attached["results"][0]["status"] == "applied"
+    pending = pull(api, cursor=cursor)
+    assert pending["orders"][0]["evidence"]["photos_pending"] == 1
+    upload(api, "tech2", photo(), id=photo_id)
+    arrived = pull(api, cursor=pending["cursor"])
+    assert [o["id"] for o in arrived["orders"]] == [order_id]
+    assert arrived["orders"][0]["evidence"] == {**arrived["orders"][0]["evidence"], "photos": 1, "photos_pending": 0}
+    bad = push(api, [mutation(2, "attach_photo", order_id, 2, upload_id="not-a-uuid", kind="after")])
+    assert bad["results"][0]["status"] == "rejected" and bad["results"][0]["reason_code"] == "sync.invalid_args"

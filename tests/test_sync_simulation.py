@@ -3,8 +3,8 @@
 Two technicians' phones queue actions offline and sync while requests are dropped, responses are
 lost, batches are duplicated and reordered, a dispatcher reassigns orders underneath them and the
 server restarts. Afterwards, once the network heals: every mutation was applied exactly once or
-rejected with a reason, each phone's local copy equals its server scope, and no note or signature
-was lost. SYNC_SIM_EXAMPLES sets the number of schedules per engine (CI runs thousands).
+rejected with a reason, each phone's local copy equals its server scope, and no note, photo or
+signature was lost. SYNC_SIM_EXAMPLES sets the number of schedules per engine (CI runs thousands).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,7 @@ from api.auth.schemas import Caller
 from api.work_orders import schemas as s
 from api.work_orders import service
 from db.engine import bind
+from db.evidence_tables import OrderPhoto
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder, WorkOrderEvent
 from domain.lifecycle import Action
@@ -80,7 +82,7 @@ class World:
 
 # One step of a schedule: (what, which phone, which order, how the network behaves).
 STEP = st.tuples(
-    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work",
+    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work", "photo",
                      "push", "push", "pull", "reassign", "reorder", "restart"]),
     st.integers(0, 1),
     st.integers(0, ORDERS - 1),
@@ -127,6 +129,8 @@ async def _step(world: World, what: str, which: int, order_index: int, fate: str
     elif what == "sign":
         phone.queue("capture_signature", target, signer_name=f"客户{marker}", relation="account_holder",
                     strokes=STROKES, satisfaction=5)
+    elif what == "photo":
+        phone.queue("attach_photo", target, upload_id=str(uuid.UUID(int=int(marker) + 1)), kind="after")
     elif what == "work":
         phone.queue("record_work", target, work_done=f"施工{marker}", labour_hours=1)
     elif what in ("contact", "arrive", "accept"):
@@ -177,9 +181,15 @@ async def _heal_and_check(world: World) -> None:
 
 
 async def _check_effect(mutation: dict, row: dict) -> None:
-    """A note or signature appears in the history once if applied, never if rejected (and then
-    its text is kept with the rejection)."""
+    """A note, signature or photo is on the order once if applied, never if rejected (and then
+    what was entered is kept with the rejection)."""
     args = mutation["args"]
+    if mutation["name"] == "attach_photo":
+        photos = await OrderPhoto.count().where(
+            (OrderPhoto.work_order == args["order_id"]) & (OrderPhoto.upload_id == args["upload_id"]))
+        assert photos == (1 if row["status"] == "applied" else 0)
+        assert row["args"]["upload_id"] == args["upload_id"]
+        return
     if mutation["name"] not in ("add_note", "capture_signature"):
         return
     key, action = ("text", Action.note) if mutation["name"] == "add_note" else ("signer_name", Action.sign)
@@ -247,7 +257,7 @@ def test_simulated_offline_days_on_sqlite(tmp_path, sqlite_template):
 
 
 def test_simulated_offline_days_on_postgres(postgres_ready):
-    world_db, example_db = "fieldservice_sim_world", "fieldservice_sim_example"
+    world_db, example_db = f"fieldservice_sim_world_{os.getpid()}", f"fieldservice_sim_example_{os.getpid()}"
     server = ADMIN_URL.rsplit("/", 1)[0]
 
     async def admin(*statements: str) -> None:

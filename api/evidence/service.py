@@ -21,6 +21,7 @@ from domain.errors import Forbidden, Invalid, NotFound
 from domain.evidence import PhotoKind, PhotoStatus
 from domain.vocabulary import FIELD_ROLES, OFFICE_ROLES, Role, State
 from storage import blob_store
+from sync import changes
 
 VARIANTS = ("thumb", "display", "original")
 
@@ -61,6 +62,7 @@ async def attach_photo(
             if not is_unique_violation(exc):
                 raise
         existing = await _attached(order_id, upload_id)
+        await changes.touch_order(order_id)  # the technician's devices pull the new photo
     return await _photo(caller, order_id, existing["id"])
 
 

@@ -26,10 +26,11 @@ from api.auth.schemas import Caller
 from api.evidence import imaging, tus
 from api.work_orders.service import TZ
 from db.engine import is_unique_violation, write_transaction
-from db.evidence_tables import EvidenceUpload, PhotoBlob
+from db.evidence_tables import EvidenceUpload, OrderPhoto, PhotoBlob
 from domain.errors import Conflict, DomainError, Invalid, NotFound
 from domain.evidence import SNIFF_BYTES, ChecksumMismatch, Gone, TooLarge, UnsupportedMedia, sniff_format
 from storage import blob_store
+from sync import changes
 
 RECEIVING, COMPLETE, REJECTED = "receiving", "complete", "rejected"
 # One writer per upload in this process; the offset check in the database covers the rest.
@@ -240,6 +241,7 @@ async def _finish(row: dict) -> Upload:
         }
     ).where(EvidenceUpload.upload_id == upload_id)
     _discard(upload_id)
+    await _touch_orders_of(upload_id)
     return _upload({**row, "status": COMPLETE})
 
 
@@ -249,6 +251,13 @@ async def _reject(upload_id: str, exc: DomainError) -> None:
     await EvidenceUpload.update(
         {EvidenceUpload.status: REJECTED, EvidenceUpload.reason: exc.key[:48]}
     ).where(EvidenceUpload.upload_id == upload_id)
+    await _touch_orders_of(upload_id)
+
+
+async def _touch_orders_of(upload_id: str) -> None:
+    """A pending photo arrived or was refused: the orders it is attached to changed for devices."""
+    for photo in await OrderPhoto.select(OrderPhoto.work_order).where(OrderPhoto.upload_id == upload_id):
+        await changes.touch_order(photo["work_order"])
 
 
 async def _store(sha256: str, data: bytes) -> None:
