@@ -19,7 +19,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+# The technician PWA (static/pwa/src → static/pwa/dist), rebuilt when its sources change.
+PWA_SOURCES := static/pwa/build.mjs $(wildcard static/pwa/src/* static/pwa/public/* static/pwa/public/icons/*)
+static/pwa/dist/build.json: node_modules/.installed $(PWA_SOURCES)
+	npm run --silent build
+
+setup: $(VENV)/.installed node_modules/.installed static/pwa/dist/build.json
 	mkdir -p var
 
 migrate: setup

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.logging.config import StructLoggingConfig
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.logging import LoggingMiddlewareConfig
@@ -32,6 +33,7 @@ from db.engine import current_engine, prepare
 from settings import ROOT, settings
 
 SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
+PWA_DIST = ROOT / "static" / "pwa" / "dist"  # the technician app, built by `npm run build`
 
 
 @asynccontextmanager
@@ -94,6 +96,11 @@ def create_app() -> Litestar:
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
         )
+    if PWA_DIST.is_dir():  # at `/`, so its service worker controls the whole app; always revalidated
+        handlers.append(create_static_files_router(
+            path="/", directories=[PWA_DIST], html_mode=True, name="pwa", include_in_schema=False,
+            cache_control=CacheControlHeader(no_cache=True),
+        ))
     return Litestar(
         route_handlers=handlers,
         lifespan=[database],

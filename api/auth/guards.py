@@ -14,8 +14,10 @@ from litestar.handlers.base import BaseRouteHandler
 from domain.vocabulary import Role
 
 ANY_ROLE = frozenset(Role)
-# Served without a token: the API docs, the health check, static assets.
-PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/static/"]
+# Served without a token: the API docs, the health check, static assets, the app shell.
+PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/static/",
+                # the technician app's shell (static/pwa/dist); its data still needs a token
+                r"^/$", r"^/(index\.html|sw\.js|manifest\.webmanifest)$", "^/(assets|icons)/"]
 _PUBLIC = re.compile("|".join(PUBLIC_PATHS))
 
 

@@ -1,0 +1,621 @@
+// The technician app: hash routes, views rendered from IndexedDB, every action queued in the
+// outbox first (so it works the same online and offline) and synced in the background.
+import { db, enqueue, get, newId, put } from "./db.js";
+import { addPhoto, onPhotoChange, photosOf, uploadAll } from "./photos.js";
+import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
+import { HttpError, api, counts, detail, onChange, prune, reconnect, status, syncNow, syncSoon } from "./sync.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const e = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const FIELD_KINDS = ["install", "repair", "dedicated_line"];
+let dirty = false; // the technician is typing: background syncs don't redraw the view
+
+// ---------------------------------------------------------------- top bar and sync indicator
+/** Everything the bar and the list need, in one read transaction (the cold-start path). */
+async function snapshot() {
+  return db.transaction("r", db.kv, db.outbox, db.orders, async () => {
+    const [kv, outbox, orders] = await Promise.all([db.kv.bulkGet(["user", "lastSync", "token"]), db.outbox.toArray(), db.orders.toArray()]);
+    return {
+      user: kv[0]?.value, lastSync: kv[1]?.value, token: kv[2]?.value, outbox, orders,
+      pending: outbox.filter((m) => m.state === "pending" || m.state === "sending").length,
+      rejected: outbox.filter((m) => m.state === "rejected" && !m.dismissed).length,
+    };
+  });
+}
+
+async function renderBar(snap) {
+  const bar = $("#bar");
+  const user = snap ? snap.user : await get("user");
+  const { pending, rejected } = snap || (await counts());
+  const last = snap ? snap.lastSync : await get("lastSync");
+  const state = status.running ? "syncing" : status.error === "network" ? "offline" : status.error ? "error" : pending ? "pending" : "ok";
+  const parts = [];
+  if (status.running) parts.push(t("st_sending"));
+  else if (status.error === "network") parts.push(t("offline"));
+  else if (status.error === "auth") parts.push(t("login_again"));
+  else if (status.error) parts.push(`${t("sync_error")}: ${status.error}`);
+  parts.push(pending ? t("pending", { n: pending }) : t("synced"));
+  if (rejected) parts.push(t("rejected_n", { n: rejected }));
+  parts.push(t("last_sync", { t: last ? fmtTime(last, true) : t("never") }));
+  if (status.retryAt && !status.running) parts.push(t("retry_in", { s: Math.max(1, Math.round((status.retryAt - Date.now()) / 1000)) }));
+  bar.innerHTML = `
+    <a class="brand" href="#/">${e(t("app"))}</a>
+    ${user ? `<a id="sync-ind" href="#/sync" data-state="${state}" data-pending="${pending}" data-rejected="${rejected}"><span class="dot"></span>${e(parts.join(" · "))}</a>` : ""}
+    <button id="lang" class="link">${e(t("lang"))}</button>`;
+  $("#lang").onclick = async () => { await put("lang", lang() === "en" ? "zh-CN" : "en"); setLang(await get("lang")); route(); };
+}
+
+// ---------------------------------------------------------------- login
+function loginView(message = "") {
+  document.body.className = "";
+  $("#view").innerHTML = `
+    <form id="login" class="card">
+      <h1>${e(t("login"))}</h1>
+      <p class="muted">${e(t("login_online"))}</p>
+      <label>${e(t("username"))}<input id="login-username" autocomplete="username" required></label>
+      <label>${e(t("password"))}<input id="login-password" type="password" autocomplete="current-password" required></label>
+      <p id="login-error" class="error">${e(message)}</p>
+      <button id="login-submit" class="primary">${e(t("login"))}</button>
+    </form>`;
+  $("#login").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const username = $("#login-username").value.trim();
+    try {
+      const answer = await api("/api/auth/login", { method: "POST", body: { username, password: $("#login-password").value }, token: "" });
+      const previous = await get("user");
+      if (!previous || previous.id !== answer.user.id) {
+        const { pending } = await counts();
+        if (previous && pending) return loginView(t("other_user_pending", { n: pending }));
+        // A new user on this device: a new client id, numbered from 1; nothing of the last one kept.
+        await db.transaction("rw", db.kv, db.orders, db.outbox, async () => {
+          await db.orders.clear(); await db.outbox.clear();
+          await put("clientId", newId("pwa-")); await put("nextMutationId", 1); await put("cursor", null);
+        });
+      }
+      await put("token", answer.token); await put("user", answer.user);
+      status.authExpired = false; status.error = null;
+      location.hash = "#/";
+      await syncNow();
+      route();
+      subscribePush(false);
+    } catch (err) {
+      loginView(err instanceof HttpError ? `${t("login_failed")}: ${detail(err.body)}` : t("offline_login"));
+    }
+  };
+}
+
+// ---------------------------------------------------------------- job list
+function badges(o) {
+  const b = [];
+  if (o.breached) b.push(`<span class="badge red">${e(t("breached"))}</span>`);
+  if (o.customer_tier === "vip") b.push(`<span class="badge gold">${e(t("vip"))}</span>`);
+  if (o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") b.push(`<span class="badge gold">${e(t("dl"))}</span>`);
+  if (o.urge_count) b.push(`<span class="badge red">${e(t("urged", { n: o.urge_count }))}</span>`);
+  if (o.remark_flagged) b.push(`<span class="badge orange">${e(t("flagged"))}</span>`);
+  if (o.priority === "high") b.push(`<span class="badge orange">${e(t("high"))}</span>`);
+  return b.join("");
+}
+
+function dueText(o) {
+  if (o.state === "closed") return t("s_closed");
+  const parts = [];
+  if (o.next_due) {
+    const ms = Date.parse(o.next_due) - Date.now();
+    parts.push(ms >= 0 ? t("due_in", { m: fmtSpan(ms) }) : t("overdue", { m: fmtSpan(ms) }));
+  }
+  if (o.appointment_at) parts.push(t("appointment", { t: fmtTime(o.appointment_at, true) }));
+  return parts.join(" · ");
+}
+
+async function listView(snap) {
+  document.body.className = "";
+  snap = snap || (await snapshot());
+  const outbox = snap.outbox;
+  const orders = snap.orders.map((o) => view(o, outbox));
+  const todayStart = new Date(); todayStart.setHours(0, 0, 0, 0);
+  const shown = orders.filter((o) => !["closed", "cancelled"].includes(o.state) || (o.closed_at && Date.parse(o.closed_at) >= todayStart) || o.local.some((m) => m.name === "close"));
+  shown.sort(byUrgency);
+  const { rejected } = snap;
+  $("#view").innerHTML = `
+    ${rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: rejected }))} →</a>` : ""}
+    <h1>${e(t("today"))} <small>${shown.filter((o) => o.state !== "closed").length}</small></h1>
+    <ul id="jobs" class="jobs">${shown.map((o) => `
+      <li><a class="job-card ${o.state === "closed" ? "done" : ""} ${o.breached ? "late" : o.at_risk ? "risk" : ""}" href="#/job/${o.id}" data-id="${o.id}" data-code="${e(o.code)}">
+        <div class="row"><strong>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</strong><span class="state s-${o.state}">${e(t("s_" + o.state))}</span></div>
+        <div class="muted small">${e(o.code)} · ${e(o.address || "")}</div>
+        <div class="row"><span class="due">${e(dueText(o))}</span><span>${badges(o)}</span></div>
+        ${o.local.length ? `<div class="small pending-note">${e(t("pending", { n: o.local.length }))}</div>` : ""}
+      </a></li>`).join("") || `<li class="muted">${e(t("no_jobs"))}</li>`}
+    </ul>`;
+  document.body.dataset.ready = "list";
+  performance.mark("list-interactive");
+}
+
+// ---------------------------------------------------------------- job detail
+async function loadOrder(id) {
+  const order = await db.orders.get(id);
+  if (!order) return null;
+  return view(order, await db.outbox.toArray());
+}
+
+const STATE_CHIP = (m) => `<span class="chip st-${m.state}">${e(t("st_" + m.state))}</span>`;
+
+function historyItem(ev) {
+  const p = ev.payload || {};
+  const text = p.text || p.note || p.reason || p.work_done || p.remark || "";
+  return `<li><span class="muted small">${e(fmtTime(ev.device_time || ev.effective_time || ev.server_time, true))}</span>
+    <b>${e(t("a_" + ev.action) === "a_" + ev.action ? ev.action : t("a_" + ev.action))}</b> ${e(ev.actor?.name || "")} ${text ? `<div>${e(text)}</div>` : ""}</li>`;
+}
+
+function localItem(m) {
+  const a = m.args;
+  const text = a.text || a.note || a.reason || a.work_done || a.cause || "";
+  return `<li class="local" data-mutation="${m.id}"><span class="muted small">${e(fmtTime(m.deviceTime, true))}</span>
+    <b>${e(t("a_" + m.name))}</b> ${STATE_CHIP(m)} ${text ? `<div>${e(text)}</div>` : ""}</li>`;
+}
+
+async function detailView(id) {
+  document.body.className = "";
+  const o = await loadOrder(id);
+  if (!o) return missingView(id);
+  const ref = (await get("reference")) || { materials: [] };
+  const can = (name) => o.allowed_actions && allowed(name, o.state) && TECH_ACTIONS.includes(name);
+  const phone = o.contact_phone || o.customer?.phone;
+  const addr = o.address || "";
+  const mapUrl = `https://uri.amap.com/search?keyword=${encodeURIComponent(addr)}&city=${encodeURIComponent("成都")}`;
+  const sig = signatureState(o);
+  const quick = ["accept", "contact", "start_travel", "arrive"].filter(can);
+  const photos = await photosOf(id);
+  const rejectedHere = (await db.outbox.where("orderId").equals(id).toArray()).filter((m) => m.state === "rejected" && !m.dismissed);
+  $("#view").innerHTML = `
+    <a href="#/" class="back">← ${e(t("back"))}</a>
+    <section class="card">
+      <div class="row"><h1>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</h1><span id="job-state" class="state s-${o.state}" data-state="${o.state}">${e(t("s_" + o.state))}</span></div>
+      <div class="muted small">${e(o.code)} · ${e(dueText(o))}</div>
+      <div>${badges(o)}</div>
+    </section>
+    ${rejectedHere.map(rejectedCard).join("")}
+    <section class="card">
+      <dl>
+        <dt>${e(t("customer"))}</dt><dd>${e(o.customer?.name)} <span class="muted">${e(o.customer?.account_no || "")}</span></dd>
+        ${o.contact_name ? `<dt>${e(t("contact"))}</dt><dd>${e(o.contact_name)}</dd>` : ""}
+        <dt>${e(t("phone"))}</dt><dd>${phone ? `<a class="button" id="call" href="tel:${e(phone)}">${e(t("call"))} ${e(phone)}</a>` : ""}</dd>
+        <dt>${e(t("address"))}</dt><dd>${e(addr)} <a class="button" id="map" href="${e(mapUrl)}" target="_blank" rel="noopener">${e(t("map"))}</a></dd>
+        <dt>${e(t("description"))}</dt><dd>${e(o.description)}</dd>
+        ${o.agent_remark ? `<dt>${e(t("remark"))}</dt><dd class="${o.remark_flagged ? "flag" : ""}">${e(o.agent_remark)}</dd>` : ""}
+      </dl>
+    </section>
+    <section class="card actions">
+      <h2>${e(t("actions"))}</h2>
+      <div class="buttons">${quick.map((a) => `<button class="primary" data-action="${a}">${e(t("a_" + a))}</button>`).join("")}</div>
+      ${can("capture_signature") || can("close") ? `<div class="buttons">
+        ${can("capture_signature") ? `<a class="button" id="go-sign" href="#/job/${o.id}/sign">${e(t("a_capture_signature"))}</a>` : ""}
+        ${can("close") ? `<a class="button primary" id="go-close" href="#/job/${o.id}/close">${e(t("a_close"))}</a>` : ""}
+      </div>
+      <p class="small ${sig === "changed" ? "error" : "muted"}" id="sig-state" data-sig="${sig}">${e(sig === "none" ? t("not_signed") : sig === "changed" ? t("sign_again") : t("signed"))}</p>` : ""}
+      <details id="note-box"><summary>${e(t("add_note"))}</summary>
+        <form id="note-form"><textarea id="note-text" required maxlength="2000"></textarea><button class="primary" id="note-submit">${e(t("save"))}</button></form>
+      </details>
+      ${can("record_work") ? `<details id="work-box"><summary>${e(t("a_record_work"))}</summary>
+        <form id="work-form">
+          <label>${e(t("work_done"))}<textarea id="work-done" maxlength="2000"></textarea></label>
+          <label>${e(t("labour_hours"))}<input id="labour-hours" type="number" min="0" max="24" step="0.25" inputmode="decimal"></label>
+          <fieldset><legend>${e(t("materials"))}</legend>
+            <div id="material-rows"></div>
+            <div class="row"><select id="material-code">${ref.materials.map((m) => `<option value="${e(m.code)}">${e(m.name)} (${e(m.unit)})</option>`).join("")}</select>
+            <input id="material-qty" type="number" min="0" step="any" value="1" inputmode="decimal"><button type="button" id="add-material">+</button></div>
+          </fieldset>
+          <button class="primary" id="work-submit">${e(t("record"))}</button>
+        </form></details>` : ""}
+      ${can("record_work") ? `<details id="photo-box"><summary>${e(t("a_attach_photo"))} <small>${photos.length || ""}</small></summary>
+        <form id="photo-form">
+          <div class="row"><select id="photo-kind">${PHOTO_KINDS.map((k) => `<option value="${k}">${e(t("pk_" + k))}</option>`).join("")}</select>
+          <input id="photo-caption" maxlength="200" placeholder="${e(t("caption"))}"></div>
+          <label class="button" for="photo-input">${e(t("take_photo"))}</label>
+          <input id="photo-input" type="file" accept="image/*" capture="environment" multiple hidden>
+        </form>
+        <ul id="photo-list" class="photos">${photos.map(photoItem).join("")}</ul></details>` : photos.length ? `<ul id="photo-list" class="photos">${photos.map(photoItem).join("")}</ul>` : ""}
+      ${can("request_send_back") ? reasonBox("request_send_back") : ""}
+      ${can("cannot_proceed") ? reasonBox("cannot_proceed") : ""}
+      ${can("reject") ? reasonBox("reject") : ""}
+    </section>
+    <section class="card"><h2>${e(t("clocks"))}</h2><ul class="clocks">${(o.clocks || []).map((c) => `
+      <li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">${e(t("c_" + c.name) === "c_" + c.name ? c.name : t("c_" + c.name))}: ${e(t(c.state))} · ${e(t("due_at", { t: fmtTime(c.due, true) }))}${c.stopped_at ? ` · ✓ ${e(fmtTime(c.stopped_at, true))}` : ""}</li>`).join("")}</ul></section>
+    <section class="card"><h2>${e(t("history"))}</h2><ul class="history">${o.local.slice().reverse().map(localItem).join("")}${(o.history || []).slice().reverse().map(historyItem).join("")}</ul></section>`;
+  bindDetail(o);
+}
+
+const PHOTO_KINDS = ["before", "after", "signal_meter", "device_label", "wiring", "site", "other"];
+
+function photoItem(p) {
+  const pct = p.size ? Math.round((100 * (p.sent || 0)) / p.size) : 0;
+  return `<li class="photo" data-upload="${p.uploadId}" data-state="${p.state}">
+    <span>${e(t("pk_" + p.kind))}${p.caption ? " · " + e(p.caption) : ""}</span>
+    <progress max="100" value="${pct}"></progress> <span class="small">${e(t("ph_" + p.state))} ${pct}%</span>
+    ${p.error && p.state === "refused" ? `<div class="small error">${e(p.error)}</div>` : ""}</li>`;
+}
+
+function reasonBox(name) {
+  return `<details class="reason-box" id="reason-${name}"><summary>${e(t("a_" + name))}</summary>
+    <form data-reason="${name}"><label>${e(t("reason"))}<textarea required maxlength="2000"></textarea></label><button class="danger">${e(t("send"))}</button></form></details>`;
+}
+
+// Which sections the technician opened stay open when the view is redrawn.
+const openBoxes = new Set();
+document.addEventListener("toggle", (ev) => {
+  if (ev.target.id) ev.target.open ? openBoxes.add(ev.target.id) : openBoxes.delete(ev.target.id);
+}, true);
+
+function bindDetail(o) {
+  import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
+  for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
+  const act = async (name, args = {}) => {
+    await enqueue(name, { order_id: o.id, ...args }, { orderCode: o.code });
+    dirty = false;
+    syncSoon();
+    route();
+  };
+  for (const b of document.querySelectorAll("[data-action]")) b.onclick = () => act(b.dataset.action);
+  const draftKey = `draft:note:${o.id}`;
+  get(draftKey, "").then((v) => { if (v) { $("#note-text").value = v; $("#note-box").open = true; } });
+  $("#note-text").oninput = (ev) => { dirty = true; put(draftKey, ev.target.value); };
+  $("#note-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const text = $("#note-text").value.trim();
+    if (!text) return;
+    await put(draftKey, "");
+    await act("add_note", { text });
+  };
+  const materials = [];
+  const rows = () => { $("#material-rows").innerHTML = materials.map((m, i) => `<div class="row small">${e(m.code)} × ${e(m.quantity)} <button type="button" data-rm="${i}">✕</button></div>`).join(""); };
+  if ($("#work-form")) {
+    $("#work-form").oninput = () => { dirty = true; };
+    $("#add-material").onclick = () => {
+      const q = parseFloat($("#material-qty").value);
+      if (q > 0) { materials.push({ code: $("#material-code").value, quantity: q }); rows(); dirty = true; }
+    };
+    $("#material-rows").onclick = (ev) => { if (ev.target.dataset.rm) { materials.splice(+ev.target.dataset.rm, 1); rows(); } };
+    $("#work-form").onsubmit = async (ev) => {
+      ev.preventDefault();
+      const hours = parseFloat($("#labour-hours").value);
+      const args = { work_done: $("#work-done").value.trim(), materials };
+      if (hours >= 0) args.labour_hours = hours;
+      if (!args.work_done && !materials.length && !(hours >= 0)) return;
+      await act("record_work", args);
+    };
+  }
+  if ($("#photo-input")) $("#photo-input").onchange = async (ev) => {
+    for (const file of ev.target.files) await addPhoto(o, file, $("#photo-kind").value, $("#photo-caption").value.trim());
+    ev.target.value = "";
+    syncSoon();
+    route();
+  };
+  for (const f of document.querySelectorAll("form[data-reason]")) {
+    f.oninput = () => { dirty = true; };
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const reason = f.querySelector("textarea").value.trim();
+      if (reason) await act(f.dataset.reason, { reason });
+    };
+  }
+}
+
+function typedText(args) {
+  return Object.entries(args).filter(([k]) => !["order_id", "strokes", "upload_id"].includes(k))
+    .map(([k, v]) => `${t(k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("\n");
+}
+
+function rejectedCard(m) {
+  const todo = m.reasonCode === "lifecycle.illegal" ? "todo_illegal"
+    : (m.reasonCode || "").startsWith("sync.") && m.reasonCode !== "sync.invalid_args" && m.reasonCode !== "sync.unknown_mutation" ? "todo_reassigned" : "todo_invalid";
+  return `<section class="card rejected" data-mutation="${m.id}">
+    <div class="row"><b>${e(t("a_" + m.name))} · ${e(m.orderCode || "#" + m.orderId)}</b>${STATE_CHIP(m)}</div>
+    <p class="reason">${e(m.reason || m.reasonCode)}</p>
+    <p class="small">${e(t(todo))}</p>
+    <div class="small muted">${e(t("typed"))}:</div><pre class="typed">${e(typedText(m.args))}</pre>
+    <div class="buttons"><button data-copy="${m.id}">${e(t("copy"))}</button><button data-dismiss="${m.id}">${e(t("dismiss"))}</button></div>
+  </section>`;
+}
+
+async function missingView(id) {
+  const rejected = (await db.outbox.where("orderId").equals(id).toArray()).filter((m) => m.state === "rejected");
+  $("#view").innerHTML = `<a href="#/" class="back">← ${e(t("back"))}</a>${rejected.map(rejectedCard).join("") || `<p class="muted">${e(t("no_jobs"))}</p>`}`;
+}
+
+// ---------------------------------------------------------------- sync panel
+async function syncView() {
+  document.body.className = "";
+  const all = (await db.outbox.toArray()).sort((a, b) => b.id - a.id);
+  const rejected = all.filter((m) => m.state === "rejected" && !m.dismissed);
+  const others = all.filter((m) => m.state !== "rejected").slice(0, 50);
+  const last = await get("lastSync");
+  $("#view").innerHTML = `
+    <a href="#/" class="back">← ${e(t("back"))}</a>
+    <section class="card" id="sync-panel"><h1>${e(t("sync_panel"))}</h1>
+      <p>${e(t("last_sync", { t: last ? fmtTime(last, true) : t("never") }))}</p>
+      ${status.error ? `<p class="error">${e(t("sync_error"))}: ${e(status.error === "auth" ? t("login_again") : status.error)}</p>` : ""}
+      ${status.error === "auth" ? `<button id="relogin" class="primary">${e(t("login"))}</button>` : ""}
+      <button id="sync-now" class="primary">${e(t("sync_now"))}</button>
+      ${"PushManager" in window ? `<button id="push-on">${e(t("notifications"))}</button>` : ""}
+      <button id="logout" class="link">${e(t("logout"))}</button>
+    </section>
+    ${rejected.map(rejectedCard).join("")}
+    <section class="card"><h2>${e(t("outbox"))}</h2><ul class="outbox">${others.map((m) => `<li data-mutation="${m.id}" data-state="${m.state}">#${m.id} ${e(t("a_" + m.name))} · ${e(m.orderCode || "")} ${STATE_CHIP(m)} <span class="muted small">${e(fmtTime(m.deviceTime, true))}</span></li>`).join("") || `<li class="muted">${e(t("nothing_pending"))}</li>`}</ul></section>`;
+  $("#sync-now").onclick = () => syncNow();
+  if ($("#relogin")) $("#relogin").onclick = () => loginView();
+  if ($("#push-on")) $("#push-on").onclick = () => subscribePush(true);
+  $("#logout").onclick = async () => { try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); route(); };
+}
+
+document.addEventListener("click", async (ev) => {
+  const copy = ev.target.closest?.("[data-copy]");
+  const dismiss = ev.target.closest?.("[data-dismiss]");
+  if (copy) {
+    const m = await db.outbox.get(+copy.dataset.copy);
+    try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
+  }
+  if (dismiss) { await db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); route(); }
+});
+
+// ---------------------------------------------------------------- signature (customer-facing)
+async function signView(id) {
+  const o = await loadOrder(id);
+  if (!o) return missingView(id);
+  const ref = (await get("reference")) || { materials: [] };
+  const names = Object.fromEntries(ref.materials.map((m) => [m.code, m]));
+  const work = recordedWork(o);
+  const photos = await photosOf(id); // taken on this phone for this job
+  document.body.className = "customer";
+  let score = 0;
+  $("#view").innerHTML = `
+    <section class="card record" id="service-record">
+      <h1>${e(t("sign_title"))}</h1>
+      <p class="muted">${e(t("sign_intro"))}</p>
+      <dl>
+        <dt>No.</dt><dd>${e(o.code)}</dd>
+        <dt>${e(t("customer"))}</dt><dd>${e(o.customer_name)}</dd>
+        <dt>${e(t("address"))}</dt><dd>${e(o.address)}</dd>
+        <dt>${e(t("description"))}</dt><dd>${e(o.description)}</dd>
+        <dt>${e(t("work_done"))}</dt><dd>${work.map((w) => e(w.work_done)).filter(Boolean).join("<br>") || "—"}</dd>
+        <dt>${e(t("labour_hours"))}</dt><dd>${e(work.reduce((s, w) => s + (w.labour_hours || 0), 0))}</dd>
+        <dt>${e(t("materials"))}</dt><dd>${work.flatMap((w) => w.materials || []).map((m) => `${e(names[m.code]?.name || m.code)} × ${e(m.quantity)} ${e(names[m.code]?.unit || "")}`).join("<br>") || "—"}</dd>
+        <dt>${e(t("a_attach_photo"))}</dt><dd id="record-photos">${photos.map((p) => `${e(t("pk_" + p.kind))}${p.caption ? " · " + e(p.caption) : ""}`).join("<br>") || "—"}</dd>
+      </dl>
+    </section>
+    <form id="sign-form" class="card">
+      <label>${e(t("signer"))}<input id="signer-name" required maxlength="100" value="${e(o.customer?.name || o.customer_name)}"></label>
+      <label>${e(t("relation"))}<select id="relation">${["account_holder", "family", "tenant", "colleague", "other"].map((r) => `<option value="${r}">${e(t("rel_" + r))}</option>`).join("")}</select></label>
+      <div>${e(t("satisfaction"))}<div class="stars" id="stars">${[1, 2, 3, 4, 5].map((n) => `<button type="button" class="star" data-score="${n}" aria-label="${n}">★</button>`).join("")}</div></div>
+      <label>${e(t("comment"))}<input id="comment" maxlength="500"></label>
+      <div class="pad-wrap"><canvas id="sign-canvas" aria-label="${e(t("sign_here"))}"></canvas><span class="pad-hint">${e(t("sign_here"))}</span></div>
+      <p id="sign-error" class="error"></p>
+      <div class="buttons"><a class="button" href="#/job/${o.id}">${e(t("cancel"))}</a><button type="button" id="sign-clear">${e(t("clear"))}</button><button class="primary" id="sign-submit">${e(t("sign_confirm"))}</button></div>
+    </form>`;
+  const { default: SignaturePad } = await import("signature_pad");
+  const canvas = $("#sign-canvas");
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  canvas.width = canvas.offsetWidth * ratio; canvas.height = canvas.offsetHeight * ratio;
+  canvas.getContext("2d").scale(ratio, ratio);
+  const pad = new SignaturePad(canvas, { minWidth: 1, maxWidth: 3 });
+  canvas.dataset.ready = "1";
+  $("#sign-clear").onclick = () => pad.clear();
+  $("#stars").onclick = (ev) => {
+    const s = ev.target.dataset.score;
+    if (!s) return;
+    score = +s;
+    for (const b of document.querySelectorAll(".star")) b.classList.toggle("on", +b.dataset.score <= score);
+  };
+  $("#sign-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const err = $("#sign-error");
+    if (pad.isEmpty()) return (err.textContent = t("sign_empty"));
+    if (!$("#signer-name").value.trim()) return (err.textContent = t("signer_required"));
+    if (!score) return (err.textContent = t("satisfaction_required"));
+    const strokes = pad.toData().map((g) => {
+      const t0 = g.points[0]?.time ?? 0;
+      return g.points.slice(0, 2000).map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10, Math.max(0, Math.min(86400000, Math.round(p.time - t0)))]);
+    }).filter((s) => s.length).slice(0, 200);
+    const args = { order_id: o.id, signer_name: $("#signer-name").value.trim(), relation: $("#relation").value, strokes, satisfaction: score };
+    const comment = $("#comment").value.trim();
+    if (comment) args.comment = comment;
+    await enqueue("capture_signature", args, { orderCode: o.code });
+    syncSoon();
+    location.hash = `#/job/${o.id}`;
+  };
+}
+
+// ---------------------------------------------------------------- closure form
+function sumWork(work) {
+  const materials = new Map();
+  for (const w of work) for (const m of w.materials || []) materials.set(m.code, (materials.get(m.code) || 0) + m.quantity);
+  return {
+    work_done: work.map((w) => w.work_done).filter(Boolean).join("; "),
+    labour_hours: work.reduce((s, w) => s + (w.labour_hours || 0), 0),
+    materials: [...materials].map(([code, quantity]) => ({ code, quantity })),
+  };
+}
+
+function todayInShanghai() {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date());
+  const get = (k) => parts.find((p) => p.type === k).value;
+  return { date: `${get("year")}-${get("month")}-${get("day")}`, hour: +get("hour") };
+}
+
+/** The server's closure rules (domain/closure.py), checked before queueing. */
+export function closureProblems(o, f) {
+  const p = [];
+  const need = (field, label) => { if (!String(f[field] ?? "").trim()) p.push([field, t("need", { f: t(label) })]); };
+  need("cause", "cause"); need("solution", "solution"); need("result", "result");
+  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < 10) p.push(["remark", t("need", { f: t("detail_remark") })]);
+  if (f.outcome === "appointment") {
+    if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
+    else {
+      const now = todayInShanghai();
+      if (f.appointment_date < now.date || (f.appointment_date === now.date && f.appointment_half_day === "am" && now.hour >= 12)) p.push(["appointment_date", t("appt_past")]);
+    }
+  }
+  const field = FIELD_KINDS.includes(o.kind) && f.method === "on_site";
+  if (field && f.outcome !== "appointment") {
+    need("work_done", "work_done");
+    if (!(f.labour_hours > 0)) p.push(["labour_hours", t("need", { f: t("labour_hours") })]);
+  }
+  if (field && f.outcome !== "appointment" && !["local", "valid"].includes(signatureState(o))) p.push(["signature", t("need_signature")]);
+  return p;
+}
+
+async function closeView(id) {
+  document.body.className = "";
+  const o = await loadOrder(id);
+  if (!o) return missingView(id);
+  const ref = (await get("reference")) || { closure_category_of_kind: {} };
+  const category = ref.closure_category_of_kind[o.kind] || "repair";
+  const work = sumWork(recordedWork(o));
+  const draftKey = `draft:close:${o.id}`;
+  const draft = (await get(draftKey)) || {};
+  const v = (k, d = "") => e(draft[k] ?? d);
+  $("#view").innerHTML = `
+    <a href="#/job/${o.id}" class="back">← ${e(t("back"))}</a>
+    <form id="close-form" class="card">
+      <h1>${e(t("close_title"))} · ${e(o.code)}</h1>
+      <label>${e(t("category"))}<select id="closure_category" name="closure_category"><option value="${category}">${e(t("cat_" + category))}</option></select></label>
+      <label>${e(t("outcome"))}<select id="outcome" name="outcome">${["resolved", "unresolved", "appointment"].map((x) => `<option value="${x}" ${draft.outcome === x ? "selected" : ""}>${e(t("out_" + x))}</option>`).join("")}</select></label>
+      <label>${e(t("method"))}<select id="method" name="method">${["on_site", "phone_guidance", "remote"].map((x) => `<option value="${x}" ${draft.method === x ? "selected" : ""}>${e(t("m_" + x))}</option>`).join("")}</select></label>
+      <label>${e(t("cause"))}<textarea id="cause" name="cause" maxlength="2000">${v("cause")}</textarea></label>
+      <label>${e(t("solution"))}<textarea id="solution" name="solution" maxlength="2000">${v("solution")}</textarea></label>
+      <label>${e(t("result"))}<textarea id="result" name="result" maxlength="2000">${v("result")}</textarea></label>
+      <label>${e(t("detail_remark"))}<textarea id="remark" name="remark" maxlength="2000">${v("remark")}</textarea></label>
+      <div id="appt" class="row">
+        <label>${e(t("appt_date"))}<input id="appointment_date" name="appointment_date" type="date" value="${v("appointment_date")}"></label>
+        <label>${e(t("half_day"))}<select id="appointment_half_day" name="appointment_half_day"><option value="am">${e(t("am"))}</option><option value="pm" ${draft.appointment_half_day === "pm" ? "selected" : ""}>${e(t("pm"))}</option></select></label>
+      </div>
+      <label>${e(t("work_done"))}<textarea id="work_done" name="work_done" maxlength="2000">${v("work_done", work.work_done)}</textarea></label>
+      <label>${e(t("labour_hours"))}<input id="labour_hours" name="labour_hours" type="number" min="0" max="24" step="0.25" value="${v("labour_hours", work.labour_hours || "")}"></label>
+      <p class="small muted">${e(t("materials"))}: ${work.materials.map((m) => `${e(m.code)} × ${e(m.quantity)}`).join(", ") || "—"}</p>
+      <ul id="close-errors" class="error"></ul>
+      <button class="primary" id="close-submit">${e(t("a_close"))}</button>
+    </form>`;
+  const form = $("#close-form");
+  const read = () => Object.fromEntries(new FormData(form));
+  const showAppt = () => { $("#appt").hidden = $("#outcome").value !== "appointment"; };
+  showAppt();
+  form.oninput = form.onchange = () => { showAppt(); put(draftKey, read()); };
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const f = read();
+    f.labour_hours = f.labour_hours === "" ? null : parseFloat(f.labour_hours);
+    const problems = closureProblems(o, f);
+    $("#close-errors").innerHTML = problems.map(([field, msg]) => `<li data-field="${field}">${e(msg)}${field === "signature" ? ` <a href="#/job/${o.id}/sign">${e(t("a_capture_signature"))}</a>` : ""}</li>`).join("");
+    if (problems.length) return;
+    const args = {
+      order_id: o.id, closure_category: category, outcome: f.outcome, method: f.method,
+      cause: f.cause.trim(), solution: f.solution.trim(), result: f.result.trim(), remark: f.remark.trim(),
+      work_done: f.work_done.trim(), materials: work.materials,
+    };
+    if (f.labour_hours !== null && !Number.isNaN(f.labour_hours)) args.labour_hours = f.labour_hours;
+    if (f.outcome === "appointment") { args.appointment_date = f.appointment_date; args.appointment_half_day = f.appointment_half_day; }
+    await enqueue("close", args, { orderCode: o.code });
+    await put(draftKey, null);
+    syncSoon();
+    location.hash = `#/job/${o.id}`;
+  };
+}
+
+// ---------------------------------------------------------------- routing and start-up
+let lastHash = null;
+async function route() {
+  if (location.hash !== lastHash) { openBoxes.clear(); lastHash = location.hash; }
+  const snap = await snapshot();
+  await renderBar(snap);
+  dirty = false;
+  if (!snap.token || (status.authExpired && location.hash === "#/login")) return loginView();
+  const h = location.hash.replace(/^#/, "") || "/";
+  let m;
+  if ((m = h.match(/^\/job\/(\d+)\/sign$/))) return signView(+m[1]);
+  if ((m = h.match(/^\/job\/(\d+)\/close$/))) return closeView(+m[1]);
+  if ((m = h.match(/^\/job\/(\d+)$/))) return detailView(+m[1]);
+  if (h === "/sync") return syncView();
+  return listView(snap);
+}
+
+// A background sync redraws the list, the detail (unless the technician is typing) and the panel.
+function refresh(data) {
+  renderBar();
+  if (!data) return;
+  const h = location.hash;
+  if (/\/(sign|close)$/.test(h) || h === "#/login") return;
+  const active = document.activeElement;
+  if (dirty || (active && active.closest && active.closest("#view") && /INPUT|TEXTAREA|SELECT/.test(active.tagName))) return;
+  route();
+}
+
+function b64ToBytes(s) {
+  const raw = atob((s + "===".slice((s.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+/** Re-send the push subscription on every start (issue 6); ask for permission only on a tap. */
+async function subscribePush(ask) {
+  try {
+    if (!("PushManager" in window) || !("serviceWorker" in navigator) || !(await get("token"))) return;
+    if (Notification.permission !== "granted") {
+      if (!ask || (await Notification.requestPermission()) !== "granted") return;
+    }
+    const reg = await navigator.serviceWorker.ready;
+    let sub = await reg.pushManager.getSubscription();
+    if (!sub) {
+      const { public_key } = await api("/api/push/vapid-public-key");
+      sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(public_key) });
+    }
+    let deviceId = await get("deviceId");
+    if (!deviceId) { deviceId = newId("dev-"); await put("deviceId", deviceId); }
+    const json = sub.toJSON();
+    await api("/api/push/subscriptions", { method: "POST", body: { device_id: deviceId, endpoint: json.endpoint, keys: json.keys, language: lang() } });
+  } catch (err) {
+    console.warn("push subscription", err);
+  }
+}
+
+onPhotoChange((p) => {
+  const li = document.querySelector(`li.photo[data-upload="${p.uploadId}"]`);
+  if (li) li.outerHTML = photoItem(p);
+});
+
+// A full disk must not lose work silently: say so where the technician looks.
+window.addEventListener("unhandledrejection", (ev) => {
+  const err = ev.reason;
+  const name = err?.name || err?.inner?.name;
+  if (name === "QuotaExceededError") {
+    status.error = t("storage_full");
+    renderBar();
+  }
+});
+
+async function boot() {
+  setLang(await get("lang", navigator.language && navigator.language.startsWith("en") ? "en" : "zh-CN"));
+  performance.mark("db-open");
+  onChange(refresh);
+  window.addEventListener("hashchange", route);
+  window.addEventListener("online", () => { reconnect(); uploadAll(); });
+  window.addEventListener("offline", () => { status.online = false; renderBar(); });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) syncSoon(); });
+  await route();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("sw", err));
+    navigator.serviceWorker.addEventListener("message", (ev) => {
+      if (ev.data?.type === "sync") syncSoon();
+      if (ev.data?.type === "open" && ev.data.order) location.hash = `#/job/${ev.data.order}`;
+    });
+  }
+  if (navigator.storage?.persist) navigator.storage.persist().then((granted) => put("persisted", granted)).catch(() => {});
+  prune().catch(() => {});
+  syncSoon();
+  uploadAll();
+  setInterval(() => { syncSoon(); uploadAll(); }, 30000);
+  setInterval(renderBar, 15000);
+  subscribePush(false);
+}
+
+window.__app = { db, syncNow, status };
+performance.mark("app-start");
+boot();

@@ -1,0 +1,117 @@
+// zh-CN first, English as a switch. Keys are short; {name} placeholders.
+const zh = {
+  app: "装维工单", login: "登录", username: "用户名", password: "密码", logout: "退出登录",
+  login_online: "首次登录需要联网;之后可离线工作。", login_failed: "登录失败", offline_login: "离线:无法登录,请联网后重试",
+  other_user_pending: "上一位用户还有 {n} 个未同步的操作,请先让其联网同步。",
+  today: "今日工单", no_jobs: "暂无工单", closed_today: "已结单",
+  sync: "同步", pending: "待发送 {n}", synced: "已同步", last_sync: "上次同步 {t}", never: "从未",
+  sync_error: "同步出错", offline: "离线", retry_in: "{s} 秒后重试", sync_now: "立即同步",
+  rejected_n: "{n} 个操作被拒绝", login_again: "登录已过期,请重新登录(未同步的操作会保留)",
+  st_pending: "待发送", st_sending: "发送中", st_done: "已完成", st_rejected: "被拒绝",
+  due_in: "剩 {m}", overdue: "超时 {m}", due_at: "时限 {t}", appointment: "预约 {t}",
+  vip: "VIP", dl: "专线", urged: "催单×{n}", flagged: "重要备注", high: "优先",
+  customer: "客户", phone: "电话", call: "拨打", address: "地址", map: "地图", contact: "联系人",
+  description: "故障/需求", remark: "坐席备注", history: "记录", clocks: "时限", actions: "操作",
+  back: "返回", save: "保存", cancel: "取消", confirm: "确认", send: "提交",
+  a_accept: "接单", a_reject: "拒单", a_contact: "已联系客户", a_start_travel: "出发", a_arrive: "到场",
+  a_add_note: "备注", a_record_work: "工料登记", a_capture_signature: "客户签字", a_close: "结单",
+  a_request_send_back: "申请回退", a_cannot_proceed: "无法施工", a_attach_photo: "照片",
+  note: "备注内容", add_note: "添加备注", work_done: "完成工作", labour_hours: "工时(小时)",
+  materials: "材料", quantity: "数量", add_material: "添加材料", record: "登记",
+  reason: "原因", reason_required: "请填写原因",
+  sign_title: "服务记录单", sign_intro: "请客户核对以下服务内容并签字确认", signer: "签字人", relation: "与户主关系",
+  rel_account_holder: "户主本人", rel_family: "家属", rel_tenant: "租户", rel_colleague: "同事", rel_other: "其他",
+  satisfaction: "满意度", comment: "意见(可选)", clear: "重写", sign_here: "请在此处签字", sign_confirm: "确认签字",
+  sign_empty: "请先签字", signer_required: "请填写签字人", satisfaction_required: "请选择满意度",
+  signed: "客户已签字", not_signed: "客户尚未签字", sign_again: "签字后服务记录有变动,需要重新签字",
+  close_title: "结单", category: "诉求细分", outcome: "处理结果", out_resolved: "办结", out_unresolved: "未办结",
+  out_appointment: "预约", method: "处理方式", m_on_site: "上门", m_phone_guidance: "电话指导", m_remote: "远程",
+  cause: "故障原因", solution: "解决方案", result: "处理情况", detail_remark: "详细备注(VIP/专线至少10字)",
+  appt_date: "预约日期", half_day: "时段", am: "上午", pm: "下午",
+  need: "请填写:{f}", need_signature: "需要客户签字(或经主管批准免签)", appt_past: "预约时间已过",
+  cat_installation: "安装情况", cat_repair: "维修情况", cat_after_sales: "售后处理情况", cat_complaint: "投诉建议处理情况", cat_consultation: "咨询处理情况",
+  k_install: "安装", k_repair: "维修", k_after_sales: "售后", k_transfer: "流转", k_complaint: "投诉", k_consultation: "咨询", k_dedicated_line: "专线",
+  s_new: "待派单", s_dispatched: "已派单", s_accepted: "已接单", s_contacted: "已联系", s_en_route: "在途", s_on_site: "到场",
+  s_returned: "已回馈", s_cannot_proceed: "无法施工", s_sent_back: "已回退", s_closed: "已结单", s_cancelled: "已撤销",
+  c_dispatch: "派单", c_redispatch: "重新派单", c_urge_contact: "催单后联系", c_contact: "联系客户", c_transfer: "流转", c_complaint_reply: "投诉回复", c_callback: "回访",
+  running: "进行中", met: "已达成", breached: "已超时",
+  todo_reassigned: "该工单已不归您处理。您录入的内容已保留(见下方),调度也能看到;如需补充请联系调度。",
+  todo_illegal: "工单状态已变化,此操作不再适用。内容已保留,请刷新后按当前状态处理或联系调度。",
+  todo_invalid: "内容不符合要求。已保留您录入的内容,请修改后重新提交。",
+  typed: "您录入的内容", copy: "复制", copied: "已复制", dismiss: "知道了",
+  local_only: "本机", storage_persist: "已申请持久存储", lang: "English",
+  sync_panel: "同步状态", outbox: "发送队列", nothing_pending: "没有待发送的操作",
+  storage_full: "手机存储已满,无法保存:请清理空间(未发送的操作仍在)", notifications: "开启通知", text: "内容", signer_name: "签字人",
+  caption: "说明(可选)", take_photo: "拍照/选择照片",
+  pk_before: "施工前", pk_after: "施工后", pk_signal_meter: "信号测试", pk_device_label: "设备标签", pk_wiring: "布线", pk_site: "现场", pk_other: "其他",
+  ph_queued: "等待上传", ph_uploading: "上传中", ph_done: "已上传", ph_error: "上传中断,将自动续传", ph_refused: "服务器拒收",
+};
+const en = {
+  app: "Field jobs", login: "Log in", username: "Username", password: "Password", logout: "Log out",
+  login_online: "The first login needs a network; after that the app works offline.", login_failed: "Login failed", offline_login: "Offline: connect to log in",
+  other_user_pending: "The previous user still has {n} unsent actions; let them sync first.",
+  today: "Today's jobs", no_jobs: "No jobs", closed_today: "Closed",
+  sync: "Sync", pending: "{n} pending", synced: "Synced", last_sync: "Last sync {t}", never: "never",
+  sync_error: "Sync error", offline: "Offline", retry_in: "retry in {s}s", sync_now: "Sync now",
+  rejected_n: "{n} rejected", login_again: "Session expired: log in again (unsent actions are kept)",
+  st_pending: "pending", st_sending: "sending", st_done: "done", st_rejected: "rejected",
+  due_in: "{m} left", overdue: "{m} over", due_at: "due {t}", appointment: "appointment {t}",
+  vip: "VIP", dl: "Dedicated", urged: "urged ×{n}", flagged: "Important remark", high: "Priority",
+  customer: "Customer", phone: "Phone", call: "Call", address: "Address", map: "Map", contact: "Contact",
+  description: "Reported", remark: "Agent remark", history: "History", clocks: "Clocks", actions: "Actions",
+  back: "Back", save: "Save", cancel: "Cancel", confirm: "Confirm", send: "Submit",
+  a_accept: "Accept", a_reject: "Reject", a_contact: "Contacted", a_start_travel: "En route", a_arrive: "On site",
+  a_add_note: "Note", a_record_work: "Work & materials", a_capture_signature: "Customer signature", a_close: "Close",
+  a_request_send_back: "Ask to send back", a_cannot_proceed: "Cannot proceed", a_attach_photo: "Photo",
+  note: "Note", add_note: "Add note", work_done: "Work done", labour_hours: "Labour (hours)",
+  materials: "Materials", quantity: "Qty", add_material: "Add material", record: "Record",
+  reason: "Reason", reason_required: "A reason is required",
+  sign_title: "Service record", sign_intro: "Please check the service below and sign to accept it", signer: "Signed by", relation: "Relation to account holder",
+  rel_account_holder: "Account holder", rel_family: "Family", rel_tenant: "Tenant", rel_colleague: "Colleague", rel_other: "Other",
+  satisfaction: "Satisfaction", comment: "Comment (optional)", clear: "Clear", sign_here: "Sign here", sign_confirm: "Confirm signature",
+  sign_empty: "Please sign first", signer_required: "Signer's name is required", satisfaction_required: "Choose a score",
+  signed: "Customer signed", not_signed: "Not signed yet", sign_again: "The record changed after signing: sign again",
+  close_title: "Close job", category: "Closure category", outcome: "Outcome", out_resolved: "Resolved", out_unresolved: "Unresolved",
+  out_appointment: "Appointment", method: "Method", m_on_site: "On site", m_phone_guidance: "Phone guidance", m_remote: "Remote",
+  cause: "Cause", solution: "Solution", result: "Result", detail_remark: "Detailed remark (VIP/dedicated: 10+ chars)",
+  appt_date: "Appointment date", half_day: "Half-day", am: "Morning", pm: "Afternoon",
+  need: "Missing: {f}", need_signature: "Customer signature required (or an approved waiver)", appt_past: "That appointment time has passed",
+  cat_installation: "Installation", cat_repair: "Repair", cat_after_sales: "After-sales", cat_complaint: "Complaint", cat_consultation: "Consultation",
+  k_install: "Install", k_repair: "Repair", k_after_sales: "After-sales", k_transfer: "Transfer", k_complaint: "Complaint", k_consultation: "Consultation", k_dedicated_line: "Dedicated line",
+  s_new: "New", s_dispatched: "Dispatched", s_accepted: "Accepted", s_contacted: "Contacted", s_en_route: "En route", s_on_site: "On site",
+  s_returned: "Returned", s_cannot_proceed: "Cannot proceed", s_sent_back: "Sent back", s_closed: "Closed", s_cancelled: "Cancelled",
+  c_dispatch: "Dispatch", c_redispatch: "Re-dispatch", c_urge_contact: "Contact after urge", c_contact: "Contact", c_transfer: "Transfer", c_complaint_reply: "Complaint reply", c_callback: "Callback",
+  running: "running", met: "met", breached: "breached",
+  todo_reassigned: "This job is no longer yours. What you typed is kept (below) and visible to dispatch; contact dispatch to add it.",
+  todo_illegal: "The job's state changed and this step no longer applies. What you typed is kept; act on the current state or call dispatch.",
+  todo_invalid: "The server refused the content. What you typed is kept: correct it and submit again.",
+  typed: "What you typed", copy: "Copy", copied: "Copied", dismiss: "Dismiss",
+  local_only: "this device", storage_persist: "Persistent storage granted", lang: "中文",
+  sync_panel: "Sync status", outbox: "Outbox", nothing_pending: "Nothing waiting to be sent",
+  storage_full: "Phone storage is full: free some space (queued actions are kept)", notifications: "Notifications", text: "Text", signer_name: "Signed by",
+  caption: "Caption (optional)", take_photo: "Take / choose photo",
+  pk_before: "Before", pk_after: "After", pk_signal_meter: "Signal meter", pk_device_label: "Device label", pk_wiring: "Wiring", pk_site: "Site", pk_other: "Other",
+  ph_queued: "queued", ph_uploading: "uploading", ph_done: "uploaded", ph_error: "interrupted, will resume", ph_refused: "refused by server",
+};
+const DICTS = { "zh-CN": zh, en };
+let current = "zh-CN";
+export const setLang = (lang) => { current = DICTS[lang] ? lang : "zh-CN"; document.documentElement.lang = current; };
+export const lang = () => current;
+export function t(key, params) {
+  let s = DICTS[current][key] ?? zh[key] ?? key;
+  if (params) for (const k in params) s = s.replaceAll(`{${k}}`, params[k]);
+  return s;
+}
+export function fmtTime(iso, withDate = false) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const opts = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai" };
+  if (withDate) Object.assign(opts, { month: "2-digit", day: "2-digit" });
+  return d.toLocaleString(current === "en" ? "en-GB" : "zh-CN", opts);
+}
+export function fmtSpan(ms) {
+  const m = Math.round(Math.abs(ms) / 60000);
+  if (m < 60) return current === "en" ? `${m} min` : `${m}分钟`;
+  const h = Math.floor(m / 60), r = m % 60;
+  return current === "en" ? `${h} h ${r} min` : `${h}小时${r}分`;
+}

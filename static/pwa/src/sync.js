@@ -1,0 +1,167 @@
+// The outbox and the sync loop (docs/sync-protocol.md, "Client rules"): push the queue in order,
+// settle each mutation as done or rejected (with the server's reason), retry network errors and
+// 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
+// restart resumes where it stopped.
+import { db, get, put } from "./db.js";
+
+export const status = { running: false, online: navigator.onLine, error: null, retryAt: null, authExpired: false };
+const listeners = new Set();
+export const onChange = (fn) => listeners.add(fn);
+const emit = (data = false) => listeners.forEach((fn) => fn(data)); // data: the orders or the outbox changed
+
+let timer = null;
+let again = false;
+let failures = 0;
+
+export class HttpError extends Error {
+  constructor(status, body) { super(`HTTP ${status}`); this.status = status; this.body = body; }
+}
+
+export async function api(path, { method = "GET", body, token } = {}) {
+  const headers = { "Accept-Language": (await get("lang", "zh-CN")) };
+  const bearer = token ?? (await get("token"));
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) throw new HttpError(response.status, data);
+  return data;
+}
+
+const retryable = (e) => !(e instanceof HttpError) || e.status >= 500 || e.status === 408 || e.status === 429;
+
+/** The network is back (the browser says so): retry at once, with the backoff reset. */
+export function reconnect() { failures = 0; syncSoon(0); }
+
+/** Run a sync now (or right after the one running). */
+export function syncSoon(delay = 0) {
+  clearTimeout(timer);
+  timer = setTimeout(syncNow, delay);
+}
+
+export async function syncNow() {
+  if (status.running) { again = true; return; }
+  if (!(await get("token"))) return;
+  status.running = true; emit();
+  try {
+    await push();
+    await pull();
+    failures = 0;
+    status.error = null; status.retryAt = null; status.online = true; status.authExpired = false;
+    await put("lastSync", new Date().toISOString());
+  } catch (e) {
+    // Anything sent but unanswered goes back to pending: the server answers a replay the same.
+    await db.outbox.where("state").equals("sending").modify({ state: "pending" });
+    if (e instanceof HttpError && e.status === 401) {
+      status.authExpired = true; status.error = "auth";
+    } else if (retryable(e)) {
+      failures += 1;
+      const wait = Math.min(30000, 1000 * 2 ** Math.min(failures - 1, 5)) * (0.75 + Math.random() / 2);
+      status.online = e instanceof HttpError; // a 5xx means the network works
+      status.error = e instanceof HttpError ? `HTTP ${e.status}` : "network";
+      status.retryAt = Date.now() + wait;
+      syncSoon(wait);
+    } else {
+      status.error = e.message;
+    }
+  } finally {
+    status.running = false; emit();
+    if (again) { again = false; syncSoon(0); }
+  }
+}
+
+function settle(row, result) {
+  if (result.status === "applied") return { state: "done", serverTime: result.server_time ?? null };
+  if (result.status === "rejected") return {
+    state: "rejected", reason: result.reason, reasonCode: result.reason_code, serverTime: result.server_time ?? null, settled: true,
+  };
+  return { state: "pending" }; // gap: resent from last_mutation_id + 1
+}
+
+async function push() {
+  const all = await db.outbox.where("state").anyOf("pending", "sending").sortBy("id");
+  if (!all.length) return;
+  const queue = all.slice(0, 200); // the server takes up to 1000 per batch; the rest follow at once
+  if (all.length > queue.length) again = true;
+  await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "sending", attempts: m.attempts + 1 } })));
+  emit();
+  const clientId = await get("clientId");
+  let answer;
+  try {
+    answer = await api("/api/sync/push", {
+      method: "POST",
+      body: { client_id: clientId, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
+    });
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 400) {
+      // The envelope itself was refused: never block the queue on it; keep what was typed.
+      await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "rejected", reasonCode: "sync.invalid_args", reason: detail(e.body), settled: true } })));
+      return;
+    }
+    throw e;
+  }
+  const byId = new Map(answer.results.map((r) => [r.id, r]));
+  await db.transaction("rw", db.outbox, async () => {
+    for (const m of queue) {
+      const r = byId.get(m.id);
+      if (r) await db.outbox.update(m.id, settle(m, r));
+      else if (m.id <= answer.last_mutation_id) await db.outbox.update(m.id, { state: "done" });
+      else await db.outbox.update(m.id, { state: "pending" });
+    }
+  });
+  emit(true);
+  if (queue.some((m) => m.id > answer.last_mutation_id)) again = true;
+}
+
+export function detail(body) {
+  if (!body || typeof body !== "object") return String(body ?? "");
+  const issues = (body.errors || []).map((i) => i.message || i.code).filter(Boolean);
+  return [body.detail || body.title, ...issues].filter(Boolean).join(" · ");
+}
+
+async function pull() {
+  const clientId = await get("clientId");
+  for (let page = 0; page < 1000; page++) {
+    const cursor = await get("cursor");
+    const q = new URLSearchParams({ client_id: clientId, limit: "100" });
+    if (cursor) q.set("cursor", cursor);
+    const p = await api(`/api/sync/pull?${q}`);
+    if (p.reset) {
+      // Drop the copy (never the outbox) and take a snapshot.
+      await db.transaction("rw", db.orders, db.kv, async () => { await db.orders.clear(); await put("cursor", null); });
+      continue;
+    }
+    await db.transaction("rw", db.orders, db.kv, db.outbox, async () => {
+      if (!cursor) await db.orders.clear(); // a snapshot replaces everything
+      if (p.orders.length) await db.orders.bulkPut(p.orders);
+      if (p.removed.length) await db.orders.bulkDelete(p.removed);
+      if (p.reference) await put("reference", p.reference);
+      for (const r of p.results) {
+        const m = await db.outbox.get(r.id);
+        if (m && m.state !== "rejected" && m.state !== "done") await db.outbox.update(r.id, settle(m, r));
+        else if (m && r.status === "rejected" && m.state !== "rejected") await db.outbox.update(r.id, settle(m, r));
+      }
+      // Done mutations are now in the server's documents: stop overlaying them.
+      await db.outbox.where("state").equals("done").modify({ settled: true });
+      await put("cursor", p.cursor);
+    });
+    emit(p.orders.length > 0 || p.removed.length > 0 || p.results.length > 0);
+    if (!p.more) return;
+  }
+}
+
+export async function counts() {
+  const all = await db.outbox.toArray();
+  return {
+    pending: all.filter((m) => m.state === "pending" || m.state === "sending").length,
+    rejected: all.filter((m) => m.state === "rejected" && !m.dismissed).length,
+  };
+}
+
+/** Drop old settled mutations so the table stays small (rejected ones stay until dismissed). */
+export async function prune() {
+  const week = Date.now() - 7 * 86400e3;
+  await db.outbox.filter((m) => m.state === "done" && m.settled && Date.parse(m.deviceTime) < week).delete();
+}

@@ -1,0 +1,192 @@
+"""Browser tests: the technician PWA in a real Chromium (Debian's /usr/bin/chromium driven by
+Playwright's sync API) against a real uvicorn server on a fresh SQLite database.
+
+Skipped when Chromium, Playwright or the built app is missing, unless REQUIRE_BROWSER=1 (CI),
+which turns that into a failure. Sync tests only: keep asyncio out of this folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DIST = ROOT / "static" / "pwa" / "dist" / "build.json"
+ARTIFACTS = ROOT / "test-artifacts"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not installed"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright not installed"
+    if not DIST.exists():
+        return "the PWA is not built (npm run build)"
+    return None
+
+
+@pytest.fixture(scope="module")  # not session: Playwright's loop must be gone before asyncio tests run
+def browser():
+    reason = _missing()
+    if reason:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"browser tests required (REQUIRE_BROWSER=1): {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn in a subprocess: stop it to cut the network, start it again on the same port and
+    database (the browser's origin, and so its IndexedDB and service worker, stay the same)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_path = tmp / "browser.db"
+        self.log = tmp / "server.log"
+        self.env = {
+            **os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}", "APP_MODE": "production",
+            "PUSH_WORKER": "0", "DB_POOL": "0", "EVIDENCE_DIR": str(tmp / "evidence"),
+            "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+class Office:
+    """The API as office staff use it, to set up and to check what the phone did."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.tokens: dict[str, str] = {}
+
+    def headers(self, username: str) -> dict[str, str]:
+        from tests.world import PASSWORD
+
+        if username not in self.tokens:
+            r = httpx.post(f"{self.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+            r.raise_for_status()
+            self.tokens[username] = r.json()["token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def get(self, username: str, path: str):
+        r = httpx.get(f"{self.url}{path}", headers=self.headers(username), timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, username: str, path: str, body: dict):
+        r = httpx.post(f"{self.url}{path}", json=body, headers=self.headers(username), timeout=10)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+
+def seed(db_path: Path):
+    """A fresh migrated database with the test world (tests/world.py)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
+    result = subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from db.engine import bind
+    from tests.world import build_world
+
+    bind(SQLiteEngine(path=str(db_path), timeout=30))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, build_world()).result()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    srv = Server(tmp_path)
+    srv.world = seed(srv.db_path)
+    srv.start()
+    srv.office = Office(srv.url)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def phone(browser, server):
+    """A phone-sized page on a fresh profile (its own IndexedDB and service worker)."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, device_scale_factor=2, locale="zh-CN",
+        timezone_id="Asia/Shanghai", base_url=server.url,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def shot(page, name: str, full_page: bool = False) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"pwa-{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def publish(name: str) -> None:
+    """Copy an artifact to docs/screenshots when UPDATE_SCREENSHOTS=1."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        target = ROOT / "docs" / "screenshots"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARTIFACTS / f"pwa-{name}.png", target / f"pwa-{name}.png")
