@@ -27,9 +27,11 @@ from api.errors import EXCEPTION_HANDLERS
 from api.health import healthz
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
+from api.push.controller import PushController
 from api.reference.controller import ReferenceController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
+from push.worker import push_sender
 from settings import ROOT, settings
 
 SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
@@ -90,7 +92,7 @@ def _logging() -> StructlogConfig:
 
 
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, healthz]
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, PushController, healthz]
     handlers += [UploadController, EvidenceController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
@@ -103,7 +105,7 @@ def create_app() -> Litestar:
         ))
     return Litestar(
         route_handlers=handlers,
-        lifespan=[database],
+        lifespan=[database, push_sender],
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,

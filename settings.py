@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# The browsers' push services: Chrome/Edge (FCM), Firefox, Safari, Windows.
+PUSH_SERVICES = (
+    "https://fcm.googleapis.com", "https://updates.push.services.mozilla.com",
+    "https://*.push.apple.com", "https://*.notify.windows.com",
+)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -53,6 +58,30 @@ class Settings:
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile). Tests lower them.
     argon2_time_cost: int = field(default_factory=lambda: int(os.environ.get("ARGON2_TIME_COST", "3")))
     argon2_memory_kib: int = field(default_factory=lambda: int(os.environ.get("ARGON2_MEMORY_KIB", "65536")))
+    # Web push (push/): the background sender runs in the app's lifespan unless switched off
+    # (tests drive it by hand). The VAPID subject is who push services contact about abuse:
+    # a real mailto: or https: address (Apple refuses placeholders).
+    push_worker: bool = field(default_factory=lambda: _bool("PUSH_WORKER", True))
+    push_vapid_subject: str = field(
+        default_factory=lambda: os.environ.get("PUSH_VAPID_SUBJECT", "mailto:webpush@localhost")
+    )
+    # Push endpoints are URLs the browser chose, which the server then POSTs to: only these
+    # origins (fnmatch patterns on scheme://host[:port]) are accepted, so a subscription cannot
+    # aim the server at internal hosts.
+    push_endpoint_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            p.strip() for p in os.environ.get("PUSH_ENDPOINT_ORIGINS", ",".join(PUSH_SERVICES)).split(",") if p.strip()
+        )
+    )
+    # How long a push service keeps an order notification for a phone that is offline.
+    push_ttl_seconds: int = field(default_factory=lambda: int(os.environ.get("PUSH_TTL_SECONDS", str(12 * 3600))))
+    # A technician is warned of a clock when the order turns at risk, and at the latest this
+    # many minutes before it breaches.
+    push_clock_warning_minutes: int = field(
+        default_factory=lambda: int(os.environ.get("PUSH_CLOCK_WARNING_MINUTES", "5"))
+    )
+    # How often the sender looks for notifications to send (the assignment-to-phone delay).
+    push_poll_seconds: float = field(default_factory=lambda: float(os.environ.get("PUSH_POLL_SECONDS", "1")))
     # Job evidence. Unfinished uploads always sit on local disk under EVIDENCE_DIR/incoming;
     # finished photos go to EVIDENCE_STORE: "local" (EVIDENCE_DIR/blobs) or "s3".
     evidence_dir: Path = field(

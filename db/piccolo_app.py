@@ -3,6 +3,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db import evidence_tables, tables
+from db.push_tables import PUSH_TABLES
 from db.sync_tables import SYNC_TABLES
 
 APP_CONFIG = AppConfig(
@@ -23,6 +24,7 @@ APP_CONFIG = AppConfig(
         tables.WorkOrder,
         tables.WorkOrderEvent,
         tables.AuditEntry,
+        *PUSH_TABLES,
         *SYNC_TABLES,
         evidence_tables.EvidenceUpload,
         evidence_tables.PhotoBlob,

@@ -1,0 +1,1 @@
+"""Web push (issue 6): the outbox written with each change, and the sender that drains it."""

@@ -1,0 +1,185 @@
+"""The sender: a background task in the app's lifespan that drains the outbox.
+
+Each round claims the due rows (moving them one lease ahead), sends them, then marks them. A
+sender that dies between claim and mark leaves rows that come due again when the lease runs out,
+so a crash or a restart loses nothing; at worst a push arrives twice, and the second replaces the
+first on the phone (same topic, same tag). Several app processes may each run a sender: a row is
+claimed by exactly one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from litestar import Litestar
+
+import servertime
+from db.push_tables import PushOutbox, PushSubscription
+from domain import notifications as rules
+from push.outbox import warn_of_clocks
+from push.sender import CONNECTIONS, Outcome, PushSender, Verdict, open_sender, retry_delay
+from push.vapid import server_key
+from settings import settings
+
+log = structlog.get_logger("fieldservice.push")
+TZ = ZoneInfo(settings.timezone)
+LEASE = timedelta(seconds=60)  # longer than a send can take (its timeout is 10 s)
+BATCH = 200
+CLOCK_SCAN_EVERY = timedelta(seconds=30)
+PURGE_EVERY = timedelta(hours=1)
+KEEP_DONE = timedelta(days=7)  # sent, failed and expired rows stay this long for inspection
+SHUTDOWN_GRACE_SECONDS = 5
+
+CLAIMED_COLUMNS = (
+    PushOutbox.id, PushOutbox.notice, PushOutbox.params, PushOutbox.work_order, PushOutbox.topic,
+    PushOutbox.urgency, PushOutbox.ttl_seconds, PushOutbox.created_at, PushOutbox.attempts,
+    PushOutbox.subscription, PushOutbox.subscription.endpoint.as_alias("endpoint"),
+    PushOutbox.subscription.p256dh.as_alias("p256dh"), PushOutbox.subscription.auth.as_alias("auth"),
+    PushOutbox.subscription.language.as_alias("language"),
+)
+
+
+async def claim(now: datetime, claimant: str, limit: int = BATCH) -> list[dict]:
+    """Take up to `limit` due rows. The update re-checks that each row is still due, so of two
+    senders racing for a row only one gets it back from RETURNING."""
+    due = await PushOutbox.select(PushOutbox.id).where(
+        (PushOutbox.state == "pending") & (PushOutbox.next_attempt_at <= now)
+    ).order_by(PushOutbox.next_attempt_at).limit(limit)
+    if not due:
+        return []
+    taken = await PushOutbox.update(
+        {PushOutbox.next_attempt_at: now + LEASE, PushOutbox.claim: claimant,
+         PushOutbox.attempts: PushOutbox.attempts + 1}
+    ).where(
+        PushOutbox.id.is_in([r["id"] for r in due]) & (PushOutbox.state == "pending")
+        & (PushOutbox.next_attempt_at <= now)
+    ).returning(PushOutbox.id)
+    if not taken:
+        return []
+    return await PushOutbox.select(*CLAIMED_COLUMNS).where(
+        PushOutbox.id.is_in([r["id"] for r in taken])
+    ).output(load_json=True)
+
+
+async def _send(sender: PushSender, row: dict, now: datetime) -> Outcome | None:
+    """None: the notification outlived its TTL before it could be sent."""
+    ttl_left = row["ttl_seconds"] - int((now - row["created_at"]).total_seconds())
+    if ttl_left <= 0:
+        return None
+    data = rules.payload(
+        rules.NoticeType(row["notice"]), row["params"], row["topic"], row["work_order"], row["language"], TZ
+    )
+    return await sender.send(row["endpoint"], row["p256dh"], row["auth"], data, ttl_left, row["urgency"], row["topic"])
+
+
+async def _mark(row: dict, outcome: Outcome | None, now: datetime, claimant: str) -> None:
+    mine = (PushOutbox.id == row["id"]) & (PushOutbox.claim == claimant)
+    if outcome is None:
+        await PushOutbox.update({PushOutbox.state: "expired"}).where(mine)
+    elif outcome.verdict == Verdict.gone:
+        # The browser dropped the subscription: forget it, and with it (cascade) every push still
+        # queued for it. If the device registered a new endpoint meanwhile, send there instead.
+        forgotten = await PushSubscription.delete().where(
+            (PushSubscription.id == row["subscription"]) & (PushSubscription.endpoint == row["endpoint"])
+        ).returning(PushSubscription.id)
+        if not forgotten:
+            await PushOutbox.update({PushOutbox.next_attempt_at: now, PushOutbox.last_status: outcome.status}).where(mine)
+    elif outcome.verdict == Verdict.retry:
+        await PushOutbox.update(
+            {PushOutbox.next_attempt_at: now + retry_delay(row["attempts"], outcome.retry_after, now),
+             PushOutbox.last_status: outcome.status, PushOutbox.last_error: outcome.error}
+        ).where(mine)
+    elif outcome.verdict == Verdict.failed:
+        log.warning("push refused", outbox=row["id"], status=outcome.status, error=outcome.error)
+        await PushOutbox.update(
+            {PushOutbox.state: "failed", PushOutbox.last_status: outcome.status, PushOutbox.last_error: outcome.error}
+        ).where(mine)
+
+
+async def deliver_due(sender: PushSender, now: datetime | None = None) -> int:
+    """One round: claim, send (CONNECTIONS at a time), mark. Returns how many rows it handled."""
+    now = now or servertime.now()
+    claimant = secrets.token_hex(8)
+    rows = await claim(now, claimant)
+    gate = asyncio.Semaphore(CONNECTIONS)
+
+    async def send(row: dict) -> Outcome | None:
+        async with gate:
+            return await _send(sender, row, now)
+
+    outcomes = await asyncio.gather(*(send(row) for row in rows))
+    sent = [row["id"] for row, outcome in zip(rows, outcomes) if outcome and outcome.verdict == Verdict.sent]
+    if sent:  # the common case, in one statement
+        await PushOutbox.update(
+            {PushOutbox.state: "sent", PushOutbox.sent_at: servertime.now()}
+        ).where(PushOutbox.id.is_in(sent) & (PushOutbox.claim == claimant))
+    for row, outcome in zip(rows, outcomes):
+        if not (outcome and outcome.verdict == Verdict.sent):
+            await _mark(row, outcome, now, claimant)
+    return len(rows)
+
+
+async def purge(now: datetime) -> None:
+    await PushOutbox.delete().where((PushOutbox.state != "pending") & (PushOutbox.created_at < now - KEEP_DONE))
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def _serve(sender: PushSender, stop: asyncio.Event) -> None:
+    next_scan = next_purge = servertime.now()
+    while not stop.is_set():
+        busy = await deliver_due(sender) >= BATCH
+        now = servertime.now()
+        if now >= next_scan:
+            await warn_of_clocks(now)
+            next_scan = now + CLOCK_SCAN_EVERY
+        if now >= next_purge:
+            await purge(now)
+            next_purge = now + PURGE_EVERY
+        if not busy:  # a full batch means more is waiting: go on at once
+            await _pause(stop, settings.push_poll_seconds)
+
+
+async def run(stop: asyncio.Event) -> None:
+    """Until `stop` is set: deliver whatever is due, scan the clocks every 30 s, purge old rows
+    hourly. A failure (the database restarting, say) is logged and the sender starts again."""
+    while not stop.is_set():
+        try:
+            async with open_sender() as sender:
+                await _serve(sender, stop)
+        except Exception:
+            log.exception("push sender failed; starting again")
+            await _pause(stop, settings.push_poll_seconds)
+
+
+@asynccontextmanager
+async def push_sender(app: Litestar) -> AsyncIterator[None]:
+    """The app's lifespan part for the sender (PUSH_WORKER=0 leaves it off: tests drive it)."""
+    if not settings.push_worker:
+        yield
+        return
+    # A subject py-vapid refuses would fail every push: refuse to start instead.
+    (await server_key()).sign({"aud": "https://push.invalid", "sub": settings.push_vapid_subject})
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(stop), name="push-sender")
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            # Let a round in flight finish; rows it cannot mark come due again after the lease.
+            await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            pass
+
