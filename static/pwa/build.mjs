@@ -25,8 +25,12 @@ const js = jsFiles.find((f) => /\/app\.[^/]+\.js$/.test(f));
 const style = outputs(css)[0];
 
 cpSync(join(here, "public"), out, { recursive: true });
+// The chunks the entry imports statically are fetched in parallel with it, not after it.
+const entryOut = Object.entries(app.metafile.outputs).find(([f]) => f.endsWith(js))[1];
+const preload = entryOut.imports.filter((i) => i.kind === "import-statement")
+  .map((i) => `<link rel="modulepreload" href="/${i.path.slice(i.path.indexOf("assets/"))}">`).join("\n");
 const html = readFileSync(join(here, "src/index.html"), "utf8")
-  .replace("%CSS%", "/" + style).replaceAll("%JS%", "/" + js);
+  .replace("%CSS%", "/" + style).replaceAll("%JS%", "/" + js).replace("%PRELOAD%", preload);
 writeFileSync(join(out, "index.html"), html);
 
 const icons = readdirSync(join(out, "icons")).map((f) => "/icons/" + f);

@@ -263,6 +263,12 @@ def test_a_reassignment_meanwhile_is_shown_with_its_reason_and_nothing_typed_is_
     assert page.locator(f'.job-card[data-id="{order["id"]}"]').count() == 0
     page.reload()
     page.wait_for_selector('#sync-ind[data-rejected="2"]')
+    # zh-CN first; English on a tap, kept across reloads.
+    assert "今日工单" in page.locator("#view").inner_text()
+    page.click("#lang")
+    page.wait_for_selector("#view >> text=Today's jobs")
+    page.reload()
+    page.wait_for_selector("#sync-ind >> text=2 rejected")
     assert not page.errors, page.errors
     publish("rejected")
 
