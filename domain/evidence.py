@@ -101,10 +101,18 @@ def _jpeg_end(data: bytes) -> int:
         (length,) = struct.unpack(">H", data[position + 2:position + 4])
         position += 2 + length
         if marker == 0xDA:  # start of scan: entropy-coded data runs to the next real marker
-            while position + 1 < len(data):
-                if data[position] == 0xFF and data[position + 1] not in (0x00, *range(0xD0, 0xD8)):
-                    break
-                position += 1
+            position = _next_marker(data, position)
+    return len(data)
+
+
+def _next_marker(data: bytes, position: int) -> int:
+    """Inside entropy-coded data 0xFF is followed by 0x00 (stuffing), a restart marker or more
+    0xFF fill; anything else starts the next segment. (find() keeps this fast on megabytes.)"""
+    while (position := data.find(b"\xff", position)) != -1 and position + 1 < len(data):
+        following = data[position + 1]
+        if following != 0x00 and following != 0xFF and not 0xD0 <= following <= 0xD7:
+            return position
+        position += 1
     return len(data)
 
 

@@ -20,7 +20,6 @@ from api.work_orders import service
 from domain.errors import Invalid
 from domain.evidence import PhotoKind
 from domain.lifecycle import Action
-from db.tables import WorkOrder
 
 
 class AttachPhoto(s.Step, kw_only=True):
@@ -29,8 +28,8 @@ class AttachPhoto(s.Step, kw_only=True):
     caption: ShortText = ""
 
 
-# Applies a decoded mutation to an order; returns the order's (id, sync version) after it.
-Run = Callable[[Caller, int, Any, service.TimeRules], Awaitable[tuple[int, int]]]
+# Applies a decoded mutation to an order.
+Run = Callable[[Caller, int, Any, service.TimeRules], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,14 @@ class Mutation:
 
 
 def step(action: Action, body: type[s.Step]) -> Mutation:
-    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules) -> tuple[int, int]:
-        order = await service.apply_step(caller, order_id, action, data, rules)
-        return order["id"], order["sync_version"]
+    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules) -> None:
+        await service.apply_step(caller, order_id, action, data, rules)
 
     return Mutation(body, run)
 
 
-async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules) -> tuple[int, int]:
+async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules) -> None:
     await evidence.attach_photo(caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time)
-    order = await WorkOrder.select(WorkOrder.sync_version).where(WorkOrder.id == order_id).first()
-    return order_id, order["sync_version"]
 
 
 MUTATIONS: dict[str, Mutation] = {
@@ -82,9 +78,9 @@ def order_of(args: dict[str, Any]) -> int | None:
 
 async def apply(
     caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules
-) -> tuple[int, int]:
-    """Apply one mutation inside the caller's write transaction; returns the order's id and sync
-    version after it. Raises a DomainError when it must be rejected."""
+) -> int:
+    """Apply one mutation inside the caller's write transaction; returns the order it touched.
+    Raises a DomainError when it must be rejected."""
     mutation = MUTATIONS.get(name)
     if mutation is None:
         raise Invalid("sync.unknown_mutation", name=name)
@@ -96,4 +92,5 @@ async def apply(
         body = msgspec.convert({**fields, "device_time": device_time}, mutation.body)
     except msgspec.ValidationError as exc:
         raise Invalid("sync.invalid_args", detail=str(exc)) from exc
-    return await mutation.run(caller, order_id, body, rules)
+    await mutation.run(caller, order_id, body, rules)
+    return order_id

@@ -18,6 +18,9 @@ from sync.protocol import Order, lost_access_reason, mutation_order
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
 
+UNSTAMPED = 0  # a recorded outcome whose batch has not taken its sync version yet
+
+
 class _Replayed(Exception):
     """Another request applied this mutation first (a duplicated batch racing us)."""
 
@@ -29,19 +32,25 @@ async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
     gaps: list[MutationResult] = []
     # One transaction for the batch, a savepoint per mutation: a mutation's effects, its outcome
     # and the advance of the last mutation id commit together, and a crash loses the batch whole
-    # (the device still has it and resends).
+    # (the device still has it and resends). The batch's changes take one sync version, at the end.
     async with write_transaction():
         rules = await orders.load_time_rules()
-        for mutation in sorted(batch.mutations, key=lambda m: m.id):
-            order = mutation_order(mutation.id, last)
-            if order == Order.gap:
-                # Everything after a missing mutation waits for it: the device resends from last + 1.
-                gaps.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
-            elif order == Order.apply:
-                outcome = await _apply_or_reject(caller, client["id"], mutation, rules)
-                if outcome is not None:
-                    outcomes[mutation.id] = outcome
-                last = mutation.id
+        async with changes.deferred() as pending:
+            for mutation in sorted(batch.mutations, key=lambda m: m.id):
+                order = mutation_order(mutation.id, last)
+                if order == Order.gap:
+                    # Everything after a missing mutation waits for it: the device resends from last + 1.
+                    gaps.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
+                elif order == Order.apply:
+                    outcome = await _apply_or_reject(caller, client["id"], mutation, rules, pending)
+                    if outcome is not None:
+                        outcomes[mutation.id] = outcome
+                    last = mutation.id
+            pending.other_rows = bool(outcomes)
+        if outcomes:
+            await SyncMutation.update({SyncMutation.version: pending.version}).where(
+                (SyncMutation.client == client["id"]) & (SyncMutation.version == UNSTAMPED)
+            )
         replayed = [m.id for m in batch.mutations if m.id <= last and m.id not in outcomes]
         if replayed:
             rows = await SyncMutation.select().where(
@@ -76,35 +85,38 @@ async def _claim(client_pk: int, mutation_id: int) -> None:
 
 
 async def _record(client_pk: int, mutation: MutationIn, status: str, order_id: int | None,
-                  version: int, reason: tuple[str, dict[str, Any]] | None = None) -> dict:
+                  reason: tuple[str, dict[str, Any]] | None = None) -> dict:
+    """The outcome, stamped with the batch's sync version when the batch ends."""
     key, params = reason or ("", {})
     row = dict(
         client=client_pk, mutation_id=mutation.id, name=mutation.name, args=mutation.args,
         device_time=mutation.device_time, server_time=servertime.now(), status=status,
-        reason_key=key, reason_params=_jsonable(params), work_order=order_id, version=version,
+        reason_key=key, reason_params=_jsonable(params), work_order=order_id, version=UNSTAMPED,
     )
     await SyncMutation.insert(SyncMutation(**row))
     return row
 
 
 async def _apply_or_reject(
-    caller: Caller, client_pk: int, mutation: MutationIn, rules: orders.TimeRules
+    caller: Caller, client_pk: int, mutation: MutationIn, rules: orders.TimeRules, pending: changes.Pending
 ) -> dict | None:
     """The recorded outcome; None when a duplicate of this batch settled the mutation first."""
     for attempt in range(orders.MAX_ATTEMPTS):
+        mark = pending.mark()
         try:
             async with savepoint():
                 await _claim(client_pk, mutation.id)
-                order_id, version = await mutations.apply(
-                    caller, mutation.name, mutation.args, mutation.device_time, rules)
-                # The outcome shares the version of the order change it reports.
-                return await _record(client_pk, mutation, "applied", order_id, version)
+                order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules)
+                return await _record(client_pk, mutation, "applied", order_id)
         except _Replayed:
+            pending.rollback_to(mark)
             return None
         except DomainError as refusal:
+            pending.rollback_to(mark)
             reason = await _reason(caller, mutation, refusal)
             break
         except Exception as exc:  # a concurrent writer took the order's next history slot: again
+            pending.rollback_to(mark)
             if not orders.is_race(exc) or attempt == orders.MAX_ATTEMPTS - 1:
                 raise
     # Rejected: its effects rolled back; the refusal with the arguments, and the advance of the
@@ -116,7 +128,7 @@ async def _apply_or_reject(
         await _claim(client_pk, mutation.id)
     except _Replayed:
         return None
-    return await _record(client_pk, mutation, "rejected", order_id, await changes.next_version(), reason)
+    return await _record(client_pk, mutation, "rejected", order_id, reason)
 
 
 async def _reason(caller: Caller, mutation: MutationIn, refusal: DomainError) -> tuple[str, dict[str, Any]]:

@@ -199,7 +199,7 @@ def test_order_closes_with_photos_pending_and_completes_when_they_arrive(api, ev
     page = api.get("tech2", f"/api/work-orders/{order_id}/service-record").text
     assert "已结单 — 1 张照片待上传" in page
     english = api.get("tech2", f"/api/work-orders/{order_id}/service-record?lang=en").text
-    assert "closed — 1 photos pending" in english
+    assert "closed - 1 photos pending" in english
 
     upload(api, "tech2", photo("JPEG"), id=upload_id)
     done = api.get("dispatcher", f"/api/work-orders/{order_id}").json()

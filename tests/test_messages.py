@@ -163,6 +163,23 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "auth.rate_limited": {"retry_after": 300},  # api/errors.py adds retry_after from the exception
     "customer.not_found": {"id": 5},
     "user.exists": {"username": "wang"},
+    "photo.absurd_dimensions": {"width": 1, "height": 25000},
+    "photo.too_many_pixels": {"width": 8000, "height": 8000, "max": 50_000_000},
+    "photo.unknown_kind": {"photo_kind": "selfie"},
+    "photo.not_found": {"id": 4},
+    "photo.not_ready": {"id": 4},
+    "upload.too_large": {"max_mb": 25},
+    "upload.past_length": {"length": 5_000_000},
+    "upload.bad_metadata": {"key": "filename"},
+    "upload.checksum_algorithm": {"algorithm": "crc32"},
+    "upload.bad_header": {"header": "Upload-Offset"},
+    "upload.finished": {"offset": 5_000_000},
+    "upload.offset_mismatch": {"expected": 1000, "given": 500},
+    "signature.too_many_points": {"max": 20000},
+    "signature.time_goes_back": {"stroke": 2},
+    "signature.too_small": {"min": 20},
+    "signature.not_found": {"id": 8},
+    "record.state_pending": {"state": "closed", "count": 2},
     # not raised anywhere yet: the parameters their templates name
     "policy.not_found": {"id": 1},
     "policy.unknown_kind": {"kind": "fax"},
@@ -226,6 +243,8 @@ def _domain_issues():
     zero = ClosureForm("repair", "resolved", "c", "s", "r", work_done="w", labour_hours=1,
                        materials=(MaterialUse("ONU", 0),))
     found += closure_issues(zero, OrderFacts("repair", "ordinary", True, False), {"ONU"}, now, TZ)
+    changed = OrderFacts("repair", "ordinary", False, False, signature_changed=True)
+    found += closure_issues(zero, changed, {"ONU"}, now, TZ)
     found += route_issues("repair", "two_way", None, None)
     found += route_issues("repair", "two_way", "install", "two_way")
     found += route_issues("repair", "two_way", "repair", "one_way")

@@ -68,7 +68,8 @@ def verify(data: bytes, max_pixels: int) -> Photo:
     width, height = image.size
     problem = image_problem(sniffed, image.format or "", width, height, max_pixels)
     if problem:
-        raise Invalid(problem, width=width, height=height, max=max_pixels)
+        limit = {"max": max_pixels} if problem == "photo.too_many_pixels" else {}
+        raise Invalid(problem, width=width, height=height, **limit)
     if sniffed == "JPEG":
         # Decode at a reduced scale: the DCT does the first downscaling almost for free.
         image.draft("RGB", (DISPLAY_SIDE, DISPLAY_SIDE))

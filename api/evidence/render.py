@@ -98,7 +98,7 @@ def service_record_html(
     pending = sum(p.status == PhotoStatus.pending for p in photos)
     state = _name(STATE_NAMES, order["state"], lang)
     if pending:
-        state = t("record.state_pending", state=state, count=pending)
+        state = t("record.state_pending", state=order["state"], count=pending)
     closure = order["closure"] or {}
     parts = [
         f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">",

@@ -47,7 +47,7 @@ async def attach_photo(
     try:
         kind = PhotoKind(kind).value
     except ValueError:
-        raise Invalid("photo.unknown_kind", kind=str(kind)[:24]) from None
+        raise Invalid("photo.unknown_kind", photo_kind=str(kind)[:24]) from None
     if len(caption) > 200 or "\x00" in caption:
         raise Invalid("photo.caption_invalid")
     upload_id = upload_id_of(upload_id)
@@ -62,7 +62,7 @@ async def attach_photo(
             if not is_unique_violation(exc):
                 raise
         existing = await _attached(order_id, upload_id)
-        await changes.touch_order(order_id)  # the technician's devices pull the new photo
+        await changes.order_changed(order_id)  # the technician's devices pull the new photo
     return await _photo(caller, order_id, existing["id"])
 
 

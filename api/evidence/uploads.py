@@ -257,7 +257,7 @@ async def _reject(upload_id: str, exc: DomainError) -> None:
 async def _touch_orders_of(upload_id: str) -> None:
     """A pending photo arrived or was refused: the orders it is attached to changed for devices."""
     for photo in await OrderPhoto.select(OrderPhoto.work_order).where(OrderPhoto.upload_id == upload_id):
-        await changes.touch_order(photo["work_order"])
+        await changes.order_changed(photo["work_order"])
 
 
 async def _store(sha256: str, data: bytes) -> None:

@@ -214,6 +214,8 @@ async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
 
 async def documents(caller: Caller, orders: list[dict]) -> list[s.OrderDetail]:
     """Order details for a device's pull, the time rules loaded once for all."""
+    if not orders:
+        return []
     rules = await load_time_rules()
     return [await _detail(caller, order, rules) for order in orders]
 
@@ -544,14 +546,14 @@ async def apply_step(
     fields = {
         **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
-        "clock_breached": summary.breached, "sync_version": await sync_changes.next_version(),
+        "clock_breached": summary.breached,
     }
     written = await WorkOrder.update({getattr(WorkOrder, k): v for k, v in fields.items()}).where(
         (WorkOrder.id == order_id) & (WorkOrder.version == order["version"])
     ).returning(WorkOrder.id)
     if not written:
         raise _Raced()
-    await sync_changes.record_scope(fields["sync_version"], order_id, order["assignee"], updated["assignee"])
+    await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
     await push_outbox.enqueue_for_event(order, {**updated, **fields}, event)
     return {**updated, **fields}
 
@@ -606,9 +608,9 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
             {
                 WorkOrder.code: code, WorkOrder.version: len(events),
                 WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
-                WorkOrder.sync_version: await sync_changes.next_version(),
             }
         ).where(WorkOrder.id == order_id)
+        await sync_changes.order_changed(order_id)
     return await detail(caller, order_id)
 
 
