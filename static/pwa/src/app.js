@@ -523,7 +523,9 @@ async function closeView(id) {
 
 // ---------------------------------------------------------------- routing and start-up
 let lastHash = null;
+let updateReady = false;
 async function route() {
+  if (updateReady && (location.hash === "" || location.hash === "#/")) return location.reload();
   if (location.hash !== lastHash) { openBoxes.clear(); lastHash = location.hash; }
   const snap = await snapshot();
   await renderBar(snap);
@@ -601,6 +603,10 @@ async function boot() {
   document.addEventListener("visibilitychange", () => { if (!document.hidden) syncSoon(); });
   await route();
   if ("serviceWorker" in navigator) {
+    // A new build took over: its precache replaced this page's lazily loaded chunks, so reload
+    // the next time the technician is back on the job list (never in the middle of a form).
+    const hadController = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener("controllerchange", () => { if (hadController) updateReady = true; });
     navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("sw", err));
     navigator.serviceWorker.addEventListener("message", (ev) => {
       if (ev.data?.type === "sync") syncSoon();
