@@ -264,13 +264,21 @@ def test_signature_binds_the_record_and_a_change_after_signing_needs_a_new_one(a
     assert [e["code"] for e in refused.json()["errors"]] == ["closure.changed_after_signing"]
 
     sign(api, "tech2", order_id)  # the customer signs the record with both photos
+    assert api.get("tech2", f"/api/work-orders/{order_id}").json()["evidence"]["signature"] == "valid"
+    api.step("tech2", order_id, "record-work", work_done="加装皮线", materials=[{"code": "FIBER", "quantity": 5}])
+    refused = api.post("tech2", f"/api/work-orders/{order_id}/close", FIELD_CLOSE)
+    assert [e["code"] for e in refused.json()["errors"]] == ["closure.changed_after_signing"]
+    signed = sign(api, "tech2", order_id)  # and again, with the materials recorded
+    check = api.get("dispatcher", f"/api/work-orders/{order_id}/signature/verify").json()
+    assert check["valid"] and check["record"]["work"][0]["materials"] == [{"code": "FIBER", "quantity": "5"}]
     closed = api.step("tech2", order_id, "close", **FIELD_CLOSE)
     assert closed["evidence"]["signature"] == "valid"
     api.step("tech2", order_id, "append", text="次日回访:网络稳定")
     after = api.get("dispatcher", f"/api/work-orders/{order_id}").json()
     assert after["evidence"]["signature"] == "changed_after_signing"
     page = api.get("dispatcher", f"/api/work-orders/{order_id}/service-record").text
-    assert "签名后记录已变更" in page and record_hash not in page
+    assert "签名后记录已变更" in page and signed["history"][-1]["payload"]["record_sha256"] in page
+    assert record_hash not in page  # the first signature was replaced by the last
 
 
 def test_signature_renders_as_png_and_svg(api, evidence_dir):

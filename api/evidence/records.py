@@ -36,13 +36,9 @@ async def photos_with_status(order_id: int) -> list[dict]:
     return photos
 
 
-# The step that records work and materials as the job goes (named by value: see domain.lifecycle).
-RECORD_WORK = "record_work"
-
-
 async def record_now(order: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The record from the order, its history since the last reopen, and its photos."""
-    work = [e["payload"] for e in events if e["action"] == RECORD_WORK]
+    work = [e["payload"] for e in events if e["action"] == Action.record_work]
     appends = [e["payload"] for e in events if e["action"] == Action.append]
     photos = await OrderPhoto.select(OrderPhoto.upload_id, OrderPhoto.kind, OrderPhoto.caption).where(
         OrderPhoto.work_order == order["id"]

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from api.evidence.records import Binding
 from api.evidence.schemas import PhotoOut
 from domain.evidence import PhotoStatus
+from domain.lifecycle import Action
 from domain.messages import ACTION_NAMES, KIND_NAMES, STATE_NAMES, render
 
 Strokes = Sequence[Sequence[Sequence[float]]]
@@ -109,7 +110,7 @@ def service_record_html(
         _row(t("record.address"), order["address"]), _row(t("record.reported"), order["description"]),
         "</table>",
     ]
-    work = [e["payload"] for e in events if e["action"] == "record_work"]
+    work = [e["payload"] for e in events if e["action"] == Action.record_work]
     if closure or work:
         parts.append(f"<h2>{_e(t('record.work'))}</h2><table>")
         for key in ("cause", "solution", "result", "work_done"):
@@ -126,7 +127,7 @@ def service_record_html(
         for swap in closure.get("device_swaps", []):
             parts.append(_row(t("record.device_swap"), f"{swap['device']}: {swap['old_serial']} → {swap['new_serial']}"))
         parts.append("</table>")
-    appends = [e for e in events if e["action"] == "append"]
+    appends = [e for e in events if e["action"] == Action.append]
     if appends:
         parts.append(f"<h2>{_e(_name(ACTION_NAMES, 'append', lang))}</h2><table>")
         parts.extend(_row(e["server_time"].strftime("%Y-%m-%d %H:%M"), e["payload"].get("text")) for e in appends)
@@ -143,7 +144,7 @@ def service_record_html(
         parts.append("</div>")
     parts.append(f"<h2>{_e(t('record.signature'))}</h2>")
     if signature is None:
-        waived = any(e["action"] == "approve_waiver" for e in events)
+        waived = any(e["action"] == Action.approve_waiver for e in events)
         parts.append(f"<p>{_e(t('record.waived' if waived else 'record.unsigned'))}</p>")
     else:
         payload = signature["payload"]
