@@ -163,6 +163,9 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "auth.rate_limited": {"retry_after": 300},  # api/errors.py adds retry_after from the exception
     "customer.not_found": {"id": 5},
     "user.exists": {"username": "wang"},
+    "push.endpoint_not_allowed": {"origin": "http://10.0.0.5:8080"},
+    "push.key_invalid": {"field": "p256dh"},
+    "push.subscription_not_found": {"device_id": "phone-1"},
     "photo.absurd_dimensions": {"width": 1, "height": 25000},
     "photo.too_many_pixels": {"width": 8000, "height": 8000, "max": 50_000_000},
     "photo.unknown_kind": {"photo_kind": "selfie"},
@@ -180,6 +183,15 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "signature.too_small": {"min": 20},
     "signature.not_found": {"id": 8},
     "record.state_pending": {"state": "closed", "count": 2},
+    # sync/push.py: why an offline mutation was rejected (name of the new holder, local time)
+    "sync.reassigned": {"name": "周维修", "at": "11-23 10:42"},
+    "sync.you_rejected": {"name": "", "at": "11-23 10:42"},
+    "sync.sent_back": {"name": "", "at": "11-23 10:42"},
+    "sync.cancelled": {"name": "", "at": "11-23 10:42"},
+    "sync.reopened": {"name": "", "at": "11-23 10:42"},
+    "sync.unknown_mutation": {"name": "teleport"},
+    "sync.invalid_args": {"detail": "order_id"},
+    "sync.conflict_not_found": {"id": 12},
     # not raised anywhere yet: the parameters their templates name
     "policy.not_found": {"id": 1},
     "policy.unknown_kind": {"kind": "fax"},
