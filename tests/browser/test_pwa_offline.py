@@ -4,6 +4,7 @@ do a whole job, and find it on the server once the network is back (issue 5)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -316,3 +317,29 @@ def test_an_interrupted_photo_upload_resumes_from_the_servers_offset(phone, serv
     sha = page.evaluate(BLOB_SHA256, upload_id)
     assert hashlib.sha256(original(server, order["id"], photos[0]["id"])).hexdigest() == sha
     shot(page, "photo-resumed")
+
+
+def test_a_server_error_is_retried_with_backoff_and_shown_meanwhile(phone, server):
+    page = phone
+    order = create_order(server, "ordinary", "电视花屏")
+    log_in(page)
+    wait_synced(page)
+
+    failures: list[float] = []
+
+    def flaky(route):
+        if len(failures) < 2:
+            failures.append(time.monotonic())
+            return route.fulfill(status=503, body="busy")
+        route.continue_()
+
+    page.route("**/api/sync/push", flaky)
+    page.click(f'.job-card[data-id="{order["id"]}"]')
+    page.click('[data-action="accept"]')
+    page.wait_for_selector('#sync-ind[data-state="error"]')
+    assert "HTTP 503" in page.locator("#sync-ind").inner_text()
+    assert page.evaluate(OUTBOX)[0]["state"] == "pending"  # kept, not dropped (unlike Workbox)
+    wait_synced(page, timeout=15_000)
+    assert len(failures) == 2 and failures[1] - failures[0] >= 0.7  # backed off, then retried
+    assert [m["state"] for m in page.evaluate(OUTBOX)] == ["done"]
+    assert server.office.get("dispatcher", f"/api/work-orders/{order['id']}")["state"] == "accepted"

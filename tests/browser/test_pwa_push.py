@@ -20,6 +20,11 @@ def test_a_push_shows_a_notification_and_triggers_a_sync(phone, server):
     assert page.locator(".job-card").count() == 1
 
     cdp = page.context.new_cdp_session(page)
+    # Installable: manifest, icons, a service worker with a fetch handler, served from its scope.
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e for e in errors if e["errorId"] != "in-incognito"] == []  # a test context is incognito
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest.get("errors"), manifest["errors"]
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
