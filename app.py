@@ -29,9 +29,11 @@ from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
 from api.reference.controller import ReferenceController
+from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
 from push.worker import push_sender
+from sync.housekeeping import sync_housekeeping
 from settings import ROOT, settings
 
 SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
@@ -92,7 +94,7 @@ def _logging() -> StructlogConfig:
 
 
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, PushController, healthz]
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
     handlers += [UploadController, EvidenceController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
@@ -105,7 +107,7 @@ def create_app() -> Litestar:
         ))
     return Litestar(
         route_handlers=handlers,
-        lifespan=[database, push_sender],
+        lifespan=[database, push_sender, sync_housekeeping],
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,

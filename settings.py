@@ -55,6 +55,9 @@ class Settings:
     )
     # asyncpg pool for PostgreSQL; tests switch it off so test code and app share no pool.
     db_pool: bool = field(default_factory=lambda: _bool("DB_POOL", True))
+    # Removals a device has not pulled are kept this long (longer than any offline period);
+    # a device whose cursor is older starts again from a snapshot.
+    sync_tombstone_days: int = field(default_factory=lambda: int(os.environ.get("SYNC_TOMBSTONE_DAYS", "30")))
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile). Tests lower them.
     argon2_time_cost: int = field(default_factory=lambda: int(os.environ.get("ARGON2_TIME_COST", "3")))
     argon2_memory_kib: int = field(default_factory=lambda: int(os.environ.get("ARGON2_MEMORY_KIB", "65536")))
