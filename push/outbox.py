@@ -24,7 +24,7 @@ async def enqueue(notes: Sequence[rules.Notification]) -> int:
         return 0
     subscriptions = await PushSubscription.select(PushSubscription.id, PushSubscription.user).where(
         PushSubscription.user.is_in(list({n.recipient for n in notes}))
-        & (PushSubscription.user.active == True)  # noqa: E712 (a Piccolo expression, not a test)
+        & PushSubscription.user.active.eq(True)
     )
     devices: dict[int, list[int]] = {}
     for s in subscriptions:
@@ -66,7 +66,7 @@ async def enqueue_outage_notice(area_id: int, notice: rules.OutageNotice) -> int
     notices of issue 7, which call it in the transaction that publishes the notice."""
     technicians = await StaffUser.select(StaffUser.id).where(
         (StaffUser.area == area_id) & StaffUser.role.is_in(list(FIELD_ROLES))
-        & (StaffUser.active == True)  # noqa: E712
+        & StaffUser.active.eq(True)
     )
     return await enqueue(rules.outage_notifications(notice, [t["id"] for t in technicians], settings.push_ttl_seconds))
 

@@ -3,7 +3,6 @@ the push service's answer means for the outbox row."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
@@ -106,7 +105,7 @@ class PushSender:
             if exc.status_code is None:  # refused before sending: unusable subscription keys
                 return Outcome(Verdict.failed, error=exc.message[:200])
             return Outcome(verdict_for(exc.status_code), exc.status_code, exc.retry_after, exc.message[:200])
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Outcome(Verdict.retry, error=f"{type(exc).__name__}: {exc}"[:200])
         except ValueError as exc:  # keys that are not a P-256 point / 16 bytes
             return Outcome(Verdict.failed, error=f"{type(exc).__name__}: {exc}"[:200])

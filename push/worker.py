@@ -132,7 +132,7 @@ async def purge(now: datetime) -> None:
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 
@@ -180,6 +180,6 @@ async def push_sender(app: Litestar) -> AsyncIterator[None]:
         try:
             # Let a round in flight finish; rows it cannot mark come due again after the lease.
             await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             pass
 

@@ -92,7 +92,7 @@ class FakePushService:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:  # http.server's name for it
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status, headers = service._receive(self.path, dict(self.headers.items()), body)
                 self.send_response(status)
