@@ -1,0 +1,60 @@
+"""Offline work the server rejected, as the dispatcher sees it: what the technician entered,
+why it was refused, and what to do about it."""
+
+from __future__ import annotations
+
+import servertime
+from api.auth.schemas import Caller
+from db.engine import write_transaction
+from db.sync_tables import SyncMutation
+from db.tables import AuditEntry
+from domain.errors import NotFound
+from domain.messages import render
+from sync.schemas import ConflictOut
+
+# What a dispatcher should do about a rejected mutation, by the reason's family.
+TODO = {
+    "sync.reassigned": "sync.todo.reassigned",
+    "sync.sent_back": "sync.todo.reassigned",
+    "sync.cancelled": "sync.todo.reassigned",
+    "sync.reopened": "sync.todo.reassigned",
+    "sync.you_rejected": "sync.todo.reassigned",
+    "lifecycle.illegal": "sync.todo.closed_state",
+}
+
+
+async def listing(lang: str, include_resolved: bool) -> list[ConflictOut]:
+    query = SyncMutation.select(
+        *SyncMutation.all_columns(),
+        SyncMutation.client.client_id.as_alias("client_code"),
+        SyncMutation.client.user.display_name.as_alias("technician"),
+        SyncMutation.work_order.code.as_alias("order_code"),
+    ).where(SyncMutation.status == "rejected")
+    if not include_resolved:
+        query = query.where(SyncMutation.resolved_by.is_null())
+    rows = await query.order_by(SyncMutation.id, ascending=False).limit(500).output(load_json=True)
+    return [
+        ConflictOut(
+            id=r["id"], technician=r["technician"], client_id=r["client_code"],
+            mutation_id=r["mutation_id"], name=r["name"], args=r["args"], order_id=r["work_order"],
+            order_code=r["order_code"], reason_code=r["reason_key"],
+            reason=render(r["reason_key"], lang, r["reason_params"]),
+            what_to_do=render(TODO.get(r["reason_key"], "sync.todo.invalid"), lang),
+            device_time=r["device_time"], server_time=r["server_time"],
+            resolved=r["resolved_by"] is not None,
+        )
+        for r in rows
+    ]
+
+
+async def resolve(caller: Caller, conflict_id: int, note: str) -> None:
+    async with write_transaction():
+        updated = await SyncMutation.update({SyncMutation.resolved_by: caller.id}).where(
+            (SyncMutation.id == conflict_id) & (SyncMutation.status == "rejected")
+        ).returning(SyncMutation.id)
+        if not updated:
+            raise NotFound("sync.conflict_not_found", id=conflict_id)
+        await AuditEntry.insert(
+            AuditEntry(actor=caller.id, actor_role=caller.role, action="sync.conflict_resolved",
+                       target=str(conflict_id), payload={"note": note}, server_time=servertime.now())
+        )
