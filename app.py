@@ -22,6 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
+from api.dispatch.controller import DispatchController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.health import healthz
@@ -95,7 +96,7 @@ def _logging() -> StructlogConfig:
 
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
-    handlers += [UploadController, EvidenceController]
+    handlers += [UploadController, EvidenceController, DispatchController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
