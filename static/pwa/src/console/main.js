@@ -226,32 +226,32 @@ function renderBar() {
 }
 
 // ---------------------------------------------------------------- login / logout
-function loginView(message = "") {
+function loginView(message = "", username = "") {
   unmountCurrent();
   renderBar();
   $("#tabs").innerHTML = "";
   $("#view").innerHTML = `
     <form id="login" class="card">
       <h1>${esc(t("console"))} · ${esc(t("login"))}</h1>
-      <label>${esc(t("username"))}<input id="login-username" autocomplete="username" required></label>
+      <label>${esc(t("username"))}<input id="login-username" autocomplete="username" required value="${esc(username)}"></label>
       <label>${esc(t("password"))}<input id="login-password" type="password" autocomplete="current-password" required></label>
       <p id="login-error" class="error">${esc(message)}</p>
       <button id="login-submit" class="primary">${esc(t("login"))}</button>
     </form>`;
   $("#login").onsubmit = async (ev) => {
     ev.preventDefault();
+    const username = $("#login-username").value.trim();
     try {
       const answer = await api("/api/auth/login", {
-        method: "POST", token: "", quiet: true,
-        body: { username: $("#login-username").value.trim(), password: $("#login-password").value },
+        method: "POST", token: "", quiet: true, body: { username, password: $("#login-password").value },
       });
       store.set("token", answer.token);
       start(answer.user);
     } catch (err) {
-      loginView(`${t("login_failed")}: ${err.message}`);
+      loginView(`${t("login_failed")}: ${err.message}`, username);
     }
   };
-  $("#login-username").focus();
+  $(username ? "#login-password" : "#login-username").focus();
 }
 
 function start(user) {

@@ -220,7 +220,7 @@ export default {
       const reasons = s.reference?.send_back_reasons || [];
       paneEl.innerHTML = `
         <div class="row"><h2 id="pane-code">${esc(o.code)}</h2><span class="state s-${o.state}" id="pane-state">${esc(t("s_" + o.state))}</span></div>
-        <div>${esc(t("k_" + o.kind))} · ${badges(o)}</div>
+        <div>${esc(t("k_" + o.kind))} ${badges(o)}</div>
         <dl>
           <dt>${esc(t("customer"))}</dt><dd>${esc(o.customer.name)} <span class="muted">${esc(o.customer.phone)}</span></dd>
           <dt>${esc(t("address"))}</dt><dd>${esc(o.area.name)} · ${esc(o.address)}</dd>
