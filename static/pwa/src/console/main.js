@@ -82,7 +82,7 @@ function emit(name, data) {
   }
 }
 
-export const live = { state: "wait", lastId: null, connects: 0 };
+export const live = { state: "wait", connects: 0 };
 let liveRun = 0; // bumped on logout: the running loop sees it and stops
 let liveAbort = null;
 let liveTimer = null;
@@ -120,8 +120,7 @@ async function readStream(response, onActivity) {
         const field = i < 0 ? line : line.slice(0, i);
         const val = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
         if (field === "event") msg.event = val;
-        else if (field === "data") msg.data.push(val);
-        else if (field === "id") live.lastId = val;
+        else if (field === "data") msg.data.push(val); // ids are not needed: a reconnect refetches
       }
     }
   }
@@ -277,7 +276,6 @@ async function logout() {
 // ---------------------------------------------------------------- start
 setLang(store.get("lang") || "zh-CN");
 window.addEventListener("hashchange", route);
-window.__console = { api, live, PANELS };
 (async () => {
   if (!store.get("token")) return loginView();
   try { start(await api("/api/auth/me", { quiet: true })); } catch (err) { if (err instanceof ApiError && err.status !== 401) loginView(err.message); else if (!(err instanceof ApiError)) loginView(t("offline")); }
