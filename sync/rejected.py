@@ -29,8 +29,8 @@ TODO = {
 async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
     """Tell the consoles of the mutations of a push batch just rejected (if the batch commits)."""
     await events.publish_all(
-        (events.SYNC_REJECTION, {"order_id": o["work_order"], "client_id": client_id,
-                                 "mutation_id": o["mutation_id"], "name": o["name"], "reason_code": o["reason_key"]})
+        (events.SYNC_REJECTION, {"order_id": o["work_order"], "client_id": client_id, "mutation_id": o["mutation_id"],
+                                 "name": o["name"], "reason_code": o["reason_key"]})
         for o in outcomes if o["status"] == "rejected"
     )
 

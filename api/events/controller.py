@@ -40,7 +40,8 @@ class EventController(Controller):
 
     @get("/", opt=roles(LISTENERS), include_in_schema=False)
     async def stream(self, request: Request[Any, str, Any]) -> ServerSentEvent:
-        return ServerSentEvent(_messages(hubs.current(), request.auth, config.settings.events_keepalive_seconds))
+        keepalive = config.settings.events_keepalive_seconds
+        return ServerSentEvent(_messages(hubs.current(), request.auth, keepalive))
 
 
 async def _messages(hub: Hub | None, token: str, keepalive: float) -> AsyncIterator[ServerSentEventMessage]:
