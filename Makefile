@@ -32,7 +32,7 @@ migrate: setup
 
 run: migrate
 	APP_MODE=demo $(PY) cli.py seed-demo
-	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT)
+	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 5
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

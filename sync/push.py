@@ -13,7 +13,7 @@ from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.messages import render
-from sync import changes, mutations
+from sync import changes, mutations, rejected
 from sync.protocol import Order, lost_access_reason, mutation_order
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
@@ -48,6 +48,7 @@ async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | N
                         outcomes[mutation.id] = outcome
                     last = mutation.id
             pending.other_rows = bool(outcomes)
+            await rejected.announce(batch.client_id, outcomes.values())
         if outcomes:
             await SyncMutation.update({SyncMutation.version: pending.version}).where(
                 (SyncMutation.client == client["id"]) & (SyncMutation.version == UNSTAMPED)
