@@ -24,7 +24,9 @@ from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
+from api.handover.controller import HandoverController
 from api.health import healthz
+from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
@@ -96,6 +98,7 @@ def _logging() -> StructlogConfig:
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
     handlers += [UploadController, EvidenceController]
+    handlers += [OutageController, DetectionPolicyController, HandoverController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
