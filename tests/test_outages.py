@@ -369,3 +369,18 @@ def test_declaring_and_dismissing(api):
                        {**NOTICE, "estimated_restoration": (T0 + timedelta(hours=1)).isoformat()}, lang="en")
     assert refused.status_code == 409
     assert refused.json()["detail"] == "The outage is dismissed: cannot publish the fault notice now. Allowed: none."
+
+
+def test_outage_figures_from_the_database(api):
+    three_repairs(api)
+    outage_id = outages(api)[0]["id"]
+    at(25)
+    publish(api, outage_id)  # estimate: T0 + 6 h
+    at(400)
+    api.post("dispatcher", f"/api/outages/{outage_id}/restoration",
+             {"confirmed_cause": "主干光缆被挖断", "restored_at": (T0 + timedelta(minutes=380)).isoformat()})
+    from api.outages.service import outage_facts
+
+    figures = rules.outage_figures(run(outage_facts()), T0, T0 + timedelta(days=1), area=api.world.area)
+    assert (figures.outages, figures.mean_minutes_to_publish, figures.mean_minutes_to_restore,
+            figures.mean_minutes_past_estimate, figures.restored_by_estimate) == (1, 5.0, 360.0, 20.0, 0)
