@@ -3,11 +3,14 @@
 // on(eventName, fn), every(ms, fn), toast, esc, fmtTime, fmtSpan, route } (see main.js).
 // One line per panel, so branches adding panels touch different lines.
 import queue from "./queue.js";
+import outages from "./outages.js";
+import handover from "./handover.js";
 
 export const PANELS = [
   queue,
   // board: branch console
   // conflicts: branch console
-  // outages, handover: branch outages
+  outages,
+  handover,
   // callbacks, reports: branch callbacks-reports
 ];
