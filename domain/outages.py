@@ -197,11 +197,6 @@ def check_fault_notice(notice: FaultNotice, now: datetime) -> None:
         raise Invalid("outage.notice_incomplete", issues)
 
 
-def check_restoration(notice: RestorationNotice, detected_at: datetime, now: datetime) -> None:
-    if issues := restoration_issues(notice, detected_at, now):
-        raise Invalid("outage.notice_incomplete", issues)
-
-
 def reporter_named(reporter: str) -> bool:
     """Without a named reporting department or person the publisher (a fault notice) or the last
     editor (a restoration notice) is responsible for the notice (§2.3.1 B, C)."""
@@ -242,7 +237,9 @@ def _mean(values: list[float]) -> float | None:
     return round(mean(values), 1) if values else None
 
 
-def outage_figures(outages: Sequence[OutageFacts], start: datetime, end: datetime, area: int | None = None) -> OutageFigures:
+def outage_figures(
+    outages: Sequence[OutageFacts], start: datetime, end: datetime, area: int | None = None
+) -> OutageFigures:
     """Outages detected in [start, end), in one area or all."""
     chosen = [o for o in outages if start <= o.detected_at < end and (area is None or o.area == area)]
     published = [o for o in chosen if o.first_published_at is not None]

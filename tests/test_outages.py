@@ -3,7 +3,7 @@ restoration notices with their required elements, linked orders grouped, informe
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from itertools import combinations
 
 import pytest

@@ -35,7 +35,8 @@ async def _changed(sheet_id: int, caller: Caller, action: str, now: datetime, **
 
 
 async def _open_outages() -> list[dict]:
-    return await Outage.select(*outage_records.OUTAGE_COLUMNS).where(Outage.status.is_in(list(OPEN))).order_by(Outage.id)
+    query = Outage.select(*outage_records.OUTAGE_COLUMNS).where(Outage.status.is_in(list(OPEN)))
+    return await query.order_by(Outage.id)
 
 
 async def compile_items(now: datetime) -> s.Items:

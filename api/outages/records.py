@@ -11,10 +11,12 @@ from typing import Any
 from api.auth.schemas import Caller
 from api.outages.schemas import OrderOutage
 from db.dispatch_tables import Outage, OutageDetectionPolicy, OutageNotice, OutageOrder
+from db.engine import current_engine, is_sqlite
 from db.tables import AuditEntry, WorkOrder
 from domain import outages as rules
 from domain.vocabulary import State
 
+DETECTION_LOCK = 7_001  # the advisory-lock class of outage detection (PostgreSQL)
 OUTAGE_COLUMNS = (
     *Outage.all_columns(),
     Outage.area.name.as_alias("area_name"),
@@ -82,6 +84,10 @@ async def on_order_created(order_id: int, now: datetime) -> int | None:
     new = _report(order)
     if new.kind not in rules.OUTAGE_KINDS:
         return None
+    if not is_sqlite(current_engine()):
+        # Two orders raised at once in one area must not both start an outage of the same orders:
+        # detection is serialised per area until the transaction ends. (SQLite's writers already are.)
+        await Outage.raw("SELECT pg_advisory_xact_lock({}, {})", DETECTION_LOCK, new.area)
     open_here = await Outage.select().where(
         (Outage.area == new.area) & (Outage.network == new.network) & Outage.status.is_in(list(rules.OPEN))
     ).order_by(Outage.id)

@@ -292,7 +292,8 @@ async def _close(caller: Caller, outage_id: int, restoration: dict, solution: st
     Fixed in the network, not at the premises: method `remote`, so each order still gets the
     customer's confirmation as a later information append (§2.1.5 B c)."""
     time_rules = await orders.load_time_rules()
-    result = result.strip() or render("outage.closed_result", RECORD_LANGUAGE, {"at": _local(restoration["restored_at"])})
+    at = _local(restoration["restored_at"])
+    result = result.strip() or render("outage.closed_result", RECORD_LANGUAGE, {"at": at})
     remark = _restoration_text(outage_id, restoration)
 
     async def close(order: dict) -> None:
