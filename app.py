@@ -26,7 +26,9 @@ from api.dispatch.controller import DispatchController
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
+from api.handover.controller import HandoverController
 from api.health import healthz
+from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
@@ -99,6 +101,7 @@ def _logging() -> StructlogConfig:
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
+    handlers += [OutageController, DetectionPolicyController, HandoverController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -22,9 +23,14 @@ from piccolo.engine.postgres import PostgresEngine
 import servertime
 from api.auth.schemas import Caller
 from api.auth.service import caller_of, create_user
+from api.handover import schemas as handover_schemas
+from api.handover import service as handover_service
+from api.outages import schemas as outage_schemas
+from api.outages import service as outage_service
 from api.work_orders import schemas as s
 from api.work_orders import service
 from api.work_orders.controller import STEP_BODIES
+from db.dispatch_tables import HandoverSheet, Outage
 from db.engine import current_engine
 from sync import contact as device_contact
 from sync import push as device_push
@@ -170,6 +176,8 @@ CUSTOMERS = [
     ("林晓峰", "18180012345", O, TWO, "GX", "中海城南一号", "益州大道", "1999", "11栋2单元1601室"),
     ("范磊", "15002811234", O, TWO, "GX", "南城都汇", "天府四街", "66", "8栋2单元903室"),
     ("成都星云数智科技有限公司", "028-61234567", DL, TWO, "GX", "天府软件园", "天府三街", "199", "C区6栋5楼"),
+    ("许文静", "13778012345", O, TWO, "CH", "万科城市花园", "建设路", "55", "9栋2单元1502室"),
+    ("曹丽", "13880123456", O, TWO, "GX", "南城都汇", "天府四街", "66", "5栋1单元702室"),
 ]
 
 
@@ -271,9 +279,11 @@ ORDERS = [
     Scenario("唐文斌", Kind.complaint, 6,  # mayor hotline: 5-minute dispatch already missed
              "市长热线转来：用户投诉装维人员预约上午上门，实际下午4点才到，且未提前告知，要求道歉",
              source=Source.mayor_hotline),
-    Scenario("马丽娟", Kind.repair, 22,  # rejected by the technician: back in the pool
+    # (raised an hour ago: with 吴志伟's and 郭晓东's unrelated faults it would otherwise make
+    # three 武侯 repairs within 30 minutes, a suspected area outage)
+    Scenario("马丽娟", Kind.repair, 60,  # rejected by the technician: back in the pool
              "电视所有频道有画面无声音，机顶盒重启后仍无声",
-             [dispatch(19, "tech2"),
+             [dispatch(57, "tech2"),
               step(6, "tech2", Action.reject,
                    reason="本人今日在高新片区支援专线割接，无法按时上门，请改派")]),
     Scenario("黄俊", Kind.install, 55,  # sent back for a missing address, then resubmitted
@@ -282,6 +292,18 @@ ORDERS = [
                    reason="地址缺少楼栋单元门牌号，无法派单，请坐席与用户核实"),
               step(4, "agent", Action.resubmit, note="已与用户核实：西城丽景7栋2单元802室，周末全天在家")],
              address="成都市金牛区营门口路288号西城丽景"),
+    # -- area outages (片区故障): three repairs from 万科城市花园 in 14 minutes, just now: suspected
+    Scenario("邓国强", Kind.repair, 20, "宽带突然断网，光猫PON灯闪红，电视也没有信号"),
+    Scenario("宋建国", Kind.repair, 14, "电视全部频道无信号，宽带也上不了网，邻居家也一样"),
+    Scenario("许文静", Kind.repair, 6, "家里宽带和电视同时中断，光猫LOS灯亮红灯"),
+    # ... and at 南城都汇 an hour and a half ago: confirmed on site, notice published (DESK below)
+    Scenario("徐静", Kind.repair, 100, "宽带和IPTV同时中断，光猫LOS灯红色常亮",
+             [dispatch(97, "tech4"), step(95, "tech4", Action.accept),
+              step(84, "tech4", Action.arrive)]),
+    Scenario("范磊", Kind.repair, 95, "电视无信号，宽带断网，物业说小区外面在施工"),
+    Scenario("曹丽", Kind.repair, 88, "宽带断网，在家上网课急用，请尽快处理"),
+    Scenario("范磊", Kind.repair, 40, "用户家人再次来电：宽带仍无法使用，询问什么时候恢复",
+             contact=("范磊家属 王芳", "15908223344")),
     # -- dispatched
     Scenario("赵永刚", Kind.repair, 32,  # urged twice: raised to high priority
              "宽带网速慢，晚上看视频频繁卡顿，测速仅20M（办理的是300M）",
@@ -545,6 +567,7 @@ class _Play:
     users: dict[str, int]
     callers: dict[str, Caller]
     customers: dict[str, int]
+    areas: dict[str, int] = field(default_factory=dict)
 
     def at(self, ago: float) -> datetime:
         return self.now - timedelta(minutes=ago)
@@ -622,6 +645,81 @@ async def _devices(now: datetime, callers: dict[str, Caller]) -> None:
                 "order_id": transferred["id"], "text": "客户电话说机顶盒已经恢复，约明早再上门看一次"})
             await device_push.push(callers[username], PushIn(client_id=client_id, mutations=[note]), "zh-CN", 1)
         await device_contact.note_pull(callers[username], client_id, queued)
+# ---- the dispatcher's desk: the 南城都汇 outage's notices and last shift's handover ----------
+
+
+def _clock_text(at: datetime) -> str:
+    return at.astimezone(service.TZ).strftime("%H:%M")
+
+
+async def _nanchengduhui(play: _Play) -> int:
+    row = await Outage.select(Outage.id).where(Outage.area == play.areas["GX"]).first()
+    return row["id"]
+
+
+async def _confirm(who: Caller, play: _Play) -> Any:
+    return await outage_service.confirm(who, await _nanchengduhui(play), outage_schemas.Confirm(
+        note="吴海到场确认：小区外光交接箱处主干光缆被市政施工挖断"))
+
+
+def _fault_notice(eta: datetime, progress: str) -> outage_schemas.FaultNoticeIn:
+    return outage_schemas.FaultNoticeIn(
+        reporter="网络运维部 张工", location="高新区天府四街66号南城都汇小区外光交接箱",
+        cause="小区外市政道路施工挖断主干光缆", affected_scope="南城都汇小区全部楼栋（约1200户）宽带、IPTV及数字电视",
+        estimated_restoration=eta,
+        explanation=(f"您好，您所在的南城都汇小区因小区外市政施工挖断主干光缆，宽带和电视暂时中断，{progress}，"
+                     f"预计今天{_clock_text(eta)}前恢复，给您带来不便敬请谅解，无需重复报修。"),
+    )
+
+
+async def _publish(who: Caller, play: _Play) -> Any:
+    notice = _fault_notice(play.now + timedelta(minutes=90), "我司抢修人员已在现场抢修")
+    return await outage_service.publish(who, await _nanchengduhui(play), notice)
+
+
+async def _revise(who: Caller, play: _Play) -> Any:
+    notice = _fault_notice(play.now + timedelta(minutes=60), "光缆熔接已完成过半")
+    return await outage_service.publish(who, await _nanchengduhui(play), notice)
+
+
+async def _last_sheet() -> int:
+    return (await HandoverSheet.select(HandoverSheet.id).order_by(HandoverSheet.id, ascending=False).first())["id"]
+
+
+async def _prepare_handover(who: Caller, play: _Play) -> Any:
+    return await handover_service.create(who, handover_schemas.CreateSheet(
+        scheduled_at=play.at(60), incoming_id=play.users["dispatcher"],
+        planned_work=("今晚23:00至次日01:00高新片区前端机房核心交换机升级割接，期间部分用户宽带短暂中断，"
+                      "坐席请提前准备解释口径；本周六起开展“宽带提速季”营销活动。"),
+        systems="调度系统、呼叫中心系统运行正常；2号调度席耳麦有杂音，已报信息部更换。",
+        other="交大花园物业要求施工前一天电话通知物业办公室（028-87761234）。",
+    ))
+
+
+async def _sign_out(who: Caller, play: _Play) -> Any:
+    return await handover_service.sign_out(who, await _last_sheet())
+
+
+async def _sign_in(who: Caller, play: _Play) -> Any:
+    return await handover_service.sign_in(who, await _last_sheet(), handover_schemas.SignIn(
+        note="已阅，重点跟踪C项VIP及专线工单。"))
+
+
+# (minutes before loading, actor, what they do), played between the orders at their instants
+DESK: list[tuple[float, str, Callable[[Caller, _Play], Awaitable[Any]]]] = [
+    (80, "dispatcher2", _confirm),
+    (75, "dispatcher2", _publish),
+    (72, "dispatcher2", _prepare_handover),  # the shift changes an hour ago; prepared ahead
+    (62, "dispatcher2", _sign_out),
+    (59, "dispatcher", _sign_in),
+    (30, "dispatcher", _revise),
+]
+
+
+async def _at_desk(event: tuple[float, str, Callable[[Caller, _Play], Awaitable[Any]]], play: _Play) -> None:
+    ago, actor, act = event
+    servertime.travel_to(play.at(ago))
+    await act(play.callers[actor], play)
 
 
 # ---- loading --------------------------------------------------------------------------------
@@ -717,12 +815,18 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
         customers = await _customers(areas, communities, roads)
         users = await _staff(areas, teams)
         callers = {r["username"]: caller_of(r) for r in await StaffUser.select()}
+        desk = sorted(DESK, key=lambda d: -d[0])
+        play = _Play(now, users, callers, customers, areas)
         for number, scenario in scenarios:
+            while desk and desk[0][0] > scenario.ago:
+                await _at_desk(desk.pop(0), play)
             # Each order is moved back by a few seconds of its own, so the times look less
             # regular (the clocks' margins in ORDERS allow for it).
             jitter = timedelta(seconds=random.Random(number).randint(1, 40))
             await _play_order(number, scenario, _Play(now - jitter, users, callers, customers))
         await _devices(now, callers)
+        for event in desk:
+            await _at_desk(event, play)
     finally:
         servertime.travel_to(None)
     real_now = servertime.now()
@@ -735,6 +839,8 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
         "users": len(users),
         "customers": len(customers),
         "orders": await _count(WorkOrder),
+        "outages": await _count(Outage),
+        "handovers": await _count(HandoverSheet),
         "events": await _count(WorkOrderEvent),
         "at_risk": await _count(WorkOrder, WorkOrder.clock_next_risk <= real_now,
                                 WorkOrder.clock_next_due > real_now),

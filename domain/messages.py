@@ -87,6 +87,27 @@ CLOSURE_CATEGORY_NAMES = {
     "consultation": ("咨询处理情况", "consultation"),
 }
 
+OUTAGE_STATUS_NAMES = {
+    "suspected": ("疑似", "suspected"),
+    "confirmed": ("已确认", "confirmed"),
+    "published": ("已发布公告", "notice published"),
+    "restored": ("已恢复", "restored"),
+    "dismissed": ("已排除", "dismissed"),
+}
+
+OUTAGE_STEP_NAMES = {
+    "confirm": ("确认故障", "confirm"),
+    "publish": ("发布故障公告", "publish the fault notice"),
+    "restore": ("发布恢复公告", "publish the restoration notice"),
+    "dismiss": ("排除故障", "dismiss"),
+}
+
+HANDOVER_STATUS_NAMES = {
+    "draft": ("待交班", "being prepared"),
+    "signed_out": ("交班人已签字,待接班", "signed by the outgoing dispatcher"),
+    "completed": ("已完成交接", "handed over"),
+}
+
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.forbidden": (
@@ -304,6 +325,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "request.method_not_allowed": ("不支持该请求方法。", "Method not allowed."),
     "request.conflict": ("与现有数据冲突。", "Conflicts with existing data."),
     "request.too_large": ("请求内容过大。", "The request is too large."),
+    "outage.not_found": ("片区故障 {id} 不存在。", "Outage {id} does not exist."),
+    "outage.illegal": (
+        "该故障当前为“{status}”,不能{step}。可执行的操作:{allowed}。",
+        "The outage is {status}: cannot {step} now. Allowed: {allowed}.",
+    ),
+    "outage.busy": ("该故障正被他人同时修改,请重试。", "Someone else changed the outage at the same moment; please retry."),
+    "outage.notice_incomplete": (
+        "公告缺少必备要素,未发布:请补全后再发布。",
+        "The notice lacks required elements and was not published: complete it and publish again.",
+    ),
+    "outage.missing_location": ("请填写故障地点。", "The location of the fault is missing."),
+    "outage.missing_cause": ("请填写故障起因。", "The cause of the fault is missing."),
+    "outage.missing_affected_scope": ("请填写影响范围。", "The affected scope is missing."),
+    "outage.missing_estimated_restoration": ("请填写预计恢复时间。", "The estimated restoration time is missing."),
+    "outage.missing_explanation": (
+        "请填写统一解释口径(坐席向用户解释的统一说法)。",
+        "The unified explanation (what every agent tells callers) is missing.",
+    ),
+    "outage.missing_confirmed_cause": ("请填写确认的故障原因。", "The confirmed cause is missing."),
+    "outage.missing_restored_at": ("请填写故障恢复时间。", "The restoration time is missing."),
+    "outage.missing_solution": ("批量结单须填写解决方案。", "Closing the linked orders needs the solution."),
+    "outage.estimate_in_past": ("预计恢复时间须晚于当前时间。", "The estimated restoration time must be in the future."),
+    "outage.restored_at_out_of_range": (
+        "恢复时间须在故障发现之后,且不晚于当前时间。",
+        "The restoration time must lie between the outage's detection and now.",
+    ),
+    "outage.unknown_place": ("{scope} {id} 不存在或不属于该片区。", "{scope} {id} does not exist or is outside the area."),
+    "outage.closed": ("该故障已结束(“{status}”),不能再关联工单。", "The outage is over ({status}); no more orders can be linked."),
+    "outage.not_restored": (
+        "该故障尚未恢复(“{status}”):请先发布恢复公告,再批量结单。",
+        "The outage is not over ({status}): publish the restoration notice before closing its orders.",
+    ),
+    "outage.order_other_area": ("该工单不在此故障所在片区。", "The order is outside the outage's area."),
+    "outage.order_in_other": ("该工单已关联到片区故障 #{outage}。", "The order is already grouped under outage #{outage}."),
+    "outage.order_already_linked": ("该工单已在此故障中。", "The order is already grouped under this outage."),
+    "outage.order_not_linked": ("该工单未关联到此故障。", "The order is not grouped under this outage."),
+    "outage.restored_note": (
+        "片区故障 #{id} 已恢复:接{reporter}通知,故障原因:{cause},恢复时间:{at}。",
+        "Area outage #{id} is over: reported by {reporter}; cause: {cause}; restored at {at}.",
+    ),
+    "outage.closed_result": ("片区故障已于{at}恢复,用户业务随之恢复。", "The area outage ended at {at}; the service is back."),
+    "handover.not_found": ("交接班单 {id} 不存在。", "Handover sheet {id} does not exist."),
+    "handover.held_back": (
+        "存在尚未发布公告的片区故障({ids}):交接班须推迟到故障原因确认、公告发布之后。",
+        "Outages without a published notice ({ids}): the handover waits until the notice is out.",
+    ),
+    "handover.not_outgoing": ("只有交班人可以修改或签署交班信息。", "Only the outgoing dispatcher may edit or sign the sheet."),
+    "handover.not_incoming": ("只有指定的接班人可以签收。", "Only the named incoming dispatcher may sign it."),
+    "handover.same_person": ("交班人不能自己接班。", "The outgoing dispatcher cannot also take the shift over."),
+    "handover.wrong_status": ("交接班单当前为“{sheet_status}”,不能执行此操作。", "The sheet is {sheet_status}; that cannot be done now."),
+    "handover.open_exists": ("您已有一张未完成的交接班单 #{id}。", "You already have an unfinished handover sheet, #{id}."),
+    "handover.unknown_person": ("{id} 不是在岗的调度人员。", "{id} is not an active dispatcher."),
     "server.error": ("服务器内部错误,已记录。", "Internal error; it has been logged."),
 }
 
@@ -344,6 +417,7 @@ NAMED_PARAMS = {
     "state": STATE_NAMES, "action": ACTION_NAMES, "role": ROLE_NAMES, "kind": KIND_NAMES,
     "team_function": TEAM_FUNCTION_NAMES, "team_network": NETWORK_NAMES,
     "customer_network": NETWORK_NAMES, "expected": CLOSURE_CATEGORY_NAMES,
+    "status": OUTAGE_STATUS_NAMES, "step": OUTAGE_STEP_NAMES, "sheet_status": HANDOVER_STATUS_NAMES,
 }
 
 
@@ -353,7 +427,7 @@ def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
         if name in params:
             params[name] = _name(table, params[name], lang)
     if isinstance(params.get("allowed"), list):
-        table = TEAM_FUNCTION_NAMES if key.startswith("routing.") else ACTION_NAMES
+        table = {"routing": TEAM_FUNCTION_NAMES, "outage": OUTAGE_STEP_NAMES}.get(key.split(".")[0], ACTION_NAMES)
         separator = "、" if lang == "zh-CN" else ", "
         names = [_name(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")

@@ -9,6 +9,7 @@ import sys
 from litestar.testing import TestClient
 
 from app import create_app
+from db.dispatch_tables import HandoverSheet, Outage, OutageNotice
 from db.tables import StaffUser, WorkOrder
 from demo.seed import DEMO_PASSWORD, load_demo
 from domain.vocabulary import Kind, State
@@ -32,6 +33,11 @@ def test_demo_covers_every_kind_and_state_with_live_clocks(db):
     assert {o["kind"] for o in orders} == {k.value for k in Kind}
     assert {o["state"] for o in orders} == {s.value for s in State}
     assert summary["overdue"] > 0 and summary["at_risk"] > 0
+    # One outage just suspected, one with its notice published (and revised); last shift's handover.
+    assert sorted(o["status"] for o in run(Outage.select(Outage.status))) == ["published", "suspected"]
+    assert run(OutageNotice.count()) == 2
+    [sheet] = run(HandoverSheet.select(HandoverSheet.status, HandoverSheet.items).output(load_json=True))
+    assert sheet["status"] == "completed" and sheet["items"]["a"] and sheet["items"]["b"] and sheet["items"]["c"]
     users = {u["username"]: u["role"] for u in run(StaffUser.select(StaffUser.username, StaffUser.role))}
     assert REQUIRED_USERS.items() <= users.items()
 

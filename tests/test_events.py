@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import asyncpg
@@ -228,6 +229,24 @@ def test_a_console_is_let_go_when_its_token_is_revoked(live):
         with pytest.raises(EOFError):
             stream.until(lambda m: False, 5)
     wait_for(lambda: hubs.current().subscribers == 0)
+
+
+def test_an_area_outage_and_its_notice_reach_the_console(live):
+    world = live.world
+    dispatcher, agent = log_in(live.url, "dispatcher"), log_in(live.url, "agent")
+    repair = {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "整栋楼电视没信号"}
+    with console(live.url, dispatcher) as stream:
+        for _ in range(3):  # the third similar repair from one place within 30 minutes
+            post(live.url, agent, "/api/work-orders", repair)
+        suspected = stream.until(lambda m: m.get("event") == "outage")[-1]["data"]
+        assert suspected["status"] == "suspected"
+        restore_by = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
+        post(live.url, dispatcher, f"/api/outages/{suspected['id']}/notices", {
+            "reporter": "网络部 李工", "location": "锦华苑光节点", "cause": "主干光缆被挖断",
+            "affected_scope": "锦华苑全部楼栋", "estimated_restoration": restore_by,
+            "explanation": "您所在小区光缆被挖断,正在抢修,预计今天恢复。"})
+        published = stream.until(lambda m: m.get("event") == "outage" and m["data"]["status"] == "published")
+        assert published[-1]["data"]["id"] == suspected["id"]
 
 
 def test_technicians_and_strangers_are_refused(api):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from api.evidence.schemas import EvidenceSummary
+from api.outages.schemas import OrderOutage
 from api.types import AwareDatetime, Code, Id, Name, Phone, Request, RequiredText, Response, ShortText, Text
 from domain.vocabulary import (
     ClosureCategory,
@@ -222,6 +223,7 @@ class OrderDetail(OrderSummary, kw_only=True):
     history: list[EventOut]
     allowed_actions: list[str]
     evidence: EvidenceSummary  # photos (pending ones: "closed — 2 photos pending"), signature
+    outage: OrderOutage | None = None  # the area outage it is grouped under; what agents tell callers
 
 
 class OrderPage(Response, kw_only=True):

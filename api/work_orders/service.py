@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -15,6 +16,7 @@ from piccolo.query import OrderByRaw
 import servertime
 from api.auth.schemas import Caller
 from api.evidence import records as evidence
+from api.outages import records as outages
 from api.work_orders import schemas as s
 from db.engine import is_unique_violation, write_transaction
 from db.tables import (
@@ -154,7 +156,7 @@ def _ref(id_: int | None, name: str | None) -> s.PersonRef | None:
     return s.PersonRef(id=id_, name=name or "") if id_ is not None else None
 
 
-def _summary_flags(order: dict, now: datetime) -> tuple[bool, bool]:
+def summary_flags(order: dict, now: datetime) -> tuple[bool, bool]:
     """(at_risk, breached) from the order row's clock summary."""
     due, risk = order["clock_next_due"], order["clock_next_risk"]
     breached = order["clock_breached"] > 0 or (due is not None and due <= now)
@@ -163,7 +165,7 @@ def _summary_flags(order: dict, now: datetime) -> tuple[bool, bool]:
 
 
 def _summary(order: dict, now: datetime) -> s.OrderSummary:
-    at_risk, breached = _summary_flags(order, now)
+    at_risk, breached = summary_flags(order, now)
     return s.OrderSummary(**_summary_fields(order, at_risk, breached))
 
 
@@ -254,6 +256,7 @@ async def _detail(caller: Caller, order: dict, rules: TimeRules | None = None) -
         closure=order["closure"], closed_at=order["closed_at"],
         awaiting_append=awaiting_append(order, events), version=order["version"],
         evidence=await evidence.evidence_summary(order, _since_reopen(events)),
+        outage=await outages.outage_of_order(order["id"]),
         clocks=[_clock_out(c) for c in clocks],
         history=[_event_out(e) for e in events],
         allowed_actions=[
@@ -575,7 +578,8 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
     async with write_transaction():
         inserted = await WorkOrder.insert(
             WorkOrder(
-                code=f"TMP-{now.timestamp()}-{caller.id}", kind=data.kind.value, source=data.source.value,
+                # A unique placeholder until the new id names the order (below).
+                code=f"TMP-{secrets.token_hex(12)}", kind=data.kind.value, source=data.source.value,
                 priority=priority_rules.priority(clock_class, 0, data.remark_flagged).value,
                 customer=customer["id"], area=customer["area"], community=community, road=road,
                 address=data.address or customer["address"],
@@ -611,6 +615,9 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
             }
         ).where(WorkOrder.id == order_id)
         await sync_changes.order_changed(order_id)
+        # The Nth similar repair order from one place within T minutes: a suspected outage, or
+        # the order joins the open outage there (and the agent reads its explanation in the answer).
+        await outages.on_order_created(order_id, now)
     return await detail(caller, order_id)
 
 

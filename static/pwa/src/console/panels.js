@@ -5,11 +5,14 @@
 import board from "./board.js";
 import conflicts from "./conflicts.js";
 import queue from "./queue.js";
+import outages from "./outages.js";
+import handover from "./handover.js";
 
 export const PANELS = [
   queue,
   board,
   conflicts,
-  // outages, handover: branch outages
+  outages,
+  handover,
   // callbacks, reports: branch callbacks-reports
 ];
