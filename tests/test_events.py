@@ -81,6 +81,7 @@ def console(url: str, token: str) -> Iterator[Console]:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert "content-encoding" not in response.headers  # never held back in a compressor
+        assert float(response.headers["x-keepalive-seconds"]) > 0  # how long a silence means dead
         stream = Console(response)
         assert stream.next() == {"comment": "connected"}  # subscribed from here on
         yield stream
@@ -192,7 +193,8 @@ def test_a_step_through_the_api_reaches_a_subscribed_console(live):
         assert dispatched["data"]["assignee_id"] == world.uid("tech2")
         assert dispatched["data"]["version"] > created["data"]["version"]
         assert int(dispatched["id"]) > int(created["id"])
-        # Quiet: keep-alive comments.
+        # Quiet: keep-alive comments, as often as the stream said.
+        assert stream.response.headers["x-keepalive-seconds"] == "0.3"
         assert stream.until(lambda m: "comment" in m, 3)[-1] == {"comment": "keep-alive"}
     wait_for(lambda: hubs.current().subscribers == 0)  # the closed stream let go of its queue
 

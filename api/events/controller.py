@@ -2,7 +2,9 @@
 
 Each message is `id:` (counting up in this process), `event:` (its name) and `data:` (one line
 of JSON); a `: keep-alive` comment comes every EVENTS_KEEPALIVE_SECONDS without events, and a
-`: connected` comment first, once the stream is subscribed. The stream ends when the client goes,
+`: connected` comment first, once the stream is subscribed. The `X-Keepalive-Seconds` header
+says how often the keep-alive comes, so a client can tell a dead connection by its silence
+(the console waits for three). The stream ends when the client goes,
 when the token that opened it is revoked or expires (checked at each keep-alive), when the client
 falls too far behind (after a `resync`) or when the server stops; the client then reconnects and
 fetches again. Not in the OpenAPI schema: an endless stream is no operation to try or to fuzz.
@@ -28,6 +30,7 @@ log = structlog.get_logger("fieldservice.events")
 # The office: dispatchers, supervisors, call-centre agents (and admins). Technicians get 403.
 LISTENERS = DISPATCH_ROLES | {Role.agent}
 SEP = "\n"
+KEEPALIVE_HEADER = "X-Keepalive-Seconds"
 
 
 def _comment(text: str) -> ServerSentEventMessage:
@@ -41,7 +44,9 @@ class EventController(Controller):
     @get("/", opt=roles(LISTENERS), include_in_schema=False)
     async def stream(self, request: Request[Any, str, Any]) -> ServerSentEvent:
         keepalive = config.settings.events_keepalive_seconds
-        return ServerSentEvent(_messages(hubs.current(), request.auth, keepalive))
+        return ServerSentEvent(
+            _messages(hubs.current(), request.auth, keepalive), headers={KEEPALIVE_HEADER: f"{keepalive:g}"}
+        )
 
 
 async def _messages(hub: Hub | None, token: str, keepalive: float) -> AsyncIterator[ServerSentEventMessage]:

@@ -154,8 +154,16 @@ def seed(db_path: Path):
 
 
 @pytest.fixture
-def server(tmp_path: Path):
+def server_env() -> dict[str, str]:
+    """More environment for the server: a test overrides it with
+    `@pytest.mark.parametrize("server_env", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path: Path, server_env: dict[str, str]):
     srv = Server(tmp_path)
+    srv.env.update(server_env)
     srv.world = seed(srv.db_path)
     srv.start()
     srv.office = Office(srv.url)
@@ -169,6 +177,21 @@ def phone(browser, server):
     context = browser.new_context(
         viewport={"width": 360, "height": 640}, device_scale_factor=2, locale="zh-CN",
         timezone_id="Asia/Shanghai", base_url=server.url,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(browser, server):
+    """A desktop-sized page (the dispatcher console) on a fresh profile."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url,
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -5,25 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.browser.conftest import publish, shot
 from tests.world import PASSWORD
-
-
-@pytest.fixture
-def desk(browser, server):
-    """A desktop-sized page on a fresh profile."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    yield page
-    context.close()
 
 
 def log_in(page, username: str = "dispatcher", password: str = PASSWORD) -> None:

@@ -27,7 +27,7 @@ export default {
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
     const { t, esc, api, fmtTime, fmtSpan } = ctx;
-    const s = (state = { board: null, alive: true, timer: null });
+    const s = (state = { board: null, alive: true });
 
     const contactText = (c) => {
       if (!c.last_contact_at) return `<span class="muted">${esc(t("b_no_device"))}</span>`;
@@ -62,13 +62,14 @@ export default {
       s.board = board;
       draw();
     }
-    const soon = () => { clearTimeout(s.timer); s.timer = setTimeout(load, 300); };
-    ctx.on("order", soon);
-    ctx.on("reconnect", load);
+    // A burst of `order` events (a bulk dispatch) costs a fetch or two of the board.
+    const refresh = ctx.refresher(load);
+    ctx.on("order", () => refresh());
+    ctx.on("reconnect", () => refresh());
     ctx.every(30_000, load); // devices' contact changes without any event
     load();
   },
   unmount() {
-    if (state) { state.alive = false; clearTimeout(state.timer); state = null; }
+    if (state) { state.alive = false; state = null; }
   },
 };

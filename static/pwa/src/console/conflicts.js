@@ -1,5 +1,5 @@
 // Offline work the server rejected: what the technician entered, why it was refused, what to do,
-// and marking it handled (kept in the audit trail).
+// and marking it handled (kept in the audit trail). Live: a `sync_rejection` event adds the row.
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -28,11 +28,13 @@ export default {
     const typed = (args) => Object.entries(args || {}).filter(([k]) => k !== "order_id")
       .map(([k, v]) => `<div><span class="muted small">${esc(k)}</span> ${esc(typeof v === "object" ? JSON.stringify(v) : v)}</div>`).join("");
 
-    function draw() {
+    function draw(fresh = new Set()) {
+      // A live redraw keeps the notes being typed.
+      const notes = new Map([...el.querySelectorAll("form.resolve")].map((f) => [f.dataset.id, f.note.value]));
       el.innerHTML = `<div class="filters"><label><input type="checkbox" id="cf-all" ${s.all ? "checked" : ""}> ${esc(t("cf_show_resolved"))}</label></div>
         <table class="grid" id="conflicts"><thead><tr><th>${esc(t("cf_technician"))}</th><th>${esc(t("cf_order"))}</th><th>${esc(t("cf_action"))}</th>
           <th>${esc(t("cf_reason"))}</th><th>${esc(t("cf_todo"))}</th><th>${esc(t("cf_typed"))}</th><th>${esc(t("cf_when"))}</th><th></th></tr></thead>
-        <tbody>${s.rows.map((r) => `<tr data-conflict="${r.id}">
+        <tbody>${s.rows.map((r) => `<tr data-conflict="${r.id}" class="${fresh.has(r.id) ? "fresh" : ""}">
           <td>${esc(r.technician)}<div class="muted small">${esc(r.client_id)}</div></td>
           <td>${r.order_id ? `<a href="#queue/${r.order_id}">${esc(r.order_code)}</a>` : ""}</td>
           <td>${esc(t("a_" + r.name) === "a_" + r.name ? r.name : t("a_" + r.name))}</td>
@@ -43,6 +45,7 @@ export default {
         </tr>`).join("") || `<tr><td colspan="8" class="muted">${esc(t("cf_empty"))}</td></tr>`}</tbody></table>`;
       el.querySelector("#cf-all").onchange = (ev) => { s.all = ev.target.checked; load(); };
       el.querySelectorAll("form.resolve").forEach((form) => {
+        form.note.value = notes.get(form.dataset.id) ?? "";
         form.onsubmit = async (ev) => {
           ev.preventDefault();
           try {
@@ -54,14 +57,17 @@ export default {
       });
     }
 
-    async function load() {
+    async function load(live = false) {
       const rows = await api("/api/sync/conflicts", { query: { include_resolved: s.all } }).catch(() => null);
       if (!rows || !s.alive) return;
+      const known = new Set(s.rows.map((r) => r.id));
       s.rows = rows;
-      draw();
+      draw(live ? new Set(rows.filter((r) => !known.has(r.id)).map((r) => r.id)) : undefined);
     }
-    ctx.on("sync_rejection", load);
-    ctx.on("reconnect", load);
+    // A push rejecting several mutations sends an event for each: one fetch for them all.
+    const refresh = ctx.refresher(() => load(true));
+    ctx.on("sync_rejection", () => refresh());
+    ctx.on("reconnect", () => refresh());
     load();
   },
   unmount() {

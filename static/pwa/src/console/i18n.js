@@ -22,7 +22,7 @@ export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&a
 
 addTexts({
   "zh-CN": {
-    console: "调度台", live_on: "实时", live_off: "实时连接中断,正在重连…", live_wait: "连接中…",
+    console: "调度台", live_on: "实时", live_off: "实时连接中断,正在重连…", live_wait: "连接中…", session_ended: "登录已失效,请重新登录",
     no_panels: "您的角色没有可用的调度台功能", error: "出错了", close: "关闭", refresh: "刷新",
     logged_in_as: "{name}({role})", r_dispatcher: "调度", r_supervisor: "主管", r_admin: "管理员", r_agent: "坐席", r_backoffice: "后台",
     // the office's steps (the technician's are in ../i18n.js)
@@ -31,7 +31,7 @@ addTexts({
     a_sign: "客户签字", a_request_waiver: "申请免签", a_approve_waiver: "批准免签", a_callback: "回访",
   },
   en: {
-    console: "Dispatch console", live_on: "Live", live_off: "Live updates lost, reconnecting…", live_wait: "Connecting…",
+    console: "Dispatch console", live_on: "Live", live_off: "Live updates lost, reconnecting…", live_wait: "Connecting…", session_ended: "Your session has ended; please log in again",
     no_panels: "Your role has no console panels", error: "Error", close: "Close", refresh: "Refresh",
     logged_in_as: "{name} ({role})", r_dispatcher: "dispatcher", r_supervisor: "supervisor", r_admin: "admin", r_agent: "agent", r_backoffice: "back office",
     a_create: "Created", a_dispatch: "Dispatch", a_transfer: "Transfer", a_return_result: "Returned", a_send_back: "Send back", a_resubmit: "Resubmit",

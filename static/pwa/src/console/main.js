@@ -10,7 +10,7 @@ const store = {
   set: (k, v) => (v == null ? localStorage.removeItem("console." + k) : localStorage.setItem("console." + k, JSON.stringify(v))),
 };
 let me = null;
-let current = null; // { panel, handlers: Set, timers: Set }
+let current = null; // { panel, handlers: Set, timers: Set, refreshers: Set }
 
 // ---------------------------------------------------------------- errors and api()
 export class ApiError extends Error {
@@ -86,7 +86,14 @@ export const live = { state: "wait", connects: 0 };
 let liveRun = 0; // bumped on logout: the running loop sees it and stops
 let liveAbort = null;
 let liveTimer = null;
-const SILENCE_MS = 45_000; // three missed keep-alives: the connection is dead even if no error came
+// The server sends a comment every KEEPALIVE seconds of quiet (it says how often in a header):
+// three missed ones and the connection is dead even if no error came.
+const KEEPALIVE_DEFAULT_S = 15;
+const MISSED_KEEPALIVES = 3;
+// A `resync` from a stream that then ends (this browser fell behind) is answered by the
+// reconnect's refetch; one from a stream that goes on (the server's own listener came back) by
+// this grace delay. Either way the panels fetch once.
+const RESYNC_GRACE_MS = 500;
 
 function setLive(state) {
   live.state = state;
@@ -94,15 +101,16 @@ function setLive(state) {
   if (el) { el.dataset.state = state; $("span.text", el).textContent = t(state === "open" ? "live_on" : state === "down" ? "live_off" : "live_wait"); }
 }
 
-/** Read one SSE stream until it ends; dispatch each message by its event name. */
-async function readStream(response, onActivity) {
+/** Read one SSE stream until it ends: `activity()` on every chunk (keep-alives too), `comment(text)`
+ *  for comment lines, `message(event, data)` for each complete message (data parsed as JSON). */
+async function readStream(response, { activity, comment, message }) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let msg = { event: "message", data: [] };
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    onActivity();
+    activity();
     buffer += value;
     let nl;
     while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
@@ -112,10 +120,12 @@ async function readStream(response, onActivity) {
         if (msg.data.length) {
           let data = msg.data.join("\n");
           try { data = JSON.parse(data); } catch { /* not JSON: hand it on as text */ }
-          emit(msg.event, data);
+          message(msg.event, data);
         }
         msg = { event: "message", data: [] };
-      } else if (!line.startsWith(":")) {
+      } else if (line.startsWith(":")) {
+        comment(line.slice(1).trim());
+      } else {
         const i = line.indexOf(":");
         const field = i < 0 ? line : line.slice(0, i);
         const val = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
@@ -126,32 +136,50 @@ async function readStream(response, onActivity) {
   }
 }
 
-/** Keep one stream open while logged in; back off 1 s doubling to 30 s; on every reconnect the
- *  panels refetch (they subscribe to "reconnect"), since events missed meanwhile are not replayed. */
+/** Keep one stream open while logged in; back off 1 s doubling to 30 s. Events missed while no
+ *  stream was subscribed are not replayed, so the panels fetch again (they subscribe to
+ *  "reconnect") each time the server says `: connected` — the first time too, since a panel's
+ *  first fetch ran before the subscription — and when it sends `resync`. A 401 (the token was
+ *  revoked or expired, which also ends the stream) goes back to the login form. */
 async function connectLive() {
   const run = ++liveRun;
   let failures = 0;
   while (run === liveRun && store.get("token")) {
     const controller = new AbortController();
     liveAbort = controller;
-    let watchdog;
-    const poke = () => { clearTimeout(watchdog); watchdog = setTimeout(() => controller.abort(), SILENCE_MS); };
+    let silenceMs = KEEPALIVE_DEFAULT_S * MISSED_KEEPALIVES * 1000;
+    let watchdog, resyncing;
+    const poke = () => { clearTimeout(watchdog); watchdog = setTimeout(() => controller.abort(), silenceMs); };
     try {
+      poke(); // a server that accepts the connection but never answers is dead too
       const response = await fetch("/api/events", {
         headers: { Authorization: `Bearer ${store.get("token")}`, Accept: "text/event-stream", "Accept-Language": lang() },
         cache: "no-store", signal: controller.signal,
       });
-      if (response.status === 401) { if (run === liveRun) signedOut(); return; }
+      if (response.status === 401) { if (run === liveRun) signedOut(t("session_ended")); return; }
       if (response.status === 403) { setLive("down"); return; } // this role gets no events
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      failures = 0;
-      live.connects += 1;
-      setLive("open");
-      if (live.connects > 1) emit("reconnect", {});
+      const keepalive = Number(response.headers.get("X-Keepalive-Seconds"));
+      if (keepalive > 0) silenceMs = keepalive * MISSED_KEEPALIVES * 1000;
       poke();
-      await readStream(response, poke);
+      await readStream(response, {
+        activity: poke,
+        comment(text) {
+          if (text !== "connected") return; // keep-alive: the poke was all it is for
+          failures = 0;
+          live.connects += 1;
+          setLive("open");
+          emit("reconnect", {});
+        },
+        message(name, data) {
+          if (name !== "resync") return emit(name, data);
+          clearTimeout(resyncing);
+          resyncing = setTimeout(() => emit("reconnect", {}), RESYNC_GRACE_MS);
+        },
+      });
     } catch { /* network error, abort or a refused stream: retry below */ } finally {
       clearTimeout(watchdog);
+      clearTimeout(resyncing); // the stream ended: the reconnect fetches again anyway
     }
     if (run !== liveRun) return;
     setLive("down");
@@ -170,6 +198,31 @@ function stopLive() {
   live.state = "wait";
 }
 
+/**
+ * Coalesce live updates: `request(key)` runs `fn(keys)` once, `ms` after the first request of a
+ * burst, with the keys asked for meanwhile; requests while it runs make it run once more when it
+ * is done. So a burst of a hundred events costs a fetch or two, and a steady stream of them still
+ * refreshes every `ms` (a plain debounce would wait for a quiet moment that may never come).
+ */
+export function coalesce(fn, ms = 250) {
+  let keys = new Set(), timer = null, running = false, again = false, stopped = false;
+  const fire = async () => {
+    timer = null; running = true;
+    const batch = keys; keys = new Set();
+    try { await fn(batch); } catch (err) { console.error(err); }
+    running = false;
+    if (again && !stopped) { again = false; timer = setTimeout(fire, ms); }
+  };
+  const request = (key) => {
+    if (stopped) return;
+    if (key !== undefined) keys.add(key);
+    if (running) again = true;
+    else if (!timer) timer = setTimeout(fire, ms);
+  };
+  request.stop = () => { stopped = true; clearTimeout(timer); };
+  return request;
+}
+
 // ---------------------------------------------------------------- panels and navigation
 const visible = () => PANELS.filter((p) => me && p.roles.includes(me.role));
 
@@ -177,6 +230,7 @@ function unmountCurrent() {
   if (!current) return;
   for (const off of current.handlers) off();
   for (const id of current.timers) clearInterval(id);
+  for (const request of current.refreshers) request.stop();
   try { current.panel.unmount?.(); } catch (err) { console.error(err); }
   current = null;
 }
@@ -190,14 +244,17 @@ function route() {
   unmountCurrent();
   const view = $("#view");
   if (!panel) { view.innerHTML = `<p class="muted">${esc(t("no_panels"))}</p>`; return; }
-  const own = { panel, handlers: new Set(), timers: new Set() };
+  const own = { panel, handlers: new Set(), timers: new Set(), refreshers: new Set() };
   current = own;
   view.innerHTML = "";
   view.dataset.panel = panel.id;
   const ctx = {
     api, t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
-    /** Subscribe to a live event (or "reconnect"); dropped when the panel unmounts. */
+    /** Subscribe to a live event, or to "reconnect": fetch everything again (after a (re)connect
+     *  or a `resync`); dropped when the panel unmounts. */
     on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },
+    /** coalesce(fn, ms) (see above), stopped when the panel unmounts. */
+    refresher(fn, ms) { const request = coalesce(fn, ms); own.refreshers.add(request); return request; },
     /** setInterval, cleared when the panel unmounts. */
     every(ms, fn) { const id = setInterval(fn, ms); own.timers.add(id); return id; },
     route: location.hash.slice(1).split("/").slice(1), // #queue/123 → ["123"]

@@ -1,6 +1,8 @@
 // The queue: breached, at-risk, new and unassigned orders first, each clock counting down every
 // second; filters; the order's detail beside the list with its clocks and history; assign from
-// ranked suggestions, transfer, urge, send back; bulk assign / urge. Refetches on `order` events.
+// ranked suggestions, transfer, urge, send back; bulk assign / urge. Live: `order` events refetch the
+// list (a burst of them costs a fetch or two) and the open order if it changed; the rows that
+// changed light up for a moment.
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -56,7 +58,7 @@ export default {
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
     const { t, esc, api, fmtTime, fmtSpan } = ctx;
-    const s = (state = { orders: [], total: 0, selected: new Set(), open: Number(ctx.route[0]) || null, detail: null, suggestions: null, reference: null, filters: { state: "open" }, alive: true });
+    const s = (state = { orders: [], total: 0, selected: new Set(), open: Number(ctx.route[0]) || null, detail: null, suggestions: null, reference: null, filters: { state: "open" }, alive: true, listSeq: 0, listAnswer: null, bulkFor: null });
 
     const countdown = (due, stopped) => {
       if (!due || stopped) return "";
@@ -104,9 +106,11 @@ export default {
       return b.join("");
     }
 
-    function drawList() {
+    /** The whole list with its filters (`full`), or (live updates) only its rows, total and bulk
+     *  bar, so that a filter being typed into keeps its text and focus. `fresh`: ids to light up. */
+    function drawList(full = !listEl.querySelector("#queue-filters"), fresh = new Set()) {
       const rows = s.orders.map((o) => `
-        <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}">
+        <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}${fresh.has(o.id) ? " fresh" : ""}">
           <td><input type="checkbox" class="pick" value="${o.id}" ${s.selected.has(o.id) ? "checked" : ""}></td>
           <td><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a> ${badges(o)}</td>
           <td>${esc(t("k_" + o.kind))}</td><td>${esc(o.customer_name)}</td>
@@ -115,11 +119,19 @@ export default {
           <td>${o.assignee ? esc(o.assignee.name) : `<span class="badge red">${esc(t("q_unassigned"))}</span>`}</td>
           <td class="countdown ${clockClass(o.next_due, o.at_risk)}" data-due="${esc(o.next_due || "")}">${esc(countdown(o.next_due))}</td>
         </tr>`).join("");
+      const body = rows || `<tr><td colspan="8" class="muted">${esc(t("q_empty"))}</td></tr>`;
+      if (!full) {
+        listEl.querySelector("#queue tbody").innerHTML = body;
+        listEl.querySelector("#queue-total").textContent = t("q_total", { n: s.total });
+        listEl.querySelector("#pick-all").checked = s.orders.length > 0 && s.orders.every((o) => s.selected.has(o.id));
+        return drawBulk();
+      }
       listEl.innerHTML = `${filtersHtml()}
         <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all"></th>
           <th>${esc(t("q_code"))}</th><th>${esc(t("q_kind"))}</th><th>${esc(t("q_customer"))}</th><th>${esc(t("q_state"))}</th>
           <th>${esc(t("q_area"))}</th><th>${esc(t("q_assignee"))}</th><th>${esc(t("q_due"))}</th></tr></thead>
-        <tbody>${rows || `<tr><td colspan="8" class="muted">${esc(t("q_empty"))}</td></tr>`}</tbody></table>`;
+        <tbody>${body}</tbody></table>`;
+      s.bulkFor = null; // a new, empty select
       bindList();
       fillBulkPeople();
     }
@@ -144,7 +156,7 @@ export default {
       };
       listEl.querySelector("#pick-all").onchange = (ev) => {
         s.orders.forEach((o) => (ev.target.checked ? s.selected.add(o.id) : s.selected.delete(o.id)));
-        drawList();
+        drawList(false);
       };
       listEl.querySelector("#bulk-urge").onclick = () => bulk(() => ({ step: "urge", body: {} }));
       listEl.querySelector("#bulk-assign").onclick = () => {
@@ -165,7 +177,8 @@ export default {
     async function fillBulkPeople() {
       const first = [...s.selected][0];
       const select = listEl.querySelector("#bulk-person");
-      if (!first || !select) return;
+      if (!first || !select || first === s.bulkFor) return; // (live redraws keep the select)
+      s.bulkFor = first;
       const answer = await api(`/api/work-orders/${first}/suggestions`, { quiet: true }).catch(() => null);
       if (!answer || !s.alive) return;
       select.innerHTML = answer.candidates.map((c) => option(c.id, `${c.name} · ${t("q_load", { n: c.load })}`)).join("");
@@ -185,16 +198,23 @@ export default {
       if (s.open) await openOrder(s.open);
     }
 
-    async function loadList() {
+    /** `fresh`: a live refresh, with the ids of the orders its events named. */
+    async function loadList(fresh) {
       const f = s.filters;
       const query = { ...f, state: f.state === "open" ? OPEN : f.state, limit: 200 };
+      const seq = ++s.listSeq; // a filter change and a live refresh may cross: the later one wins
       const page = await api("/api/work-orders", { query }).catch(() => null);
-      if (!page || !s.alive) return;
+      if (!page || !s.alive || seq !== s.listSeq) return;
+      // A live refresh with the same answer (the refetch on connecting, the event of one's own
+      // step) leaves the page alone.
+      const answer = JSON.stringify(page);
+      if (fresh && answer === s.listAnswer) return;
+      s.listAnswer = answer;
       s.orders = page.items.sort(needsFirst);
       s.total = page.total;
       const shown = new Set(s.orders.map((o) => o.id));
       for (const id of s.selected) if (!shown.has(id)) s.selected.delete(id);
-      drawList();
+      drawList(undefined, fresh);
     }
 
     // ------------------------------------------------------------ the order beside the list
@@ -214,6 +234,10 @@ export default {
     function drawPane() {
       const o = s.detail;
       if (!o) { paneEl.innerHTML = `<p class="muted">${esc(t("q_pick"))}</p>`; return; }
+      // A live redraw of the same order keeps a send-back being written.
+      const writing = paneEl.querySelector("#send-back-box[open]") && paneEl.dataset.id === String(o.id)
+        ? new FormData(paneEl.querySelector("#send-back")) : null;
+      paneEl.dataset.id = o.id;
       const can = (a) => o.allowed_actions.includes(a);
       const assignStep = can("dispatch") ? "dispatch" : can("transfer") ? "transfer" : null;
       const people = s.suggestions?.candidates || [];
@@ -266,30 +290,34 @@ export default {
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
       const back = paneEl.querySelector("#send-back");
+      if (back && writing) {
+        back.parentElement.open = true;
+        for (const [name, value] of writing) back.elements[name].value = value;
+      }
       if (back) back.onsubmit = (ev) => { ev.preventDefault(); act("send_back", Object.fromEntries(new FormData(back)), t("q_send_back")); };
     }
 
     // ------------------------------------------------------------ start, tick, live
-    let pending = null;
-    const soon = () => { clearTimeout(pending); pending = setTimeout(loadList, 300); };
+    const refreshList = ctx.refresher((ids) => loadList(ids));
+    const refreshOpen = ctx.refresher(() => s.open && openOrder(s.open));
     ctx.on("order", (data) => {
-      soon();
-      if (data && data.id === s.open) openOrder(s.open);
+      refreshList(data.id);
+      // The open order, unless what is shown is already this new (the event of one's own step).
+      if (data.id === s.open && !(s.detail?.id === data.id && s.detail.version >= data.version)) refreshOpen();
     });
-    ctx.on("reconnect", () => { loadList(); if (s.open) openOrder(s.open); });
+    ctx.on("reconnect", () => { refreshList(); if (s.open) refreshOpen(); });
     ctx.every(1000, () => el.querySelectorAll(".countdown[data-due]").forEach((node) => {
       const due = node.dataset.due;
       node.textContent = countdown(due);
       node.classList.toggle("late", !!due && Date.parse(due) < Date.now());
     }));
-    s.stopPending = () => clearTimeout(pending);
 
     drawPane();
-    api("/api/reference").then((ref) => { s.reference = ref; if (s.alive) { drawList(); drawPane(); } }).catch(() => {});
+    api("/api/reference").then((ref) => { s.reference = ref; if (s.alive) { drawList(true); drawPane(); } }).catch(() => {});
     loadList();
     if (s.open) openOrder(s.open);
   },
   unmount() {
-    if (state) { state.alive = false; state.stopPending(); state = null; }
+    if (state) { state.alive = false; state = null; }
   },
 };
