@@ -4,25 +4,9 @@ its explanation; the handover is held back until then."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.world import PASSWORD
 
 EXPLANATION = "您所在小区因市政施工光缆被挖断,正在抢修,预计今天下午恢复,给您带来不便敬请谅解。"
-
-
-@pytest.fixture
-def desk(browser, server):
-    """A desktop page on a fresh profile."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    yield page
-    context.close()
 
 
 def log_in(page, username: str) -> None:
