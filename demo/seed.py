@@ -306,9 +306,8 @@ ORDERS = [
               fixed(26 * H, "tech4", "光猫放置于弱电箱内，WiFi信号被遮挡",
                     "将光猫移出弱电箱，并调整WiFi信道", "客厅信号良好，卧室信号有改善",
                     "调整光猫位置，重新配置WiFi信道及功率", 1.0, materials=(("CAT5E", 3),)),
-              callback(75, 2, "用户称晚上卧室仍频繁掉线，对处理结果不满意"),
-              step(70, "dispatcher", Action.reopen,
-                   reason="用户回访反映WiFi晚间仍频繁掉线，对处理结果不满意，要求重新上门"),
+              # Dissatisfied at the callback: the order reopens in the same step.
+              callback(75, 2, "用户称晚上卧室仍频繁掉线，对处理结果不满意，要求重新上门"),
               dispatch(62, "tech2")]),
     # -- accepted
     Scenario("李红梅", Kind.install, 2 * H,
