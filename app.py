@@ -23,6 +23,8 @@ from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
 from api.callbacks.controller import CallbackController
+from api.dispatch.controller import DispatchController
+from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.health import healthz
@@ -34,6 +36,7 @@ from api.reports.controller import ReportController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
+from events.listener import live_events
 from push.worker import push_sender
 from sync.housekeeping import sync_housekeeping
 from settings import ROOT, settings
@@ -97,7 +100,8 @@ def _logging() -> StructlogConfig:
 
 def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
-    handlers += [UploadController, EvidenceController, CallbackController, ReportController]
+    handlers += [UploadController, EvidenceController, DispatchController, EventController]
+    handlers += [CallbackController, ReportController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
@@ -109,12 +113,13 @@ def create_app() -> Litestar:
         ))
     return Litestar(
         route_handlers=handlers,
-        lifespan=[database, push_sender, sync_housekeeping],
+        lifespan=[database, push_sender, sync_housekeeping, live_events],
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Not the event stream: its messages are small and must not wait in a compressor.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude="^/api/events$"),
         plugins=[StructlogPlugin(_logging())],
         debug=False,
     )

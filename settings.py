@@ -102,6 +102,13 @@ class Settings:
     # An unfinished upload is kept this long for the technician's phone to come back online.
     upload_expiry_hours: int = field(default_factory=lambda: int(os.environ.get("UPLOAD_EXPIRY_HOURS", str(7 * 24))))
 
+    # Live events (GET /api/events): a comment line this often keeps proxies from closing an idle
+    # stream (and finds dead clients); a browser this many events behind is dropped with a resync.
+    events_keepalive_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("EVENTS_KEEPALIVE_SECONDS", "15"))
+    )
+    events_queue_size: int = field(default_factory=lambda: int(os.environ.get("EVENTS_QUEUE_SIZE", "256")))
+
     @property
     def demo(self) -> bool:
         return self.mode == "demo"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import AsyncIterator
 from urllib.parse import urlparse
 
@@ -51,6 +53,10 @@ async def prepare(engine: Engine) -> None:
         await engine._run_in_new_connection("PRAGMA journal_mode=WAL")
 
 
+# Work to do once the current write transaction has committed (None: not in one).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction that will write.
@@ -58,25 +64,50 @@ async def write_transaction() -> AsyncIterator[None]:
     SQLite must take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads
     and then writes fails with "database is locked" when another writer got in between.
     PostgreSQL has no such mode; its concurrent writers are serialised by row versions and unique keys.
+    Inside another write transaction it is part of that one, which commits for both.
     """
+    if _after_commit.get() is not None:
+        yield
+        return
     engine = current_engine()
-    if is_sqlite(engine):
-        async with engine.transaction(transaction_type=TransactionType.immediate):
-            yield
+    committed: list[Callable[[], None]] = []
+    token = _after_commit.set(committed)
+    try:
+        if is_sqlite(engine):
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+        else:
+            async with engine.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    for callback in committed:  # reached only when the block ended without error: committed
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` when the current write transaction commits, never if it rolls back (nor if
+    the savepoint around this call does). Outside a write transaction: now."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
     else:
-        async with engine.transaction():
-            yield
+        pending.append(callback)
 
 
 @asynccontextmanager
 async def savepoint() -> AsyncIterator[None]:
     """A nested unit inside the current write transaction: rolled back alone when it raises."""
     transaction = current_engine().current_transaction.get()
+    pending = _after_commit.get()
+    mark = len(pending) if pending is not None else 0
     point = await transaction.savepoint()
     try:
         yield
     except BaseException:
         await point.rollback_to()
+        if pending is not None:
+            del pending[mark:]
         raise
     await point.release()
 

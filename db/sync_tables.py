@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -38,6 +38,10 @@ class SyncClient(Table, tablename="sync_client"):
     last_mutation_id = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     last_push_at = Timestamptz(null=True, default=None)
+    # The device's last contact as the dispatchers' board shows it: recorded at most once a
+    # minute on pull (sync/contact.py), and the outbox count the app reports with each sync.
+    last_pull_at = Timestamptz(null=True, default=None)
+    outbox_pending = Integer(default=0)
 
 
 class SyncMutation(Table, tablename="sync_mutation"):

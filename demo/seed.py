@@ -26,6 +26,9 @@ from api.work_orders import schemas as s
 from api.work_orders import service
 from api.work_orders.controller import STEP_BODIES
 from db.engine import current_engine
+from sync import contact as device_contact
+from sync import push as device_push
+from sync.schemas import MutationIn, PushIn
 from db.tables import (
     Area,
     Community,
@@ -611,6 +614,26 @@ async def _play_order(number: int, sc: Scenario, play: _Play) -> None:
         raise
 
 
+# The phones as the dispatchers' board sees them: (username, minutes since the last sync,
+# actions still queued on the phone). Field staff not listed have never used the app.
+DEVICES = [("tech1", 1, 0), ("contractor1", 0.5, 0), ("tech2", 8, 0), ("tech5", 25, 1), ("tech4", 130, 2)]
+
+
+async def _devices(now: datetime, callers: dict[str, Caller]) -> None:
+    """Each phone's last contact; and 周俊's phone, offline while 邓国强's order was transferred
+    away from him, pushing a note on it afterwards: rejected, for the dispatchers' conflicts list."""
+    transferred = await WorkOrder.select(WorkOrder.id).where(
+        (WorkOrder.customer.name == "邓国强") & (WorkOrder.assignee.username == "contractor1")).first()
+    for username, minutes, queued in DEVICES:
+        client_id = f"demo-phone-{username}"
+        servertime.travel_to(now - timedelta(minutes=minutes))
+        if username == "tech2":
+            note = MutationIn(id=1, name="add_note", device_time=now - timedelta(minutes=33), args={
+                "order_id": transferred["id"], "text": "客户电话说机顶盒已经恢复，约明早再上门看一次"})
+            await device_push.push(callers[username], PushIn(client_id=client_id, mutations=[note]), "zh-CN", 1)
+        await device_contact.note_pull(callers[username], client_id, queued)
+
+
 # ---- loading --------------------------------------------------------------------------------
 
 
@@ -709,6 +732,7 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
             # regular (the clocks' margins in ORDERS allow for it).
             jitter = timedelta(seconds=random.Random(number).randint(1, 40))
             await _play_order(number, scenario, _Play(now - jitter, users, callers, customers))
+        await _devices(now, callers)
     finally:
         servertime.travel_to(None)
     real_now = servertime.now()

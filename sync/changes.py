@@ -8,6 +8,8 @@ up to it never misses a change that commits late (docs/sync-protocol.md, "Cursor
 A push applies many mutations in one transaction: inside `deferred()` the changes are collected
 and stamped with a single version at the end, so the clock's row lock is held for the last few
 statements of the batch, not for the whole of it.
+
+Every order change passes through here, so here the dispatchers' consoles are told of it (events/).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from db.sync_tables import SyncClock, SyncScopeChange
 from db.tables import WorkOrder
+from events import publisher as events
 
 
 async def next_version() -> int:
@@ -78,7 +81,10 @@ async def deferred() -> AsyncIterator[Pending]:
 
 async def _stamp(version: int, orders: set[int], scopes: list[tuple[int, int | None, int | None]]) -> None:
     if orders:
-        await WorkOrder.update({WorkOrder.sync_version: version}).where(WorkOrder.id.is_in(sorted(orders)))
+        stamped = await WorkOrder.update({WorkOrder.sync_version: version}).where(
+            WorkOrder.id.is_in(sorted(orders))
+        ).returning(*events.ORDER_COLUMNS)
+        await events.orders_changed(stamped)  # and the consoles hear of it when this commits
     rows = []
     for order_id, before, after in scopes:
         if before is not None:

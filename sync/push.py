@@ -13,7 +13,7 @@ from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.messages import render
-from sync import changes, mutations
+from sync import changes, mutations, rejected
 from sync.protocol import Order, lost_access_reason, mutation_order
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
@@ -25,7 +25,8 @@ class _Replayed(Exception):
     """Another request applied this mutation first (a duplicated batch racing us)."""
 
 
-async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
+async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | None = None) -> PushOut:
+    """`outbox_pending`: the device's outbox count when it sent the batch (the batch included)."""
     client = await _client(caller, batch.client_id)
     last = client["last_mutation_id"]
     outcomes: dict[int, dict] = {}
@@ -47,6 +48,7 @@ async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
                         outcomes[mutation.id] = outcome
                     last = mutation.id
             pending.other_rows = bool(outcomes)
+            await rejected.announce(batch.client_id, outcomes.values())
         if outcomes:
             await SyncMutation.update({SyncMutation.version: pending.version}).where(
                 (SyncMutation.client == client["id"]) & (SyncMutation.version == UNSTAMPED)
@@ -57,7 +59,10 @@ async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
                 (SyncMutation.client == client["id"]) & SyncMutation.mutation_id.is_in(replayed)
             ).output(load_json=True)
             outcomes.update({row["mutation_id"]: row for row in rows})
-        await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(SyncClient.id == client["id"])
+        contact: dict = {SyncClient.last_push_at: servertime.now()}
+        if outbox_pending is not None:  # what is left once this batch is settled
+            contact[SyncClient.outbox_pending] = max(0, outbox_pending - sum(1 for m in batch.mutations if m.id <= last))
+        await SyncClient.update(contact).where(SyncClient.id == client["id"])
     results = [result_of(outcomes[i], lang) for i in sorted(outcomes)] + gaps
     return PushOut(client_id=batch.client_id, last_mutation_id=last, results=results)
 

@@ -3,6 +3,9 @@ why it was refused, and what to do about it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import events
 import servertime
 from api.auth.schemas import Caller
 from db.engine import write_transaction
@@ -21,6 +24,15 @@ TODO = {
     "sync.you_rejected": "sync.todo.reassigned",
     "lifecycle.illegal": "sync.todo.closed_state",
 }
+
+
+async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
+    """Tell the consoles of the mutations of a push batch just rejected (if the batch commits)."""
+    await events.publish_all(
+        (events.SYNC_REJECTION, {"order_id": o["work_order"], "client_id": client_id, "mutation_id": o["mutation_id"],
+                                 "name": o["name"], "reason_code": o["reason_key"]})
+        for o in outcomes if o["status"] == "rejected"
+    )
 
 
 async def listing(lang: str, include_resolved: bool) -> list[ConflictOut]:

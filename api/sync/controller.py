@@ -6,18 +6,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
 from domain.messages import pick_language
 from domain.vocabulary import DISPATCH_ROLES
+from sync import contact
 from sync import pull as pulling
 from sync import push as pushing
 from sync import rejected
 from sync.schemas import ClientId, ConflictOut, PullOut, PushIn, PushOut, ResolveIn
 
 Cursor = Annotated[str | None, QueryParameter(max_length=32, required=False, description="from the last pull; none for a snapshot")]
+# The app reports how many actions wait in its outbox; the dispatchers' board shows it.
+OutboxPending = Annotated[int | None, HeaderParameter(
+    name="X-Outbox-Pending", ge=0, le=1_000_000, required=False,
+    description="actions waiting in the device's outbox when it sent this request",
+)]
 
 def _lang(request: Request) -> str:
     return pick_language(request.headers.get("accept-language"))
@@ -34,14 +40,20 @@ class SyncController(Controller):
         cursor: Cursor = None,
         client_id: Annotated[ClientId | None, QueryParameter(required=False)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = pulling.DEFAULT_LIMIT,
+        pending: OutboxPending = None,
     ) -> PullOut:
         """Everything in the caller's scope that changed after the cursor, and the next cursor."""
-        return await pulling.pull(request.user, cursor, client_id, limit, _lang(request))
+        answer = await pulling.pull(request.user, cursor, client_id, limit, _lang(request))
+        if client_id:
+            await contact.note_pull(request.user, client_id, pending)
+        return answer
 
     @post("/push", opt=roles(ANY_ROLE), status_code=200)
-    async def push(self, data: JSONBody[PushIn], request: Request[Caller, str, object]) -> PushOut:
+    async def push(
+        self, data: JSONBody[PushIn], request: Request[Caller, str, object], pending: OutboxPending = None
+    ) -> PushOut:
         """A batch of the device's queued mutations: each applied once or rejected with a reason."""
-        return await pushing.push(request.user, data, _lang(request))
+        return await pushing.push(request.user, data, _lang(request), pending)
 
     @get("/conflicts", opt=roles(DISPATCH_ROLES))
     async def conflicts(

@@ -1,5 +1,6 @@
 // Builds the technician PWA into static/pwa/dist/: bundled, minified, content-hashed assets and a
-// service worker that precaches exactly this build. Run with `npm run build` (make run / make test do).
+// service worker that precaches exactly this build; and the dispatcher console into dist/console/.
+// Run with `npm run build` (make run / make test do).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -42,6 +43,18 @@ const sw = await build({
 });
 writeFileSync(join(out, "sw.js"), sw.outputFiles[0].text);
 writeFileSync(join(out, "build.json"), JSON.stringify({ version, js, chunks: jsFiles, css: style, shell }, null, 1));
+
+// The dispatcher console (issue 7): its own entry, chunks and styles under /console/, online only,
+// so nothing of it is in the technician app's bundle or its service worker's precache.
+const consoleOut = join(out, "console", "assets");
+const consoleJs = await build({
+  ...common, entryPoints: { console: join(here, "src/console/main.js") }, format: "esm", splitting: true,
+  outdir: consoleOut, entryNames: "[name].[hash]", chunkNames: "chunk.[hash]", metafile: true,
+});
+const consoleCss = await build({ ...common, entryPoints: { console: join(here, "src/console/console.css") }, outdir: consoleOut, entryNames: "[name].[hash]", metafile: true });
+const consoleAsset = (r, re) => "/console/" + outputs(r).find((f) => re.test(f));
+writeFileSync(join(out, "console", "index.html"), readFileSync(join(here, "src/console/index.html"), "utf8")
+  .replace("%CSS%", consoleAsset(consoleCss, /\.css$/)).replace("%JS%", consoleAsset(consoleJs, /\/console\.[^/]+\.js$/)));
 rmSync(final, { recursive: true, force: true });
 renameSync(out, final);
-console.log(`pwa built: ${js} ${style} sw ${version}`);
+console.log(`pwa built: ${js} ${style} sw ${version}; console at /console/`);

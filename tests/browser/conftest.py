@@ -68,13 +68,13 @@ class Server:
     """uvicorn in a subprocess: stop it to cut the network, start it again on the same port and
     database (the browser's origin, and so its IndexedDB and service worker, stay the same)."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, database_url: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = tmp / "browser.db"
-        self.log = tmp / "server.log"
+        self.log = tmp / f"server-{self.port}.log"
         self.env = {
-            **os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}", "APP_MODE": "production",
+            **os.environ, "DATABASE_URL": database_url or f"sqlite:///{self.db_path}", "APP_MODE": "production",
             "PUSH_WORKER": "0", "DB_POOL": "0", "EVIDENCE_DIR": str(tmp / "evidence"),
             "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024",
         }
@@ -82,7 +82,9 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port)],
+            # Open event streams (GET /api/events) would hold a graceful shutdown forever.
+            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--timeout-graceful-shutdown", "2"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

@@ -19,7 +19,8 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== location.origin) return;
-  if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/schema")) return;
+  // The API, the docs and the dispatcher console (online only) are none of this worker's business.
+  if (/^\/(api\/|schema|console(\/|$))/.test(url.pathname)) return;
   if (event.request.mode === "navigate") {
     // Every navigation gets the shell (routes live in the hash); network only as a fallback.
     event.respondWith(caches.match("/", { cacheName: CACHE }).then((r) => r || fetch(event.request)));

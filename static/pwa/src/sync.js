@@ -17,8 +17,8 @@ export class HttpError extends Error {
   constructor(status, body) { super(`HTTP ${status}`); this.status = status; this.body = body; }
 }
 
-export async function api(path, { method = "GET", body, token } = {}) {
-  const headers = { "Accept-Language": (await get("lang", "zh-CN")) };
+export async function api(path, { method = "GET", body, token, headers: extra } = {}) {
+  const headers = { "Accept-Language": (await get("lang", "zh-CN")), ...extra };
   const bearer = token ?? (await get("token"));
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -93,6 +93,7 @@ async function push() {
     answer = await api("/api/sync/push", {
       method: "POST",
       body: { client_id: clientId, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
+      headers: outboxHeader(all.length),
     });
   } catch (e) {
     if (e instanceof HttpError && e.status === 400) {
@@ -121,13 +122,17 @@ export function detail(body) {
   return [body.detail || body.title, ...issues].filter(Boolean).join(" · ");
 }
 
+// What the outbox holds, reported with each sync: the dispatchers' board shows it.
+const outboxHeader = (n) => ({ "X-Outbox-Pending": String(n) });
+
 async function pull() {
   const clientId = await get("clientId");
+  const pending = await db.outbox.where("state").anyOf("pending", "sending").count();
   for (let page = 0; page < 1000; page++) {
     const cursor = await get("cursor");
     const q = new URLSearchParams({ client_id: clientId, limit: "100" });
     if (cursor) q.set("cursor", cursor);
-    const p = await api(`/api/sync/pull?${q}`);
+    const p = await api(`/api/sync/pull?${q}`, { headers: outboxHeader(pending) });
     if (p.reset) {
       // Drop the copy (never the outbox) and take a snapshot.
       await db.transaction("rw", db.orders, db.kv, async () => { await db.orders.clear(); await put("cursor", null); });

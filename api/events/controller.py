@@ -1,0 +1,73 @@
+"""GET /api/events: the console's live updates, as server-sent events.
+
+Each message is `id:` (counting up in this process), `event:` (its name) and `data:` (one line
+of JSON); a `: keep-alive` comment comes every EVENTS_KEEPALIVE_SECONDS without events, and a
+`: connected` comment first, once the stream is subscribed. The stream ends when the client goes,
+when the token that opened it is revoked or expires (checked at each keep-alive), when the client
+falls too far behind (after a `resync`) or when the server stops; the client then reconnects and
+fetches again. Not in the OpenAPI schema: an endless stream is no operation to try or to fuzz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from litestar import Controller, Request, get
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from api.auth.guards import roles
+from api.auth.service import caller_for_token
+from domain.vocabulary import DISPATCH_ROLES, Role
+from events import hub as hubs
+from events.hub import EndOfStream, Hub
+import settings as config
+
+log = structlog.get_logger("fieldservice.events")
+# The office: dispatchers, supervisors, call-centre agents (and admins). Technicians get 403.
+LISTENERS = DISPATCH_ROLES | {Role.agent}
+SEP = "\n"
+
+
+def _comment(text: str) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=None, comment=text, sep=SEP)
+
+
+class EventController(Controller):
+    path = "/api/events"
+    tags = ["events"]
+
+    @get("/", opt=roles(LISTENERS), include_in_schema=False)
+    async def stream(self, request: Request[Any, str, Any]) -> ServerSentEvent:
+        keepalive = config.settings.events_keepalive_seconds
+        return ServerSentEvent(_messages(hubs.current(), request.auth, keepalive))
+
+
+async def _messages(hub: Hub | None, token: str, keepalive: float) -> AsyncIterator[ServerSentEventMessage]:
+    if hub is None:  # the server is stopping
+        return
+    subscription = hub.subscribe()
+    try:
+        yield _comment("connected")
+        while True:
+            try:
+                event = await subscription.next(keepalive)
+            except EndOfStream:
+                return
+            if event is not None:
+                yield ServerSentEventMessage(id=event.id, event=event.name, data=event.data, sep=SEP)
+            elif await _still_valid(token):
+                yield _comment("keep-alive")
+            else:
+                return
+    finally:
+        subscription.close()
+
+
+async def _still_valid(token: str) -> bool:
+    try:
+        return await caller_for_token(token) is not None
+    except Exception as exc:  # the database is unreachable for a moment: keep the stream
+        log.warning("token check failed on the event stream", error=repr(exc))
+        return True

@@ -1,0 +1,74 @@
+// The technician board: where each technician is in their day (on site / en route / idle, from
+// the orders they hold), their load, and their devices' last contact with actions not yet synced.
+import { addTexts } from "./i18n.js";
+
+addTexts({
+  "zh-CN": {
+    b_name: "人员", b_team: "班组", b_where: "当前", b_orders: "在手工单", b_last_step: "最近操作", b_contact: "设备联络",
+    b_pending: "待同步", b_idle: "空闲", b_since: "自 {t}", b_offline: "离线 {m}", b_online: "在线", b_no_device: "未登录过设备",
+    b_pending_n: "{n} 个操作未同步", b_empty: "没有外勤人员", b_as_of: "更新于 {t}", b_contractor: "代维",
+  },
+  en: {
+    b_name: "Person", b_team: "Team", b_where: "Now", b_orders: "Orders held", b_last_step: "Last step", b_contact: "Devices",
+    b_pending: "Unsynced", b_idle: "Idle", b_since: "since {t}", b_offline: "offline {m}", b_online: "online", b_no_device: "no device yet",
+    b_pending_n: "{n} actions not synced", b_empty: "No field staff", b_as_of: "as of {t}", b_contractor: "contractor",
+  },
+});
+
+// The app syncs every 30 s while open and the server notes a pull at most once a minute:
+// three minutes without contact means the phone is off the network or the app closed.
+const OFFLINE_AFTER_MS = 3 * 60_000;
+
+let state = null;
+
+export default {
+  id: "board",
+  title: { "zh-CN": "人员看板", en: "Technicians" },
+  roles: ["dispatcher", "supervisor", "admin"],
+  mount(el, ctx) {
+    const { t, esc, api, fmtTime, fmtSpan } = ctx;
+    const s = (state = { board: null, alive: true, timer: null });
+
+    const contactText = (c) => {
+      if (!c.last_contact_at) return `<span class="muted">${esc(t("b_no_device"))}</span>`;
+      const ms = Date.now() - Date.parse(c.last_contact_at);
+      return ms > OFFLINE_AFTER_MS
+        ? `<span class="badge red offline">${esc(t("b_offline", { m: fmtSpan(ms) }))}</span> <span class="muted small">${esc(t("b_since", { t: fmtTime(c.last_contact_at, true) }))}</span>`
+        : `<span class="badge green online">${esc(t("b_online"))}</span> <span class="muted small">${esc(fmtTime(c.last_contact_at))}</span>`;
+    };
+    const whereText = (w) => (w.status === "idle"
+      ? `<span class="state">${esc(t("b_idle"))}</span>`
+      : `<span class="state s-${w.status}">${esc(t("s_" + w.status))}</span> <a href="#queue/${w.order_id}">${esc(w.order_code)}</a> <span class="muted small">${esc(t("b_since", { t: fmtTime(w.since) }))}</span>`);
+
+    function draw() {
+      const people = s.board.people;
+      el.innerHTML = `<p class="muted small">${esc(t("b_as_of", { t: fmtTime(s.board.as_of, true) }))}</p>
+        <table class="grid" id="board"><thead><tr><th>${esc(t("b_name"))}</th><th>${esc(t("b_team"))}</th><th>${esc(t("b_where"))}</th>
+          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th></tr></thead>
+        <tbody>${people.map((p) => `<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
+          <td><b>${esc(p.name)}</b>${p.role === "contractor" ? ` <span class="badge">${esc(t("b_contractor"))}</span>` : ""}</td>
+          <td>${esc(p.team || "")}</td>
+          <td class="where">${whereText(p.where)}</td>
+          <td class="orders">${p.load ? `<b>${p.load}</b> <span class="small">${p.orders.map(esc).join(", ")}</span>` : "0"}</td>
+          <td>${p.last_event_at ? esc(fmtTime(p.last_event_at, true)) : ""}</td>
+          <td class="contact">${contactText(p.contact)}</td>
+          <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? `<span class="badge orange">${esc(t("b_pending_n", { n: p.contact.outbox_pending }))}</span>` : ""}</td>
+        </tr>`).join("") || `<tr><td colspan="7" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
+    }
+
+    async function load() {
+      const board = await api("/api/dispatch/board").catch(() => null);
+      if (!board || !s.alive) return;
+      s.board = board;
+      draw();
+    }
+    const soon = () => { clearTimeout(s.timer); s.timer = setTimeout(load, 300); };
+    ctx.on("order", soon);
+    ctx.on("reconnect", load);
+    ctx.every(30_000, load); // devices' contact changes without any event
+    load();
+  },
+  unmount() {
+    if (state) { state.alive = false; clearTimeout(state.timer); state = null; }
+  },
+};

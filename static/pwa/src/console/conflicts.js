@@ -1,0 +1,70 @@
+// Offline work the server rejected: what the technician entered, why it was refused, what to do,
+// and marking it handled (kept in the audit trail).
+import { addTexts } from "./i18n.js";
+
+addTexts({
+  "zh-CN": {
+    cf_empty: "没有待处理的离线冲突", cf_show_resolved: "显示已处理", cf_technician: "人员", cf_order: "工单", cf_action: "操作",
+    cf_reason: "被拒原因", cf_todo: "处理建议", cf_typed: "录入内容", cf_when: "设备时间 / 到达服务器",
+    cf_resolve: "标记已处理", cf_note: "处理说明(可选)", cf_resolved: "已处理", cf_done: "已标记为已处理",
+  },
+  en: {
+    cf_empty: "No offline conflicts to handle", cf_show_resolved: "Show handled", cf_technician: "Technician", cf_order: "Order", cf_action: "Action",
+    cf_reason: "Why refused", cf_todo: "What to do", cf_typed: "What was entered", cf_when: "On the device / at the server",
+    cf_resolve: "Mark handled", cf_note: "Note (optional)", cf_resolved: "Handled", cf_done: "Marked as handled",
+  },
+});
+
+let state = null;
+
+export default {
+  id: "conflicts",
+  title: { "zh-CN": "离线冲突", en: "Sync conflicts" },
+  roles: ["dispatcher", "supervisor", "admin"],
+  mount(el, ctx) {
+    const { t, esc, api, fmtTime } = ctx;
+    const s = (state = { rows: [], all: false, alive: true });
+
+    const typed = (args) => Object.entries(args || {}).filter(([k]) => k !== "order_id")
+      .map(([k, v]) => `<div><span class="muted small">${esc(k)}</span> ${esc(typeof v === "object" ? JSON.stringify(v) : v)}</div>`).join("");
+
+    function draw() {
+      el.innerHTML = `<div class="filters"><label><input type="checkbox" id="cf-all" ${s.all ? "checked" : ""}> ${esc(t("cf_show_resolved"))}</label></div>
+        <table class="grid" id="conflicts"><thead><tr><th>${esc(t("cf_technician"))}</th><th>${esc(t("cf_order"))}</th><th>${esc(t("cf_action"))}</th>
+          <th>${esc(t("cf_reason"))}</th><th>${esc(t("cf_todo"))}</th><th>${esc(t("cf_typed"))}</th><th>${esc(t("cf_when"))}</th><th></th></tr></thead>
+        <tbody>${s.rows.map((r) => `<tr data-conflict="${r.id}">
+          <td>${esc(r.technician)}<div class="muted small">${esc(r.client_id)}</div></td>
+          <td>${r.order_id ? `<a href="#queue/${r.order_id}">${esc(r.order_code)}</a>` : ""}</td>
+          <td>${esc(t("a_" + r.name) === "a_" + r.name ? r.name : t("a_" + r.name))}</td>
+          <td class="error">${esc(r.reason)}</td><td>${esc(r.what_to_do)}</td><td>${typed(r.args)}</td>
+          <td class="small">${esc(fmtTime(r.device_time, true))}<br>${esc(fmtTime(r.server_time, true))}</td>
+          <td>${r.resolved ? `<span class="badge green">${esc(t("cf_resolved"))}</span>` : `<form class="resolve" data-id="${r.id}">
+            <input name="note" maxlength="500" placeholder="${esc(t("cf_note"))}"><button class="primary">${esc(t("cf_resolve"))}</button></form>`}</td>
+        </tr>`).join("") || `<tr><td colspan="8" class="muted">${esc(t("cf_empty"))}</td></tr>`}</tbody></table>`;
+      el.querySelector("#cf-all").onchange = (ev) => { s.all = ev.target.checked; load(); };
+      el.querySelectorAll("form.resolve").forEach((form) => {
+        form.onsubmit = async (ev) => {
+          ev.preventDefault();
+          try {
+            await api(`/api/sync/conflicts/${form.dataset.id}/resolve`, { method: "POST", body: { note: form.note.value } });
+          } catch { return; } // shown
+          ctx.toast(t("cf_done"), { ok: true, ms: 3000 });
+          load();
+        };
+      });
+    }
+
+    async function load() {
+      const rows = await api("/api/sync/conflicts", { query: { include_resolved: s.all } }).catch(() => null);
+      if (!rows || !s.alive) return;
+      s.rows = rows;
+      draw();
+    }
+    ctx.on("sync_rejection", load);
+    ctx.on("reconnect", load);
+    load();
+  },
+  unmount() {
+    if (state) { state.alive = false; state = null; }
+  },
+};

@@ -1,0 +1,282 @@
+// The dispatcher console's shell (docs/architecture.md): login, tabs from the panel registry, the
+// language switch, api() that turns RFC 9457 problems into visible errors, and the live-events
+// client on GET /api/events. Online only: no service worker, no local database.
+import { PANELS } from "./panels.js";
+import { esc, fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const store = {
+  get: (k) => JSON.parse(localStorage.getItem("console." + k) ?? "null"),
+  set: (k, v) => (v == null ? localStorage.removeItem("console." + k) : localStorage.setItem("console." + k, JSON.stringify(v))),
+};
+let me = null;
+let current = null; // { panel, handlers: Set, timers: Set }
+
+// ---------------------------------------------------------------- errors and api()
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problemText(problem) || `HTTP ${status}`);
+    this.status = status; this.problem = problem;
+  }
+}
+
+/** The problem's detail and its field issues, as one line. */
+export function problemText(p) {
+  if (!p || typeof p !== "object") return String(p ?? "");
+  const issues = (p.errors || []).map((i) => i.message || i.code).filter(Boolean);
+  return [p.detail || p.title, ...issues].filter(Boolean).join(" · ");
+}
+
+export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {}) {
+  const box = document.createElement("div");
+  box.className = "toast" + (ok ? " ok" : "");
+  box.setAttribute("role", ok ? "status" : "alert");
+  box.innerHTML = `${ok ? "" : `<b>${esc(title)}</b>`}<span>${esc(message)}</span>`;
+  box.onclick = () => box.remove();
+  $("#toasts").append(box);
+  setTimeout(() => box.remove(), ms);
+}
+
+/**
+ * Call the API as the logged-in user. Problems are shown to the user (unless quiet) and thrown as
+ * ApiError; a 401 goes back to the login form.
+ */
+export async function api(path, { method = "GET", body, query, quiet = false, token = store.get("token") } = {}) {
+  if (query) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) for (const x of [].concat(v)) if (x !== undefined && x !== null && x !== "") q.append(k, x);
+    if ([...q].length) path += (path.includes("?") ? "&" : "?") + q;
+  }
+  const headers = { "Accept-Language": lang(), Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  } catch (err) {
+    if (!quiet) toast(t("offline"));
+    throw err;
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    if (response.status === 401 && token) { signedOut(error.message); throw error; }
+    if (!quiet) toast(error.message, { title: (data && data.title) || t("error") });
+    throw error;
+  }
+  return data;
+}
+
+// ---------------------------------------------------------------- live events (SSE over fetch)
+const subscribers = new Map(); // event name → Set of handlers
+function subscribe(name, fn) {
+  if (!subscribers.has(name)) subscribers.set(name, new Set());
+  subscribers.get(name).add(fn);
+  return () => subscribers.get(name).delete(fn);
+}
+function emit(name, data) {
+  for (const fn of subscribers.get(name) || []) {
+    try { fn(data); } catch (err) { console.error(err); }
+  }
+}
+
+export const live = { state: "wait", connects: 0 };
+let liveRun = 0; // bumped on logout: the running loop sees it and stops
+let liveAbort = null;
+let liveTimer = null;
+const SILENCE_MS = 45_000; // three missed keep-alives: the connection is dead even if no error came
+
+function setLive(state) {
+  live.state = state;
+  const el = $("#live");
+  if (el) { el.dataset.state = state; $("span.text", el).textContent = t(state === "open" ? "live_on" : state === "down" ? "live_off" : "live_wait"); }
+}
+
+/** Read one SSE stream until it ends; dispatch each message by its event name. */
+async function readStream(response, onActivity) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let msg = { event: "message", data: [] };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    onActivity();
+    buffer += value;
+    let nl;
+    while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + (buffer.startsWith("\r\n", nl) ? 2 : 1));
+      if (line === "") {
+        if (msg.data.length) {
+          let data = msg.data.join("\n");
+          try { data = JSON.parse(data); } catch { /* not JSON: hand it on as text */ }
+          emit(msg.event, data);
+        }
+        msg = { event: "message", data: [] };
+      } else if (!line.startsWith(":")) {
+        const i = line.indexOf(":");
+        const field = i < 0 ? line : line.slice(0, i);
+        const val = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+        if (field === "event") msg.event = val;
+        else if (field === "data") msg.data.push(val); // ids are not needed: a reconnect refetches
+      }
+    }
+  }
+}
+
+/** Keep one stream open while logged in; back off 1 s doubling to 30 s; on every reconnect the
+ *  panels refetch (they subscribe to "reconnect"), since events missed meanwhile are not replayed. */
+async function connectLive() {
+  const run = ++liveRun;
+  let failures = 0;
+  while (run === liveRun && store.get("token")) {
+    const controller = new AbortController();
+    liveAbort = controller;
+    let watchdog;
+    const poke = () => { clearTimeout(watchdog); watchdog = setTimeout(() => controller.abort(), SILENCE_MS); };
+    try {
+      const response = await fetch("/api/events", {
+        headers: { Authorization: `Bearer ${store.get("token")}`, Accept: "text/event-stream", "Accept-Language": lang() },
+        cache: "no-store", signal: controller.signal,
+      });
+      if (response.status === 401) { if (run === liveRun) signedOut(); return; }
+      if (response.status === 403) { setLive("down"); return; } // this role gets no events
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      failures = 0;
+      live.connects += 1;
+      setLive("open");
+      if (live.connects > 1) emit("reconnect", {});
+      poke();
+      await readStream(response, poke);
+    } catch { /* network error, abort or a refused stream: retry below */ } finally {
+      clearTimeout(watchdog);
+    }
+    if (run !== liveRun) return;
+    setLive("down");
+    failures += 1;
+    const wait = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)) * (0.75 + Math.random() / 2);
+    await new Promise((resolve) => { liveTimer = setTimeout(resolve, wait); });
+  }
+}
+
+function stopLive() {
+  liveRun += 1;
+  clearTimeout(liveTimer);
+  liveAbort?.abort();
+  liveAbort = null;
+  live.connects = 0;
+  live.state = "wait";
+}
+
+// ---------------------------------------------------------------- panels and navigation
+const visible = () => PANELS.filter((p) => me && p.roles.includes(me.role));
+
+function unmountCurrent() {
+  if (!current) return;
+  for (const off of current.handlers) off();
+  for (const id of current.timers) clearInterval(id);
+  try { current.panel.unmount?.(); } catch (err) { console.error(err); }
+  current = null;
+}
+
+function route() {
+  if (!me) return loginView();
+  const panels = visible();
+  const id = location.hash.slice(1).split("/")[0];
+  const panel = panels.find((p) => p.id === id) || panels[0];
+  renderBar(); renderTabs(panels, panel);
+  unmountCurrent();
+  const view = $("#view");
+  if (!panel) { view.innerHTML = `<p class="muted">${esc(t("no_panels"))}</p>`; return; }
+  const own = { panel, handlers: new Set(), timers: new Set() };
+  current = own;
+  view.innerHTML = "";
+  view.dataset.panel = panel.id;
+  const ctx = {
+    api, t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
+    /** Subscribe to a live event (or "reconnect"); dropped when the panel unmounts. */
+    on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },
+    /** setInterval, cleared when the panel unmounts. */
+    every(ms, fn) { const id = setInterval(fn, ms); own.timers.add(id); return id; },
+    route: location.hash.slice(1).split("/").slice(1), // #queue/123 → ["123"]
+  };
+  try { panel.mount(view, ctx); } catch (err) { console.error(err); toast(String(err.message || err)); }
+}
+
+function renderTabs(panels, active) {
+  $("#tabs").innerHTML = panels.map((p) => `<a href="#${p.id}" data-panel="${p.id}" class="${p === active ? "on" : ""}">${esc(p.title[lang()] || p.title["zh-CN"])}</a>`).join("");
+}
+
+function renderBar() {
+  document.title = t("console");
+  const roleName = me ? t("r_" + me.role) : "";
+  $("#bar").innerHTML = `
+    <span class="brand">${esc(t("console"))}</span>
+    ${me ? `<span id="live" data-state="${live.state}"><span class="dot"></span><span class="text"></span></span>` : ""}
+    <span class="spacer"></span>
+    ${me ? `<span class="who" id="who">${esc(t("logged_in_as", { name: me.display_name, role: roleName }))}</span>
+      <button id="logout" class="link">${esc(t("logout"))}</button>` : ""}
+    <button id="lang" class="link">${esc(t("lang"))}</button>`;
+  if (me) setLive(live.state);
+  $("#lang").onclick = () => { store.set("lang", lang() === "en" ? "zh-CN" : "en"); setLang(store.get("lang")); route(); };
+  if (me) $("#logout").onclick = logout;
+}
+
+// ---------------------------------------------------------------- login / logout
+function loginView(message = "", username = "") {
+  unmountCurrent();
+  renderBar();
+  $("#tabs").innerHTML = "";
+  $("#view").innerHTML = `
+    <form id="login" class="card">
+      <h1>${esc(t("console"))} · ${esc(t("login"))}</h1>
+      <label>${esc(t("username"))}<input id="login-username" autocomplete="username" required value="${esc(username)}"></label>
+      <label>${esc(t("password"))}<input id="login-password" type="password" autocomplete="current-password" required></label>
+      <p id="login-error" class="error">${esc(message)}</p>
+      <button id="login-submit" class="primary">${esc(t("login"))}</button>
+    </form>`;
+  $("#login").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const username = $("#login-username").value.trim();
+    try {
+      const answer = await api("/api/auth/login", {
+        method: "POST", token: "", quiet: true, body: { username, password: $("#login-password").value },
+      });
+      store.set("token", answer.token);
+      start(answer.user);
+    } catch (err) {
+      loginView(`${t("login_failed")}: ${err.message}`, username);
+    }
+  };
+  $(username ? "#login-password" : "#login-username").focus();
+}
+
+function start(user) {
+  // Field staff use the technician app.
+  if (user.role === "technician" || user.role === "contractor") { location.replace("/"); return; }
+  me = user;
+  route();
+  connectLive();
+}
+
+function signedOut(message = "") {
+  store.set("token", null);
+  me = null;
+  stopLive();
+  loginView(message);
+}
+
+async function logout() {
+  try { await api("/api/auth/logout", { method: "POST", quiet: true }); } catch { /* the token is dropped anyway */ }
+  signedOut();
+}
+
+// ---------------------------------------------------------------- start
+setLang(store.get("lang") || "zh-CN");
+window.addEventListener("hashchange", route);
+(async () => {
+  if (!store.get("token")) return loginView();
+  try { start(await api("/api/auth/me", { quiet: true })); } catch (err) { if (err instanceof ApiError && err.status !== 401) loginView(err.message); else if (!(err instanceof ApiError)) loginView(t("offline")); }
+})();

@@ -1,0 +1,295 @@
+// The queue: breached, at-risk, new and unassigned orders first, each clock counting down every
+// second; filters; the order's detail beside the list with its clocks and history; assign from
+// ranked suggestions, transfer, urge, send back; bulk assign / urge. Refetches on `order` events.
+import { addTexts } from "./i18n.js";
+
+addTexts({
+  "zh-CN": {
+    q_code: "工单号", q_kind: "类型", q_customer: "客户", q_state: "状态", q_area: "片区", q_assignee: "处理人", q_due: "时限",
+    q_empty: "没有符合条件的工单", q_open: "全部未结", q_all: "全部", q_priority: "优先级", q_clock: "时限", q_search: "搜索",
+    q_search_ph: "工单号/电话/客户", p_normal: "普通", p_high: "优先", ck_at_risk: "即将超时", ck_breached: "已超时",
+    q_total: "共 {n} 单", q_unassigned: "未派", q_selected: "已选 {n} 单", q_bulk_urge: "批量催单", q_bulk_assign: "批量派给",
+    q_bulk_done: "完成 {ok} 单,失败 {bad} 单", q_pick: "点击左侧工单查看详情", q_suggest: "推荐处理人", q_no_suggest: "路由表中没有可派的人员",
+    q_assign: "派单", q_transfer: "转派", q_urge: "催单", q_send_back: "回退", q_done: "已{a}:{code}",
+    q_in_area: "本片区", q_current: "当前处理人", q_load: "在手 {n} 单", q_idle: "空闲", q_contact: "上次联络 {t}", q_never: "从未联络",
+    q_reason_code: "回退原因", q_reason: "说明", q_team: "班组",
+    sb_out_of_scope: "不属于受理范围", sb_wrong_dispatch: "派错单", sb_duplicate: "重复工单", sb_customer_info_wrong: "客户信息有误", sb_other: "其他",
+    ago: "{m}前", just_now: "刚刚", w_on_site: "到场 {code}", w_en_route: "在途 {code}",
+  },
+  en: {
+    q_code: "Order", q_kind: "Kind", q_customer: "Customer", q_state: "State", q_area: "Area", q_assignee: "Assignee", q_due: "Clock",
+    q_empty: "No orders match", q_open: "All open", q_all: "All", q_priority: "Priority", q_clock: "Clock", q_search: "Search",
+    q_search_ph: "Order / phone / customer", p_normal: "Normal", p_high: "High", ck_at_risk: "At risk", ck_breached: "Breached",
+    q_total: "{n} orders", q_unassigned: "unassigned", q_selected: "{n} selected", q_bulk_urge: "Urge all", q_bulk_assign: "Assign all to",
+    q_bulk_done: "{ok} done, {bad} failed", q_pick: "Pick an order on the left to see it here", q_suggest: "Suggested", q_no_suggest: "Nobody the routing matrix allows",
+    q_assign: "Assign", q_transfer: "Transfer", q_urge: "Urge", q_send_back: "Send back", q_done: "{a}: {code}",
+    q_in_area: "in area", q_current: "holds it", q_load: "{n} held", q_idle: "idle", q_contact: "last contact {t}", q_never: "never synced",
+    q_reason_code: "Reason", q_reason: "Details", q_team: "Team",
+    sb_out_of_scope: "Out of scope", sb_wrong_dispatch: "Wrongly dispatched", sb_duplicate: "Duplicate", sb_customer_info_wrong: "Customer details wrong", sb_other: "Other",
+    ago: "{m} ago", just_now: "just now", w_on_site: "on site {code}", w_en_route: "en route {code}",
+  },
+});
+
+const OPEN = ["new", "dispatched", "accepted", "contacted", "en_route", "on_site", "returned", "cannot_proceed", "sent_back"];
+const HANDLING = new Set(["dispatched", "accepted", "contacted", "en_route", "on_site"]);
+
+/** Breached, then at risk, then new or unassigned, then the rest; soonest due first within each. */
+export function needsFirst(a, b) {
+  const rank = (o) => (o.breached ? 0 : o.at_risk ? 1 : o.state === "new" || !o.assignee ? 2 : 3);
+  const due = (o) => (o.next_due ? Date.parse(o.next_due) : Infinity);
+  return rank(a) - rank(b) || due(a) - due(b) || b.id - a.id;
+}
+
+/** "12:34" or "1:02:03": precise enough that a dispatcher sees it move. */
+function clockText(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+let state = null; // the mounted panel's state (one queue at a time)
+
+export default {
+  id: "queue",
+  title: { "zh-CN": "工单队列", en: "Queue" },
+  roles: ["dispatcher", "supervisor", "admin"],
+  mount(el, ctx) {
+    const { t, esc, api, fmtTime, fmtSpan } = ctx;
+    const s = (state = { orders: [], total: 0, selected: new Set(), open: Number(ctx.route[0]) || null, detail: null, suggestions: null, reference: null, filters: { state: "open" }, alive: true });
+
+    const countdown = (due, stopped) => {
+      if (!due || stopped) return "";
+      const ms = Date.parse(due) - Date.now();
+      return ms >= 0 ? t("due_in", { m: clockText(ms) }) : t("overdue", { m: clockText(ms) });
+    };
+    const clockClass = (due, risk) => (due && Date.parse(due) < Date.now() ? "late" : risk ? "risk" : "");
+    const ago = (iso) => {
+      if (!iso) return t("q_never");
+      const ms = Date.now() - Date.parse(iso);
+      return t("q_contact", { t: ms < 60_000 ? t("just_now") : t("ago", { m: fmtSpan(ms) }) });
+    };
+    const whereText = (w) => (w.status === "idle" ? t("q_idle") : t("w_" + w.status, { code: w.order_code }));
+    const option = (value, label, current) => `<option value="${esc(value)}" ${String(current ?? "") === String(value) ? "selected" : ""}>${esc(label)}</option>`;
+
+    el.innerHTML = `<div class="split"><section id="queue-list"></section><aside class="pane card" id="order-pane"></aside></div>`;
+    const listEl = el.querySelector("#queue-list"), paneEl = el.querySelector("#order-pane");
+
+    // ------------------------------------------------------------ list
+    function filtersHtml() {
+      const f = s.filters, ref = s.reference || { areas: [], kinds: [] };
+      return `<form class="filters" id="queue-filters">
+        <label>${esc(t("q_state"))}<select name="state">${option("open", t("q_open"), f.state)}${option("", t("q_all"), f.state)}${OPEN.concat("closed", "cancelled").map((x) => option(x, t("s_" + x), f.state)).join("")}</select></label>
+        <label>${esc(t("q_kind"))}<select name="kind">${option("", t("q_all"), f.kind)}${ref.kinds.map((k) => option(k, t("k_" + k), f.kind)).join("")}</select></label>
+        <label>${esc(t("q_area"))}<select name="area_id">${option("", t("q_all"), f.area_id)}${ref.areas.map((a) => option(a.id, a.name, f.area_id)).join("")}</select></label>
+        <label>${esc(t("q_priority"))}<select name="priority">${option("", t("q_all"), f.priority)}${option("high", t("p_high"), f.priority)}${option("normal", t("p_normal"), f.priority)}</select></label>
+        <label>${esc(t("q_clock"))}<select name="clock">${option("", t("q_all"), f.clock)}${option("at_risk", t("ck_at_risk"), f.clock)}${option("breached", t("ck_breached"), f.clock)}</select></label>
+        <label>${esc(t("q_search"))}<input name="q" value="${esc(f.q || "")}" placeholder="${esc(t("q_search_ph"))}" maxlength="64"></label>
+        <span class="muted small" id="queue-total">${esc(t("q_total", { n: s.total }))}</span>
+      </form>
+      <div class="filters" id="bulk" ${s.selected.size ? "" : "hidden"}>
+        <b>${esc(t("q_selected", { n: s.selected.size }))}</b>
+        <button type="button" id="bulk-urge">${esc(t("q_bulk_urge"))}</button>
+        <select id="bulk-person"></select><button type="button" id="bulk-assign" class="primary">${esc(t("q_bulk_assign"))}</button>
+      </div>`;
+    }
+
+    function badges(o) {
+      const b = [];
+      if (o.customer_tier === "vip") b.push(`<span class="badge gold">${esc(t("vip"))}</span>`);
+      if (o.customer_tier === "dedicated_line") b.push(`<span class="badge gold">${esc(t("dl"))}</span>`);
+      if (o.priority === "high") b.push(`<span class="badge orange">${esc(t("high"))}</span>`);
+      if (o.urge_count) b.push(`<span class="badge red">${esc(t("urged", { n: o.urge_count }))}</span>`);
+      if (o.remark_flagged) b.push(`<span class="badge orange">${esc(t("flagged"))}</span>`);
+      return b.join("");
+    }
+
+    function drawList() {
+      const rows = s.orders.map((o) => `
+        <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}">
+          <td><input type="checkbox" class="pick" value="${o.id}" ${s.selected.has(o.id) ? "checked" : ""}></td>
+          <td><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a> ${badges(o)}</td>
+          <td>${esc(t("k_" + o.kind))}</td><td>${esc(o.customer_name)}</td>
+          <td><span class="state s-${o.state}">${esc(t("s_" + o.state))}</span></td>
+          <td>${esc(o.area.name)}</td>
+          <td>${o.assignee ? esc(o.assignee.name) : `<span class="badge red">${esc(t("q_unassigned"))}</span>`}</td>
+          <td class="countdown ${clockClass(o.next_due, o.at_risk)}" data-due="${esc(o.next_due || "")}">${esc(countdown(o.next_due))}</td>
+        </tr>`).join("");
+      listEl.innerHTML = `${filtersHtml()}
+        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all"></th>
+          <th>${esc(t("q_code"))}</th><th>${esc(t("q_kind"))}</th><th>${esc(t("q_customer"))}</th><th>${esc(t("q_state"))}</th>
+          <th>${esc(t("q_area"))}</th><th>${esc(t("q_assignee"))}</th><th>${esc(t("q_due"))}</th></tr></thead>
+        <tbody>${rows || `<tr><td colspan="8" class="muted">${esc(t("q_empty"))}</td></tr>`}</tbody></table>`;
+      bindList();
+      fillBulkPeople();
+    }
+
+    function bindList() {
+      const form = listEl.querySelector("#queue-filters");
+      form.onchange = form.onsubmit = (ev) => {
+        ev.preventDefault();
+        s.filters = Object.fromEntries(new FormData(form));
+        loadList();
+      };
+      listEl.querySelector("#queue tbody").onclick = (ev) => {
+        const row = ev.target.closest("tr[data-id]");
+        if (!row) return;
+        if (ev.target.classList.contains("pick")) {
+          const id = Number(ev.target.value);
+          ev.target.checked ? s.selected.add(id) : s.selected.delete(id);
+          return drawBulk();
+        }
+        ev.preventDefault();
+        openOrder(Number(row.dataset.id));
+      };
+      listEl.querySelector("#pick-all").onchange = (ev) => {
+        s.orders.forEach((o) => (ev.target.checked ? s.selected.add(o.id) : s.selected.delete(o.id)));
+        drawList();
+      };
+      listEl.querySelector("#bulk-urge").onclick = () => bulk(() => ({ step: "urge", body: {} }));
+      listEl.querySelector("#bulk-assign").onclick = () => {
+        const person = Number(listEl.querySelector("#bulk-person").value);
+        if (person) bulk((o) => ({ step: HANDLING.has(o.state) ? "transfer" : "dispatch", body: { assignee_id: person } }));
+      };
+    }
+
+    function drawBulk() {
+      const bar = listEl.querySelector("#bulk");
+      bar.hidden = !s.selected.size;
+      bar.querySelector("b").textContent = t("q_selected", { n: s.selected.size });
+      fillBulkPeople();
+    }
+
+    /** The people the routing matrix allows for the first selected order (bulk work during an
+     *  outage is one kind in one area, so they fit the rest; any that don't are reported). */
+    async function fillBulkPeople() {
+      const first = [...s.selected][0];
+      const select = listEl.querySelector("#bulk-person");
+      if (!first || !select) return;
+      const answer = await api(`/api/work-orders/${first}/suggestions`, { quiet: true }).catch(() => null);
+      if (!answer || !s.alive) return;
+      select.innerHTML = answer.candidates.map((c) => option(c.id, `${c.name} · ${t("q_load", { n: c.load })}`)).join("");
+    }
+
+    async function bulk(plan) {
+      const chosen = s.orders.filter((o) => s.selected.has(o.id));
+      let ok = 0;
+      const failures = [];
+      for (const o of chosen) {
+        const { step, body } = plan(o);
+        try { await api(`/api/work-orders/${o.id}/${step.replace("_", "-")}`, { method: "POST", body, quiet: true }); ok += 1; } catch (err) { failures.push(`${o.code}: ${err.message}`); }
+      }
+      s.selected.clear();
+      ctx.toast([t("q_bulk_done", { ok, bad: failures.length }), ...failures].join("\n"), { ok: !failures.length });
+      await loadList();
+      if (s.open) await openOrder(s.open);
+    }
+
+    async function loadList() {
+      const f = s.filters;
+      const query = { ...f, state: f.state === "open" ? OPEN : f.state, limit: 200 };
+      const page = await api("/api/work-orders", { query }).catch(() => null);
+      if (!page || !s.alive) return;
+      s.orders = page.items.sort(needsFirst);
+      s.total = page.total;
+      const shown = new Set(s.orders.map((o) => o.id));
+      for (const id of s.selected) if (!shown.has(id)) s.selected.delete(id);
+      drawList();
+    }
+
+    // ------------------------------------------------------------ the order beside the list
+    async function openOrder(id) {
+      s.open = id;
+      history.replaceState(null, "", `#queue/${id}`);
+      listEl.querySelectorAll("tr[data-id]").forEach((r) => r.classList.toggle("sel", Number(r.dataset.id) === id));
+      const [detail, suggestions] = await Promise.all([
+        api(`/api/work-orders/${id}`).catch(() => null),
+        api(`/api/work-orders/${id}/suggestions`, { quiet: true }).catch(() => null),
+      ]);
+      if (!s.alive || s.open !== id) return;
+      s.detail = detail; s.suggestions = suggestions;
+      drawPane();
+    }
+
+    function drawPane() {
+      const o = s.detail;
+      if (!o) { paneEl.innerHTML = `<p class="muted">${esc(t("q_pick"))}</p>`; return; }
+      const can = (a) => o.allowed_actions.includes(a);
+      const assignStep = can("dispatch") ? "dispatch" : can("transfer") ? "transfer" : null;
+      const people = s.suggestions?.candidates || [];
+      const reasons = s.reference?.send_back_reasons || [];
+      paneEl.innerHTML = `
+        <div class="row"><h2 id="pane-code">${esc(o.code)}</h2><span class="state s-${o.state}" id="pane-state">${esc(t("s_" + o.state))}</span></div>
+        <div>${esc(t("k_" + o.kind))} ${badges(o)}</div>
+        <dl>
+          <dt>${esc(t("customer"))}</dt><dd>${esc(o.customer.name)} <span class="muted">${esc(o.customer.phone)}</span></dd>
+          <dt>${esc(t("address"))}</dt><dd>${esc(o.area.name)} · ${esc(o.address)}</dd>
+          <dt>${esc(t("description"))}</dt><dd>${esc(o.description)}</dd>
+          ${o.agent_remark ? `<dt>${esc(t("remark"))}</dt><dd class="${o.remark_flagged ? "flag" : ""}">${esc(o.agent_remark)}</dd>` : ""}
+          <dt>${esc(t("q_assignee"))}</dt><dd id="pane-assignee">${esc(o.assignee?.name || "—")}${o.team ? ` <span class="muted">${esc(o.team.name)}</span>` : ""}</dd>
+        </dl>
+        <h3>${esc(t("clocks"))}</h3>
+        <ul class="clocks">${o.clocks.map((c) => `<li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">
+          ${esc(t("c_" + c.name))}: ${c.state === "running" ? `<span class="countdown ${clockClass(c.due, c.at_risk)}" data-due="${esc(c.due)}">${esc(countdown(c.due))}</span>` : esc(t(c.state))}
+          <span class="muted small">${esc(t("due_at", { t: fmtTime(c.due, true) }))}</span></li>`).join("")}</ul>
+        ${assignStep ? `<h3>${esc(t("q_suggest"))}</h3>
+          <table class="grid" id="suggestions"><tbody>${people.map((c) => `
+            <tr data-person="${c.id}"><td><b>${esc(c.name)}</b><div class="muted small">${esc(c.team || "")}</div></td>
+              <td>${c.in_area ? `<span class="badge">${esc(t("q_in_area"))}</span>` : ""}${c.current ? `<span class="badge gold">${esc(t("q_current"))}</span>` : ""}
+                <div class="small">${esc(whereText(c.where))} · ${esc(t("q_load", { n: c.load }))}</div><div class="muted small">${esc(ago(c.contact.last_contact_at))}</div></td>
+              <td>${c.current ? "" : `<button class="primary assign" data-person="${c.id}">${esc(t(assignStep === "dispatch" ? "q_assign" : "q_transfer"))}</button>`}</td></tr>`).join("")
+            || `<tr><td class="muted">${esc(t("q_no_suggest"))}</td></tr>`}</tbody></table>` : ""}
+        <div class="buttons">
+          ${can("urge") ? `<button id="urge">${esc(t("q_urge"))}</button>` : ""}
+        </div>
+        ${can("send_back") ? `<details id="send-back-box"><summary>${esc(t("q_send_back"))}</summary><form id="send-back">
+          <label>${esc(t("q_reason_code"))}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r))).join("")}</select></label>
+          <label>${esc(t("q_reason"))}<textarea name="reason" required maxlength="2000"></textarea></label>
+          <button class="danger">${esc(t("q_send_back"))}</button></form></details>` : ""}
+        <h3>${esc(t("history"))}</h3>
+        <ul class="history">${o.history.slice().reverse().map((e) => {
+          const p = e.payload || {};
+          const text = p.reason || p.text || p.note || p.result || p.remark || (p.assignee_name ? `→ ${p.assignee_name}` : "");
+          return `<li><span class="muted small">${esc(fmtTime(e.effective_time, true))}</span> <b>${esc(t("a_" + e.action) === "a_" + e.action ? e.action : t("a_" + e.action))}</b>
+            ${esc(e.actor?.name || "")} <span class="muted small">${esc(t("s_" + e.state_after))}</span>${text ? `<div>${esc(text)}</div>` : ""}</li>`;
+        }).join("")}</ul>`;
+      const act = async (step, body, label) => {
+        try {
+          await api(`/api/work-orders/${o.id}/${step.replace("_", "-")}`, { method: "POST", body });
+          ctx.toast(t("q_done", { a: label, code: o.code }), { ok: true, ms: 3000 });
+        } catch { return; } // already shown
+        await Promise.all([loadList(), openOrder(o.id)]);
+      };
+      paneEl.querySelectorAll("button.assign").forEach((b) => {
+        b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
+      });
+      const urge = paneEl.querySelector("#urge");
+      if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
+      const back = paneEl.querySelector("#send-back");
+      if (back) back.onsubmit = (ev) => { ev.preventDefault(); act("send_back", Object.fromEntries(new FormData(back)), t("q_send_back")); };
+    }
+
+    // ------------------------------------------------------------ start, tick, live
+    let pending = null;
+    const soon = () => { clearTimeout(pending); pending = setTimeout(loadList, 300); };
+    ctx.on("order", (data) => {
+      soon();
+      if (data && data.id === s.open) openOrder(s.open);
+    });
+    ctx.on("reconnect", () => { loadList(); if (s.open) openOrder(s.open); });
+    ctx.every(1000, () => el.querySelectorAll(".countdown[data-due]").forEach((node) => {
+      const due = node.dataset.due;
+      node.textContent = countdown(due);
+      node.classList.toggle("late", !!due && Date.parse(due) < Date.now());
+    }));
+    s.stopPending = () => clearTimeout(pending);
+
+    drawPane();
+    api("/api/reference").then((ref) => { s.reference = ref; if (s.alive) { drawList(); drawPane(); } }).catch(() => {});
+    loadList();
+    if (s.open) openOrder(s.open);
+  },
+  unmount() {
+    if (state) { state.alive = false; state.stopPending(); state = null; }
+  },
+};
