@@ -11,7 +11,8 @@ import pytest
 
 import servertime
 from domain.callbacks import Level, level, reopens
-from tests.test_work_orders import FIELD_CLOSE, at, sign
+from tests.test_events import console, fast_keepalive, live, log_in, order_event, post  # noqa: F401 (fixtures)
+from tests.test_work_orders import FIELD_CLOSE, sign
 
 TZ = ZoneInfo("Asia/Shanghai")
 CONSULTATION_CLOSE = {"closure_category": "consultation", "outcome": "resolved", "method": "office",
@@ -234,3 +235,23 @@ def test_who_sees_the_callbacks(api):
                              ("contractor1", 403), ("backoffice", 403)]:
         assert api.get(username, "/api/callbacks").status_code == status, username
         assert api.get(username, "/api/callbacks/coverage?from=2026-11-01&to=2026-11-30").status_code == status
+
+
+def test_a_callback_and_the_reopen_it_causes_reach_the_dispatchers_consoles(live):
+    dispatcher, agent = log_in(live.url, "dispatcher"), log_in(live.url, "agent")
+    order = post(live.url, agent, "/api/work-orders",
+                 {"kind": "consultation", "customer_id": live.world.customers["ordinary"], "description": "咨询资费"})
+    post(live.url, dispatcher, f"/api/work-orders/{order['id']}/close", CONSULTATION_CLOSE)
+    with console(live.url, dispatcher) as stream:
+        post(live.url, agent, f"/api/work-orders/{order['id']}/callback",
+             {"reached": True, "satisfaction": 1, "remark": "咨询的套餐与实际不符"})
+        awaited = {"callback", "reopened"}
+
+        def heard(message: dict) -> bool:
+            if message.get("event") == "callback" and message["data"] == {"order_id": order["id"]}:
+                awaited.discard("callback")
+            if order_event(order["id"], state="new", assignee_id=None)(message):
+                awaited.discard("reopened")
+            return not awaited
+
+        stream.until(heard)

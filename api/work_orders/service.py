@@ -49,6 +49,7 @@ from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
 from domain.routing import route_issues
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from events import publisher as live_events
 from push import outbox as push_outbox
 from settings import settings
 from sync import changes as sync_changes
@@ -601,6 +602,8 @@ async def apply_step(
         raise _Raced()
     await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
     await push_outbox.enqueue_for_event(order, {**updated, **fields}, event)
+    if action == Action.callback:
+        await live_events.publish(live_events.CALLBACK, {"order_id": order_id})
     follow = _follow_on(action, body)
     if follow is not None:
         return await apply_step(caller, order_id, *follow, rules, after=action)
