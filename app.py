@@ -22,6 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
+from api.callbacks.controller import CallbackController
 from api.dispatch.controller import DispatchController
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
@@ -33,6 +34,7 @@ from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
 from api.reference.controller import ReferenceController
+from api.reports.controller import ReportController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
@@ -102,6 +104,7 @@ def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
+    handlers += [CallbackController, ReportController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

@@ -331,9 +331,8 @@ ORDERS = [
               fixed(26 * H, "tech4", "光猫放置于弱电箱内，WiFi信号被遮挡",
                     "将光猫移出弱电箱，并调整WiFi信道", "客厅信号良好，卧室信号有改善",
                     "调整光猫位置，重新配置WiFi信道及功率", 1.0, materials=(("CAT5E", 3),)),
-              callback(75, 2, "用户称晚上卧室仍频繁掉线，对处理结果不满意"),
-              step(70, "dispatcher", Action.reopen,
-                   reason="用户回访反映WiFi晚间仍频繁掉线，对处理结果不满意，要求重新上门"),
+              # Dissatisfied at the callback: the order reopens in the same step.
+              callback(75, 2, "用户称晚上卧室仍频繁掉线，对处理结果不满意，要求重新上门"),
               dispatch(62, "tech2")]),
     # -- accepted
     Scenario("李红梅", Kind.install, 2 * H,
@@ -465,7 +464,10 @@ ORDERS = [
               fixed(6 * D, "tech1", "用户新装宽带及电视业务", "入户布放皮线光缆，安装光猫及高清机顶盒",
                     "宽带300M及高清电视开通正常，现场测速295M",
                     "布放皮线光缆45米，安装光猫1台、高清机顶盒1台，调试IPTV", 3.0,
-                    materials=(("FIBER-DROP", 45), ("FIBER-FAST", 2), ("ONU-GPON", 1), ("STB-HD", 1)))]),
+                    materials=(("FIBER-DROP", 45), ("FIBER-FAST", 2), ("ONU-GPON", 1), ("STB-HD", 1))),
+              # Calls that missed the customer: the callback is still due, now overdue.
+              callback(5 * D, None, "电话无人接听，已发短信告知将再次回访", reached=False),
+              callback(2 * D, None, "用户手机关机", reached=False)]),
     Scenario("冯建华", Kind.repair, D + 3 * H,  # unresolved; no signature, waiver approved
              "电视多数频道马赛克，少数频道无信号",
              [*field_path("tech5", D + 3 * H - 4, D + 3 * H - 8, D + 3 * H - 15, D + 2 * H, D + H + 30),
@@ -476,7 +478,9 @@ ORDERS = [
                     "临时更换分配器改善信号；需重新明线布放入户电缆，待物业同意后施工",
                     "部分频道信号已改善，仍有个别频道马赛克，未完全修复",
                     "测试入户电平（58dBμV偏低），更换二分配器1个", 2.0,
-                    materials=(("SPLIT-2", 1),), outcome="unresolved")]),
+                    materials=(("SPLIT-2", 1),), outcome="unresolved"),
+              # 基本满意 (3 of 5): not dissatisfied, so the order stays closed.
+              callback(20 * H, 3, "部分频道仍有马赛克，用户理解需等物业同意后重新布线")]),
     Scenario("宋建国", Kind.repair, 4 * H,  # closed with an appointment: waits for an append
              "机顶盒无法开机，电源灯不亮",
              [*field_path("contractor1", 235, 230, 220),
@@ -511,6 +515,12 @@ ORDERS = [
                     "宽带已恢复，用户接受处理结果"),
               callback(D + 20 * H, 4, "用户表示满意，希望以后报修能及时处理")],
              source=Source.mayor_hotline),
+    Scenario("孙建军", Kind.complaint, 5 * D + 6 * H,  # a valid complaint not yet called back: overdue
+             "投诉：装维人员上门未穿工装、未出示工作证，用户对此不满",
+             [*desk_path("complaint1", 5 * D + 6 * H - 4, 5 * D + 6 * H - 10, 5 * D + 6 * H - 30),
+              close(5 * D + 2 * H, "complaint1", "resolved", "装维人员临时顶班，未按规范着装及出示工作证",
+                    "已对当事装维人员通报批评并组织着装规范培训，班组长致电用户致歉", "用户接受道歉"),
+              callback(3 * D, None, "用户称正在开会，稍后再联系", reached=False)]),
     Scenario("何建平", Kind.transfer, 2 * D + 3 * H,
              "流转：用户在营业厅办理的少儿增值包未生效",
              [*desk_path("office1", 2 * D + 3 * H - 3, 2 * D + 3 * H - 10, 2 * D + 3 * H - 20),

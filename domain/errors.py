@@ -52,3 +52,7 @@ class RateLimited(DomainError):
     def __init__(self, key: str, retry_after: int, **params: Any) -> None:
         super().__init__(key, **params)
         self.retry_after = retry_after
+
+
+class BadRequest(DomainError):
+    status = 400

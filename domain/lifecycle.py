@@ -106,6 +106,10 @@ STEPS: dict[Action, Step] = {
     Action.callback: Step(_same({S.closed}), OFFICE_READERS),
 }
 
+# A step that follows from another in the same transaction, on that step's authority: a customer
+# dissatisfied at the callback reopens the order (§2.1.3 B e), whoever recorded the callback.
+FOLLOWS: dict[Action, Action] = {Action.reopen: Action.callback}
+
 # Handler steps a back-office handler takes: they work at a desk, never travel or sign.
 DESK_STEPS = frozenset(
     {Action.accept, Action.reject, Action.return_result, Action.request_send_back,
@@ -133,9 +137,13 @@ def allowed_actions(state: State, role: Role, holds_order: bool) -> list[Action]
     ]
 
 
-def transition(state: State, action: Action, role: Role, holds_order: bool) -> State:
-    """The state after `action`, or an error saying why it cannot be taken."""
-    if not may_take(action, role, holds_order):
+def transition(
+    state: State, action: Action, role: Role, holds_order: bool, after: Action | None = None
+) -> State:
+    """The state after `action`, or an error saying why it cannot be taken. `after`: the step
+    just taken that this one follows from (FOLLOWS); its permission is the one checked."""
+    authority = after if after is not None and FOLLOWS.get(action) == after else action
+    if not may_take(authority, role, holds_order):
         raise Forbidden("lifecycle.forbidden", action=action.value, role=role.value)
     step = STEPS[action]
     if state not in step.moves:

@@ -108,6 +108,60 @@ HANDOVER_STATUS_NAMES = {
     "completed": ("已完成交接", "handed over"),
 }
 
+SEND_BACK_REASON_NAMES = {
+    "out_of_scope": ("非我司业务范围", "out of scope"),
+    "wrong_dispatch": ("派单错误", "mis-dispatched"),
+    "duplicate": ("重复工单", "duplicate"),
+    "customer_info_wrong": ("客户信息有误", "customer details wrong"),
+    "other": ("其他", "other"),
+}
+
+SATISFACTION_NAMES = {
+    "satisfied": ("满意", "satisfied"),
+    "fair": ("基本满意", "fairly satisfied"),
+    "dissatisfied": ("不满意", "dissatisfied"),
+}
+
+# The reports (domain/reports.py): figure groups, figures, breakdown rows and the CSV's columns.
+REPORT_NAMES = {
+    "group.dispatch": ("派单", "Dispatch"),
+    "group.contact": ("联系客户", "Customer contact"),
+    "group.closure": ("结单", "Closure"),
+    "group.complaint": ("投诉", "Complaints"),
+    "group.callback": ("回访", "Callbacks"),
+    "group.satisfaction": ("满意度", "Satisfaction"),
+    "first_dispatch_on_time": ("首次派单及时率", "First dispatch on time"),
+    # Without the limits' minutes: they are the policy's, which a supervisor may change.
+    "first_dispatch_on_time_normal": ("普通工单派单及时率", "Ordinary orders dispatched on time"),
+    "first_dispatch_on_time_high": ("重要工单派单及时率", "Priority orders dispatched on time"),
+    "transfer_on_time": ("流转及时率", "Transfers on time"),
+    "contact_on_time": ("联系客户及时率", "Customer contacted on time"),
+    "contact_on_time_priority": ("重要客户联系及时率", "Priority customers contacted on time"),
+    "contact_on_time_urged": ("催单/重要备注后联系及时率", "Contacted on time after an urge or flag"),
+    "urges_per_order": ("单均催单次数", "Urges per order"),
+    "unresolved_rate": ("未办结率", "Unresolved"),
+    "closure_category_accuracy": ("诉求细分准确率", "Closure category correct"),
+    "appointments_without_append": ("预约单未追加率", "Appointments without a later append"),
+    "send_backs": ("回退工单数", "Send-backs"),
+    "complaint_reply_on_time": ("投诉回复及时率", "Complaints replied to on time"),
+    "callback_coverage": ("回访率", "Callback coverage"),
+    "callback_on_time": ("回访及时率", "Called back on time"),
+    "complaint_callback_coverage": ("有效投诉回访率", "Valid-complaint callback coverage"),
+    "satisfaction_callback": ("回访满意度", "Satisfaction at callback"),
+    "satisfaction_signing": ("签名满意度", "Satisfaction at signing"),
+    "score": ("{score}分", "{score} of 5"),
+    "csv.period": ("统计期间", "Period"),
+    "csv.area": ("片区", "Area"),
+    "csv.all_areas": ("全部片区", "All areas"),
+    "csv.group": ("类别", "Group"),
+    "csv.figure": ("指标", "Figure"),
+    "csv.value": ("数值", "Value"),
+    "csv.numerator": ("达标/合计", "Count"),
+    "csv.denominator": ("统计基数", "Out of"),
+    "csv.pending": ("未到期", "Pending"),
+    "csv.target": ("目标", "Target"),
+}
+
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle.forbidden": (
@@ -179,6 +233,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "客户签名后服务记录已变更(签名后追加了信息、材料或照片),请客户重新签名。",
         "The service record changed after the customer signed (information, materials or photos were added): a new signature is needed.",
     ),
+    "callback.invalid": ("回访记录不完整。", "The callback record is incomplete."),
+    "callback.satisfaction_required": (
+        "已联系上客户,请记录满意度(1–5分)。",
+        "The customer was reached: record their satisfaction (1 to 5).",
+    ),
+    "callback.score_without_customer": (
+        "未联系上客户,不能记录满意度。",
+        "The customer was not reached, so there is no satisfaction to record.",
+    ),
+    "callback.remark_required": (
+        "客户不满意:请记录客户反映的问题,工单将重启并重新派单。",
+        "The customer is dissatisfied: write down what they said; the order is reopened for a new dispatch.",
+    ),
+    "report.period_reversed": (
+        "统计期间有误:开始日期 {first} 晚于结束日期 {last}。",
+        "The period is reversed: it starts on {first}, after its end on {last}.",
+    ),
+    "report.period_too_long": ("统计期间最长 {max} 天。", "A period may be at most {max} days."),
+    "area.not_found": ("片区 {id} 不存在。", "Area {id} does not exist."),
     "upload.too_large": ("照片不能超过 {max_mb} MB。", "A photo may be at most {max_mb} MB."),
     "upload.past_length": ("上传内容超过声明的长度 {length} 字节。", "The upload runs past its declared length of {length} bytes."),
     "upload.bad_metadata": ("上传元数据 {key} 的编码有误。", "The upload metadata {key} is not valid base64 text."),
@@ -405,7 +478,8 @@ def pick_language(accept_language: str | None) -> str:
     return "zh-CN"
 
 
-def _name(table: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
+def name_of(table: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
+    """The name of an identifier (a state, a reason, a figure…) in the reader's language."""
     names = table.get(str(value))
     if names is None:
         return str(value)
@@ -425,11 +499,11 @@ def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
     for name, table in NAMED_PARAMS.items():
         if name in params:
-            params[name] = _name(table, params[name], lang)
+            params[name] = name_of(table, params[name], lang)
     if isinstance(params.get("allowed"), list):
         table = {"routing": TEAM_FUNCTION_NAMES, "outage": OUTAGE_STEP_NAMES}.get(key.split(".")[0], ACTION_NAMES)
         separator = "、" if lang == "zh-CN" else ", "
-        names = [_name(table, a, lang) for a in params["allowed"]]
+        names = [name_of(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))
     template = zh if lang == "zh-CN" else en

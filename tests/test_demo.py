@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from litestar.testing import TestClient
 
@@ -49,6 +51,16 @@ def test_demo_covers_every_kind_and_state_with_live_clocks(db):
         page = client.get("/api/work-orders?clock=breached&limit=200", headers={"Authorization": f"Bearer {token}"}).json()
         assert page["total"] >= summary["overdue"]
         assert page["items"] and all(o["breached"] for o in page["items"])
+        # The callbacks and reports panels have something to show.
+        callbacks = client.get("/api/callbacks", headers={"Authorization": f"Bearer {token}"}).json()
+        assert callbacks["overdue"] >= 2 and any(i["attempts"] for i in callbacks["items"])
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        week = f"from={today - timedelta(days=7)}&to={today}"
+        report = client.get(f"/api/reports?{week}", headers={"Authorization": f"Bearer {token}"}).json()
+        figures = {f["key"]: f for g in report["groups"] for f in g["figures"]}
+        assert 0 < figures["callback_coverage"]["value"] < 1
+        assert figures["complaint_callback_coverage"]["value"] < 1
+        assert figures["satisfaction_callback"]["denominator"] >= 5
 
 
 def test_seed_demo_refuses_in_production_and_into_a_used_database(db):

@@ -131,6 +131,23 @@ def test_reopen_an_unsatisfied_customer_s_order():
         take(S.closed, A.reopen, TECHNICIAN)
 
 
+def test_a_dissatisfied_callback_reopens_on_the_callback_s_authority():
+    """The agent who records the callback may not reopen on their own, but the reopen that follows
+    from a dissatisfied callback is taken on the callback's authority (§2.1.3 B e)."""
+    with pytest.raises(Forbidden):
+        take(S.closed, A.reopen, AGENT)
+    assert transition(S.closed, A.reopen, R.agent, False, after=A.callback) == S.new
+    # The authority reaches no other step, and the state machine still decides.
+    with pytest.raises(Forbidden):
+        transition(S.new, A.dispatch, R.agent, False, after=A.callback)
+    with pytest.raises(Forbidden):
+        transition(S.closed, A.reopen, R.agent, False, after=A.append)
+    with pytest.raises(Forbidden):
+        transition(S.closed, A.reopen, R.technician, True, after=A.callback)
+    with pytest.raises(Conflict):
+        transition(S.new, A.reopen, R.agent, False, after=A.callback)
+
+
 @pytest.mark.parametrize("state", sorted(set(State) - {S.closed}))
 def test_information_append_only_after_closure(state):
     conflict = conflict_of(state, A.append, DISPATCHER)

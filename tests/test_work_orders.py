@@ -33,7 +33,7 @@ def clock(order: dict, name: str, index: int = -1) -> dict:
 def sign(api, username: str, order_id: int, **extra) -> dict:
     strokes = [[[10 + i, 20 + i % 3, i * 16] for i in range(12)], [[40, 30, 0], [60, 45, 30]]]
     return api.step(username, order_id, "sign", signer_name="客户本人", relation="account_holder",
-                    strokes=strokes, satisfaction=5, **extra)
+                    strokes=strokes, **{"satisfaction": 5, **extra})
 
 
 def test_repair_from_creation_to_closure_stops_every_clock(api):

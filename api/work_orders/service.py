@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.query import OrderByRaw
+from piccolo.query.methods.select import Select
 
 import servertime
 from api.auth.schemas import Caller
@@ -31,6 +32,7 @@ from db.tables import (
     WorkOrder,
     WorkOrderEvent,
 )
+from domain import callbacks as callback_rules
 from domain import closure as closure_rules
 from domain import priority as priority_rules
 from domain.clocks import (
@@ -49,6 +51,7 @@ from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
 from domain.routing import route_issues
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from events import publisher as live_events
 from push import outbox as push_outbox
 from settings import settings
 from sync import changes as sync_changes
@@ -135,16 +138,40 @@ async def history(order_id: int) -> list[dict]:
     )
 
 
-def _facts(events: list[dict]) -> list[EventFact]:
+async def histories(order_ids: Select | list[int]) -> dict[int, list[dict]]:
+    """The histories of many orders in one query (`order_ids`: ids, or a sub-select of them),
+    oldest event first, with what the clocks need: for queues and reports, never one per order."""
+    rows = await (
+        WorkOrderEvent.select(
+            WorkOrderEvent.work_order, WorkOrderEvent.seq, WorkOrderEvent.action,
+            WorkOrderEvent.actor, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
+            WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+        )
+        .where(WorkOrderEvent.work_order.is_in(order_ids))
+        .order_by(WorkOrderEvent.work_order)
+        .order_by(WorkOrderEvent.seq)
+        .output(load_json=True)
+    )
+    by_order: dict[int, list[dict]] = {}
+    for row in rows:
+        by_order.setdefault(row["work_order"], []).append(row)
+    return by_order
+
+
+def facts(events: list[dict]) -> list[EventFact]:
     return [EventFact(e["seq"], e["action"], e["effective_time"], e["payload"]) for e in events]
 
 
-def _clock_class(events: list[dict]) -> str:
+def clock_class(events: list[dict]) -> str:
     return events[0]["payload"].get("clock_class", "normal")
 
 
 def _clocks(order: dict, events: list[dict], policy: PolicyLookup, calendar: dict, now: datetime) -> list[Clock]:
-    return compute_clocks(_facts(events), order["kind"], _clock_class(events), policy, now, calendar, TZ)
+    return compute_clocks(facts(events), order["kind"], clock_class(events), policy, now, calendar, TZ)
+
+
+def clocks_of(kind: str, events: list[dict], rules: TimeRules, now: datetime) -> list[Clock]:
+    return compute_clocks(facts(events), kind, clock_class(events), rules.policy, now, rules.calendar, TZ)
 
 
 def _since_reopen(events: list[dict]) -> list[dict]:
@@ -396,7 +423,7 @@ async def _urge(ctx: Context) -> Change:
     urges = ctx.order["urge_count"] + 1
     return Change(
         {"urge_count": urges,
-         "priority": priority_rules.priority(_clock_class(ctx.events), urges, ctx.order["remark_flagged"])},
+         "priority": priority_rules.priority(clock_class(ctx.events), urges, ctx.order["remark_flagged"])},
         {"urge_count": urges},
     )
 
@@ -404,7 +431,7 @@ async def _urge(ctx: Context) -> Change:
 async def _flag_remark(ctx: Context) -> Change:
     return Change(
         {"agent_remark": ctx.body.remark, "remark_flagged": True,
-         "priority": priority_rules.priority(_clock_class(ctx.events), ctx.order["urge_count"], True)},
+         "priority": priority_rules.priority(clock_class(ctx.events), ctx.order["urge_count"], True)},
         {"flagged": True},
     )
 
@@ -452,6 +479,14 @@ async def _reopen(ctx: Context) -> Change:
     return Change({"closure": None, "closed_at": None, "assignee": None, "team": None}, {})
 
 
+async def _callback(ctx: Context) -> Change:
+    body: s.Callback = ctx.body
+    issues = callback_rules.callback_issues(body.reached, body.satisfaction, body.remark)
+    if issues:
+        raise Invalid("callback.invalid", issues)
+    return Change({}, {})
+
+
 async def _approve_waiver(ctx: Context) -> Change:
     requests = [e for e in _since_reopen(ctx.events) if e["action"] == Action.request_waiver]
     if not requests:
@@ -476,7 +511,15 @@ EFFECTS: dict[Action, Effect] = {
     Action.reopen: _reopen,
     Action.approve_waiver: _approve_waiver,
     Action.sign: _sign,
+    Action.callback: _callback,
 }
+
+
+def _follow_on(action: Action, body: Any) -> tuple[Action, s.Step] | None:
+    """The step that follows from this one in the same transaction (lifecycle.FOLLOWS)."""
+    if action == Action.callback and callback_rules.reopens(body.reached, body.satisfaction):
+        return Action.reopen, s.Reason(reason=body.remark, device_time=body.device_time)
+    return None
 
 
 def _body_payload(body: Any) -> dict[str, Any]:
@@ -519,13 +562,15 @@ class _Raced(Exception):
 
 
 async def apply_step(
-    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None
+    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None,
+    after: Action | None = None,
 ) -> dict:
-    """One step, inside the caller's write transaction; returns the order row as written."""
+    """One step (and the step that follows from it), inside the caller's write transaction;
+    returns the order row as written. `after`: the step this one follows from."""
     now = servertime.now()
     order = await _order_for(caller, order_id)
     state = State(order["state"])
-    next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id)
+    next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id, after)
     events = await history(order_id)
     when = effective_time(
         body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
@@ -536,6 +581,8 @@ async def apply_step(
         # 首问负责制 (§2.1): the first dispatcher to handle the order owns it to the end.
         change.fields["first_contact_owner"] = caller.id
     seq = order["version"] + 1
+    if after is not None:
+        change.payload["after"] = after.value
     event = dict(
         work_order=order_id, seq=seq, action=action.value, actor=caller.id, actor_role=caller.role,
         payload={**_body_payload(body), **change.payload}, server_time=now,
@@ -558,6 +605,11 @@ async def apply_step(
         raise _Raced()
     await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
     await push_outbox.enqueue_for_event(order, {**updated, **fields}, event)
+    if action == Action.callback:
+        await live_events.publish(live_events.CALLBACK, {"order_id": order_id})
+    follow = _follow_on(action, body)
+    if follow is not None:
+        return await apply_step(caller, order_id, *follow, rules, after=action)
     return {**updated, **fields}
 
 
@@ -574,13 +626,13 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
         raise Invalid("order.unknown_location", field="community", id=data.community_id)
     if data.road_id and not await Road.exists().where((Road.id == data.road_id) & (Road.area == customer["area"])):
         raise Invalid("order.unknown_location", field="road", id=data.road_id)
-    clock_class = priority_rules.clock_class(customer["tier"], data.kind, data.source)
+    order_class = priority_rules.clock_class(customer["tier"], data.kind, data.source)
     async with write_transaction():
         inserted = await WorkOrder.insert(
             WorkOrder(
                 # A unique placeholder until the new id names the order (below).
                 code=f"TMP-{secrets.token_hex(12)}", kind=data.kind.value, source=data.source.value,
-                priority=priority_rules.priority(clock_class, 0, data.remark_flagged).value,
+                priority=priority_rules.priority(order_class, 0, data.remark_flagged).value,
                 customer=customer["id"], area=customer["area"], community=community, road=road,
                 address=data.address or customer["address"],
                 contact_name=data.contact_name or customer["name"],
@@ -592,7 +644,7 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
         )
         order_id = inserted[0]["id"]
         code = f"GD{now.astimezone(TZ):%Y%m%d}{order_id:06d}"
-        payload = {**_body_payload(data), "clock_class": clock_class.value, "code": code}
+        payload = {**_body_payload(data), "clock_class": order_class.value, "code": code}
         events = [
             dict(work_order=order_id, seq=1, action=Action.create.value, actor=caller.id,
                  actor_role=caller.role, payload=payload, server_time=now, device_time=None,
@@ -606,7 +658,7 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
         for event in events:
             await WorkOrderEvent.insert(WorkOrderEvent(**event))
         summary = summarise(
-            compute_clocks(_facts(events), data.kind, clock_class, await load_policy(), now, await load_calendar(), TZ)
+            compute_clocks(facts(events), data.kind, order_class, await load_policy(), now, await load_calendar(), TZ)
         )
         await WorkOrder.update(
             {

@@ -3,10 +3,12 @@
 // on(eventName, fn), every(ms, fn), refresher(fn, ms), toast, esc, fmtTime, fmtSpan, route } (see main.js).
 // One line per panel, so branches adding panels touch different lines.
 import board from "./board.js";
+import callbacks from "./callbacks.js";
 import conflicts from "./conflicts.js";
 import queue from "./queue.js";
 import outages from "./outages.js";
 import handover from "./handover.js";
+import reports from "./reports.js";
 
 export const PANELS = [
   queue,
@@ -14,5 +16,6 @@ export const PANELS = [
   conflicts,
   outages,
   handover,
-  // callbacks, reports: branch callbacks-reports
+  callbacks,
+  reports,
 ];
