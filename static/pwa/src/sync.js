@@ -3,11 +3,7 @@
 // 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
 // restart resumes where it stopped.
 import { db, get, put } from "./db.js";
-
-export const status = { running: false, online: navigator.onLine, error: null, retryAt: null, authExpired: false };
-const listeners = new Set();
-export const onChange = (fn) => listeners.add(fn);
-const emit = (data = false) => listeners.forEach((fn) => fn(data)); // data: the orders or the outbox changed
+import { emit, status } from "./status.js";
 
 let timer = null;
 let again = false;
