@@ -88,7 +88,9 @@ async function push() {
   try {
     answer = await api("/api/sync/push", {
       method: "POST",
-      body: { client_id: clientId, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
+      // first_unsettled: every smaller id is settled here; a server restored from an older backup
+      // skips the ids it lost instead of refusing the queue as a gap (docs/sync-protocol.md).
+      body: { client_id: clientId, first_unsettled: queue[0].id, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
     });
   } catch (e) {
     if (e instanceof HttpError && e.status === 400) {
