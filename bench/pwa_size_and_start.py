@@ -4,8 +4,10 @@
    stylesheet and the service worker), gzip -9 — goal ≤ 150 KB in total.
 2. Cold offline start: a Chromium profile logs in once (30 jobs synced) and is closed; the server
    is stopped; then, for each run, Chromium starts again on that profile with the CPU throttled ×4
-   (CDP Emulation.setCPUThrottlingRate) and opens the app: time from navigation start to the
-   job list being rendered and interactive (`performance.mark("list-interactive")`) — goal ≤ 1 s.
+   (CDP Emulation.setCPUThrottlingRate) and opens the app: time from navigation start to the job
+   list being interactive — painted on screen (Element Timing's renderTime of the list's heading,
+   the frame that shows the cards) with the router already listening — goal ≤ 1 s. Then a tap on
+   the first job: time from the tap to the job's screen painted (the proof that a tap opens it).
 
     npm run build && .venv/bin/python bench/pwa_size_and_start.py [--runs 7] [--orders 30]
 """
@@ -35,6 +37,13 @@ def sizes() -> dict[str, tuple[int, int]]:
 
 
 phases: list[dict] = []
+taps: list[float] = []
+# The first paint of the element with elementtiming=<name> (ms since navigation start).
+PAINTED = """(name) => new Promise((resolve) => new PerformanceObserver((list, observer) => {
+  const entry = list.getEntries().find((e) => e.identifier === name);
+  if (entry) { observer.disconnect(); resolve(entry.renderTime); }
+}).observe({type: "element", buffered: true}))"""
+MARK = "(name) => performance.getEntriesByName(name)[0].startTime"
 
 
 def cold_starts(runs: int, orders: int) -> list[float]:
@@ -83,15 +92,22 @@ def cold_starts(runs: int, orders: int) -> list[float]:
                 cdp = context.new_cdp_session(page)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
                 page.goto(server.url, wait_until="commit")
-                page.wait_for_function("performance.getEntriesByName('list-interactive').length > 0", timeout=30_000)
+                shown = page.evaluate(PAINTED, "job-list")
                 assert page.locator(".job-card").count() == orders
                 assert page.evaluate("navigator.serviceWorker.controller !== null")
-                timings.append(page.evaluate("performance.getEntriesByName('list-interactive')[0].startTime"))
+                # Interactive: painted, and the router took the list's links (it listens before it draws).
+                timings.append(max(shown, page.evaluate(MARK, "list-interactive")))
+                # Tap the first job as soon as the list is there; the job screen must open.
+                page.evaluate("document.addEventListener('click', (e) => { window.__tapped = e.timeStamp; }, {capture: true, once: true})")
+                page.locator(".job-card").first.click()
+                taps.append(page.evaluate(PAINTED, "job-detail") - page.evaluate("window.__tapped"))
                 phases.append(page.evaluate("""() => {
                   const nav = performance.getEntriesByType('navigation')[0];
-                  return {html: Math.round(nav.responseEnd), script: Math.round(performance.getEntriesByName('app-start')[0].startTime),
+                  const mark = (n) => Math.round(performance.getEntriesByName(n)[0]?.startTime ?? -1);
+                  return {html: Math.round(nav.responseEnd), script: mark('app-start'),
                           js: Math.round(performance.getEntriesByType('resource').find((r) => /\/app\.[^/]+\.js$/.test(r.name)).responseEnd),
-                          sw: Math.round(nav.workerStart), db: Math.round(performance.getEntriesByName('db-open')[0].startTime)};
+                          sw: Math.round(nav.workerStart), db: mark('db-open'), rendered: mark('list-interactive'),
+                          engine: mark('engine-loaded')};
                 }"""))
                 context.close()
         return timings
@@ -115,10 +131,13 @@ def main() -> None:
     print(f"cold offline start to interactive job list ({args.orders} jobs, CPU ×4), {len(timings)} runs:")
     print("  ms: " + ", ".join(f"{t:.0f}" for t in timings))
     print(f"  median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms (goal ≤ 1000 ms)")
-    print("  phases (ms since navigation start: service worker started, HTML from its cache, script loaded, script running, database open, list shown):")
-    for ph, total in zip(phases, timings):
-        print(f"    sw {ph['sw']:5}  html {ph['html']:5}  js {ph['js']:5}  script {ph['script']:5}  db open {ph['db']:5}  list {total:5.0f}")
-    print(json.dumps({"gzip_bytes": total_gz, "start_ms": timings}))
+    print(f"  tap on the first job → its screen painted: median {statistics.median(taps):.0f} ms, max {max(taps):.0f} ms")
+    print("  phases (ms since navigation start: service worker started, HTML from its cache, app script loaded,"
+          " script running, first read done, list drawn, list painted = interactive, Dexie and sync loaded; tap → job):")
+    for ph, total, tap in zip(phases, timings, taps):
+        print(f"    sw {ph['sw']:5}  html {ph['html']:5}  js {ph['js']:5}  script {ph['script']:5}  db {ph['db']:5}"
+              f"  drawn {ph['rendered']:5}  painted {total:5.0f}  engine {ph['engine']:5}  tap {tap:4.0f}")
+    print(json.dumps({"gzip_bytes": total_gz, "start_ms": timings, "tap_ms": taps}))
 
 
 if __name__ == "__main__":

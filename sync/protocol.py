@@ -55,6 +55,20 @@ def mutation_order(mutation_id: int, last_applied: int) -> Order:
     return Order.gap
 
 
+def resume_point(last_settled: int, first_unsettled: int | None) -> int:
+    """The client's last settled id once its push says that every id below `first_unsettled` is
+    settled on the device (answered by a server, or refused locally) and will never be sent again.
+
+    A server behind that has lost those ids (its database was restored from a backup): it skips
+    them instead of refusing every later mutation as a gap. Nothing it skips was applied here — it
+    applies ids only in order, so it holds none above its last — and nothing unsettled is skipped,
+    since every id the device may still send is ≥ first_unsettled. Ids are never reused, so a
+    late copy of an old request can only replay, never apply a mutation twice."""
+    if first_unsettled is None:
+        return last_settled
+    return max(last_settled, first_unsettled - 1)
+
+
 # The steps that take an order out of its assignee's hands.
 LOSING_STEPS = {
     Action.dispatch: "sync.reassigned",

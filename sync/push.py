@@ -10,11 +10,11 @@ from api.auth.schemas import Caller
 from api.work_orders import service as orders
 from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
-from db.tables import WorkOrder
+from db.tables import AuditEntry, WorkOrder
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.messages import render
 from sync import changes, mutations, rejected
-from sync.protocol import Order, lost_access_reason, mutation_order
+from sync.protocol import Order, lost_access_reason, mutation_order, resume_point
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
 
@@ -35,6 +35,9 @@ async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | N
     # and the advance of the last mutation id commit together, and a crash loses the batch whole
     # (the device still has it and resends). The batch's changes take one sync version, at the end.
     async with write_transaction():
+        skip_to = resume_point(last, batch.first_unsettled)
+        if skip_to > last:
+            last = await _skip_lost(caller, client, skip_to)
         rules = await orders.load_time_rules()
         async with changes.deferred() as pending:
             for mutation in sorted(batch.mutations, key=lambda m: m.id):
@@ -78,6 +81,24 @@ async def _client(caller: Caller, client_id: str) -> dict:
     if client["user"] != caller.id:
         raise Forbidden("sync.client_of_another_user")
     return client
+
+
+async def _skip_lost(caller: Caller, client: dict, to: int) -> int:
+    """Move the client's last id up to `to` (sync.protocol.resume_point), never down, and put
+    which ids this server lost in the audit trail: what the phone did under them is not here.
+    After this the stored last id is ≥ `to`, so the batch's next id either applies or was settled
+    by a concurrent copy (_claim gives way), never reported settled without being so."""
+    held = await SyncClient.select(SyncClient.last_mutation_id).where(SyncClient.id == client["id"]).first()
+    moved = await SyncClient.update({SyncClient.last_mutation_id: to}).where(
+        (SyncClient.id == client["id"]) & (SyncClient.last_mutation_id < to)
+    ).returning(SyncClient.id)
+    if moved:
+        await AuditEntry.insert(AuditEntry(
+            actor=caller.id, actor_role=caller.role, action="sync.lost_mutations_skipped",
+            target=client["client_id"], payload={"from": held["last_mutation_id"] + 1, "to": to},
+            server_time=servertime.now(),
+        ))
+    return to
 
 
 async def _claim(client_pk: int, mutation_id: int) -> None:

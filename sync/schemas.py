@@ -26,6 +26,9 @@ class MutationIn(Request, kw_only=True):
 class PushIn(Request, kw_only=True):
     client_id: ClientId
     mutations: Annotated[list[MutationIn], msgspec.Meta(max_length=1000)]
+    # The lowest id the device has not settled: it never sends a smaller one again. A server whose
+    # last id is behind it (restored from a backup) skips the ids it lost (docs/sync-protocol.md).
+    first_unsettled: MutationId | None = None
 
 
 class MutationResult(Response, kw_only=True):

@@ -25,8 +25,8 @@ def pull(api, username="tech2", cursor=None, client_id=CLIENT, **params):
     return response.json()
 
 
-def push(api, mutations, username="tech2", client_id=CLIENT, lang=None):
-    response = api.client.post("/api/sync/push", json={"client_id": client_id, "mutations": mutations},
+def push(api, mutations, username="tech2", client_id=CLIENT, lang=None, **envelope):
+    response = api.client.post("/api/sync/push", json={"client_id": client_id, "mutations": mutations, **envelope},
                                headers=api.headers(username, lang))
     assert response.status_code == 200, response.text
     return response.json()
@@ -96,6 +96,54 @@ def test_push_applies_once_replays_answer_the_same_and_gaps_are_refused(api):
     gap = push(api, [mutation(5, "arrive", order_id, 5)])
     assert gap["last_mutation_id"] == 3 and gap["results"][0]["status"] == "gap"
     assert api.get("dispatcher", f"/api/work-orders/{order_id}").json()["state"] == "contacted"
+
+
+def test_a_server_restored_behind_the_phone_skips_the_lost_ids_and_applies_the_queue_once(api, db):
+    """The server's database comes back from a backup taken after mutation 1: it has forgotten 2
+    and 3, which the phone already settled. The phone's queue (4, 5) is no gap for ever: the push
+    says what the phone settled, the server skips the ids it lost and applies 4 and 5 once."""
+    from db.sync_tables import SyncClient
+    from db.tables import AuditEntry
+
+    at(0)
+    order_id = assigned(api)
+    push(api, [mutation(1, "accept", order_id, 1), mutation(2, "contact", order_id, 2),
+               mutation(3, "add_note", order_id, 3, text="旧备注")])
+    client = run(SyncClient.select().where(SyncClient.client_id == CLIENT).first())
+    run(SyncClient.update({SyncClient.last_mutation_id: 1}).where(SyncClient.id == client["id"]))
+    run(SyncMutation.delete().where((SyncMutation.client == client["id"]) & (SyncMutation.mutation_id > 1)))
+    queue = [mutation(4, "add_note", order_id, 4, text="光猫已更换"), mutation(5, "arrive", order_id, 5)]
+
+    stuck = push(api, queue)  # an app that does not say what it settled: refused, as before
+    assert stuck["last_mutation_id"] == 1 and {r["status"] for r in stuck["results"]} == {"gap"}
+
+    recovered = push(api, queue, first_unsettled=4)
+    assert recovered["last_mutation_id"] == 5
+    assert [(r["id"], r["status"]) for r in recovered["results"]] == [(4, "applied"), (5, "applied")]
+    assert push(api, queue, first_unsettled=4) == recovered  # its answer lost: the retry replays
+    # A late copy of a request from before the restore cannot apply anything under the old ids.
+    late = push(api, [mutation(2, "contact", order_id, 2), mutation(3, "add_note", order_id, 3, text="旧备注")],
+                first_unsettled=2)
+    assert late["last_mutation_id"] == 5 and late["results"] == []
+
+    detail = api.get("dispatcher", f"/api/work-orders/{order_id}").json()
+    notes = [e["payload"]["text"] for e in detail["history"] if e["action"] == "note"]
+    assert notes.count("光猫已更换") == 1 and notes.count("旧备注") == 1
+    assert detail["state"] == "on_site"
+    skipped = run(AuditEntry.select().where(AuditEntry.action == "sync.lost_mutations_skipped").output(load_json=True))
+    assert [(e["target"], e["payload"], e["actor"]) for e in skipped] == [(CLIENT, {"from": 2, "to": 3}, api.world.uid("tech2"))]
+
+
+def test_a_lost_answer_never_makes_the_server_skip(api):
+    """The phone's first unsettled id is at most the server's next: a retry after a lost answer
+    replays what was applied and skips nothing."""
+    at(0)
+    order_id = assigned(api)
+    batch = [mutation(1, "accept", order_id, 1), mutation(2, "add_note", order_id, 2, text="到楼下了")]
+    first = push(api, batch, first_unsettled=1)
+    assert push(api, batch, first_unsettled=1) == first
+    following = push(api, [mutation(3, "contact", order_id, 3)], first_unsettled=3)
+    assert following["last_mutation_id"] == 3 and following["results"][0]["status"] == "applied"
 
 
 def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):

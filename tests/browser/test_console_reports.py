@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.browser.conftest import shot
-from tests.browser.test_console_dispatch import desk, log_in  # noqa: F401 (fixture)
+from tests.browser.test_console_dispatch import log_in
 
 CONSULTATION_CLOSE = {"closure_category": "consultation", "outcome": "resolved", "method": "office",
                       "cause": "咨询资费", "solution": "介绍套餐", "result": "客户已了解"}
@@ -25,9 +25,10 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     called_elsewhere, pleased, unhappy = (closed_consultation(server, d) for d in ("咨询资费", "咨询套餐", "咨询提速"))
 
     log_in(page, "agent")
-    # The agent's console has the callbacks tab only.
+    # The agent's console: the outages (to read their explanations) and the callbacks.
+    page.click("#tabs a[data-panel=callbacks]")
     page.wait_for_selector("#callbacks tbody tr[data-id]")
-    assert page.locator("#tabs a").all_inner_texts() == ["回访"]
+    assert page.locator("#tabs a").all_inner_texts() == ["片区故障", "回访"]
     assert page.locator("#callbacks tbody tr[data-id]").count() == 3
     assert page.inner_text('#cb-coverage [data-figure="callback_coverage"] b') == "0%"
 

@@ -1,10 +1,17 @@
 // The technician app: hash routes, views rendered from IndexedDB, every action queued in the
 // outbox first (so it works the same online and offline) and synced in the background.
-import { db, enqueue, get, newId, put } from "./db.js";
-import { addPhoto, onPhotoChange, photosOf, uploadAll } from "./photos.js";
+// Start-up path (docs/benchmarks.md): the views read IndexedDB directly (idb.js); Dexie, the sync
+// loop and the photo uploads (engine.js) load after the first paint, or at the first write.
 import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
-import { HttpError, api, counts, detail, onChange, prune, reconnect, status, syncNow, syncSoon } from "./sync.js";
+import { onChange, status } from "./status.js";
+
+let engine = null;
+const load = () => (engine ||= import("./engine.js"));
+const put = async (key, v) => (await load()).put(key, v);
+const enqueue = async (...args) => (await load()).enqueue(...args);
+const syncSoon = () => load().then((m) => m.syncSoon());
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const e = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -12,23 +19,21 @@ const FIELD_KINDS = ["install", "repair", "dedicated_line"];
 let dirty = false; // the technician is typing: background syncs don't redraw the view
 
 // ---------------------------------------------------------------- top bar and sync indicator
-/** Everything the bar and the list need, in one read transaction (the cold-start path). */
-async function snapshot() {
-  return db.transaction("r", db.kv, db.outbox, db.orders, async () => {
-    const [kv, outbox, orders] = await Promise.all([db.kv.bulkGet(["user", "lastSync", "token"]), db.outbox.toArray(), db.orders.toArray()]);
-    return {
-      user: kv[0]?.value, lastSync: kv[1]?.value, token: kv[2]?.value, outbox, orders,
-      pending: outbox.filter((m) => m.state === "pending" || m.state === "sending").length,
-      rejected: outbox.filter((m) => m.state === "rejected" && !m.dismissed).length,
-    };
-  });
+/** Everything the bar (and, with the orders, the list) needs, in one read transaction. */
+async function snapshot(withOrders = true) {
+  const [user, lastSync, token, outbox, orders] = await read(["kv", "outbox", "orders"], (q) => [
+    q.get("kv", "user"), q.get("kv", "lastSync"), q.get("kv", "token"), q.all("outbox"), withOrders ? q.all("orders") : [],
+  ]);
+  return {
+    user: user?.value, lastSync: lastSync?.value, token: token?.value, outbox, orders,
+    pending: outbox.filter((m) => m.state === "pending" || m.state === "sending").length,
+    rejected: outbox.filter((m) => m.state === "rejected" && !m.dismissed).length,
+  };
 }
 
 async function renderBar(snap) {
   const bar = $("#bar");
-  const user = snap ? snap.user : await get("user");
-  const { pending, rejected } = snap || (await counts());
-  const last = snap ? snap.lastSync : await get("lastSync");
+  const { user, pending, rejected, lastSync: last } = snap || (await snapshot(false));
   const state = status.running ? "syncing" : status.error === "network" ? "offline" : status.error ? "error" : pending ? "pending" : "ok";
   const parts = [];
   if (status.running) parts.push(t("st_sending"));
@@ -43,7 +48,7 @@ async function renderBar(snap) {
     <a class="brand" href="#/">${e(t("app"))}</a>
     ${user ? `<a id="sync-ind" href="#/sync" data-state="${state}" data-pending="${pending}" data-rejected="${rejected}"><span class="dot"></span>${e(parts.join(" · "))}</a>` : ""}
     <button id="lang" class="link">${e(t("lang"))}</button>`;
-  $("#lang").onclick = async () => { await put("lang", lang() === "en" ? "zh-CN" : "en"); setLang(await get("lang")); route(); };
+  $("#lang").onclick = async () => { const next = lang() === "en" ? "zh-CN" : "en"; await put("lang", next); setLang(next); route(); };
 }
 
 // ---------------------------------------------------------------- login
@@ -61,22 +66,24 @@ function loginView(message = "") {
   $("#login").onsubmit = async (ev) => {
     ev.preventDefault();
     const username = $("#login-username").value.trim();
+    const m = await load();
+    const { HttpError, api, db, detail } = m;
     try {
       const answer = await api("/api/auth/login", { method: "POST", body: { username, password: $("#login-password").value }, token: "" });
-      const previous = await get("user");
+      const previous = await value("user");
       if (!previous || previous.id !== answer.user.id) {
-        const { pending } = await counts();
+        const { pending } = await m.counts();
         if (previous && pending) return loginView(t("other_user_pending", { n: pending }));
         // A new user on this device: a new client id, numbered from 1; nothing of the last one kept.
         await db.transaction("rw", db.kv, db.orders, db.outbox, async () => {
           await db.orders.clear(); await db.outbox.clear();
-          await put("clientId", newId("pwa-")); await put("nextMutationId", 1); await put("cursor", null);
+          await m.put("clientId", m.newId("pwa-")); await m.put("nextMutationId", 1); await m.put("cursor", null);
         });
       }
-      await put("token", answer.token); await put("user", answer.user);
+      await m.put("token", answer.token); await m.put("user", answer.user);
       status.authExpired = false; status.error = null;
       location.hash = "#/";
-      await syncNow();
+      await m.syncNow();
       route();
       subscribePush(false);
     } catch (err) {
@@ -119,7 +126,7 @@ async function listView(snap) {
   const { rejected } = snap;
   $("#view").innerHTML = `
     ${rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: rejected }))} →</a>` : ""}
-    <h1>${e(t("today"))} <small>${shown.filter((o) => o.state !== "closed").length}</small></h1>
+    <h1 elementtiming="job-list">${e(t("today"))} <small>${shown.filter((o) => o.state !== "closed").length}</small></h1>
     <ul id="jobs" class="jobs">${shown.map((o) => `
       <li><a class="job-card ${o.state === "closed" ? "done" : ""} ${o.breached ? "late" : o.at_risk ? "risk" : ""}" href="#/job/${o.id}" data-id="${o.id}" data-code="${e(o.code)}">
         <div class="row"><strong>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</strong><span class="state s-${o.state}">${e(t("s_" + o.state))}</span></div>
@@ -133,10 +140,17 @@ async function listView(snap) {
 }
 
 // ---------------------------------------------------------------- job detail
+/** The order as this phone has it, with the outbox, this job's photos and the reference data. */
 async function loadOrder(id) {
-  const order = await db.orders.get(id);
+  const [order, outbox, photos, ref] = await read(["orders", "outbox", "photos", "kv"], (q) => [
+    q.get("orders", id), q.all("outbox"), q.where("photos", "orderId", id), q.get("kv", "reference"),
+  ]);
   if (!order) return null;
-  return view(order, await db.outbox.toArray());
+  const o = view(order, outbox);
+  o.photos = photos; // taken on this phone
+  o.rejectedHere = outbox.filter((m) => m.orderId === id && m.state === "rejected" && !m.dismissed);
+  o.reference = ref?.value || { materials: [], closure_category_of_kind: {} };
+  return o;
 }
 
 const STATE_CHIP = (m) => `<span class="chip st-${m.state}">${e(t("st_" + m.state))}</span>`;
@@ -159,19 +173,18 @@ async function detailView(id) {
   document.body.className = "";
   const o = await loadOrder(id);
   if (!o) return missingView(id);
-  const ref = (await get("reference")) || { materials: [] };
+  const ref = o.reference;
   const can = (name) => o.allowed_actions && allowed(name, o.state) && TECH_ACTIONS.includes(name);
   const phone = o.contact_phone || o.customer?.phone;
   const addr = o.address || "";
   const mapUrl = `https://uri.amap.com/search?keyword=${encodeURIComponent(addr)}&city=${encodeURIComponent("成都")}`;
   const sig = signatureState(o);
   const quick = ["accept", "contact", "start_travel", "arrive"].filter(can);
-  const photos = await photosOf(id);
-  const rejectedHere = (await db.outbox.where("orderId").equals(id).toArray()).filter((m) => m.state === "rejected" && !m.dismissed);
+  const { photos, rejectedHere } = o;
   $("#view").innerHTML = `
     <a href="#/" class="back">← ${e(t("back"))}</a>
     <section class="card">
-      <div class="row"><h1>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</h1><span id="job-state" class="state s-${o.state}" data-state="${o.state}">${e(t("s_" + o.state))}</span></div>
+      <div class="row"><h1 elementtiming="job-detail">${e(t("k_" + o.kind))} · ${e(o.customer_name)}</h1><span id="job-state" class="state s-${o.state}" data-state="${o.state}">${e(t("s_" + o.state))}</span></div>
       <div class="muted small">${e(o.code)} · ${e(dueText(o))}</div>
       <div>${badges(o)}</div>
     </section>
@@ -250,6 +263,7 @@ document.addEventListener("toggle", (ev) => {
 function bindDetail(o) {
   import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
   for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
+  load(); // the buttons write through Dexie: have it ready before the first tap
   const act = async (name, args = {}) => {
     await enqueue(name, { order_id: o.id, ...args }, { orderCode: o.code });
     dirty = false;
@@ -258,7 +272,7 @@ function bindDetail(o) {
   };
   for (const b of document.querySelectorAll("[data-action]")) b.onclick = () => act(b.dataset.action);
   const draftKey = `draft:note:${o.id}`;
-  get(draftKey, "").then((v) => { if (v) { $("#note-text").value = v; $("#note-box").open = true; } });
+  value(draftKey, "").then((v) => { if (v) { $("#note-text").value = v; $("#note-box").open = true; } });
   $("#note-text").oninput = (ev) => { dirty = true; put(draftKey, ev.target.value); };
   $("#note-form").onsubmit = async (ev) => {
     ev.preventDefault();
@@ -286,6 +300,7 @@ function bindDetail(o) {
     };
   }
   if ($("#photo-input")) $("#photo-input").onchange = async (ev) => {
+    const { addPhoto } = await load();
     for (const file of ev.target.files) await addPhoto(o, file, $("#photo-kind").value, $("#photo-caption").value.trim());
     ev.target.value = "";
     syncSoon();
@@ -319,17 +334,19 @@ function rejectedCard(m) {
 }
 
 async function missingView(id) {
-  const rejected = (await db.outbox.where("orderId").equals(id).toArray()).filter((m) => m.state === "rejected");
+  const [mine] = await read(["outbox"], (q) => [q.where("outbox", "orderId", id)]);
+  const rejected = mine.filter((m) => m.state === "rejected");
   $("#view").innerHTML = `<a href="#/" class="back">← ${e(t("back"))}</a>${rejected.map(rejectedCard).join("") || `<p class="muted">${e(t("no_jobs"))}</p>`}`;
 }
 
 // ---------------------------------------------------------------- sync panel
 async function syncView() {
   document.body.className = "";
-  const all = (await db.outbox.toArray()).sort((a, b) => b.id - a.id);
+  const snap = await snapshot(false);
+  const all = snap.outbox.sort((a, b) => b.id - a.id);
   const rejected = all.filter((m) => m.state === "rejected" && !m.dismissed);
   const others = all.filter((m) => m.state !== "rejected").slice(0, 50);
-  const last = await get("lastSync");
+  const last = snap.lastSync;
   $("#view").innerHTML = `
     <a href="#/" class="back">← ${e(t("back"))}</a>
     <section class="card" id="sync-panel"><h1>${e(t("sync_panel"))}</h1>
@@ -342,30 +359,29 @@ async function syncView() {
     </section>
     ${rejected.map(rejectedCard).join("")}
     <section class="card"><h2>${e(t("outbox"))}</h2><ul class="outbox">${others.map((m) => `<li data-mutation="${m.id}" data-state="${m.state}">#${m.id} ${e(t("a_" + m.name))} · ${e(m.orderCode || "")} ${STATE_CHIP(m)} <span class="muted small">${e(fmtTime(m.deviceTime, true))}</span></li>`).join("") || `<li class="muted">${e(t("nothing_pending"))}</li>`}</ul></section>`;
-  $("#sync-now").onclick = () => syncNow();
+  $("#sync-now").onclick = async () => (await load()).syncNow();
   if ($("#relogin")) $("#relogin").onclick = () => loginView();
   if ($("#push-on")) $("#push-on").onclick = () => subscribePush(true);
-  $("#logout").onclick = async () => { try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); route(); };
+  $("#logout").onclick = async () => { const { api } = await load(); try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); route(); };
 }
 
 document.addEventListener("click", async (ev) => {
   const copy = ev.target.closest?.("[data-copy]");
   const dismiss = ev.target.closest?.("[data-dismiss]");
   if (copy) {
-    const m = await db.outbox.get(+copy.dataset.copy);
+    const [m] = await read(["outbox"], (q) => [q.get("outbox", +copy.dataset.copy)]);
     try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
   }
-  if (dismiss) { await db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); route(); }
+  if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); route(); }
 });
 
 // ---------------------------------------------------------------- signature (customer-facing)
 async function signView(id) {
   const o = await loadOrder(id);
   if (!o) return missingView(id);
-  const ref = (await get("reference")) || { materials: [] };
-  const names = Object.fromEntries(ref.materials.map((m) => [m.code, m]));
+  const names = Object.fromEntries(o.reference.materials.map((m) => [m.code, m]));
   const work = recordedWork(o);
-  const photos = await photosOf(id); // taken on this phone for this job
+  const photos = o.photos;
   document.body.className = "customer";
   let score = 0;
   $("#view").innerHTML = `
@@ -468,11 +484,10 @@ async function closeView(id) {
   document.body.className = "";
   const o = await loadOrder(id);
   if (!o) return missingView(id);
-  const ref = (await get("reference")) || { closure_category_of_kind: {} };
-  const category = ref.closure_category_of_kind[o.kind] || "repair";
+  const category = o.reference.closure_category_of_kind[o.kind] || "repair";
   const work = sumWork(recordedWork(o));
   const draftKey = `draft:close:${o.id}`;
-  const draft = (await get(draftKey)) || {};
+  const draft = (await value(draftKey)) || {};
   const v = (k, d = "") => e(draft[k] ?? d);
   $("#view").innerHTML = `
     <a href="#/job/${o.id}" class="back">← ${e(t("back"))}</a>
@@ -559,7 +574,8 @@ function b64ToBytes(s) {
 /** Re-send the push subscription on every start (issue 6); ask for permission only on a tap. */
 async function subscribePush(ask) {
   try {
-    if (!("PushManager" in window) || !("serviceWorker" in navigator) || !(await get("token"))) return;
+    if (!("PushManager" in window) || !("serviceWorker" in navigator) || !(await value("token"))) return;
+    const { api, newId } = await load();
     if (Notification.permission !== "granted") {
       if (!ask || (await Notification.requestPermission()) !== "granted") return;
     }
@@ -569,7 +585,7 @@ async function subscribePush(ask) {
       const { public_key } = await api("/api/push/vapid-public-key");
       sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(public_key) });
     }
-    let deviceId = await get("deviceId");
+    let deviceId = await value("deviceId");
     if (!deviceId) { deviceId = newId("dev-"); await put("deviceId", deviceId); }
     const json = sub.toJSON();
     await api("/api/push/subscriptions", { method: "POST", body: { device_id: deviceId, endpoint: json.endpoint, keys: json.keys, language: lang() } });
@@ -577,11 +593,6 @@ async function subscribePush(ask) {
     console.warn("push subscription", err);
   }
 }
-
-onPhotoChange((p) => {
-  const li = document.querySelector(`li.photo[data-upload="${p.uploadId}"]`);
-  if (li) li.outerHTML = photoItem(p);
-});
 
 // A full disk must not lose work silently: say so where the technician looks.
 window.addEventListener("unhandledrejection", (ev) => {
@@ -594,14 +605,26 @@ window.addEventListener("unhandledrejection", (ev) => {
 });
 
 async function boot() {
-  setLang(await get("lang", navigator.language && navigator.language.startsWith("en") ? "en" : "zh-CN"));
+  setLang(await value("lang", navigator.language && navigator.language.startsWith("en") ? "en" : "zh-CN"));
   performance.mark("db-open");
   onChange(refresh);
   window.addEventListener("hashchange", route);
-  window.addEventListener("online", () => { reconnect(); uploadAll(); });
   window.addEventListener("offline", () => { status.online = false; renderBar(); });
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) syncSoon(); });
   await route();
+  // The rest once the list is on screen: a tap on a job meanwhile is answered from idb.js.
+  requestAnimationFrame(() => setTimeout(startEngine, 0));
+}
+
+async function startEngine() {
+  const m = await load();
+  performance.mark("engine-loaded");
+  Object.assign(window.__app, { db: m.db, syncNow: m.syncNow });
+  m.onPhotoChange((p) => {
+    const li = document.querySelector(`li.photo[data-upload="${p.uploadId}"]`);
+    if (li) li.outerHTML = photoItem(p);
+  });
+  window.addEventListener("online", () => { m.reconnect(); m.uploadAll(); });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) m.syncSoon(); });
   if ("serviceWorker" in navigator) {
     // A new build took over: its precache replaced this page's lazily loaded chunks, so reload
     // the next time the technician is back on the job list (never in the middle of a form).
@@ -609,19 +632,19 @@ async function boot() {
     navigator.serviceWorker.addEventListener("controllerchange", () => { if (hadController) updateReady = true; });
     navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("sw", err));
     navigator.serviceWorker.addEventListener("message", (ev) => {
-      if (ev.data?.type === "sync") syncSoon();
+      if (ev.data?.type === "sync") m.syncSoon();
       if (ev.data?.type === "open" && ev.data.order) location.hash = `#/job/${ev.data.order}`;
     });
   }
-  if (navigator.storage?.persist) navigator.storage.persist().then((granted) => put("persisted", granted)).catch(() => {});
-  prune().catch(() => {});
-  syncSoon();
-  uploadAll();
-  setInterval(() => { syncSoon(); uploadAll(); }, 30000);
+  if (navigator.storage?.persist) navigator.storage.persist().then((granted) => m.put("persisted", granted)).catch(() => {});
+  m.prune().catch(() => {});
+  m.syncSoon();
+  m.uploadAll();
+  setInterval(() => { m.syncSoon(); m.uploadAll(); }, 30000);
   setInterval(renderBar, 15000);
   subscribePush(false);
 }
 
-window.__app = { db, syncNow, status };
+window.__app = { status }; // db and syncNow once engine.js is loaded (the browser tests read the outbox)
 performance.mark("app-start");
 boot();

@@ -72,5 +72,3 @@ function start(tus, p, token) {
   running.set(p.uploadId, upload);
   upload.start();
 }
-
-export const photosOf = (orderId) => db.photos.where("orderId").equals(orderId).toArray();

@@ -3,11 +3,7 @@
 // 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
 // restart resumes where it stopped.
 import { db, get, put } from "./db.js";
-
-export const status = { running: false, online: navigator.onLine, error: null, retryAt: null, authExpired: false };
-const listeners = new Set();
-export const onChange = (fn) => listeners.add(fn);
-const emit = (data = false) => listeners.forEach((fn) => fn(data)); // data: the orders or the outbox changed
+import { emit, status } from "./status.js";
 
 let timer = null;
 let again = false;
@@ -92,7 +88,9 @@ async function push() {
   try {
     answer = await api("/api/sync/push", {
       method: "POST",
-      body: { client_id: clientId, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
+      // first_unsettled: every smaller id is settled here; a server restored from an older backup
+      // skips the ids it lost instead of refusing the queue as a gap (docs/sync-protocol.md).
+      body: { client_id: clientId, first_unsettled: queue[0].id, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
       headers: outboxHeader(all.length),
     });
   } catch (e) {
