@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, TypeVar
 from urllib.parse import urlparse
 
 import asyncpg
@@ -66,6 +66,17 @@ async def write_transaction() -> AsyncIterator[None]:
     else:
         async with engine.transaction():
             yield
+
+
+Q = TypeVar("Q")
+
+
+def locked(query: Q, table: type[Table]) -> Q:
+    """`SELECT … FOR UPDATE OF table` on PostgreSQL: the rows stay ours until commit. SQLite's
+    write transactions (BEGIN IMMEDIATE) hold the whole database already."""
+    if is_sqlite(current_engine()):
+        return query
+    return query.lock_rows(of=(table,))  # type: ignore[attr-defined]
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from db.engine import write_transaction
 from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncPurge, SyncScopeChange
 from db.tables import WorkOrder
 from sync.protocol import decode_cursor, encode_cursor, page_end
-from sync.push import result_of
+from sync.push import RESULT_COLUMNS, result_of
 from sync.schemas import PullOut
 
 DEFAULT_LIMIT = 100
@@ -53,7 +53,7 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     if client_id:
         client = await SyncClient.select(SyncClient.id, SyncClient.user).where(SyncClient.client_id == client_id).first()
         if client is not None and client["user"] == caller.id:
-            rows = await SyncMutation.select().where(
+            rows = await SyncMutation.select(*RESULT_COLUMNS).where(
                 (SyncMutation.client == client["id"]) & (SyncMutation.version > start)
                 & (SyncMutation.version <= end)
             ).order_by(SyncMutation.mutation_id).output(load_json=True)
