@@ -9,7 +9,7 @@ import servertime
 from api.auth.schemas import Caller
 from api.work_orders import service as orders
 from db.direct import insert_many
-from db.engine import locked, savepoint, write_transaction
+from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder
 from domain.errors import DomainError, Forbidden, NotFound
@@ -32,11 +32,12 @@ async def push(caller: Caller, batch: PushIn, lang: str) -> PushOut:
 
 async def _settle(caller: Caller, client_pk: int, batch: PushIn) -> tuple[int, dict[int, dict], list[MutationResult]]:
     """Inside the batch's write transaction: (last settled id, outcomes by id, gaps)."""
-    # The client's row, locked until commit: a copy of this batch racing us waits here, then
-    # finds its mutations settled and answers with the stored outcomes.
-    client = await locked(SyncClient.select(SyncClient.last_mutation_id).where(SyncClient.id == client_pk),
-                          SyncClient).first()
-    settled = last = client["last_mutation_id"]
+    # The device's last contact, and its row locked until commit by that update: a copy of this
+    # batch racing us waits here, then finds its mutations settled and answers with their outcomes.
+    client = await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(
+        SyncClient.id == client_pk
+    ).returning(SyncClient.last_mutation_id)
+    settled = last = client[0]["last_mutation_id"]
     fresh: list[MutationIn] = []
     gaps: list[MutationResult] = []
     for mutation in sorted(batch.mutations, key=lambda m: m.id):
@@ -48,26 +49,29 @@ async def _settle(caller: Caller, client_pk: int, batch: PushIn) -> tuple[int, d
             fresh.append(mutation)
             last = mutation.id
     outcomes: dict[int, dict] = {}
-    if fresh:
-        rules = await orders.load_time_rules()
-        # Every order of the batch read and locked once; the steps work on them in memory and
-        # their writes go out together at the end. The batch's changes take one sync version.
-        work = orders.Workset()
-        await work.load([order_id for m in fresh if (order_id := mutations.order_of(m.args)) is not None])
-        async with changes.deferred() as pending:
-            for mutation in fresh:
-                outcomes[mutation.id] = await _apply_or_reject(caller, mutation, rules, work, pending)
-            await work.flush()
-            pending.other_rows = True
-        await insert_many(SyncMutation, [{**row, "client": client_pk, "version": pending.version} for row in outcomes.values()])
-        await SyncClient.update({SyncClient.last_mutation_id: last}).where(SyncClient.id == client_pk)
     replayed = [m.id for m in batch.mutations if m.id <= settled]
     if replayed:
         rows = await SyncMutation.select(*RESULT_COLUMNS).where(
             (SyncMutation.client == client_pk) & SyncMutation.mutation_id.is_in(replayed)
         ).output(load_json=True)
         outcomes.update({row["mutation_id"]: row for row in rows})
-    await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(SyncClient.id == client_pk)
+    if fresh:
+        rules = await orders.load_time_rules()
+        # Every order of the batch read and locked once; the steps work on them in memory and
+        # their writes go out together at the end. The batch's changes take one sync version.
+        work = orders.Workset()
+        await work.load([order_id for m in fresh if (order_id := mutations.order_of(m.args)) is not None])
+        new: dict[int, dict] = {}
+        async with changes.deferred() as pending:
+            for mutation in fresh:
+                new[mutation.id] = await _apply_or_reject(caller, mutation, rules, work, pending)
+            await work.flush()
+            await SyncClient.update({SyncClient.last_mutation_id: last}).where(SyncClient.id == client_pk)
+            pending.other_rows = True
+        # After the version is taken the clock's row lock is held until commit: only the
+        # statements that need the version come after it.
+        await insert_many(SyncMutation, [{**row, "client": client_pk, "version": pending.version} for row in new.values()])
+        outcomes.update(new)
     return last, outcomes, gaps
 
 
