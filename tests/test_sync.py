@@ -129,6 +129,32 @@ def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):
     assert kept["id"] not in {c["id"] for c in api.get("dispatcher", "/api/sync/conflicts").json()}
 
 
+def test_a_batch_sees_its_own_earlier_mutations(api):
+    """Within one batch each mutation is decided against the order as the ones before it left
+    it: accept then arrive applies; after the device's own reject a note is refused with that
+    reason; a refused close in the middle changes nothing and the history holds exactly the
+    applied steps, once each."""
+    at(0)
+    worked, rejected = assigned(api), assigned(api)
+    at(10)
+    result = push(api, [
+        mutation(1, "accept", worked, 1), mutation(2, "start_travel", worked, 2),
+        mutation(3, "close", worked, 3, closure_category="x"),
+        mutation(4, "arrive", worked, 4), mutation(5, "add_note", worked, 5, text="已到场"),
+        mutation(6, "reject", rejected, 6, reason="不在我片区"),
+        mutation(7, "add_note", rejected, 7, text="迟到的备注"),
+    ], lang="en")
+    statuses = {r["id"]: (r["status"], r["reason_code"]) for r in result["results"]}
+    assert [statuses[i][0] for i in (1, 2, 4, 5, 6)] == ["applied"] * 5
+    assert statuses[3][0] == "rejected"
+    assert statuses[7] == ("rejected", "sync.you_rejected")
+    order = api.get("dispatcher", f"/api/work-orders/{worked}").json()
+    assert order["state"] == "on_site"
+    assert [e["action"] for e in order["history"]][-4:] == ["accept", "start_travel", "arrive", "note"]
+    assert [e["seq"] for e in order["history"]] == list(range(1, len(order["history"]) + 1))
+    assert api.get("dispatcher", f"/api/work-orders/{rejected}").json()["assignee"] is None
+
+
 def test_malformed_and_unknown_mutations_are_rejected_and_kept(api):
     at(0)
     order_id = assigned(api)
