@@ -39,6 +39,11 @@ class Settings:
     token_ttl_minutes: int = field(
         default_factory=lambda: int(os.environ.get("TOKEN_TTL_MINUTES", str(12 * 60)))
     )
+    # A bearer token once looked up is trusted this long in each worker process (0: look it up
+    # on every request). A revoked token keeps working for at most this long in other workers.
+    token_cache_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("TOKEN_CACHE_SECONDS", "1"))
+    )
     # Failed logins allowed per window before 429, per username and per client address.
     login_window_seconds: int = field(
         default_factory=lambda: int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))

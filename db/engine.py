@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator
+from typing import AsyncIterator, TypeVar
 from urllib.parse import urlparse
 
 import asyncpg
@@ -93,6 +93,17 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
     else:
         pending.append(callback)
+
+
+Q = TypeVar("Q")
+
+
+def locked(query: Q, table: type[Table]) -> Q:
+    """`SELECT … FOR UPDATE OF table` on PostgreSQL: the rows stay ours until commit. SQLite's
+    write transactions (BEGIN IMMEDIATE) hold the whole database already."""
+    if is_sqlite(current_engine()):
+        return query
+    return query.lock_rows(of=(table,))  # type: ignore[attr-defined]
 
 
 @asynccontextmanager

@@ -379,6 +379,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.bad_cursor": ("同步游标无效,请重新全量同步。", "The sync cursor is not valid; pull again without one."),
     "sync.unknown_mutation": ("未知的离线操作 {name}。", "Unknown offline action {name}."),
     "sync.invalid_args": ("离线操作内容有误:{detail}", "The offline action is malformed: {detail}"),
+    "sync.first_unsettled_after_batch": (
+        "first_unsettled ({first_unsettled}) 不能大于本批离线操作中的编号。",
+        "first_unsettled ({first_unsettled}) must not be above an id of the batch's mutations.",
+    ),
     "sync.client_of_another_user": ("该设备已登记在其他用户名下。", "This device is registered to another user."),
     "sync.conflict_not_found": ("冲突记录 {id} 不存在。", "Conflict {id} does not exist."),
     "sync.todo.reassigned": (

@@ -29,23 +29,28 @@ class AttachPhoto(s.Step, kw_only=True):
 
 
 # Applies a decoded mutation to an order.
-Run = Callable[[Caller, int, Any, service.TimeRules], Awaitable[None]]
+Run = Callable[[Caller, int, Any, service.TimeRules, service.Workset], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Mutation:
     body: type[s.Step]
     run: Run
+    # A lifecycle step works in the batch's Workset: decided in memory, written at the batch's
+    # end, nothing written when refused. Anything else reads and writes the database itself.
+    in_workset: bool = True
 
 
 def step(action: Action, body: type[s.Step]) -> Mutation:
-    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules) -> None:
-        await service.apply_step(caller, order_id, action, data, rules)
+    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules,
+                  work: service.Workset) -> None:
+        await service.apply_step(caller, order_id, action, data, rules, work=work)
 
     return Mutation(body, run)
 
 
-async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules) -> None:
+async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules,
+                        work: service.Workset) -> None:
     await evidence.attach_photo(caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time)
 
 
@@ -57,7 +62,7 @@ MUTATIONS: dict[str, Mutation] = {
     "arrive": step(Action.arrive, s.Step),
     "add_note": step(Action.note, s.Note),
     "record_work": step(Action.record_work, s.RecordWork),
-    "attach_photo": Mutation(AttachPhoto, _attach_photo),
+    "attach_photo": Mutation(AttachPhoto, _attach_photo, in_workset=False),
     "capture_signature": step(Action.sign, s.Sign),
     "close": step(Action.close, s.Close),
     "request_send_back": step(Action.request_send_back, s.Reason),
@@ -76,8 +81,15 @@ def order_of(args: dict[str, Any]) -> int | None:
         return None
 
 
+def in_workset(name: str) -> bool:
+    """Whether the mutation is decided in memory (unknown names are refused before anything)."""
+    mutation = MUTATIONS.get(name)
+    return mutation is None or mutation.in_workset
+
+
 async def apply(
-    caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules
+    caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules,
+    work: service.Workset,
 ) -> int:
     """Apply one mutation inside the caller's write transaction; returns the order it touched.
     Raises a DomainError when it must be rejected."""
@@ -92,5 +104,5 @@ async def apply(
         body = msgspec.convert({**fields, "device_time": device_time}, mutation.body)
     except msgspec.ValidationError as exc:
         raise Invalid("sync.invalid_args", detail=str(exc)) from exc
-    await mutation.run(caller, order_id, body, rules)
+    await mutation.run(caller, order_id, body, rules, work)
     return order_id

@@ -8,66 +8,85 @@ from typing import Any
 import servertime
 from api.auth.schemas import Caller
 from api.work_orders import service as orders
+from db.direct import insert_many
 from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import AuditEntry, WorkOrder
-from domain.errors import DomainError, Forbidden, NotFound
+from domain.errors import BadRequest, DomainError, Forbidden, NotFound
 from domain.messages import render
 from sync import changes, mutations, rejected
 from sync.protocol import Order, lost_access_reason, mutation_order, resume_point
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
 
-UNSTAMPED = 0  # a recorded outcome whose batch has not taken its sync version yet
-
-
-class _Replayed(Exception):
-    """Another request applied this mutation first (a duplicated batch racing us)."""
-
-
 async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | None = None) -> PushOut:
     """`outbox_pending`: the device's outbox count when it sent the batch (the batch included)."""
+    if batch.first_unsettled is not None and any(m.id < batch.first_unsettled for m in batch.mutations):
+        # It would skip mutations it is sending: refused, never silently dropped.
+        raise BadRequest("sync.first_unsettled_after_batch", first_unsettled=batch.first_unsettled)
     client = await _client(caller, batch.client_id)
-    last = client["last_mutation_id"]
-    outcomes: dict[int, dict] = {}
-    gaps: list[MutationResult] = []
-    # One transaction for the batch, a savepoint per mutation: a mutation's effects, its outcome
-    # and the advance of the last mutation id commit together, and a crash loses the batch whole
-    # (the device still has it and resends). The batch's changes take one sync version, at the end.
-    async with write_transaction():
-        skip_to = resume_point(last, batch.first_unsettled)
-        if skip_to > last:
-            last = await _skip_lost(caller, client, skip_to)
-        rules = await orders.load_time_rules()
-        async with changes.deferred() as pending:
-            for mutation in sorted(batch.mutations, key=lambda m: m.id):
-                order = mutation_order(mutation.id, last)
-                if order == Order.gap:
-                    # Everything after a missing mutation waits for it: the device resends from last + 1.
-                    gaps.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
-                elif order == Order.apply:
-                    outcome = await _apply_or_reject(caller, client["id"], mutation, rules, pending)
-                    if outcome is not None:
-                        outcomes[mutation.id] = outcome
-                    last = mutation.id
-            pending.other_rows = bool(outcomes)
-            await rejected.announce(batch.client_id, outcomes.values())
-        if outcomes:
-            await SyncMutation.update({SyncMutation.version: pending.version}).where(
-                (SyncMutation.client == client["id"]) & (SyncMutation.version == UNSTAMPED)
-            )
-        replayed = [m.id for m in batch.mutations if m.id <= last and m.id not in outcomes]
-        if replayed:
-            rows = await SyncMutation.select().where(
-                (SyncMutation.client == client["id"]) & SyncMutation.mutation_id.is_in(replayed)
-            ).output(load_json=True)
-            outcomes.update({row["mutation_id"]: row for row in rows})
-        contact: dict = {SyncClient.last_push_at: servertime.now()}
-        if outbox_pending is not None:  # what is left once this batch is settled
-            contact[SyncClient.outbox_pending] = max(0, outbox_pending - sum(1 for m in batch.mutations if m.id <= last))
-        await SyncClient.update(contact).where(SyncClient.id == client["id"])
+    # One transaction for the batch: the mutations' effects, their outcomes and the advance of
+    # the last mutation id commit together, and a crash loses the batch whole (the device still
+    # has it and resends). Should a concurrent writer still take an order's next history slot
+    # first, the whole batch runs again.
+    last, outcomes, gaps = await orders.retrying(lambda: _settle(caller, client, batch, outbox_pending))
     results = [result_of(outcomes[i], lang) for i in sorted(outcomes)] + gaps
     return PushOut(client_id=batch.client_id, last_mutation_id=last, results=results)
+
+
+async def _settle(
+    caller: Caller, client: dict, batch: PushIn, outbox_pending: int | None
+) -> tuple[int, dict[int, dict], list[MutationResult]]:
+    """Inside the batch's write transaction: (last settled id, outcomes by id, gaps)."""
+    client_pk = client["id"]
+    # The device's last contact, and its row locked until commit by that update: a copy of this
+    # batch racing us waits here, then finds its mutations settled and answers with their outcomes.
+    locked = await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(
+        SyncClient.id == client_pk
+    ).returning(SyncClient.last_mutation_id)
+    settled = last = resume_point(locked[0]["last_mutation_id"], batch.first_unsettled)
+    if settled > locked[0]["last_mutation_id"]:
+        await _skip_lost(caller, client, locked[0]["last_mutation_id"], settled)
+    fresh: list[MutationIn] = []
+    gaps: list[MutationResult] = []
+    for mutation in sorted(batch.mutations, key=lambda m: m.id):
+        order = mutation_order(mutation.id, last)
+        if order == Order.gap:
+            # Everything after a missing mutation waits for it: the device resends from last + 1.
+            gaps.append(MutationResult(id=mutation.id, name=mutation.name, status="gap"))
+        elif order == Order.apply:
+            fresh.append(mutation)
+            last = mutation.id
+    # What the device has left to send once this batch is settled (its gaps).
+    left = {} if outbox_pending is None else {SyncClient.outbox_pending: max(0, outbox_pending - len(batch.mutations) + len(gaps))}
+    outcomes: dict[int, dict] = {}
+    replayed = [m.id for m in batch.mutations if m.id <= settled]
+    if replayed:
+        rows = await SyncMutation.select(*RESULT_COLUMNS).where(
+            (SyncMutation.client == client_pk) & SyncMutation.mutation_id.is_in(replayed)
+        ).output(load_json=True)
+        outcomes.update({row["mutation_id"]: row for row in rows})
+    if fresh:
+        rules = await orders.load_time_rules()
+        # Every order of the batch read and locked once; the steps work on them in memory and
+        # their writes go out together at the end. The batch's changes take one sync version.
+        work = orders.Workset()
+        await work.load([order_id for m in fresh if (order_id := mutations.order_of(m.args)) is not None])
+        new: dict[int, dict] = {}
+        async with changes.deferred() as pending:
+            for mutation in fresh:
+                new[mutation.id] = await _apply_or_reject(caller, mutation, rules, work, pending)
+            await work.flush()
+            await SyncClient.update({SyncClient.last_mutation_id: last, **left}).where(SyncClient.id == client_pk)
+            await rejected.announce(batch.client_id, new.values())
+            pending.other_rows = True
+        # After the version is taken the clock's row lock is held until commit: only the
+        # statements that need the version come after it.
+        await insert_many(SyncMutation, [{**row, "client": client_pk, "version": pending.version} for row in new.values()])
+        outcomes.update(new)
+    elif left:
+        await SyncClient.update(left).where(SyncClient.id == client_pk)
+    return last, outcomes, gaps
 
 
 async def _client(caller: Caller, client_id: str) -> dict:
@@ -83,91 +102,74 @@ async def _client(caller: Caller, client_id: str) -> dict:
     return client
 
 
-async def _skip_lost(caller: Caller, client: dict, to: int) -> int:
-    """Move the client's last id up to `to` (sync.protocol.resume_point), never down, and put
-    which ids this server lost in the audit trail: what the phone did under them is not here.
-    After this the stored last id is ≥ `to`, so the batch's next id either applies or was settled
-    by a concurrent copy (_claim gives way), never reported settled without being so."""
-    held = await SyncClient.select(SyncClient.last_mutation_id).where(SyncClient.id == client["id"]).first()
-    moved = await SyncClient.update({SyncClient.last_mutation_id: to}).where(
-        (SyncClient.id == client["id"]) & (SyncClient.last_mutation_id < to)
-    ).returning(SyncClient.id)
-    if moved:
-        await AuditEntry.insert(AuditEntry(
-            actor=caller.id, actor_role=caller.role, action="sync.lost_mutations_skipped",
-            target=client["client_id"], payload={"from": held["last_mutation_id"] + 1, "to": to},
-            server_time=servertime.now(),
-        ))
-    return to
+async def _skip_lost(caller: Caller, client: dict, held: int, to: int) -> None:
+    """Move the client's last id from `held` up to `to` (sync.protocol.resume_point; its row is
+    locked by this batch) and put which ids this server lost in the audit trail: what the phone
+    did under them is not here."""
+    await SyncClient.update({SyncClient.last_mutation_id: to}).where(SyncClient.id == client["id"])
+    await AuditEntry.insert(AuditEntry(
+        actor=caller.id, actor_role=caller.role, action="sync.lost_mutations_skipped",
+        target=client["client_id"], payload={"from": held + 1, "to": to}, server_time=servertime.now(),
+    ))
 
 
-async def _claim(client_pk: int, mutation_id: int) -> None:
-    """Advance the client's last mutation id from exactly the one before, or give way."""
-    claimed = await SyncClient.update({SyncClient.last_mutation_id: mutation_id}).where(
-        (SyncClient.id == client_pk) & (SyncClient.last_mutation_id == mutation_id - 1)
-    ).returning(SyncClient.id)
-    if not claimed:
-        raise _Replayed()
-
-
-async def _record(client_pk: int, mutation: MutationIn, status: str, order_id: int | None,
-                  reason: tuple[str, dict[str, Any]] | None = None) -> dict:
-    """The outcome, stamped with the batch's sync version when the batch ends."""
+def _outcome(mutation: MutationIn, status: str, order_id: int | None,
+             reason: tuple[str, dict[str, Any]] | None = None) -> dict:
+    """The outcome as stored (with the client and the batch's version) and answered."""
     key, params = reason or ("", {})
-    row = dict(
-        client=client_pk, mutation_id=mutation.id, name=mutation.name, args=mutation.args,
+    return dict(
+        mutation_id=mutation.id, name=mutation.name, args=mutation.args,
         device_time=mutation.device_time, server_time=servertime.now(), status=status,
-        reason_key=key, reason_params=_jsonable(params), work_order=order_id, version=UNSTAMPED,
+        reason_key=key, reason_params=_jsonable(params), work_order=order_id,
     )
-    await SyncMutation.insert(SyncMutation(**row))
-    return row
 
 
 async def _apply_or_reject(
-    caller: Caller, client_pk: int, mutation: MutationIn, rules: orders.TimeRules, pending: changes.Pending
-) -> dict | None:
-    """The recorded outcome; None when a duplicate of this batch settled the mutation first."""
-    for attempt in range(orders.MAX_ATTEMPTS):
-        mark = pending.mark()
-        try:
+    caller: Caller, mutation: MutationIn, rules: orders.TimeRules, work: orders.Workset, pending: changes.Pending
+) -> dict:
+    mark = pending.mark()
+    try:
+        if mutations.in_workset(mutation.name):
+            order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules, work)
+        else:
+            # It reads and writes the database itself: the steps before it go there first, and
+            # what it changes is read again afterwards.
+            await work.flush()
+            work.forget()
             async with savepoint():
-                await _claim(client_pk, mutation.id)
-                order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules)
-                return await _record(client_pk, mutation, "applied", order_id)
-        except _Replayed:
-            pending.rollback_to(mark)
-            return None
-        except DomainError as refusal:
-            pending.rollback_to(mark)
-            reason = await _reason(caller, mutation, refusal)
-            break
-        except Exception as exc:  # a concurrent writer took the order's next history slot: again
-            pending.rollback_to(mark)
-            if not orders.is_race(exc) or attempt == orders.MAX_ATTEMPTS - 1:
-                raise
-    # Rejected: its effects rolled back; the refusal with the arguments, and the advance of the
-    # last mutation id, are recorded instead, so the queue moves on and nothing typed is lost.
+                order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules, work)
+        return _outcome(mutation, "applied", order_id)
+    except DomainError as refusal:
+        pending.rollback_to(mark)
+        reason = await _reason(caller, mutation, refusal, work)
+    # Rejected: it changed nothing; the refusal with the arguments is recorded instead, so the
+    # queue moves on and nothing typed is lost.
     order_id = mutations.order_of(mutation.args)
     if order_id is not None and not await WorkOrder.exists().where(WorkOrder.id == order_id):
         order_id = None
-    try:
-        await _claim(client_pk, mutation.id)
-    except _Replayed:
-        return None
-    return await _record(client_pk, mutation, "rejected", order_id, reason)
+    return _outcome(mutation, "rejected", order_id, reason)
 
 
-async def _reason(caller: Caller, mutation: MutationIn, refusal: DomainError) -> tuple[str, dict[str, Any]]:
+async def _reason(
+    caller: Caller, mutation: MutationIn, refusal: DomainError, work: orders.Workset
+) -> tuple[str, dict[str, Any]]:
     """A reason the technician can act on. "Not found" for an order they held means it was taken
-    from them: say by whom and when."""
+    from them (maybe by their own reject earlier in the batch): say by whom and when."""
     order_id = mutations.order_of(mutation.args)
     if isinstance(refusal, NotFound) and order_id is not None:
-        events = await orders.history(order_id)
+        events = await work.history(order_id)
         lost = lost_access_reason(events, caller.id) if events else None
         if lost is not None:
             key, params = lost
             return key, {**params, "at": f"{params['at'].astimezone(orders.TZ):%m-%d %H:%M}"}
     return refusal.key, {**refusal.params, "issues": [i.key for i in refusal.issues]}
+
+
+# What an answer needs of a stored outcome (not the arguments, the bulk of a batch).
+RESULT_COLUMNS = (
+    SyncMutation.mutation_id, SyncMutation.name, SyncMutation.status, SyncMutation.work_order,
+    SyncMutation.reason_key, SyncMutation.reason_params, SyncMutation.server_time,
+)
 
 
 def result_of(row: dict, lang: str) -> MutationResult:

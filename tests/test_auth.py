@@ -81,6 +81,18 @@ def test_logout_revokes_the_token(client, world):
     assert client.get("/api/auth/me", headers=bearer(other)).status_code == 200
 
 
+def test_a_token_revoked_elsewhere_stops_working_within_the_cache_window(client, world):
+    """Another worker process revoked it (a logout there): this one trusts its recent lookup for
+    at most settings.token_cache_seconds, then asks the database again."""
+    import time
+
+    token = login(client, "tech1").json()["token"]
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    run(AuthToken.update({AuthToken.revoked_at: servertime.now()}).where(AuthToken.user == world.uid("tech1")))
+    time.sleep(settings.token_cache_seconds + 0.1)
+    assert_problem(client.get("/api/auth/me", headers=bearer(token)), 401)
+
+
 def test_token_expires_after_its_ttl(client, world):
     servertime.travel_to(T0)
     token = login(client, "tech1").json()["token"]

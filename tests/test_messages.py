@@ -192,6 +192,7 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "sync.unknown_mutation": {"name": "teleport"},
     "sync.invalid_args": {"detail": "order_id"},
     "sync.conflict_not_found": {"id": 12},
+    "sync.first_unsettled_after_batch": {"first_unsettled": 7},
     # api/outages, api/handover
     "outage.not_found": {"id": 3},
     "outage.illegal": {"status": "dismissed", "step": "publish", "allowed": ["confirm", "dismiss"]},

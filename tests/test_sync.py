@@ -146,6 +146,19 @@ def test_a_lost_answer_never_makes_the_server_skip(api):
     assert following["last_mutation_id"] == 3 and following["results"][0]["status"] == "applied"
 
 
+def test_a_batch_below_its_own_first_unsettled_is_refused_not_skipped(api):
+    """Saying `first_unsettled` above an id it sends would make the server skip that mutation:
+    refused as a bad request, nothing applied, the ids untouched."""
+    at(0)
+    order_id = assigned(api)
+    response = api.client.post("/api/sync/push", headers=api.headers("tech2"), json={
+        "client_id": CLIENT, "first_unsettled": 3,
+        "mutations": [mutation(1, "accept", order_id, 1), mutation(2, "add_note", order_id, 2, text="到楼下了")]})
+    assert response.status_code == 400 and response.json()["code"] == "sync.first_unsettled_after_batch"
+    assert api.get("dispatcher", f"/api/work-orders/{order_id}").json()["state"] == "dispatched"
+    assert push(api, [mutation(1, "accept", order_id, 1)])["last_mutation_id"] == 1
+
+
 def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):
     at(0)
     order_id = assigned(api)
@@ -175,6 +188,32 @@ def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):
                                headers=api.headers("dispatcher"))
     assert resolved.status_code == 204
     assert kept["id"] not in {c["id"] for c in api.get("dispatcher", "/api/sync/conflicts").json()}
+
+
+def test_a_batch_sees_its_own_earlier_mutations(api):
+    """Within one batch each mutation is decided against the order as the ones before it left
+    it: accept then arrive applies; after the device's own reject a note is refused with that
+    reason; a refused close in the middle changes nothing and the history holds exactly the
+    applied steps, once each."""
+    at(0)
+    worked, rejected = assigned(api), assigned(api)
+    at(10)
+    result = push(api, [
+        mutation(1, "accept", worked, 1), mutation(2, "start_travel", worked, 2),
+        mutation(3, "close", worked, 3, closure_category="x"),
+        mutation(4, "arrive", worked, 4), mutation(5, "add_note", worked, 5, text="已到场"),
+        mutation(6, "reject", rejected, 6, reason="不在我片区"),
+        mutation(7, "add_note", rejected, 7, text="迟到的备注"),
+    ], lang="en")
+    statuses = {r["id"]: (r["status"], r["reason_code"]) for r in result["results"]}
+    assert [statuses[i][0] for i in (1, 2, 4, 5, 6)] == ["applied"] * 5
+    assert statuses[3][0] == "rejected"
+    assert statuses[7] == ("rejected", "sync.you_rejected")
+    order = api.get("dispatcher", f"/api/work-orders/{worked}").json()
+    assert order["state"] == "on_site"
+    assert [e["action"] for e in order["history"]][-4:] == ["accept", "start_travel", "arrive", "note"]
+    assert [e["seq"] for e in order["history"]] == list(range(1, len(order["history"]) + 1))
+    assert api.get("dispatcher", f"/api/work-orders/{rejected}").json()["assignee"] is None
 
 
 def test_malformed_and_unknown_mutations_are_rejected_and_kept(api):

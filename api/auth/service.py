@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -102,16 +103,21 @@ async def logout(token: str, caller: Caller) -> None:
             AuditEntry(actor=caller.id, actor_role=caller.role, action="auth.logout",
                        target=caller.username, server_time=now)
         )
+    _forget_tokens(token=token)  # after the commit: a lookup meanwhile found it valid
 
 
 async def caller_for_token(token: str) -> Caller | None:
+    key = _token_hash(token)
+    cached = _recent.get(key)
+    if cached is not None and cached[0] > time.monotonic() and cached[1] > servertime.now():
+        return cached[2]
     row = (
         await AuthToken.select(
             AuthToken.expires_at,
             AuthToken.revoked_at,
             *AuthToken.user.all_columns(),
         )
-        .where(AuthToken.token_hash == _token_hash(token))
+        .where(AuthToken.token_hash == key)
         .first()
     )
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
@@ -119,7 +125,25 @@ async def caller_for_token(token: str) -> Caller | None:
     user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
     if not user["active"]:
         return None
-    return caller_of(user)
+    caller = caller_of(user)
+    if settings.token_cache_seconds > 0:
+        if len(_recent) >= TOKEN_CACHE_SIZE:
+            _recent.clear()
+        _recent[key] = (time.monotonic() + settings.token_cache_seconds, row["expires_at"], caller)
+    return caller
+
+
+# Tokens looked up in the last `token_cache_seconds` (1 s by default): a device syncing several
+# requests in a row costs one lookup. A logout or password reset forgets its tokens here at once;
+# in another worker process a revoked token keeps working for at most that long.
+_recent: dict[str, tuple[float, datetime, Caller]] = {}
+TOKEN_CACHE_SIZE = 10_000
+
+
+def _forget_tokens(user_id: int | None = None, token: str | None = None) -> None:
+    for key, (_, _, caller) in list(_recent.items()):
+        if caller.id == user_id or (token is not None and key == _token_hash(token)):
+            _recent.pop(key, None)
 
 
 async def create_user(
@@ -161,5 +185,6 @@ async def reset_password(username: str, password: str, actor: Caller | None = No
             AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
                        action="user.reset_password", target=username, server_time=now)
         )
+    _forget_tokens(user_id=user["id"])
     return True
 

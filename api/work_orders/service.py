@@ -19,7 +19,8 @@ from api.auth.schemas import Caller
 from api.evidence import records as evidence
 from api.outages import records as outages
 from api.work_orders import schemas as s
-from db.engine import is_unique_violation, write_transaction
+from db.direct import insert_many, update_one
+from db.engine import is_unique_violation, locked, write_transaction
 from db.tables import (
     CalendarDay,
     ClockPolicy,
@@ -127,20 +128,30 @@ async def _order_for(caller: Caller, order_id: int) -> dict:
 
 async def history(order_id: int) -> list[dict]:
     """The order's events, oldest first, with the actor's name."""
-    return (
-        await WorkOrderEvent.select(
-            *WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order]),
+    return (await histories([order_id]))[order_id]
+
+
+async def histories(order_ids: list[int]) -> dict[int, list[dict]]:
+    """`history` of many orders in one query."""
+    rows = await (
+        WorkOrderEvent.select(
+            *WorkOrderEvent.all_columns(),
             WorkOrderEvent.actor.display_name.as_alias("actor_name"),
         )
-        .where(WorkOrderEvent.work_order == order_id)
+        .where(WorkOrderEvent.work_order.is_in(order_ids))
+        .order_by(WorkOrderEvent.work_order)
         .order_by(WorkOrderEvent.seq)
         .output(load_json=True)
-    )
+    ) if order_ids else []
+    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
+    for row in rows:
+        by_order[row.pop("work_order")].append(row)
+    return by_order
 
 
-async def histories(order_ids: Select | list[int]) -> dict[int, list[dict]]:
+async def clock_histories(order_ids: Select | list[int]) -> dict[int, list[dict]]:
     """The histories of many orders in one query (`order_ids`: ids, or a sub-select of them),
-    oldest event first, with what the clocks need: for queues and reports, never one per order."""
+    oldest event first, with only what the clocks need: for queues and reports, never one per order."""
     rows = await (
         WorkOrderEvent.select(
             WorkOrderEvent.work_order, WorkOrderEvent.seq, WorkOrderEvent.action,
@@ -242,29 +253,67 @@ async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
 
 
 async def documents(caller: Caller, orders: list[dict]) -> list[s.OrderDetail]:
-    """Order details for a device's pull, the time rules loaded once for all."""
+    """Order details for a device's pull: the time rules and everything the orders refer to
+    read once for the whole page, a few queries whatever its size."""
     if not orders:
         return []
     rules = await load_time_rules()
-    return [await _detail(caller, order, rules) for order in orders]
+    related = await _related(orders)
+    return [_document(caller, order, rules, related) for order in orders]
 
 
 async def _detail(caller: Caller, order: dict, rules: TimeRules | None = None) -> s.OrderDetail:
+    related = await _related([order])
+    return _document(caller, order, rules or await load_time_rules(), related)
+
+
+@dataclass(frozen=True)
+class _Related:
+    """What order documents refer to, by id: histories, customers, places, teams, owners, and
+    the evidence summary (photos, signature) of each order."""
+
+    events: dict[int, list[dict]]
+    customers: dict[int, dict]
+    names: dict[str, dict[int, str]]  # community / road / team / owner -> id -> name
+    evidence: dict[int, Any]
+    outages: dict[int, Any]  # the outage an order is grouped under (api.outages.records)
+
+
+async def _related(orders: list[dict]) -> _Related:
+    ids = [o["id"] for o in orders]
+    events = await histories(ids)
+
+    def wanted(key: str) -> list[int]:
+        return sorted({o[key] for o in orders if o[key] is not None})
+
+    async def named(table: type, column: Any, key: str) -> dict[int, str]:
+        keys = wanted(key)
+        rows = await table.select(table.id, column.as_alias("name")).where(table.id.is_in(keys)) if keys else []
+        return {r["id"]: r["name"] for r in rows}
+
+    customers = {c["id"]: c for c in await Customer.select().where(Customer.id.is_in(wanted("customer")))}
+    names = {
+        "community": await named(Community, Community.name, "community"),
+        "road": await named(Road, Road.name, "road"),
+        "team": await named(Team, Team.name, "team"),
+        "first_contact_owner": await named(StaffUser, StaffUser.display_name, "first_contact_owner"),
+    }
+    photos = await evidence.photos_of(ids)
+    records = {
+        o["id"]: await evidence.evidence_summary(o, _since_reopen(events[o["id"]]), photos[o["id"]]) for o in orders
+    }
+    return _Related(events, customers, names, records, await outages.outages_of_orders(ids))
+
+
+def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) -> s.OrderDetail:
     now = servertime.now()
-    events = await history(order["id"])
-    rules = rules or await load_time_rules()
+    events = related.events[order["id"]]
     clocks = _clocks(order, events, rules.policy, rules.calendar, now)
-    customer = await Customer.select().where(Customer.id == order["customer"]).first()
-    community = (
-        await Community.select(Community.name).where(Community.id == order["community"]).first()
-        if order["community"] else None
-    )
-    road = await Road.select(Road.name).where(Road.id == order["road"]).first() if order["road"] else None
-    team = await Team.select(Team.name).where(Team.id == order["team"]).first() if order["team"] else None
-    owner = (
-        await StaffUser.select(StaffUser.display_name).where(StaffUser.id == order["first_contact_owner"]).first()
-        if order["first_contact_owner"] else None
-    )
+    customer = related.customers[order["customer"]]
+
+    def named(key: str) -> s.PersonRef | None:
+        return _ref(order[key], related.names[key].get(order[key]))
+
     at_risk = any(c.at_risk for c in clocks)
     breached = any(c.state == ClockState.breached for c in clocks)
     return s.OrderDetail(
@@ -273,17 +322,17 @@ async def _detail(caller: Caller, order: dict, rules: TimeRules | None = None) -
             id=customer["id"], account_no=customer["account_no"], name=customer["name"],
             phone=customer["phone"], tier=customer["tier"], network=customer["network"],
         ),
-        community=_ref(order["community"], community and community["name"]),
-        road=_ref(order["road"], road and road["name"]),
+        community=named("community"),
+        road=named("road"),
         address=order["address"], contact_name=order["contact_name"],
         contact_phone=order["contact_phone"], description=order["description"],
         agent_remark=order["agent_remark"],
-        team=_ref(order["team"], team and team["name"]),
-        first_contact_owner=_ref(order["first_contact_owner"], owner and owner["display_name"]),
+        team=named("team"),
+        first_contact_owner=named("first_contact_owner"),
         closure=order["closure"], closed_at=order["closed_at"],
         awaiting_append=awaiting_append(order, events), version=order["version"],
-        evidence=await evidence.evidence_summary(order, _since_reopen(events)),
-        outage=await outages.outage_of_order(order["id"]),
+        evidence=related.evidence[order["id"]],
+        outage=related.outages.get(order["id"]),
         clocks=[_clock_out(c) for c in clocks],
         history=[_event_out(e) for e in events],
         allowed_actions=[
@@ -369,6 +418,7 @@ class Context:
     body: Any
     at: datetime  # effective time of the action
     now: datetime
+    work: Workset
 
 
 Effect = Callable[[Context], Awaitable[Change]]
@@ -455,7 +505,7 @@ async def _close(ctx: Context) -> Change:
         kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
         # Signed, and the service record unchanged since (an append, work or a photo added
         # after signing needs a new signature).
-        signed=(bound := await evidence.binding(ctx.order, current)).holds,
+        signed=(bound := await evidence.binding(ctx.order, current, await ctx.work.photos(ctx.order["id"]))).holds,
         signature_changed=bound.signed and not bound.holds,
         waiver_approved=any(e["action"] == Action.approve_waiver for e in current),
     )
@@ -496,7 +546,8 @@ async def _approve_waiver(ctx: Context) -> Change:
 
 async def _sign(ctx: Context) -> Change:
     # The signature binds the SHA-256 of the service record as it stands now.
-    return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body))
+    photos = await ctx.work.photos(ctx.order["id"])
+    return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body, photos))
 
 
 EFFECTS: dict[Action, Effect] = {
@@ -561,21 +612,103 @@ class _Raced(Exception):
     """The order row changed between our read and our write."""
 
 
+class Workset:
+    """The orders a run of steps works on, each read once (with its history) and locked until
+    commit, and the steps' writes, kept until `flush`. Each step sees its orders as the steps
+    before it left them. A device's push batch shares one across its mutations and flushes at
+    the end; a single step has one of its own, flushed at once. A step is decided before it
+    records anything, so a refused step leaves nothing to undo."""
+
+    def __init__(self) -> None:
+        self._orders: dict[int, dict | None] = {}
+        self._events: dict[int, list[dict]] = {}
+        self._stored: dict[int, int] = {}  # version in the database, for the optimistic check
+        self._photos: dict[int, list[dict]] = {}
+        self._new_events: list[dict] = []
+        self._fields: dict[int, dict[str, Any]] = {}
+
+    async def load(self, order_ids: list[int]) -> None:
+        """Read (and lock, on PostgreSQL) the orders not read yet, in id order, and their histories.
+        Locking first makes a concurrent step on one of them wait for our commit instead of
+        racing us for the next history slot."""
+        ids = sorted(set(order_ids) - set(self._orders))
+        if not ids:
+            return
+        rows = await locked(
+            WorkOrder.select(*ORDER_COLUMNS).where(WorkOrder.id.is_in(ids)).order_by(WorkOrder.id),
+            WorkOrder,
+        ).output(load_json=True)
+        self._orders.update({order_id: None for order_id in ids})
+        for row in rows:
+            self._orders[row["id"]] = row
+            self._stored[row["id"]] = row["version"]
+        self._events.update(await histories([r["id"] for r in rows]))
+
+    async def order_for(self, caller: Caller, order_id: int) -> dict:
+        await self.load([order_id])
+        order = self._orders[order_id]
+        if order is None or not can_read(caller, order):
+            raise NotFound("order.not_found", id=order_id)
+        return order
+
+    async def history(self, order_id: int) -> list[dict]:
+        await self.load([order_id])
+        return self._events.get(order_id, [])
+
+    async def photos(self, order_id: int) -> list[dict]:
+        """The order's photos as the service record lists them; read for every loaded order at
+        the first asking (a batch signs many)."""
+        if order_id not in self._photos:
+            ids = [i for i, order in self._orders.items() if order is not None and i not in self._photos]
+            self._photos.update(await evidence.record_photos([*ids, order_id]))
+        return self._photos[order_id]
+
+    def forget(self) -> None:
+        """After `flush`, before something that writes the database directly (a photo attached):
+        read the orders again when next asked."""
+        self._orders, self._events, self._photos = {}, {}, {}
+
+    def record(self, order: dict, event: dict, fields: dict[str, Any], actor_name: str) -> dict:
+        """A decided step: its event and the order's new fields. Returns the order as it now stands."""
+        order_id = event["work_order"]
+        self._new_events.append(event)
+        # As the database will give it back: the payload through JSON (enums and dates as text).
+        stored = {**event, "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])), "actor_name": actor_name}
+        self._events[order_id] = [*self._events[order_id], stored]
+        self._fields[order_id] = {**self._fields.get(order_id, {}), **fields}
+        self._orders[order_id] = {**order, **fields}
+        return self._orders[order_id]
+
+    async def flush(self) -> None:
+        """Write the recorded steps: the events in bulk, each changed order once."""
+        events, changed = self._new_events, self._fields
+        self._new_events, self._fields = [], {}
+        await insert_many(WorkOrderEvent, events)
+        for order_id, fields in changed.items():
+            if not await update_one(WorkOrder, fields, {"id": order_id, "version": self._stored[order_id]}):
+                raise _Raced()
+            self._stored[order_id] = fields["version"]
+
+
 async def apply_step(
-    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None,
+    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None, *,
     after: Action | None = None,
+    work: Workset | None = None,
 ) -> dict:
     """One step (and the step that follows from it), inside the caller's write transaction;
-    returns the order row as written. `after`: the step this one follows from."""
+    returns the order row as written. `after`: the step this one follows from. With a `work`
+    set the writes wait for its flush."""
     now = servertime.now()
-    order = await _order_for(caller, order_id)
+    alone = work is None
+    work = work or Workset()
+    order = await work.order_for(caller, order_id)
     state = State(order["state"])
     next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id, after)
-    events = await history(order_id)
+    events = await work.history(order_id)
     when = effective_time(
         body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
     )
-    ctx = Context(caller, order, events, body, when.effective, now)
+    ctx = Context(caller, order, events, body, when.effective, now, work)
     change = await EFFECTS.get(action, _nothing)(ctx)
     if order["first_contact_owner"] is None and Role(caller.role) in DISPATCH_ROLES:
         # 首问负责制 (§2.1): the first dispatcher to handle the order owns it to the end.
@@ -589,7 +722,6 @@ async def apply_step(
         device_time=body.device_time, effective_time=when.effective, time_flag=when.flag,
         state_before=state.value, state_after=next_state.value,
     )
-    await WorkOrderEvent.insert(WorkOrderEvent(**event))
     updated = {**order, **change.fields, "state": next_state.value}
     rules = rules or await load_time_rules()
     summary = summarise(_clocks(updated, [*events, event], rules.policy, rules.calendar, now))
@@ -598,19 +730,17 @@ async def apply_step(
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
         "clock_breached": summary.breached,
     }
-    written = await WorkOrder.update({getattr(WorkOrder, k): v for k, v in fields.items()}).where(
-        (WorkOrder.id == order_id) & (WorkOrder.version == order["version"])
-    ).returning(WorkOrder.id)
-    if not written:
-        raise _Raced()
+    written = work.record(order, event, fields, caller.display_name)
+    if alone:
+        await work.flush()
     await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
-    await push_outbox.enqueue_for_event(order, {**updated, **fields}, event)
+    await push_outbox.enqueue_for_event(order, written, event)
     if action == Action.callback:
         await live_events.publish(live_events.CALLBACK, {"order_id": order_id})
     follow = _follow_on(action, body)
-    if follow is not None:
-        return await apply_step(caller, order_id, *follow, rules, after=action)
-    return {**updated, **fields}
+    if follow is not None:  # on the same working set, or (a step alone) written like this one
+        return await apply_step(caller, order_id, *follow, rules, after=action, work=None if alone else work)
+    return written
 
 
 async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
