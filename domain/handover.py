@@ -1,5 +1,5 @@
 """Shift handover (交接班, §1.2): the sheet's items A–C compiled from live data, when the handover
-must wait (§1.2.4 A), who signs when, and how punctual handovers were.
+must wait (§1.2.4 A), and who signs when (punctuality: domain/reports.py).
 
 A  unfinished orders that need urging or tracking: a clock at risk or breached, urged, a flagged
    remark, or back with dispatch (returned, cannot proceed);
@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from enum import StrEnum
-from statistics import mean
 
 from domain.errors import Conflict, Forbidden
 from domain.outages import UNPUBLISHED
@@ -149,39 +147,3 @@ def check_incoming(status: str, incoming: int | None, outgoing: int, caller: int
         raise Forbidden("handover.same_person")
     if status != Status.signed_out:
         raise Conflict("handover.wrong_status", sheet_status=status)
-
-
-# ---- punctuality ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetFacts:
-    scheduled_at: datetime
-    completed_at: datetime | None  # the incoming signed
-    held_back: bool  # an unpublished outage made it wait (§1.2.4 A): not the dispatchers' lateness
-
-
-@dataclass(frozen=True)
-class HandoverFigures:
-    scheduled: int
-    completed: int
-    on_time: int  # completed no later than scheduled + grace
-    late: int  # completed later, without an outage holding it back
-    held_back: int  # completed late because an outage held it back
-    mean_minutes_late: float | None  # over completed handovers, early ones counted as 0
-
-
-def handover_figures(
-    sheets: Sequence[SheetFacts], start: datetime, end: datetime, grace: timedelta = timedelta(minutes=0)
-) -> HandoverFigures:
-    """Handovers scheduled in [start, end)."""
-    chosen = [s for s in sheets if start <= s.scheduled_at < end]
-    done = [s for s in chosen if s.completed_at is not None]
-    on_time = [s for s in done if s.completed_at <= s.scheduled_at + grace]
-    late = [s for s in done if s.completed_at > s.scheduled_at + grace]
-    delays = [max(0.0, (s.completed_at - s.scheduled_at).total_seconds() / 60) for s in done]
-    return HandoverFigures(
-        scheduled=len(chosen), completed=len(done), on_time=len(on_time),
-        late=sum(not s.held_back for s in late), held_back=sum(s.held_back for s in late),
-        mean_minutes_late=round(mean(delays), 1) if delays else None,
-    )

@@ -1,5 +1,5 @@
 """Area outages (片区故障, §2.1.1 B, §2.3): detecting them from repair orders, what a fault notice
-and a restoration notice must state, how an outage moves, and the figures reports show.
+and a restoration notice must state, and how an outage moves (its figures: domain/reports.py).
 
 "Similar" repair orders: kind repair, customers on the same network (one-way cable-TV and two-way
 broadband faults come from different plant, so they are not one outage), raised from the same
@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from statistics import mean
 
 from domain.errors import Conflict, Invalid, Issue
 from domain.vocabulary import Kind
@@ -201,57 +200,3 @@ def reporter_named(reporter: str) -> bool:
     """Without a named reporting department or person the publisher (a fault notice) or the last
     editor (a restoration notice) is responsible for the notice (§2.3.1 B, C)."""
     return bool(reporter.strip())
-
-
-# ---- figures --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutageFacts:
-    id: int
-    area: int
-    detected_at: datetime
-    first_published_at: datetime | None
-    first_estimate: datetime | None  # the restoration time customers were first told
-    restored_at: datetime | None
-    status: str
-
-
-@dataclass(frozen=True)
-class OutageFigures:
-    outages: int
-    published: int
-    restored: int
-    dismissed: int
-    mean_minutes_to_publish: float | None  # detection → first fault notice
-    mean_minutes_to_restore: float | None  # detection → restoration
-    mean_minutes_past_estimate: float | None  # actual − first estimate (negative: early)
-    restored_by_estimate: int  # restored no later than first estimated
-
-
-def _minutes(delta: timedelta) -> float:
-    return delta.total_seconds() / 60
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(mean(values), 1) if values else None
-
-
-def outage_figures(
-    outages: Sequence[OutageFacts], start: datetime, end: datetime, area: int | None = None
-) -> OutageFigures:
-    """Outages detected in [start, end), in one area or all."""
-    chosen = [o for o in outages if start <= o.detected_at < end and (area is None or o.area == area)]
-    published = [o for o in chosen if o.first_published_at is not None]
-    restored = [o for o in chosen if o.restored_at is not None]
-    estimated = [o for o in restored if o.first_estimate is not None]
-    return OutageFigures(
-        outages=len(chosen),
-        published=len(published),
-        restored=len(restored),
-        dismissed=sum(o.status == Status.dismissed for o in chosen),
-        mean_minutes_to_publish=_mean([_minutes(o.first_published_at - o.detected_at) for o in published]),
-        mean_minutes_to_restore=_mean([_minutes(o.restored_at - o.detected_at) for o in restored]),
-        mean_minutes_past_estimate=_mean([_minutes(o.restored_at - o.first_estimate) for o in estimated]),
-        restored_by_estimate=sum(o.restored_at <= o.first_estimate for o in estimated),
-    )

@@ -22,11 +22,19 @@ What a figure counts is what *happened* in the period, at its effective time:
   completed that way (not cancelled, not sent back: the order has no complaint / suggestion /
   praise subtype to tell them apart); their target is 100 %;
 - satisfaction: the scores (1–5) given in the period, at callbacks that reached the customer and
-  at signing.
+  at signing;
+- outages: those detected in the period (in the area chosen), however long they then took. An
+  outage still without its notice, or published and not yet restored, is *pending* for the time it
+  has not reached yet; one past its first estimated restoration and still not restored has already
+  missed it;
+- handover punctuality: the handovers scheduled in the period, branch-wide (a shift hands over the
+  whole desk, not an area). On time: the incoming dispatcher signed by the scheduled time; one not
+  signed yet is pending until that time and late after it. Late while an unpublished outage held
+  it back (§1.2.4 A) is not the dispatchers' lateness: counted apart, outside the rate.
 
 A figure group is one function of `ReportInput` returning its figures; GROUPS lists the groups in
-the order they are shown. A new group (outages, handover) is a function and a line in GROUPS; its
-extra data goes into `ReportInput`.
+the order they are shown. A new group is a function and a line in GROUPS; its extra data goes into
+`ReportInput`.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from domain.callbacks import SCORES
 from domain.clocks import Clock, ClockName, ClockState, EventFact
 from domain.errors import BadRequest
 from domain.lifecycle import Action
+from domain.outages import Status as OutageStatus
 from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, SEND_BACK_REASONS, Kind, Outcome
 
 A = Action
@@ -84,10 +93,29 @@ class OrderHistory:
 
 
 @dataclass(frozen=True)
+class OutageFacts:
+    id: int
+    status: str  # domain.outages.Status
+    detected_at: datetime
+    first_published_at: datetime | None  # the first fault notice
+    first_estimate: datetime | None  # the restoration time customers were first told
+    restored_at: datetime | None  # as the restoration notice states it
+
+
+@dataclass(frozen=True)
+class HandoverFacts:
+    scheduled_at: datetime
+    completed_at: datetime | None  # the incoming dispatcher signed
+    held_back: bool  # an unpublished outage made it wait (§1.2.4 A)
+
+
+@dataclass(frozen=True)
 class ReportInput:
     period: Period
     now: datetime
     orders: Sequence[OrderHistory]
+    outages: Sequence[OutageFacts] = ()  # of the area chosen
+    handovers: Sequence[HandoverFacts] = ()  # of the whole branch
 
     # Indexes over a month of a branch (~10k orders), built once for all the figures.
     @cached_property
@@ -114,6 +142,7 @@ class ReportInput:
 class Unit(StrEnum):
     rate = "rate"  # numerator / denominator, 0–1
     mean = "mean"  # numerator (a sum) / denominator (how many)
+    minutes = "minutes"  # a mean duration: numerator (minutes summed) / denominator (how many)
     count = "count"  # numerator
 
 
@@ -123,7 +152,7 @@ class Figure:
     unit: Unit
     numerator: float
     denominator: int = 0
-    pending: int = 0  # clocks still running, not yet met or breached
+    pending: int = 0  # clocks (or outages, handovers) still running, not yet met or breached
     target: float | None = None
     breakdown: tuple[tuple[str, int], ...] = ()  # (label key, count), in display order
 
@@ -163,6 +192,14 @@ def _scores(key: str, scores: Sequence[int]) -> Figure:
     counts = Counter(scores)
     return Figure(key, Unit.mean, sum(scores), len(scores),
                   breakdown=tuple((str(s), counts[s]) for s in SCORES))
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def _duration(key: str, deltas: Sequence[timedelta], pending: int = 0) -> Figure:
+    return Figure(key, Unit.minutes, sum(_minutes(d) for d in deltas), len(deltas), pending=pending)
 
 
 def final_outcome(events: Sequence[EventFact], close_index: int) -> str:
@@ -265,6 +302,44 @@ def satisfaction_figures(data: ReportInput) -> list[Figure]:
     return [_scores("satisfaction_callback", at_callback), _scores("satisfaction_signing", at_signing)]
 
 
+def outage_figures(data: ReportInput) -> list[Figure]:
+    detected = [o for o in data.outages if data.period.holds(o.detected_at)]
+    statuses = Counter(o.status for o in detected)
+    published = [o for o in detected if o.first_published_at is not None]
+    restored = [o for o in detected if o.restored_at is not None]
+    estimated = [o for o in restored if o.first_estimate is not None]
+    by_estimate = sum(o.restored_at <= o.first_estimate for o in estimated)
+    # Published, not restored, with an estimate: past it, the estimate is missed already.
+    awaited = [o for o in published if o.restored_at is None and o.first_estimate is not None]
+    waiting = sum(data.now <= o.first_estimate for o in awaited)
+    return [
+        Figure("outages", Unit.count, len(detected), breakdown=tuple((s.value, statuses[s]) for s in OutageStatus)),
+        _duration("outage_minutes_to_publish", [o.first_published_at - o.detected_at for o in published],
+                  pending=statuses[OutageStatus.suspected] + statuses[OutageStatus.confirmed]),
+        _duration("outage_minutes_to_restore", [o.restored_at - o.detected_at for o in restored],
+                  pending=statuses[OutageStatus.published]),
+        _duration("outage_minutes_past_estimate", [o.restored_at - o.first_estimate for o in estimated],
+                  pending=len(awaited)),
+        Figure("outage_restored_by_estimate", Unit.rate, by_estimate, len(estimated) + len(awaited) - waiting,
+               pending=waiting),
+    ]
+
+
+def handover_figures(data: ReportInput) -> list[Figure]:
+    scheduled = [h for h in data.handovers if data.period.holds(h.scheduled_at)]
+    signed = [h for h in scheduled if h.completed_at is not None]
+    on_time = sum(h.completed_at <= h.scheduled_at for h in signed)
+    overdue = [h for h in scheduled if (h.completed_at or data.now) > h.scheduled_at]
+    held_back = sum(h.held_back for h in overdue)
+    return [
+        Figure("handover_on_time", Unit.rate, on_time, on_time + len(overdue) - held_back,
+               pending=len(scheduled) - on_time - len(overdue)),
+        Figure("handovers_held_back", Unit.count, held_back),
+        # Over the signed handovers, an early one counting as 0 (not as making up for a late one).
+        _duration("handover_minutes_late", [max(timedelta(0), h.completed_at - h.scheduled_at) for h in signed]),
+    ]
+
+
 FigureGroup = Callable[[ReportInput], list[Figure]]
 
 GROUPS: dict[str, FigureGroup] = {
@@ -274,7 +349,11 @@ GROUPS: dict[str, FigureGroup] = {
     "complaint": complaint_figures,
     "callback": callback_figures,
     "satisfaction": satisfaction_figures,
+    "outage": outage_figures,
+    "handover": handover_figures,
 }
+# Groups counted over the whole branch whatever area is chosen.
+BRANCH_WIDE = frozenset({"handover"})
 
 
 def orders_in_period(data: ReportInput) -> int:

@@ -1,5 +1,5 @@
 """Shift handover: a sheet compiled from a known dataset, held back by an unpublished outage and
-released by its notice, both signatures, substitutes, history, punctuality."""
+released by its notice, both signatures, substitutes, history (punctuality: tests/test_reports.py)."""
 
 from __future__ import annotations
 
@@ -36,20 +36,6 @@ def test_compiling_items_a_to_c():
     assert sheet.b == [3]
     assert [(i.order, [r.value for r in i.reasons]) for i in sheet.c] == [
         (5, ["vip"]), (6, ["emergency", "breached"]), (10, ["dedicated_line", "flagged"])]
-
-
-def test_handover_punctuality():
-    sheets = [
-        rules.SheetFacts(T0, T0 - timedelta(minutes=2), False),  # early
-        rules.SheetFacts(T0 + timedelta(hours=8), T0 + timedelta(hours=8, minutes=12), False),  # 12 late
-        rules.SheetFacts(T0 + timedelta(hours=16), T0 + timedelta(hours=16, minutes=30), True),  # outage
-        rules.SheetFacts(T0 + timedelta(hours=20), None, False),  # not completed yet
-        rules.SheetFacts(T0 + timedelta(hours=24), T0 + timedelta(hours=24), False),  # next day
-    ]
-    figures = rules.handover_figures(sheets, T0, T0 + timedelta(hours=24))
-    assert figures == rules.HandoverFigures(scheduled=4, completed=3, on_time=1, late=1, held_back=1,
-                                            mean_minutes_late=14.0)
-    assert rules.handover_figures(sheets, T0, T0 + timedelta(hours=24), grace=timedelta(minutes=15)).on_time == 2
 
 
 def _known_dataset(api) -> dict[str, int]:

@@ -91,26 +91,6 @@ def test_a_fault_notice_names_every_missing_element():
     assert rules.fault_notice_issues(past, T0 - timedelta(seconds=1)) == []
 
 
-def test_outage_figures_for_a_period_and_area():
-    def facts(id_, area, detected, published, estimate, restored, status="restored"):
-        at_ = lambda m: None if m is None else T0 + timedelta(minutes=m)  # noqa: E731
-        return rules.OutageFacts(id_, area, at_(detected), at_(published), at_(estimate), at_(restored), status)
-
-    outages = [
-        facts(1, 1, 0, 10, 120, 100),  # restored 20 min early
-        facts(2, 1, 60, 90, 150, 190),  # 40 min late
-        facts(3, 2, 30, None, None, None, "dismissed"),
-        facts(4, 1, 24 * 60, 24 * 60 + 5, 24 * 60 + 60, None, "published"),  # outside the period
-    ]
-    figures = rules.outage_figures(outages, T0, T0 + timedelta(hours=24))
-    assert figures == rules.OutageFigures(
-        outages=3, published=2, restored=2, dismissed=1, mean_minutes_to_publish=20.0,
-        mean_minutes_to_restore=115.0, mean_minutes_past_estimate=10.0, restored_by_estimate=1,
-    )
-    area2 = rules.outage_figures(outages, T0, T0 + timedelta(hours=24), area=2)
-    assert (area2.outages, area2.dismissed, area2.mean_minutes_to_publish) == (1, 1, None)
-
-
 # ---- through the API ------------------------------------------------------------------------
 
 NOTICE = {
@@ -369,18 +349,3 @@ def test_declaring_and_dismissing(api):
                        {**NOTICE, "estimated_restoration": (T0 + timedelta(hours=1)).isoformat()}, lang="en")
     assert refused.status_code == 409
     assert refused.json()["detail"] == "The outage is dismissed: cannot publish the fault notice now. Allowed: none."
-
-
-def test_outage_figures_from_the_database(api):
-    three_repairs(api)
-    outage_id = outages(api)[0]["id"]
-    at(25)
-    publish(api, outage_id)  # estimate: T0 + 6 h
-    at(400)
-    api.post("dispatcher", f"/api/outages/{outage_id}/restoration",
-             {"confirmed_cause": "主干光缆被挖断", "restored_at": (T0 + timedelta(minutes=380)).isoformat()})
-    from api.outages.service import outage_facts
-
-    figures = rules.outage_figures(run(outage_facts()), T0, T0 + timedelta(days=1), area=api.world.area)
-    assert (figures.outages, figures.mean_minutes_to_publish, figures.mean_minutes_to_restore,
-            figures.mean_minutes_past_estimate, figures.restored_by_estimate) == (1, 5.0, 360.0, 20.0, 0)

@@ -1,12 +1,13 @@
 """Reports (domain/reports.py, /api/reports): figures equal to values counted by hand on a fixed
-day of twelve orders built through the API, the CSV a supervisor opens in Excel, and bad periods.
+day of twelve orders, and on a day of outages and handovers, built through the API; the CSV a
+supervisor opens in Excel, and bad periods.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,17 @@ import pytest
 from domain.clocks import Clock, ClockName, ClockState, EventFact
 from domain.errors import BadRequest
 from domain.messages import REPORT_NAMES
-from domain.reports import GROUPS, OrderHistory, ReportInput, final_outcome, period, report
+from domain.reports import (
+    GROUPS,
+    HandoverFacts,
+    OrderHistory,
+    OutageFacts,
+    ReportInput,
+    final_outcome,
+    period,
+    report,
+)
+from tests.test_outages import NOTICE
 from tests.test_work_orders import FIELD_CLOSE, at, sign
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -216,6 +227,16 @@ def test_figures_of_a_day_equal_those_counted_by_hand(api):
         "complaint_callback_coverage": (0, 1, 0, 0.0),  # o7
         "satisfaction_callback": (6, 2, 0, 3.0),  # 4 and 2
         "satisfaction_signing": (8, 2, 0, 4.0),  # 5 and 3
+        # o1, o2 and o6, repairs from 锦华苑 within 30 minutes, make a suspected outage with no
+        # notice yet; no handover that day.
+        "outages": (1, 0, 0, 1),
+        "outage_minutes_to_publish": (0, 0, 1, None),
+        "outage_minutes_to_restore": (0, 0, 0, None),
+        "outage_minutes_past_estimate": (0, 0, 0, None),
+        "outage_restored_by_estimate": (0, 0, 0, None),
+        "handover_on_time": (0, 0, 0, None),
+        "handovers_held_back": (0, 0, 0, 0),
+        "handover_minutes_late": (0, 0, 0, None),
     }
     breakdowns = {f["key"]: [(b["label"], b["count"]) for b in f["breakdown"]]
                   for g in body["groups"] for f in g["figures"] if f["breakdown"]}
@@ -270,7 +291,7 @@ def test_the_csv_opens_in_excel_with_chinese_or_english_headers(api):
     assert ["回访", "有效投诉回访率", "0.0%", "0", "1", "0", "100%"] in rows
     assert ["满意度", "回访满意度", "3.00", "6", "2", "", ""] in rows
     assert ["满意度", "签名满意度 · 5分", "1", "", "", "", ""] in rows
-    assert len(rows) == 4 + 18 + 5 + 5 + 5  # figures, then the breakdown rows of three of them
+    assert len(rows) == 4 + 26 + 5 + 5 + 5 + 5  # figures, then the breakdown rows of four of them
 
     english = read_csv(api.get("supervisor", f"/api/reports.csv?{DAY}", lang="en-US,en;q=0.9"))
     assert english[:4] == [["Period", "2026-11-23 – 2026-11-23"], ["Area", "All areas"], [],
@@ -303,3 +324,192 @@ def test_supervisors_and_dispatchers_see_reports(api):
                              ("backoffice", 403), ("tech2", 403), ("contractor1", 403)]:
         assert api.get(username, f"/api/reports?{DAY}").status_code == status, username
         assert api.get(username, f"/api/reports.csv?{DAY}").status_code == status, username
+
+
+# ---- outages and handovers --------------------------------------------------------------------
+
+
+def at_minutes(m: float | None) -> datetime | None:
+    return None if m is None else T + timedelta(minutes=m)
+
+
+def test_outage_figures_count_the_outages_detected_in_the_period():
+    def outage(id_, detected, published, estimate, restored, status="restored") -> OutageFacts:
+        return OutageFacts(id_, status, *(at_minutes(m) for m in (detected, published, estimate, restored)))
+
+    outages = [
+        outage(1, 0, 10, 120, 100),  # restored 20 minutes before the estimate
+        outage(2, 60, 90, 150, 190),  # 40 minutes after it
+        outage(3, 30, None, None, None, "dismissed"),
+        outage(4, 200, 230, 300, None, "published"),  # its estimate not reached yet: pending
+        outage(5, 210, 220, 230, None, "published"),  # past its estimate, not restored: missed it
+        outage(6, 220, None, None, None, "suspected"),  # no notice yet
+        outage(7, 24 * 60, 24 * 60 + 5, 24 * 60 + 60, None, "published"),  # the next day
+    ]
+    data = ReportInput(period(date(2026, 11, 23), date(2026, 11, 23), TZ), T + timedelta(minutes=240), [], outages)
+    [group] = report(data, ["outage"])
+    got = {f.key: (f.numerator, f.denominator, f.pending, f.value) for f in group.figures}
+    assert got == {
+        "outages": (6, 0, 0, 6),
+        "outage_minutes_to_publish": (80, 4, 1, 20.0),  # 10, 30, 30, 10; 6 pending
+        "outage_minutes_to_restore": (230, 2, 2, 115.0),  # 100, 130; 4 and 5 pending
+        "outage_minutes_past_estimate": (20, 2, 2, 10.0),  # −20, +40
+        "outage_restored_by_estimate": (1, 3, 1, 1 / 3),  # 1 of 1, 2 and 5; 4 pending
+    }
+    assert dict(group.figures[0].breakdown) == {"suspected": 1, "confirmed": 0, "published": 2, "restored": 2,
+                                                "dismissed": 1}
+
+
+def test_handover_punctuality_leaves_the_waits_for_an_outage_out():
+    def handover(scheduled, completed, held_back=False) -> HandoverFacts:
+        return HandoverFacts(at_minutes(scheduled), at_minutes(completed), held_back)
+
+    handovers = [
+        handover(0, -2),  # early
+        handover(240, 252),  # 12 minutes late
+        handover(480, 510, held_back=True),  # 30 late: an unpublished outage held it back
+        handover(540, None, held_back=True),  # still held back
+        handover(720, None),  # 22:00, not signed yet
+        handover(24 * 60, 24 * 60),  # the next day
+    ]
+
+    def figures_at(minute: int) -> dict[str, tuple]:
+        data = ReportInput(period(date(2026, 11, 23), date(2026, 11, 23), TZ), at_minutes(minute), [],
+                           handovers=handovers)
+        [group] = report(data, ["handover"])
+        return {f.key: (f.numerator, f.denominator, f.pending, f.value) for f in group.figures}
+
+    assert figures_at(660) == {
+        "handover_on_time": (1, 2, 1, 0.5),  # the 22:00 one pending
+        "handovers_held_back": (2, 0, 0, 2),
+        "handover_minutes_late": (42, 3, 0, 14.0),  # 0 (early), 12, 30
+    }
+    assert figures_at(780)["handover_on_time"] == (1, 3, 0, 1 / 3)  # the 22:00 one not signed by then
+
+
+def build_desk_day(api) -> None:
+    """Outages (o) and handovers (h) on Monday 2026-11-23 from 10:00 local (minutes after it below),
+    the figures each feeds noted as in build_day."""
+    w = api.world
+    ids: dict[str, int] = {}
+
+    def expect(response, status: int = 201) -> dict:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def declare(name: str, area: int, **place):
+        return lambda: ids.__setitem__(name, expect(api.post(
+            "dispatcher", "/api/outages", {"area_id": area, "network": "two_way", **place}))["id"])
+
+    def publish(name: str, estimate: int):
+        return lambda: expect(api.post("dispatcher", f"/api/outages/{ids[name]}/notices",
+                                       {**NOTICE, "estimated_restoration": at_minutes(estimate).isoformat()}))
+
+    def restore(name: str, restored: int):
+        return lambda: expect(api.post("dispatcher", f"/api/outages/{ids[name]}/restoration", {
+            "confirmed_cause": "主干光缆被挖断", "restored_at": at_minutes(restored).isoformat()}))
+
+    def dismiss(name: str):
+        return lambda: expect(api.post("dispatcher", f"/api/outages/{ids[name]}/dismiss", {"reason": "割接取消"}), 200)
+
+    def prepare(name: str, scheduled: int):
+        return lambda: ids.__setitem__(name, expect(api.post("dispatcher", "/api/handovers", {
+            "scheduled_at": at_minutes(scheduled).isoformat(), "incoming_id": w.uid("dispatcher2")}))["id"])
+
+    def signs(name: str, username: str, side: str, status: int = 200):
+        return lambda: expect(api.post(username, f"/api/handovers/{ids[name]}/{side}"), status)
+
+    timeline = [
+        # o1 春熙路: published after 5 minutes; restored at 100, 20 before its estimate
+        (0, declare("o1", w.area, scope="road", place_id=w.road)), (5, publish("o1", estimate=120)),
+        (100, restore("o1", 100)),
+        # o2 the other area: published after 10; restored at 230, 30 after its estimate
+        (20, declare("o2", w.other_area)), (30, publish("o2", estimate=200)), (230, restore("o2", 230)),
+        # o3: dismissed
+        (60, declare("o3", w.area)), (70, dismiss("o3")),
+        # o4 锦华苑: published after 30; not restored (its estimate is 20:00)
+        (150, declare("o4", w.area, scope="community", place_id=w.community)), (180, publish("o4", estimate=600)),
+        # o5 the whole area: no notice yet
+        (300, declare("o5", w.area)),
+        # h1 at 10:45: signed at 10:44, on time
+        (31, prepare("h1", 45)), (40, signs("h1", "dispatcher", "sign-out")),
+        (44, signs("h1", "dispatcher2", "sign-in")),
+        # h2 at 12:00: signed 12 minutes late
+        (110, prepare("h2", 120)), (125, signs("h2", "dispatcher", "sign-out")),
+        (132, signs("h2", "dispatcher2", "sign-in")),
+        # h3 at 12:50: held back by o4 until its notice is out, signed 20 minutes late
+        (160, prepare("h3", 170)), (165, signs("h3", "dispatcher", "sign-out", status=409)),
+        (185, signs("h3", "dispatcher", "sign-out")), (190, signs("h3", "dispatcher2", "sign-in")),
+        # h4 at 18:00: not signed yet
+        (195, prepare("h4", 480)),
+    ]
+    for minute, action in sorted(timeline, key=lambda pair: pair[0]):
+        at(minute)
+        action()
+
+
+DESK_FIGURES = ("outages", "outage_minutes_to_publish", "outage_minutes_to_restore", "outage_minutes_past_estimate",
+                "outage_restored_by_estimate", "handover_on_time", "handovers_held_back", "handover_minutes_late")
+
+
+def test_outage_and_handover_figures_of_a_day_equal_those_counted_by_hand(api):
+    build_desk_day(api)
+    at(400)  # 16:40 local
+    body = get_report(api)
+    # (counted or summed, out of, pending, value)
+    assert {k: v for k, v in figures(body).items() if k in DESK_FIGURES} == {
+        "outages": (5, 0, 0, 5),
+        "outage_minutes_to_publish": (45, 3, 1, 15.0),  # o1 5, o2 10, o4 30; o5 pending
+        "outage_minutes_to_restore": (310, 2, 1, 155.0),  # o1 100, o2 210; o4 pending
+        "outage_minutes_past_estimate": (10, 2, 1, 5.0),  # o1 −20, o2 +30
+        "outage_restored_by_estimate": (1, 2, 1, 0.5),  # o1 of o1 o2; o4 pending
+        "handover_on_time": (1, 2, 1, 0.5),  # h1 of h1 h2 (h3 held back); h4 pending
+        "handovers_held_back": (1, 0, 0, 1),  # h3
+        "handover_minutes_late": (32, 3, 0, 32 / 3),  # h1 0, h2 12, h3 20
+    }
+    statuses = {g["key"]: g for g in body["groups"]}["outage"]["figures"][0]["breakdown"]
+    assert [(b["label"], b["count"]) for b in statuses] == [("疑似", 0), ("已确认", 1), ("已发布公告", 1),
+                                                           ("已恢复", 2), ("已排除", 1)]
+    assert {g["key"]: g["branch_wide"] for g in body["groups"]}["handover"] is True
+
+    # One area: its outages only; handovers are the whole branch's.
+    area = figures(get_report(api, f"{DAY}&area_id={api.world.area}"))
+    assert {k: v for k, v in area.items() if k in DESK_FIGURES} == {
+        "outages": (4, 0, 0, 4),  # o1 o3 o4 o5
+        "outage_minutes_to_publish": (35, 2, 1, 17.5),
+        "outage_minutes_to_restore": (100, 1, 1, 100.0),
+        "outage_minutes_past_estimate": (-20, 1, 1, -20.0),
+        "outage_restored_by_estimate": (1, 1, 1, 1.0),
+        "handover_on_time": (1, 2, 1, 0.5),
+        "handovers_held_back": (1, 0, 0, 1),
+        "handover_minutes_late": (32, 3, 0, 32 / 3),
+    }
+    other = figures(get_report(api, f"{DAY}&area_id={api.world.other_area}"))
+    assert (other["outages"], other["outage_minutes_past_estimate"]) == ((1, 0, 0, 1), (30, 1, 0, 30.0))
+
+    csv_rows = read_csv(api.get("supervisor", f"/api/reports.csv?{DAY}&area_id={api.world.area}"))
+    expected = [
+        ["片区故障", "片区故障数", "4", "4", "", "", ""],
+        ["片区故障", "片区故障数 · 已恢复", "1", "", "", "", ""],
+        ["片区故障", "发现至发布故障公告", "17.5", "35", "2", "1", ""],
+        ["片区故障", "实际恢复晚于首次预计", "-20.0", "-20", "1", "1", ""],
+        ["片区故障", "按预计时间恢复率", "100.0%", "1", "1", "1", ""],
+        # Handovers are the branch's, and the area's CSV says so.
+        ["交接班(全部片区)", "交接班准时率", "50.0%", "1", "2", "1", ""],
+        ["交接班(全部片区)", "因故障未发公告推迟的交接班", "1", "1", "", "", ""],
+        ["交接班(全部片区)", "交接班延迟", "10.7", "32", "3", "0", ""],
+    ]
+    assert [row for row in expected if row not in csv_rows] == []
+    english = read_csv(api.get("supervisor", f"/api/reports.csv?{DAY}", lang="en"))
+    assert ["Area outages", "Detection to restoration", "155.0", "310", "2", "1", ""] in english
+    assert ["Shift handover", "Handovers on time", "50.0%", "1", "2", "1", ""] in english
+
+    # At 21:00 h4 (18:00) is late unsigned, and o4 (estimated for 20:00) has missed its estimate.
+    at(660)
+    later = figures(get_report(api))
+    assert later["handover_on_time"] == (1, 3, 0, 1 / 3)
+    assert later["outage_restored_by_estimate"] == (1, 3, 0, 1 / 3)
+    assert later["outage_minutes_past_estimate"] == (10, 2, 1, 5.0)  # o4 not restored: no actual yet
+    # The next day had none of them.
+    next_day = figures(get_report(api, "from=2026-11-24&to=2026-11-24"))
+    assert (next_day["outages"], next_day["handover_on_time"]) == ((0, 0, 0, 0), (0, 0, 0, None))

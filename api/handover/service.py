@@ -257,12 +257,3 @@ async def substitute(caller: Caller, sheet_id: int, data: s.Substitute) -> s.She
         await _changed(sheet_id, caller, "handover.substitute", now, side=data.side, user=data.user_id,
                        reason=data.reason)
     return await detail(sheet_id)
-
-
-async def sheet_facts() -> list[rules.SheetFacts]:
-    """For the punctuality report (domain.handover.handover_figures)."""
-    return [
-        rules.SheetFacts(r["scheduled_at"], r["incoming_signed_at"], r["held_back_at"] is not None)
-        for r in await HandoverSheet.select(HandoverSheet.scheduled_at, HandoverSheet.incoming_signed_at,
-                                            HandoverSheet.held_back_at)
-    ]

@@ -447,13 +447,3 @@ async def set_detection_policy(caller: Caller, data: s.DetectionPolicySet) -> s.
             actor=caller.id, actor_role=caller.role, action="policy.outage_detection", target="outage_detection",
             payload={"orders": data.orders, "minutes": data.minutes}, server_time=now))
     return s.DetectionPolicyOut(orders=data.orders, minutes=data.minutes, effective_from=now, updated_by=caller.id)
-
-
-async def outage_facts() -> list[rules.OutageFacts]:
-    """For the outage report (domain.outages.outage_figures)."""
-    return [
-        rules.OutageFacts(r["id"], r["area"], r["detected_at"], r["first_published_at"], r["first_estimate"],
-                          r["restored_at"], r["status"])
-        for r in await Outage.select(Outage.id, Outage.area, Outage.detected_at, Outage.first_published_at,
-                                     Outage.first_estimate, Outage.restored_at, Outage.status)
-    ]

@@ -10,7 +10,7 @@ from api.work_orders.schemas import PersonRef
 
 
 class BreakdownRow(Response, kw_only=True):
-    key: str  # a send-back reason code, a score 1–5
+    key: str  # a send-back reason code, a score 1–5, an outage status
     label: str
     count: int
 
@@ -18,11 +18,11 @@ class BreakdownRow(Response, kw_only=True):
 class FigureOut(Response, kw_only=True):
     key: str
     title: str
-    unit: str  # rate (value 0–1) / mean / count
+    unit: str  # rate (value 0–1) / mean / minutes (a mean, in minutes) / count
     value: float | None  # None: nothing to count in the period
-    numerator: float  # met, counted, or the sum of the scores
-    denominator: int  # decided clocks, closures, orders or scores it is out of (0 for a count)
-    pending: int  # clocks still running before their due time, left out of the rate
+    numerator: float  # met, counted, or the sum of the scores or minutes
+    denominator: int  # decided clocks, closures, orders, scores or durations it is out of (0 for a count)
+    pending: int  # clocks (outages, handovers) still running before their due time, left out
     target: float | None
     breakdown: list[BreakdownRow]
 
@@ -30,6 +30,7 @@ class FigureOut(Response, kw_only=True):
 class GroupOut(Response, kw_only=True):
     key: str
     title: str
+    branch_wide: bool  # counted over every area whatever area the report is of (handover)
     figures: list[FigureOut]
 
 

@@ -1,5 +1,6 @@
 """Reports: every order with a step in the period loaded with its history in two queries, the
-clocks computed once per order, the figures by domain/reports.py."""
+clocks computed once per order; the outages detected and the handovers scheduled in the period;
+the figures by domain/reports.py."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import servertime
 from api.reports import schemas as s
 from api.work_orders import service as orders
 from api.work_orders.schemas import PersonRef
+from db.dispatch_tables import HandoverSheet, Outage
 from db.tables import Area, WorkOrder
 from domain import reports
 from domain.errors import NotFound
-from domain.messages import REPORT_NAMES, SEND_BACK_REASON_NAMES, name_of
+from domain.messages import OUTAGE_STATUS_NAMES, REPORT_NAMES, SEND_BACK_REASON_NAMES, name_of
 
-BREAKDOWN_NAMES = {"send_backs": SEND_BACK_REASON_NAMES}
+BREAKDOWN_NAMES = {"send_backs": SEND_BACK_REASON_NAMES, "outages": OUTAGE_STATUS_NAMES}
 
 
 async def _area(area_id: int | None) -> PersonRef | None:
@@ -54,6 +56,25 @@ async def load(period: reports.Period, area_id: int | None) -> list[reports.Orde
     return loaded
 
 
+async def load_outages(period: reports.Period, area_id: int | None) -> list[reports.OutageFacts]:
+    """The outages detected in the period (in the area)."""
+    query = Outage.select(Outage.id, Outage.status, Outage.detected_at, Outage.first_published_at,
+                          Outage.first_estimate, Outage.restored_at).where(
+        (Outage.detected_at >= period.start) & (Outage.detected_at < period.end))
+    if area_id is not None:
+        query = query.where(Outage.area == area_id)
+    return [reports.OutageFacts(**row) for row in await query]
+
+
+async def load_handovers(period: reports.Period) -> list[reports.HandoverFacts]:
+    """The handovers scheduled in the period, branch-wide."""
+    rows = await HandoverSheet.select(
+        HandoverSheet.scheduled_at, HandoverSheet.incoming_signed_at, HandoverSheet.held_back_at
+    ).where((HandoverSheet.scheduled_at >= period.start) & (HandoverSheet.scheduled_at < period.end))
+    return [reports.HandoverFacts(r["scheduled_at"], r["incoming_signed_at"], r["held_back_at"] is not None)
+            for r in rows]
+
+
 def _breakdown_label(figure: str, key: str, lang: str) -> str:
     if figure in BREAKDOWN_NAMES:
         return name_of(BREAKDOWN_NAMES[figure], key, lang)
@@ -73,17 +94,27 @@ async def report(
 ) -> s.ReportOut:
     period = reports.period(first_day, last_day, orders.TZ)
     area = await _area(area_id)
-    data = reports.ReportInput(period, servertime.now(), await load(period, area_id))
+    wanted = groups or list(reports.GROUPS)  # the callbacks panel asks for its group alone
+    data = reports.ReportInput(
+        period, servertime.now(), await load(period, area_id),
+        outages=await load_outages(period, area_id) if "outage" in wanted else (),
+        handovers=await load_handovers(period) if "handover" in wanted else (),
+    )
     computed = reports.report(data, groups)
     return s.ReportOut(
         first_day=first_day, last_day=last_day, area=area, generated_at=data.now,
         orders=reports.orders_in_period(data),
         groups=[
             s.GroupOut(key=g.key, title=name_of(REPORT_NAMES, f"group.{g.key}", lang),
-                       figures=[_figure(f, lang) for f in g.figures])
+                       branch_wide=g.key in reports.BRANCH_WIDE, figures=[_figure(f, lang) for f in g.figures])
             for g in computed
         ],
     )
+
+
+def _number(x: float) -> str:
+    """12 → "12", 42.25 → "42.3": a count as it is, a sum of minutes to a tenth."""
+    return f"{x:.1f}".removesuffix(".0")
 
 
 def _value(f: s.FigureOut) -> str:
@@ -91,7 +122,9 @@ def _value(f: s.FigureOut) -> str:
         return ""
     if f.unit == reports.Unit.rate:
         return f"{f.value * 100:.1f}%"  # Excel reads "87.5%" as the number 0.875, shown as a percentage
-    return f"{f.value:.2f}" if f.unit == reports.Unit.mean else f"{f.value:g}"
+    if f.unit == reports.Unit.minutes:
+        return f"{f.value:.1f}"
+    return f"{f.value:.2f}" if f.unit == reports.Unit.mean else _number(f.value)
 
 
 def as_csv(report: s.ReportOut, lang: str) -> str:
@@ -110,11 +143,13 @@ def as_csv(report: s.ReportOut, lang: str) -> str:
     writer.writerow([t(k) for k in ("csv.group", "csv.figure", "csv.value", "csv.numerator",
                                     "csv.denominator", "csv.pending", "csv.target")])
     for group in report.groups:
+        # A branch-wide group says so when the report is of one area.
+        title = t("csv.branch_wide").format(group=group.title) if group.branch_wide and report.area else group.title
         for f in group.figures:
             target = "" if f.target is None else f"{f.target * 100:g}%"
             denominator = "" if f.unit == reports.Unit.count else f.denominator
-            writer.writerow([group.title, f.title, _value(f), f"{f.numerator:g}", denominator,
-                             f.pending if f.unit == reports.Unit.rate else "", target])
+            pending = f.pending if f.unit in (reports.Unit.rate, reports.Unit.minutes) else ""
+            writer.writerow([title, f.title, _value(f), _number(f.numerator), denominator, pending, target])
             for row in f.breakdown:
-                writer.writerow([group.title, f"{f.title} · {row.label}", row.count, "", "", "", ""])
+                writer.writerow([title, f"{f.title} · {row.label}", row.count, "", "", "", ""])
     return out.getvalue()

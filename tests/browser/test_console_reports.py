@@ -1,9 +1,12 @@
 """The callbacks and reports panels of the console in Chromium: an agent works the callbacks queue
 (a callback made elsewhere leaves it live; a dissatisfied customer reopens the order), and a
-supervisor reads the month's figures as bars and exports them as CSV for Excel."""
+supervisor reads the month's figures as bars — rates, counts, minutes of outages and handovers —
+and exports them as CSV for Excel."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tests.browser.conftest import shot
@@ -25,8 +28,8 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     called_elsewhere, pleased, unhappy = (closed_consultation(server, d) for d in ("咨询资费", "咨询套餐", "咨询提速"))
 
     log_in(page, "agent")
-    # The agent's console: the outages (to read their explanations) and the callbacks.
-    page.click("#tabs a[data-panel=callbacks]")
+    # The agent's console: the outages (for their unified explanation) and the callbacks.
+    page.click('#tabs a[data-panel="callbacks"]')
     page.wait_for_selector("#callbacks tbody tr[data-id]")
     assert page.locator("#tabs a").all_inner_texts() == ["片区故障", "回访"]
     assert page.locator("#callbacks tbody tr[data-id]").count() == 3
@@ -62,6 +65,8 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     assert (reopened["state"], reopened["history"][-1]["action"]) == ("new", "reopen")
     assert page.errors == []
 
+    outage_and_handover(server)
+
     # The supervisor: this month's figures as bars, the dispatch queue holding the reopened order.
     page.click("#logout")
     log_in(page, "supervisor")
@@ -75,6 +80,19 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     assert "平均 3.67" in satisfaction.inner_text()
     assert [satisfaction.locator(f'.row[data-key="{k}"] .n').inner_text() for k in "12345"] == ["0", "1", "0", "1", "1"]
     assert "回访" in page.inner_text('#report [data-group="callback"] h3')
+    # Outages: a count by status, durations in minutes (restored about two hours before the estimate).
+    outages = page.locator('#report [data-figure="outages"]')
+    assert "共 1" in outages.inner_text() and outages.locator('.row[data-key="restored"] .n').inner_text() == "1"
+    to_publish = page.locator('#report [data-figure="outage_minutes_to_publish"]')
+    assert re.fullmatch(r"平均 \d+(\.\d)? 分钟", to_publish.locator("b").inner_text())
+    assert to_publish.locator(".small").inner_text() == "1 次"
+    assert re.fullmatch(r"平均 -1[12]\d(\.\d)? 分钟",
+                        page.inner_text('#report [data-figure="outage_minutes_past_estimate"] b'))
+    assert page.inner_text('#report [data-figure="outage_restored_by_estimate"] b') == "100%"
+    # Handovers: signed on time; none held back — a count, not "0.00".
+    assert "1/1" in page.inner_text('#report [data-figure="handover_on_time"]')
+    assert page.inner_text('#report [data-figure="handovers_held_back"] b') == "共 0"
+    assert page.locator("#report .branch-wide").count() == 0  # every area: nothing to point out
     shot(page, "console-reports", full_page=True)
 
     month = shown_period(page)
@@ -95,7 +113,32 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     assert content.startswith(b"\xef\xbb\xbf")
     text = content.decode("utf-8-sig")
     assert "类别,指标,数值" in text and "\r\n回访,回访率,100.0%,3,3,0,\r\n" in text
+
+    # One area: its outages; the handovers are the whole branch's, and the panel says so.
+    page.select_option('#rp-form select[name="area_id"]', str(server.world.area))
+    page.click("#rp-show")
+    page.wait_for_selector('#report [data-group="handover"] .branch-wide')
+    assert page.inner_text('#report [data-group="handover"] .branch-wide') == "全分公司数据,不分片区"
+    assert page.locator('#report [data-group="outage"] .branch-wide').count() == 0
+    assert "共 1" in page.inner_text('#report [data-figure="outages"]')
     assert page.errors == []
+
+
+def outage_and_handover(server) -> None:
+    """An outage in the area published at once and restored ahead of its estimate, and a handover
+    signed before its time."""
+    office, now = server.office, datetime.now(timezone.utc)
+    outage = office.post("dispatcher", "/api/outages", {"area_id": server.world.area, "network": "two_way"})
+    office.post("dispatcher", f"/api/outages/{outage['id']}/notices", {
+        "reporter": "网络部 李工", "location": "锦华苑光交接箱", "cause": "市政施工挖断主干光缆",
+        "affected_scope": "锦华苑全部楼栋宽带及电视", "explanation": "光缆被挖断,正在抢修,给您带来不便敬请谅解。",
+        "estimated_restoration": (now + timedelta(hours=2)).isoformat()})
+    office.post("dispatcher", f"/api/outages/{outage['id']}/restoration", {
+        "confirmed_cause": "主干光缆被挖断", "restored_at": datetime.now(timezone.utc).isoformat()})
+    sheet = office.post("dispatcher", "/api/handovers", {
+        "scheduled_at": (now + timedelta(minutes=2)).isoformat(), "incoming_id": server.world.uid("dispatcher2")})
+    office.post("dispatcher", f"/api/handovers/{sheet['id']}/sign-out", {})
+    office.post("dispatcher2", f"/api/handovers/{sheet['id']}/sign-in", {})
 
 
 def shown_period(page) -> tuple[str, str]:

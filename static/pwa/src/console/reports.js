@@ -1,6 +1,7 @@
 // Reports: the operation's figures for a period and an area (GET /api/reports), as bars a
 // supervisor reads at a glance — rates against their targets, send-backs by reason, the spread of
-// satisfaction scores — and the same figures as CSV for Excel (GET /api/reports.csv).
+// satisfaction scores, outages by status, mean durations in minutes — and the same figures as CSV
+// for Excel (GET /api/reports.csv).
 import { addTexts } from "./i18n.js";
 import { localDay, percent } from "./periods.js";
 
@@ -10,12 +11,14 @@ addTexts({
     rp_summary: "{from} 至 {to} · {area} · 期间内有操作的工单 {n} 单", rp_generated: "统计于 {t}", rp_of: "{n}/{d}",
     rp_pending: "{n} 个未到期", rp_target: "目标 {p}", rp_none: "期间内无数据", rp_mean: "平均 {v}", rp_count: "共 {n}",
     rp_scores: "{n} 个评分", rp_loading: "正在统计…", rp_downloaded: "已导出 {name}",
+    rp_minutes: "平均 {v} 分钟", rp_times: "{n} 次", rp_branch_wide: "全分公司数据,不分片区",
   },
   en: {
     rp_from: "From", rp_to: "To", rp_area: "Area", rp_all_areas: "All areas", rp_show: "Show", rp_csv: "Export CSV",
     rp_summary: "{from} to {to} · {area} · {n} orders with steps in the period", rp_generated: "as of {t}", rp_of: "{n} of {d}",
     rp_pending: "{n} still running", rp_target: "target {p}", rp_none: "nothing in the period", rp_mean: "mean {v}", rp_count: "{n} in all",
     rp_scores: "{n} scores", rp_loading: "Counting…", rp_downloaded: "Saved {name}",
+    rp_minutes: "mean {v} min", rp_times: "over {n}", rp_branch_wide: "whole branch, not by area",
   },
 });
 
@@ -31,13 +34,15 @@ export default {
 
     const bar = (share, cls = "") => `<span class="bar ${cls}"><i style="width:${Math.max(0, Math.min(1, share)) * 100}%"></i></span>`;
 
+    const pending = (f) => (f.pending ? ` · ${esc(t("rp_pending", { n: f.pending }))}` : "");
+
     function rate(f) {
       const short = f.target != null && f.value != null && f.value < f.target;
       const target = f.target != null ? `<b class="target" style="left:${f.target * 100}%" title="${esc(t("rp_target", { p: percent(f.target) }))}"></b>` : "";
       return `<div class="figure rate ${short ? "short" : ""}" data-figure="${f.key}" data-value="${f.value ?? ""}">
         <span class="name">${esc(f.title)}</span>
         <span class="track">${bar(f.value ?? 0, f.value == null ? "empty" : "")}${target}</span>
-        <span class="num"><b>${esc(percent(f.value))}</b> <span class="small">${f.denominator ? esc(t("rp_of", { n: f.numerator, d: f.denominator })) : esc(t("rp_none"))}${f.pending ? ` · ${esc(t("rp_pending", { n: f.pending }))}` : ""}${f.target != null ? ` · ${esc(t("rp_target", { p: percent(f.target) }))}` : ""}</span></span>
+        <span class="num"><b>${esc(percent(f.value))}</b> <span class="small">${f.denominator ? esc(t("rp_of", { n: f.numerator, d: f.denominator })) : esc(t("rp_none"))}${pending(f)}${f.target != null ? ` · ${esc(t("rp_target", { p: percent(f.target) }))}` : ""}</span></span>
       </div>`;
     }
 
@@ -58,7 +63,21 @@ export default {
         <span class="num"><b>${f.value == null ? "—" : esc(f.value.toFixed(2))}</b> <span class="small">${esc(t("rp_of", { n: f.numerator, d: f.denominator }))}</span></span></div>`;
     }
 
-    const figureHtml = (f) => (f.breakdown.length ? spread(f) : f.unit === "rate" ? rate(f) : plain(f));
+    /** A mean duration: 14.25 → "平均 14.3 分钟"; negative (say, restored before the estimate) stays signed. */
+    function minutes(f) {
+      const head = f.value == null ? t("rp_none") : t("rp_minutes", { v: String(Math.round(f.value * 10) / 10) });
+      const small = [f.denominator && t("rp_times", { n: f.denominator }), f.pending && t("rp_pending", { n: f.pending })];
+      return `<div class="figure plain minutes" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${esc(f.title)}</span>
+        <span class="num"><b>${esc(head)}</b> <span class="small">${esc(small.filter(Boolean).join(" · "))}</span></span></div>`;
+    }
+
+    function count(f) {
+      return `<div class="figure plain count" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${esc(f.title)}</span>
+        <span class="num"><b>${esc(t("rp_count", { n: f.numerator }))}</b></span></div>`;
+    }
+
+    const RENDER = { rate, minutes, count, mean: plain };
+    const figureHtml = (f) => (f.breakdown.length ? spread(f) : RENDER[f.unit](f));
 
     function draw() {
       const q = s.query, r = s.report;
@@ -71,7 +90,7 @@ export default {
           <button type="button" id="rp-csv">${esc(t("rp_csv"))}</button>
         </form>
         ${r ? `<p class="muted small" id="rp-summary">${esc(t("rp_summary", { from: r.first_day, to: r.last_day, area: areaName, n: r.orders }))} · ${esc(t("rp_generated", { t: fmtTime(r.generated_at, true) }))}</p>
-        <div class="report-groups" id="report">${r.groups.map((g) => `<section class="card group" data-group="${g.key}"><h3>${esc(g.title)}</h3>${g.figures.map(figureHtml).join("")}</section>`).join("")}</div>`
+        <div class="report-groups" id="report">${r.groups.map((g) => `<section class="card group" data-group="${g.key}"><h3>${esc(g.title)}</h3>${g.branch_wide && r.area ? `<p class="muted small branch-wide">${esc(t("rp_branch_wide"))}</p>` : ""}${g.figures.map(figureHtml).join("")}</section>`).join("")}</div>`
         : `<p class="muted">${esc(t("rp_loading"))}</p>`}`;
       const form = el.querySelector("#rp-form");
       form.onsubmit = (ev) => { ev.preventDefault(); read(form); load(); };
