@@ -153,12 +153,17 @@ async def _update(sheet_id: int, now: datetime, **fields: Any) -> None:
         HandoverSheet.id == sheet_id)
 
 
+async def _check_incoming(caller: Caller, incoming_id: int | None) -> None:
+    """The incoming dispatcher named on a sheet: on duty, and not the outgoing one."""
+    if incoming_id is not None:
+        await _on_duty(incoming_id)
+        if incoming_id == caller.id:
+            raise Forbidden("handover.same_person")
+
+
 async def create(caller: Caller, data: s.CreateSheet) -> s.SheetOut:
     now = servertime.now()
-    if data.incoming_id is not None:
-        await _on_duty(data.incoming_id)
-        if data.incoming_id == caller.id:
-            raise Forbidden("handover.same_person")
+    await _check_incoming(caller, data.incoming_id)
     async with write_transaction():
         mine = await HandoverSheet.select(HandoverSheet.id).where(
             (HandoverSheet.outgoing == caller.id) & (HandoverSheet.status != rules.Status.completed)).first()
@@ -178,10 +183,7 @@ async def create(caller: Caller, data: s.CreateSheet) -> s.SheetOut:
 
 async def edit(caller: Caller, sheet_id: int, data: s.EditSheet) -> s.SheetOut:
     now = servertime.now()
-    if data.incoming_id is not None:
-        await _on_duty(data.incoming_id)
-        if data.incoming_id == caller.id:
-            raise Forbidden("handover.same_person")
+    await _check_incoming(caller, data.incoming_id)
     async with write_transaction():
         sheet = await _load(sheet_id)
         rules.check_outgoing(sheet["status"], sheet["outgoing"], caller.id)

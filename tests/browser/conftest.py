@@ -171,33 +171,29 @@ def server(tmp_path: Path, server_env: dict[str, str]):
     srv.stop()
 
 
-@pytest.fixture
-def phone(browser, server):
-    """A phone-sized page on a fresh profile (its own IndexedDB and service worker)."""
-    context = browser.new_context(
-        viewport={"width": 360, "height": 640}, device_scale_factor=2, locale="zh-CN",
-        timezone_id="Asia/Shanghai", base_url=server.url,
-    )
+def _page(browser, server, **size):
+    """A page on a fresh profile (its own IndexedDB and service worker), page errors collected."""
+    context = browser.new_context(**size, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors
+    return context, page
+
+
+@pytest.fixture
+def phone(browser, server):
+    """A phone-sized page: the technician app."""
+    context, page = _page(browser, server, viewport={"width": 360, "height": 640}, device_scale_factor=2)
     yield page
     context.close()
 
 
 @pytest.fixture
 def desk(browser, server):
-    """A desktop-sized page (the dispatcher console) on a fresh profile."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
+    """A desktop-sized page: the dispatcher console."""
+    context, page = _page(browser, server, viewport={"width": 1440, "height": 900})
     yield page
     context.close()
 
