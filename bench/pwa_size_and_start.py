@@ -93,9 +93,10 @@ def cold_starts(runs: int, orders: int) -> list[float]:
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
                 page.goto(server.url, wait_until="commit")
                 shown = page.evaluate(PAINTED, "job-list")
-                assert page.locator(".job-card").count() == orders
+                # The first screen's cards (drawn by the inline first paint, or all of them by the app).
+                assert 1 <= page.locator(".job-card").count() <= orders
                 assert page.evaluate("navigator.serviceWorker.controller !== null")
-                # Interactive: painted, and the router took the list's links (it listens before it draws).
+                # Interactive: painted, with live links (a tap before the app runs is opened by its router at start).
                 timings.append(max(shown, page.evaluate(MARK, "list-interactive")))
                 # Tap the first job as soon as the list is there; the job screen must open.
                 page.evaluate("document.addEventListener('click', (e) => { window.__tapped = e.timeStamp; }, {capture: true, once: true})")
@@ -107,8 +108,11 @@ def cold_starts(runs: int, orders: int) -> list[float]:
                   return {html: Math.round(nav.responseEnd), script: mark('app-start'),
                           js: Math.round(performance.getEntriesByType('resource').find((r) => /\/app\.[^/]+\.js$/.test(r.name)).responseEnd),
                           sw: Math.round(nav.workerStart), db: mark('db-open'), rendered: mark('list-interactive'),
-                          engine: mark('engine-loaded')};
+                          app: mark('app-list'), engine: mark('engine-loaded')};
                 }"""))
+                page.evaluate("location.hash = '#/'")  # back to the list: the app shows every job
+                page.locator(".job-card").nth(orders - 1).wait_for(state="attached")
+                assert page.locator(".job-card").count() == orders
                 context.close()
         return timings
 
@@ -133,10 +137,11 @@ def main() -> None:
     print(f"  median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms (goal ≤ 1000 ms)")
     print(f"  tap on the first job → its screen painted: median {statistics.median(taps):.0f} ms, max {max(taps):.0f} ms")
     print("  phases (ms since navigation start: service worker started, HTML from its cache, app script loaded,"
-          " script running, first read done, list drawn, list painted = interactive, Dexie and sync loaded; tap → job):")
+          " script running, first read done, list drawn (by the inline first paint when it had a copy), list painted ="
+          " interactive, the app's own list from IndexedDB (-1: the tap came first), Dexie and sync loaded; tap → job):")
     for ph, total, tap in zip(phases, timings, taps):
         print(f"    sw {ph['sw']:5}  html {ph['html']:5}  js {ph['js']:5}  script {ph['script']:5}  db {ph['db']:5}"
-              f"  drawn {ph['rendered']:5}  painted {total:5.0f}  engine {ph['engine']:5}  tap {tap:4.0f}")
+              f"  drawn {ph['rendered']:5}  painted {total:5.0f}  app {ph['app']:5}  engine {ph['engine']:5}  tap {tap:4.0f}")
     print(json.dumps({"gzip_bytes": total_gz, "start_ms": timings, "tap_ms": taps}))
 
 

@@ -30,8 +30,11 @@ cpSync(join(here, "public"), out, { recursive: true });
 const entryOut = Object.entries(app.metafile.outputs).find(([f]) => f.endsWith(js))[1];
 const preload = entryOut.imports.filter((i) => i.kind === "import-statement")
   .map((i) => `<link rel="modulepreload" href="/${i.path.slice(i.path.indexOf("assets/"))}">`).join("\n");
+// The job list's first screen, drawn by an inline script before the app's module runs (first-paint.js).
+const first = await build({ ...common, write: false, entryPoints: [join(here, "src/first-paint.js")], format: "iife", outfile: "first.js" });
 const html = readFileSync(join(here, "src/index.html"), "utf8")
-  .replace("%CSS%", "/" + style).replaceAll("%JS%", "/" + js).replace("%PRELOAD%", preload);
+  .replace("%CSS%", "/" + style).replaceAll("%JS%", "/" + js).replace("%PRELOAD%", preload)
+  .replace("%FIRST%", () => first.outputFiles[0].text.trim());
 writeFileSync(join(out, "index.html"), html);
 
 const icons = readdirSync(join(out, "icons")).map((f) => "/icons/" + f);

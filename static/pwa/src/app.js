@@ -2,15 +2,16 @@
 // outbox first (so it works the same online and offline) and synced in the background.
 // Start-up path (docs/benchmarks.md): the views read IndexedDB directly (idb.js); Dexie, the sync
 // loop and the photo uploads (engine.js) load after the first paint, or at the first write.
-import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
+import { KEY, dueLine, listHtml } from "./quicklist.js";
 import { onChange, status } from "./status.js";
 
 let engine = null;
 const load = () => (engine ||= import("./engine.js"));
 const put = async (key, v) => (await load()).put(key, v);
-const enqueue = async (...args) => (await load()).enqueue(...args);
+const enqueue = async (...args) => { const row = await (await load()).enqueue(...args); remember(); return row; };
 const syncSoon = () => load().then((m) => m.syncSoon());
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -48,7 +49,7 @@ async function renderBar(snap) {
     <a class="brand" href="#/">${e(t("app"))}</a>
     ${user ? `<a id="sync-ind" href="#/sync" data-state="${state}" data-pending="${pending}" data-rejected="${rejected}"><span class="dot"></span>${e(parts.join(" · "))}</a>` : ""}
     <button id="lang" class="link">${e(t("lang"))}</button>`;
-  $("#lang").onclick = async () => { const next = lang() === "en" ? "zh-CN" : "en"; await put("lang", next); setLang(next); route(); };
+  $("#lang").onclick = async () => { const next = lang() === "en" ? "zh-CN" : "en"; await put("lang", next); setLang(next); remember(); route(); };
 }
 
 // ---------------------------------------------------------------- login
@@ -104,39 +105,50 @@ function badges(o) {
   return b.join("");
 }
 
-function dueText(o) {
-  if (o.state === "closed") return t("s_closed");
-  const parts = [];
-  if (o.next_due) {
-    const ms = Date.parse(o.next_due) - Date.now();
-    parts.push(ms >= 0 ? t("due_in", { m: fmtSpan(ms) }) : t("overdue", { m: fmtSpan(ms) }));
-  }
-  if (o.appointment_at) parts.push(t("appointment", { t: fmtTime(o.appointment_at, true) }));
-  return parts.join(" · ");
+const words = () => ({ lang: lang(), closed: t("s_closed"), dueIn: t("due_in"), overdue: t("overdue") });
+const dueText = (o) => dueLine(o.state === "closed", o.next_due ? Date.parse(o.next_due) : null,
+  o.appointment_at ? t("appointment", { t: fmtTime(o.appointment_at, true) }) : "", words(), Date.now());
+
+/** The list as its compact copy (quicklist.js): what the inline first paint of a cold start draws. */
+function listModel(snap) {
+  const orders = snap.orders.map((o) => view(o, snap.outbox))
+    .filter((o) => !["closed", "cancelled"].includes(o.state) || o.closed_at || o.local.some((m) => m.name === "close"));
+  orders.sort(byUrgency);
+  return {
+    ...words(), head: e(t("today")), empty: e(t("no_jobs")),
+    banner: snap.rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: snap.rejected }))} →</a>` : "",
+    cards: orders.map((o) => ({
+      id: o.id, closed: o.state === "closed",
+      // closed or cancelled on the server: shown until the day it closed ends; closed here: until synced
+      closedAt: ["closed", "cancelled"].includes(o.state) && !o.local.some((m) => m.name === "close") ? Date.parse(o.closed_at) : null,
+      open: `<a class="job-card ${o.state === "closed" ? "done" : ""} ${o.breached ? "late" : o.at_risk ? "risk" : ""}" href="#/job/${o.id}" data-id="${o.id}" data-code="${e(o.code)}">
+        <div class="row"><strong>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</strong><span class="state s-${o.state}">${e(t("s_" + o.state))}</span></div>
+        <div class="muted small">${e(o.code)} · ${e(o.address || "")}</div>`,
+      due: o.next_due ? Date.parse(o.next_due) : null,
+      appointment: o.appointment_at ? t("appointment", { t: fmtTime(o.appointment_at, true) }) : "",
+      badges: badges(o),
+      note: o.local.length ? `<div class="small pending-note">${e(t("pending", { n: o.local.length }))}</div>` : "",
+    })),
+  };
 }
 
-async function listView(snap) {
+/** Keep the compact copy in step with the local data (none once logged out). */
+function save(model) {
+  try { model ? localStorage.setItem(KEY, JSON.stringify(model)) : localStorage.removeItem(KEY); } catch { /* storage full: the app still draws from IndexedDB */ }
+}
+const remember = () => snapshot().then((snap) => save(snap.token ? listModel(snap) : null));
+
+async function listView(snap, first = null) {
   document.body.className = "";
   snap = snap || (await snapshot());
-  const outbox = snap.outbox;
-  const orders = snap.orders.map((o) => view(o, outbox));
-  const todayStart = new Date(); todayStart.setHours(0, 0, 0, 0);
-  const shown = orders.filter((o) => !["closed", "cancelled"].includes(o.state) || (o.closed_at && Date.parse(o.closed_at) >= todayStart) || o.local.some((m) => m.name === "close"));
-  shown.sort(byUrgency);
-  const { rejected } = snap;
-  $("#view").innerHTML = `
-    ${rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: rejected }))} →</a>` : ""}
-    <h1 elementtiming="job-list">${e(t("today"))} <small>${shown.filter((o) => o.state !== "closed").length}</small></h1>
-    <ul id="jobs" class="jobs">${shown.map((o) => `
-      <li><a class="job-card ${o.state === "closed" ? "done" : ""} ${o.breached ? "late" : o.at_risk ? "risk" : ""}" href="#/job/${o.id}" data-id="${o.id}" data-code="${e(o.code)}">
-        <div class="row"><strong>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</strong><span class="state s-${o.state}">${e(t("s_" + o.state))}</span></div>
-        <div class="muted small">${e(o.code)} · ${e(o.address || "")}</div>
-        <div class="row"><span class="due">${e(dueText(o))}</span><span>${badges(o)}</span></div>
-        ${o.local.length ? `<div class="small pending-note">${e(t("pending", { n: o.local.length }))}</div>` : ""}
-      </a></li>`).join("") || `<li class="muted">${e(t("no_jobs"))}</li>`}
-    </ul>`;
+  const model = listModel(snap);
+  save(model);
+  const html = listHtml(model, Date.now());
+  // The inline first paint drew exactly this already: no second layout and paint of the same list.
+  if (html !== first) $("#view").innerHTML = html;
   document.body.dataset.ready = "list";
   performance.mark("list-interactive");
+  performance.mark("app-list");
 }
 
 // ---------------------------------------------------------------- job detail
@@ -303,6 +315,7 @@ function bindDetail(o) {
     const { addPhoto } = await load();
     for (const file of ev.target.files) await addPhoto(o, file, $("#photo-kind").value, $("#photo-caption").value.trim());
     ev.target.value = "";
+    remember();
     syncSoon();
     route();
   };
@@ -362,7 +375,7 @@ async function syncView() {
   $("#sync-now").onclick = async () => (await load()).syncNow();
   if ($("#relogin")) $("#relogin").onclick = () => loginView();
   if ($("#push-on")) $("#push-on").onclick = () => subscribePush(true);
-  $("#logout").onclick = async () => { const { api } = await load(); try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); route(); };
+  $("#logout").onclick = async () => { const { api } = await load(); try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); remember(); route(); };
 }
 
 document.addEventListener("click", async (ev) => {
@@ -372,7 +385,7 @@ document.addEventListener("click", async (ev) => {
     const [m] = await read(["outbox"], (q) => [q.get("outbox", +copy.dataset.copy)]);
     try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
   }
-  if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); route(); }
+  if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); remember(); route(); }
 });
 
 // ---------------------------------------------------------------- signature (customer-facing)
@@ -542,6 +555,8 @@ let updateReady = false;
 async function route() {
   if (updateReady && (location.hash === "" || location.hash === "#/")) return location.reload();
   if (location.hash !== lastHash) { openBoxes.clear(); lastHash = location.hash; }
+  const first = window.__firstList; // the inline first paint's list, once
+  window.__firstList = null;
   const snap = await snapshot();
   await renderBar(snap);
   dirty = false;
@@ -552,18 +567,20 @@ async function route() {
   if ((m = h.match(/^\/job\/(\d+)\/close$/))) return closeView(+m[1]);
   if ((m = h.match(/^\/job\/(\d+)$/))) return detailView(+m[1]);
   if (h === "/sync") return syncView();
-  return listView(snap);
+  return listView(snap, first);
 }
 
 // A background sync redraws the list, the detail (unless the technician is typing) and the panel.
+// The list view saves the compact copy itself; any other view leaves that to remember().
 function refresh(data) {
   renderBar();
   if (!data) return;
   const h = location.hash;
-  if (/\/(sign|close)$/.test(h) || h === "#/login") return;
   const active = document.activeElement;
-  if (dirty || (active && active.closest && active.closest("#view") && /INPUT|TEXTAREA|SELECT/.test(active.tagName))) return;
-  route();
+  const busy = /\/(sign|close)$/.test(h) || h === "#/login" || dirty
+    || (active && active.closest && active.closest("#view") && /INPUT|TEXTAREA|SELECT/.test(active.tagName));
+  if (busy || !(h === "" || h === "#/")) remember();
+  if (!busy) route();
 }
 
 function b64ToBytes(s) {

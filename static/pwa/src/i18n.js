@@ -1,4 +1,6 @@
 // zh-CN first, English as a switch. Keys are short; {name} placeholders.
+import { span } from "./quicklist.js";
+
 const zh = {
   app: "装维工单", login: "登录", username: "用户名", password: "密码", logout: "退出登录",
   login_online: "首次登录需要联网;之后可离线工作。", login_failed: "登录失败", offline_login: "离线:无法登录,请联网后重试",
@@ -114,9 +116,4 @@ export function fmtTime(iso, withDate = false) {
   const month = two(d.getUTCMonth() + 1), day = two(d.getUTCDate());
   return current === "en" ? `${day}/${month}, ${time}` : `${month}/${day} ${time}`;
 }
-export function fmtSpan(ms) {
-  const m = Math.round(Math.abs(ms) / 60000);
-  if (m < 60) return current === "en" ? `${m} min` : `${m}分钟`;
-  const h = Math.floor(m / 60), r = m % 60;
-  return current === "en" ? `${h} h ${r} min` : `${h}小时${r}分`;
-}
+export const fmtSpan = (ms) => span(ms, current === "en");
