@@ -438,3 +438,56 @@ def test_a_transaction_aborted_to_break_a_deadlock_runs_again(api, db, engine_na
     assert sorted(attempts.values()) == [1, 2]  # one of them was aborted and ran again
     counts = run(WorkOrder.select(WorkOrder.urge_count).where(WorkOrder.id.is_in([first, second])))
     assert [c["urge_count"] for c in counts] == [2, 2]
+
+
+def close_by_appointment(api, order_id, day="2026-11-25"):
+    api.step("tech2", order_id, "accept")
+    return api.step("tech2", order_id, "close", closure_category="repair", outcome="appointment",
+                    cause="客户不在家", solution="约定上门时间", result="待上门处理",
+                    appointment_date=day, appointment_half_day="am")
+
+
+def days_later(api, days, minutes=0):
+    """Stand the clock `days` after T0; the tokens of T0 have expired by then."""
+    at(days * 24 * 60 + minutes)
+    api.log_in_again()
+
+
+def test_a_closed_order_leaves_the_phone_days_after_closing_and_comes_back_when_reopened(api):
+    from settings import settings
+    from sync.housekeeping import upkeep
+
+    keep = settings.sync_closed_order_days  # 3 by default
+    at(0)
+    closed, working = assigned(api), assigned(api)
+    close_by_appointment(api, closed)
+    cursor = pull(api)["cursor"]
+
+    days_later(api, keep, minutes=-1)  # not yet: the phone keeps the closed job
+    run(upkeep())
+    assert pull(api, cursor=cursor)["removed"] == []
+    assert {o["id"] for o in pull(api)["orders"]} == {closed, working}
+
+    days_later(api, keep, minutes=1)
+    # A fresh snapshot leaves it out at once, before housekeeping has sent any removal.
+    assert {o["id"] for o in pull(api)["orders"]} == {working}
+    assert pull(api, cursor=cursor)["removed"] == []
+    run(upkeep())
+    gone = pull(api, cursor=cursor)
+    assert gone["removed"] == [closed] and gone["orders"] == []
+    assert {o["id"] for o in pull(api)["orders"]} == {working}
+    run(upkeep())  # removed once, not again every hour
+    assert pull(api, cursor=gone["cursor"])["removed"] == []
+    # The office still sees it, closed, with its technician.
+    detail = api.get("dispatcher", f"/api/work-orders/{closed}").json()
+    assert detail["state"] == "closed" and detail["assignee"]["id"] == api.world.uid("tech2")
+
+    # Reopened and dispatched again: back on the phone; closed again, it leaves again later.
+    api.step("dispatcher", closed, "reopen", reason="客户回访表示仍然断网")
+    api.step("dispatcher", closed, "dispatch", assignee_id=api.world.uid("tech2"))
+    back = pull(api, cursor=gone["cursor"])
+    assert [(o["id"], o["state"]) for o in back["orders"]] == [(closed, "dispatched")]
+    close_by_appointment(api, closed, day="2026-12-20")
+    days_later(api, 2 * keep, minutes=2)
+    run(upkeep())
+    assert pull(api, cursor=back["cursor"])["removed"] == [closed]

@@ -526,7 +526,8 @@ async def _close(ctx: Context) -> Change:
 
 
 async def _reopen(ctx: Context) -> Change:
-    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None}, {})
+    # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
+    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {})
 
 
 async def _callback(ctx: Context) -> Change:
