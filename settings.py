@@ -63,6 +63,8 @@ class Settings:
     # Removals a device has not pulled are kept this long (longer than any offline period);
     # a device whose cursor is older starts again from a snapshot.
     sync_tombstone_days: int = field(default_factory=lambda: int(os.environ.get("SYNC_TOMBSTONE_DAYS", "30")))
+    # A closed order leaves its technician's scope (and phone) this many days after its closing.
+    sync_closed_order_days: int = field(default_factory=lambda: int(os.environ.get("SYNC_CLOSED_ORDER_DAYS", "3")))
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile). Tests lower them.
     argon2_time_cost: int = field(default_factory=lambda: int(os.environ.get("ARGON2_TIME_COST", "3")))
     argon2_memory_kib: int = field(default_factory=lambda: int(os.environ.get("ARGON2_MEMORY_KIB", "65536")))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator, TypeVar
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Protocol, TypeVar
 from urllib.parse import urlparse
 
 import asyncpg
@@ -53,8 +54,25 @@ async def prepare(engine: Engine) -> None:
         await engine._run_in_new_connection("PRAGMA journal_mode=WAL")
 
 
-# Work to do once the current write transaction has committed (None: not in one).
-_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+class Closing(Protocol):
+    """Work a write transaction ends with: its last statements, run just before it commits."""
+
+    async def finish(self) -> None: ...
+
+    def mark(self) -> int: ...
+
+    def rollback_to(self, mark: int) -> None:
+        """A savepoint was rolled back: forget what was added since `mark`."""
+
+
+@dataclass
+class _Transaction:
+    committed: list[Callable[[], None]] = field(default_factory=list)  # after commit
+    closing: dict[str, Closing] = field(default_factory=dict)  # last statements, before commit
+
+
+# The write transaction open in this context (None: not in one).
+_open: ContextVar[_Transaction | None] = ContextVar("write_transaction", default=None)
 
 
 @asynccontextmanager
@@ -66,33 +84,56 @@ async def write_transaction() -> AsyncIterator[None]:
     PostgreSQL has no such mode; its concurrent writers are serialised by row versions and unique keys.
     Inside another write transaction it is part of that one, which commits for both.
     """
-    if _after_commit.get() is not None:
+    if _open.get() is not None:
         yield
         return
     engine = current_engine()
-    committed: list[Callable[[], None]] = []
-    token = _after_commit.set(committed)
+    transaction = _Transaction()
+    token = _open.set(transaction)
     try:
         if is_sqlite(engine):
             async with engine.transaction(transaction_type=TransactionType.immediate):
                 yield
+                await _close(transaction)
         else:
             async with engine.transaction():
                 yield
+                await _close(transaction)
     finally:
-        _after_commit.reset(token)
-    for callback in committed:  # reached only when the block ended without error: committed
+        _open.reset(token)
+    for callback in transaction.committed:  # reached only when the block ended without error: committed
         callback()
+
+
+async def _close(transaction: _Transaction) -> None:
+    for closing in transaction.closing.values():
+        await closing.finish()
 
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` when the current write transaction commits, never if it rolls back (nor if
     the savepoint around this call does). Outside a write transaction: now."""
-    pending = _after_commit.get()
-    if pending is None:
+    transaction = _open.get()
+    if transaction is None:
         callback()
     else:
-        pending.append(callback)
+        transaction.committed.append(callback)
+
+
+C = TypeVar("C", bound=Closing)
+
+
+def closing(key: str, make: Callable[[], C]) -> C | None:
+    """The current write transaction's `key` work (made by `make` at the first asking), finished as
+    the transaction's last statements, once its block has ended without error. None outside a write
+    transaction. (sync.changes stamps a transaction's changes so: the sync clock's lock is the last
+    one a writer takes.)"""
+    transaction = _open.get()
+    if transaction is None:
+        return None
+    if key not in transaction.closing:
+        transaction.closing[key] = make()
+    return transaction.closing[key]  # type: ignore[return-value]
 
 
 Q = TypeVar("Q")
@@ -109,16 +150,21 @@ def locked(query: Q, table: type[Table]) -> Q:
 @asynccontextmanager
 async def savepoint() -> AsyncIterator[None]:
     """A nested unit inside the current write transaction: rolled back alone when it raises."""
-    transaction = current_engine().current_transaction.get()
-    pending = _after_commit.get()
-    mark = len(pending) if pending is not None else 0
-    point = await transaction.savepoint()
+    point = await current_engine().current_transaction.get().savepoint()
+    transaction = _open.get()
+    committed = len(transaction.committed) if transaction else 0
+    marks = {key: work.mark() for key, work in transaction.closing.items()} if transaction else {}
     try:
         yield
     except BaseException:
         await point.rollback_to()
-        if pending is not None:
-            del pending[mark:]
+        if transaction is not None:
+            del transaction.committed[committed:]
+            for key in list(transaction.closing):
+                if key in marks:
+                    transaction.closing[key].rollback_to(marks[key])
+                else:  # begun inside the savepoint: none of it happened
+                    del transaction.closing[key]
         raise
     await point.release()
 
@@ -128,6 +174,12 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """PostgreSQL aborted the transaction to break a deadlock (40P01) or a serialisation conflict
+    (40001): nothing of it was written, and running it again may well succeed."""
+    return isinstance(exc, (asyncpg.DeadlockDetectedError, asyncpg.SerializationError))
 
 
 async def ping() -> None:

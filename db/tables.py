@@ -164,6 +164,8 @@ class WorkOrder(Table, tablename="work_order"):
     clock_breached = Integer(default=0)
     # The sync version of the last change (sync/): a device's cursor pulls what is newer.
     sync_version = BigInt(default=0, index=True)
+    # When the closed order left its technician's scope (sync/housekeeping.py); cleared on reopening.
+    left_scope_at = Timestamptz(null=True, default=None)
 
 
 class WorkOrderEvent(Table, tablename="work_order_event"):

@@ -1,4 +1,4 @@
-"""Background upkeep of the sync tables, run in the app's lifespan."""
+"""Background upkeep of the sync scopes and tables, run in the app's lifespan."""
 
 from __future__ import annotations
 
@@ -11,27 +11,39 @@ import structlog
 from litestar import Litestar
 
 from settings import settings
-from sync.pull import purge_tombstones
+from sync.pull import expire_closed_orders, purge_tombstones
 
 log = structlog.get_logger("fieldservice.sync")
-PURGE_EVERY_SECONDS = 3600
+UPKEEP_EVERY_SECONDS = 3600
 
 
-async def _purge_forever() -> None:
-    retention = timedelta(days=settings.sync_tombstone_days)
+async def upkeep() -> None:
+    """One round: closed orders past the expiry leave their technicians' scope (a removal each),
+    then removals older than the retention window are forgotten. A failure is logged, never
+    raised: a bad hour must not stop the upkeep of the next."""
+    try:
+        expired = await expire_closed_orders(settings.sync_closed_order_days)
+        if expired:
+            log.info("closed orders left scope", count=expired, after_days=settings.sync_closed_order_days)
+    except Exception as exc:
+        log.error("closed order expiry failed", error=repr(exc))
+    try:
+        purged = await purge_tombstones(timedelta(days=settings.sync_tombstone_days))
+        if purged:
+            log.info("purged sync tombstones", count=purged, retention_days=settings.sync_tombstone_days)
+    except Exception as exc:
+        log.error("sync tombstone purge failed", error=repr(exc))
+
+
+async def _upkeep_forever() -> None:
     while True:
-        try:
-            purged = await purge_tombstones(retention)
-            if purged:
-                log.info("purged sync tombstones", count=purged, retention_days=settings.sync_tombstone_days)
-        except Exception as exc:  # a bad hour must not stop the upkeep of the next
-            log.error("sync tombstone purge failed", error=repr(exc))
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
+        await upkeep()
+        await asyncio.sleep(UPKEEP_EVERY_SECONDS)
 
 
 @contextlib.asynccontextmanager
 async def sync_housekeeping(app: Litestar) -> AsyncIterator[None]:
-    task = asyncio.create_task(_purge_forever())
+    task = asyncio.create_task(_upkeep_forever())
     try:
         yield
     finally:

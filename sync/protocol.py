@@ -4,11 +4,13 @@ why a technician lost an order. (docs/sync-protocol.md is the specification.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import DomainError
 from domain.lifecycle import Action
+from domain.vocabulary import State
 
 CURSOR = re.compile(r"^v1\.(\d{1,18})$")
 
@@ -39,6 +41,21 @@ def page_end(versions: Sequence[int], limit: int) -> tuple[int, bool]:
     if keep == 0:  # one version larger than a page: deliver it whole
         keep = sum(1 for v in versions if v == boundary)
     return keep, True
+
+
+def closed_cutoff(now: datetime, keep_days: int) -> datetime:
+    """An order closed before this has left its technician's scope: the phone keeps a closed job
+    `keep_days` days (for the callback's questions, an append), not for ever."""
+    return now - timedelta(days=keep_days)
+
+
+def in_scope(order: Mapping, user_id: int, now: datetime, keep_days: int) -> bool:
+    """Whether `order` (state, closed_at, assignee) belongs on `user_id`'s phone: assigned to them
+    and, if closed, closed no more than `keep_days` ago. A reopened order is no longer closed: it
+    is back when it is dispatched again."""
+    if order["assignee"] != user_id:
+        return False
+    return order["state"] != State.closed or order["closed_at"] >= closed_cutoff(now, keep_days)
 
 
 class Order(StrEnum):

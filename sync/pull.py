@@ -9,10 +9,13 @@ import servertime
 from api.auth.schemas import Caller
 from api.reference.service import reference_data
 from api.work_orders import service as orders
-from db.engine import write_transaction
+from db.engine import locked, write_transaction
 from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncPurge, SyncScopeChange
 from db.tables import WorkOrder
-from sync.protocol import decode_cursor, encode_cursor, page_end
+from domain.vocabulary import State
+from settings import settings
+from sync import changes
+from sync.protocol import closed_cutoff, decode_cursor, encode_cursor, page_end
 from sync.push import RESULT_COLUMNS, result_of
 from sync.schemas import PullOut
 
@@ -33,8 +36,8 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
 
     candidates = [] if not clock["orders"] else await (
         WorkOrder.select(*orders.ORDER_COLUMNS)
-        .where((WorkOrder.assignee == caller.id) & (WorkOrder.sync_version > start)
-               & (WorkOrder.sync_version <= clock["version"]))
+        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now())
+               & (WorkOrder.sync_version > start) & (WorkOrder.sync_version <= clock["version"]))
         .order_by(WorkOrder.sync_version)
         .limit(limit + 1)
         .output(load_json=True)
@@ -71,6 +74,13 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
         results=results,
         reference=await reference_data() if reference_changed else None,
     )
+
+
+def _not_expired(now):
+    """sync.protocol.in_scope's expiry as a condition: a closed order leaves its technician's scope
+    `sync_closed_order_days` after closing, whether or not housekeeping has sent its removal yet."""
+    return (WorkOrder.state != State.closed.value) | (
+        WorkOrder.closed_at >= closed_cutoff(now, settings.sync_closed_order_days))
 
 
 # The clock, the purge mark, and whether anything of the caller's changed in (cursor, clock]:
@@ -113,3 +123,34 @@ async def purge_tombstones(retention: timedelta) -> int:
         await SyncScopeChange.delete().where(SyncScopeChange.version <= old["version"])
         await SyncPurge.update({SyncPurge.version: old["version"], SyncPurge.at: servertime.now()}, force=True)
     return count
+
+
+EXPIRE_BATCH = 500
+
+
+async def expire_closed_orders(keep_days: int) -> int:
+    """Orders closed more than `keep_days` ago leave their technicians' scope: each gets a removal,
+    so the phones holding it delete it at their next pull (a snapshot leaves them out already).
+    Returns how many left. Reopening clears the mark, so a later closing expires again."""
+    total = 0
+    while True:
+        count = await orders.retrying(lambda: _expire_some(keep_days))
+        total += count
+        if count < EXPIRE_BATCH:
+            return total
+
+
+async def _expire_some(keep_days: int) -> int:
+    now = servertime.now()
+    rows = await locked(
+        WorkOrder.select(WorkOrder.id, WorkOrder.assignee).where(
+            (WorkOrder.state == State.closed.value) & (WorkOrder.closed_at < closed_cutoff(now, keep_days))
+            & WorkOrder.assignee.is_not_null() & WorkOrder.left_scope_at.is_null()
+        ).order_by(WorkOrder.id).limit(EXPIRE_BATCH),
+        WorkOrder,
+    )
+    if rows:
+        await WorkOrder.update({WorkOrder.left_scope_at: now}).where(WorkOrder.id.is_in([r["id"] for r in rows]))
+        for row in rows:
+            await changes.order_changed(row["id"], before=row["assignee"], after=None)
+    return len(rows)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import gzip
 from datetime import timedelta
 
+import asyncpg
+import pytest
+
 import servertime
 from db.sync_tables import SyncMutation
 from sync.pull import purge_tombstones
@@ -341,3 +344,150 @@ def test_photo_attached_offline_is_pending_until_its_upload_arrives(api, evidenc
     assert arrived["orders"][0]["evidence"] == {**arrived["orders"][0]["evidence"], "photos": 1, "photos_pending": 0}
     bad = push(api, [mutation(2, "attach_photo", order_id, 2, upload_id="not-a-uuid", kind="after")])
     assert bad["results"][0]["status"] == "rejected" and bad["results"][0]["reason_code"] == "sync.invalid_args"
+
+
+def test_a_change_beside_a_push_batch_takes_the_locks_in_the_same_order(api, db, engine_name):
+    """A push batch locks its orders, then the sync clock. Another writer notes changes to two
+    orders (an upload finishing for photos on both, an outage touching its orders) while the batch
+    runs on one of them: it must not hold the clock while it waits for that order, or the two
+    deadlock and PostgreSQL aborts one. Both commit, each change is delivered."""
+    if engine_name == "sqlite":
+        pytest.skip("SQLite's writers hold the whole database: no row locks to take out of order")
+    import asyncio
+
+    from db.engine import write_transaction
+    from sync import changes
+    from sync.pull import pull as pull_changes
+    from sync.push import push as push_batch
+    from sync.schemas import MutationIn, PushIn
+    from tests.conftest import POSTGRES_URL
+
+    at(0)
+    batch_order, other_order = assigned(api), assigned(api)
+    tech = api.world.users["tech2"]
+    cursor = pull(api)["cursor"]
+    batch = PushIn(client_id=CLIENT, mutations=[
+        MutationIn(id=1, name="accept", args={"order_id": batch_order}, device_time=T0 + timedelta(minutes=1))])
+
+    async def scenario() -> None:
+        noted, go_on = asyncio.Event(), asyncio.Event()
+
+        async def other_writer() -> None:
+            async with write_transaction():
+                await changes.order_changed(other_order)
+                noted.set()
+                await go_on.wait()
+                await changes.order_changed(batch_order)
+
+        async def waiting_for_a_lock() -> bool:
+            watcher = await asyncpg.connect(POSTGRES_URL)
+            try:
+                return bool(await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+            finally:
+                await watcher.close()
+
+        other = asyncio.create_task(other_writer())
+        await noted.wait()
+        pushing = asyncio.create_task(push_batch(tech, batch, "zh-CN"))
+        # The batch runs until it is done or waits for a lock the other writer holds.
+        for _ in range(200):
+            if pushing.done() or await waiting_for_a_lock():
+                break
+            await asyncio.sleep(0.02)
+        go_on.set()
+        answer, _ = await asyncio.gather(pushing, other)
+        assert [r.status for r in answer.results] == ["applied"]
+        after = await pull_changes(tech, cursor, None, 100, "zh-CN")
+        assert {o.id for o in after.orders} == {batch_order, other_order}
+        assert {o.id: o.state for o in after.orders}[batch_order] == "accepted"
+
+    asyncio.run(scenario())
+
+
+def test_a_transaction_aborted_to_break_a_deadlock_runs_again(api, db, engine_name):
+    """Two writers lock two orders in opposite orders: PostgreSQL aborts one (40P01). `retrying`
+    counts that as a race and runs the aborted transaction again; both writes land, once each."""
+    if engine_name == "sqlite":
+        pytest.skip("SQLite's writers hold the whole database: they cannot deadlock")
+    import asyncio
+
+    from api.work_orders.service import retrying
+    from db.tables import WorkOrder
+
+    at(0)
+    first, second = assigned(api), assigned(api)
+
+    async def scenario() -> dict[str, int]:
+        attempts = {"a": 0, "b": 0}
+        holding = {"a": asyncio.Event(), "b": asyncio.Event()}
+
+        async def write(name: str, other: str, mine: int, theirs: int) -> None:
+            attempts[name] += 1
+            await WorkOrder.update({WorkOrder.urge_count: WorkOrder.urge_count + 1}).where(WorkOrder.id == mine)
+            if attempts[name] == 1:  # the first time, each waits until the other holds its row
+                holding[name].set()
+                await holding[other].wait()
+            await WorkOrder.update({WorkOrder.urge_count: WorkOrder.urge_count + 1}).where(WorkOrder.id == theirs)
+
+        await asyncio.gather(retrying(lambda: write("a", "b", first, second)),
+                             retrying(lambda: write("b", "a", second, first)))
+        return attempts
+
+    attempts = run(scenario())
+    assert sorted(attempts.values()) == [1, 2]  # one of them was aborted and ran again
+    counts = run(WorkOrder.select(WorkOrder.urge_count).where(WorkOrder.id.is_in([first, second])))
+    assert [c["urge_count"] for c in counts] == [2, 2]
+
+
+def close_by_appointment(api, order_id, day="2026-11-25"):
+    api.step("tech2", order_id, "accept")
+    return api.step("tech2", order_id, "close", closure_category="repair", outcome="appointment",
+                    cause="客户不在家", solution="约定上门时间", result="待上门处理",
+                    appointment_date=day, appointment_half_day="am")
+
+
+def days_later(api, days, minutes=0):
+    """Stand the clock `days` after T0; the tokens of T0 have expired by then."""
+    at(days * 24 * 60 + minutes)
+    api.log_in_again()
+
+
+def test_a_closed_order_leaves_the_phone_days_after_closing_and_comes_back_when_reopened(api):
+    from settings import settings
+    from sync.housekeeping import upkeep
+
+    keep = settings.sync_closed_order_days  # 3 by default
+    at(0)
+    closed, working = assigned(api), assigned(api)
+    close_by_appointment(api, closed)
+    cursor = pull(api)["cursor"]
+
+    days_later(api, keep, minutes=-1)  # not yet: the phone keeps the closed job
+    run(upkeep())
+    assert pull(api, cursor=cursor)["removed"] == []
+    assert {o["id"] for o in pull(api)["orders"]} == {closed, working}
+
+    days_later(api, keep, minutes=1)
+    # A fresh snapshot leaves it out at once, before housekeeping has sent any removal.
+    assert {o["id"] for o in pull(api)["orders"]} == {working}
+    assert pull(api, cursor=cursor)["removed"] == []
+    run(upkeep())
+    gone = pull(api, cursor=cursor)
+    assert gone["removed"] == [closed] and gone["orders"] == []
+    assert {o["id"] for o in pull(api)["orders"]} == {working}
+    run(upkeep())  # removed once, not again every hour
+    assert pull(api, cursor=gone["cursor"])["removed"] == []
+    # The office still sees it, closed, with its technician.
+    detail = api.get("dispatcher", f"/api/work-orders/{closed}").json()
+    assert detail["state"] == "closed" and detail["assignee"]["id"] == api.world.uid("tech2")
+
+    # Reopened and dispatched again: back on the phone; closed again, it leaves again later.
+    api.step("dispatcher", closed, "reopen", reason="客户回访表示仍然断网")
+    api.step("dispatcher", closed, "dispatch", assignee_id=api.world.uid("tech2"))
+    back = pull(api, cursor=gone["cursor"])
+    assert [(o["id"], o["state"]) for o in back["orders"]] == [(closed, "dispatched")]
+    close_by_appointment(api, closed, day="2026-12-20")
+    days_later(api, 2 * keep, minutes=2)
+    run(upkeep())
+    assert pull(api, cursor=back["cursor"])["removed"] == [closed]

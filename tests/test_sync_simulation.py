@@ -32,6 +32,8 @@ from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder, WorkOrderEvent
 from domain.lifecycle import Action
 from domain.vocabulary import Kind
+from settings import settings as config
+from sync.protocol import in_scope
 from sync.pull import pull
 from sync.push import push
 from sync.schemas import MutationIn, PushIn
@@ -172,9 +174,10 @@ async def _heal_and_check(world: World) -> None:
             assert row["status"] == "applied" or row["reason_key"]
             assert phone.outcomes[mutation_id] == row["status"], "the phone learned every outcome"
             await _check_effect(phone.created[mutation_id], row)
-        # The local copy equals the server scope.
-        scope = await WorkOrder.select(WorkOrder.id, WorkOrder.version, WorkOrder.state).where(
-            WorkOrder.assignee == phone.caller.id)
+        # The local copy equals the server scope (sync.protocol.in_scope).
+        orders = await WorkOrder.select(
+            WorkOrder.id, WorkOrder.version, WorkOrder.state, WorkOrder.assignee, WorkOrder.closed_at)
+        scope = [o for o in orders if in_scope(o, phone.caller.id, servertime.now(), config.sync_closed_order_days)]
         assert {o["id"]: (o["version"], o["state"]) for o in scope} == {
             o.id: (o.version, o.state) for o in phone.orders.values()
         }

@@ -16,7 +16,7 @@ from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
 from api.evidence import service, tus, uploads
 from api.evidence.schemas import AttachPhoto, PhotoOut, SignatureCheck
-from db.engine import write_transaction
+from api.work_orders.service import retrying
 from domain.evidence import PreconditionFailed, UnsupportedMedia
 from domain.messages import pick_language
 
@@ -116,10 +116,11 @@ class EvidenceController(Controller):
     async def attach(self, order_id: OrderId, data: JSONBody[AttachPhoto],
                      request: Request[Caller, str, object]) -> PhotoOut:
         """Attach a photo by upload id, before or after its upload finishes (pending until then)."""
-        async with write_transaction():
-            return await service.attach_photo(
-                request.user, order_id, data.upload_id, data.caption, data.kind, data.device_time,
-            )
+        # Run again if a concurrent attach of the same upload took its key first (it then finds
+        # that photo) or PostgreSQL broke a deadlock by aborting us.
+        return await retrying(lambda: service.attach_photo(
+            request.user, order_id, data.upload_id, data.caption, data.kind, data.device_time,
+        ))
 
     @get("/photos", opt=roles(ANY_ROLE))
     async def photos(self, order_id: OrderId, request: Request[Caller, str, object]) -> list[PhotoOut]:

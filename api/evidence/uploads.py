@@ -23,7 +23,7 @@ import servertime
 import settings as config
 from api.auth.schemas import Caller
 from api.evidence import imaging, tus
-from api.work_orders.service import TZ
+from api.work_orders.service import TZ, retrying
 from db.engine import is_unique_violation, write_transaction
 from db.evidence_tables import EvidenceUpload, OrderPhoto, PhotoBlob
 from domain.errors import Conflict, DomainError, Invalid, NotFound
@@ -231,32 +231,33 @@ async def _finish(row: dict) -> Upload:
         await _reject(upload_id, exc)
         raise
     keep_location = row["share_location"]
-    await EvidenceUpload.update(
-        {
-            EvidenceUpload.status: COMPLETE, EvidenceUpload.sha256: sha256,
-            EvidenceUpload.completed_at: servertime.now(), EvidenceUpload.taken_at: facts.taken_at,
-            EvidenceUpload.latitude: facts.latitude if keep_location else None,
-            EvidenceUpload.longitude: facts.longitude if keep_location else None,
-        }
-    ).where(EvidenceUpload.upload_id == upload_id)
+    await _settle(upload_id, {
+        EvidenceUpload.status: COMPLETE, EvidenceUpload.sha256: sha256,
+        EvidenceUpload.completed_at: servertime.now(), EvidenceUpload.taken_at: facts.taken_at,
+        EvidenceUpload.latitude: facts.latitude if keep_location else None,
+        EvidenceUpload.longitude: facts.longitude if keep_location else None,
+    })
     _discard(upload_id)
-    await _touch_orders_of(upload_id)
     return _upload({**row, "status": COMPLETE})
 
 
 async def _reject(upload_id: str, exc: DomainError) -> None:
     """A file that is no acceptable photo: its bytes go, the row stays to say why."""
     _discard(upload_id)
-    await EvidenceUpload.update(
-        {EvidenceUpload.status: REJECTED, EvidenceUpload.reason: exc.key[:48]}
-    ).where(EvidenceUpload.upload_id == upload_id)
-    await _touch_orders_of(upload_id)
+    await _settle(upload_id, {EvidenceUpload.status: REJECTED, EvidenceUpload.reason: exc.key[:48]})
 
 
-async def _touch_orders_of(upload_id: str) -> None:
-    """A pending photo arrived or was refused: the orders it is attached to changed for devices."""
-    for photo in await OrderPhoto.select(OrderPhoto.work_order).where(OrderPhoto.upload_id == upload_id):
-        await changes.order_changed(photo["work_order"])
+async def _settle(upload_id: str, values: dict) -> None:
+    """The upload's outcome and the orders its photos are attached to (changed for devices: a
+    pending photo arrived or was refused), in one transaction; run again should PostgreSQL
+    abort it to break a deadlock."""
+
+    async def write() -> None:
+        await EvidenceUpload.update(values).where(EvidenceUpload.upload_id == upload_id)
+        for photo in await OrderPhoto.select(OrderPhoto.work_order).where(OrderPhoto.upload_id == upload_id):
+            await changes.order_changed(photo["work_order"])
+
+    await retrying(write)
 
 
 async def _store(sha256: str, data: bytes) -> None:

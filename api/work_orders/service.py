@@ -20,7 +20,7 @@ from api.evidence import records as evidence
 from api.outages import records as outages
 from api.work_orders import schemas as s
 from db.direct import insert_many, update_one
-from db.engine import is_unique_violation, locked, write_transaction
+from db.engine import is_lock_conflict, is_unique_violation, locked, write_transaction
 from db.tables import (
     CalendarDay,
     ClockPolicy,
@@ -526,7 +526,8 @@ async def _close(ctx: Context) -> Change:
 
 
 async def _reopen(ctx: Context) -> Change:
-    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None}, {})
+    # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
+    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {})
 
 
 async def _callback(ctx: Context) -> Change:
@@ -589,7 +590,8 @@ async def act(caller: Caller, order_id: int, action: Action, body: s.Step) -> s.
 
 async def retrying(write: Callable[[], Awaitable[T]]) -> T:
     """Run `write` in a write transaction, again when a concurrent writer took the same history
-    slot (unique key) or changed the order between our read and our write."""
+    slot (unique key), changed the order between our read and our write, or PostgreSQL aborted
+    the transaction to break a deadlock."""
     for attempt in range(MAX_ATTEMPTS):
         try:
             async with write_transaction():
@@ -603,9 +605,10 @@ async def retrying(write: Callable[[], Awaitable[T]]) -> T:
 
 
 def is_race(exc: Exception) -> bool:
-    """A concurrent writer took the same history slot (unique key) or changed the order
-    between our read and our write: the step is worth trying again."""
-    return is_unique_violation(exc) or isinstance(exc, _Raced)
+    """A concurrent writer took the same history slot (unique key), changed the order between
+    our read and our write, or PostgreSQL aborted our transaction for a deadlock or a
+    serialisation conflict: the whole transaction is worth running again."""
+    return is_unique_violation(exc) or isinstance(exc, _Raced) or is_lock_conflict(exc)
 
 
 class _Raced(Exception):
