@@ -346,13 +346,13 @@ def test_photo_attached_offline_is_pending_until_its_upload_arrives(api, evidenc
     assert bad["results"][0]["status"] == "rejected" and bad["results"][0]["reason_code"] == "sync.invalid_args"
 
 
+# SQLite's writers hold the whole database: no row locks to take out of order.
+@pytest.mark.parametrize("engine_name", ["postgres"])
 def test_a_change_beside_a_push_batch_takes_the_locks_in_the_same_order(api, db, engine_name):
     """A push batch locks its orders, then the sync clock. Another writer notes changes to two
     orders (an upload finishing for photos on both, an outage touching its orders) while the batch
     runs on one of them: it must not hold the clock while it waits for that order, or the two
     deadlock and PostgreSQL aborts one. Both commit, each change is delivered."""
-    if engine_name == "sqlite":
-        pytest.skip("SQLite's writers hold the whole database: no row locks to take out of order")
     import asyncio
 
     from db.engine import write_transaction
@@ -405,11 +405,11 @@ def test_a_change_beside_a_push_batch_takes_the_locks_in_the_same_order(api, db,
     asyncio.run(scenario())
 
 
+# SQLite's writers hold the whole database: they cannot deadlock.
+@pytest.mark.parametrize("engine_name", ["postgres"])
 def test_a_transaction_aborted_to_break_a_deadlock_runs_again(api, db, engine_name):
     """Two writers lock two orders in opposite orders: PostgreSQL aborts one (40P01). `retrying`
     counts that as a race and runs the aborted transaction again; both writes land, once each."""
-    if engine_name == "sqlite":
-        pytest.skip("SQLite's writers hold the whole database: they cannot deadlock")
     import asyncio
 
     from api.work_orders.service import retrying
