@@ -213,6 +213,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--paced-think", type=float, default=10.0)
+    parser.add_argument("--phases", default="loop,paced,pulls", help="which phases to run, in order (comma-separated)")
     args = parser.parse_args()
     try:
         import uvloop
@@ -237,13 +238,15 @@ def main() -> None:
                             await phone.login()
 
                     await asyncio.gather(*[login(p) for p in phones])
+                    phases = {
+                        "loop": lambda: simulate(phones, args.seconds, args.think, False, url),
+                        "paced": lambda: simulate(phones, args.seconds, args.paced_think, True, url),
+                        "pulls": lambda: simulate(phones, args.seconds, args.think, False, url, push=False),
+                    }
                     results = {}
-                    results["loop"] = await simulate(phones, args.seconds, args.think, False, url)
-                    log(f"loop: {results['loop']}")
-                    results["paced"] = await simulate(phones, args.seconds, args.paced_think, True, url)
-                    log(f"paced: {results['paced']}")
-                    results["pulls"] = await simulate(phones, args.seconds, args.think, False, url, push=False)
-                    log(f"pulls: {results['pulls']}")
+                    for phase in args.phases.split(","):
+                        results[phase] = await phases[phase]()
+                        log(f"{phase}: {results[phase]}")
                     for phone in phones:
                         await phone.http.close()
                     return results
