@@ -2,7 +2,8 @@
 throughput, p50 and p99 latency per request. Goal: p99 <= 100 ms.
 
     .venv/bin/python bench/sync_concurrent.py [--technicians 200] [--orders 3] [--seconds 20]
-                                              [--workers 2] [--think 0] [--paced-think 10]
+                                              [--workers 2] [--think 0] [--paced-think 10[,5,...]]
+                                              [--phases loop,paced,pulls]
 
 tests/world.py's world plus `--technicians` repair technicians, each with `--orders` orders
 created and dispatched through the services. The app runs as in production under uvicorn with
@@ -14,10 +15,11 @@ keep-alive connection, for `--seconds`:
 
 Mutations follow the work: accept, contact, arrive on each order, then notes and recorded work
 with materials. Latency is the phone's wall time per request (raw asyncio HTTP/1.1 client in this
-process, uvloop, Accept-Encoding: gzip). Two phases in the same run:
+process, uvloop, Accept-Encoding: gzip). Phases, in one run (`--phases` picks some):
 
 1. `loop`: think time `--think` (0: the loop of the brief, back to back: a saturation test);
 2. `paced`: think time uniform in [0, 2 x `--paced-think`] s, a technician syncing every ~10 s;
+   several think times give a capacity curve: the load at which p99 passes 100 ms;
 3. `pulls only`: the loop without the push (a reference: what the writers cost the readers).
 
 Each reports requests/s, p50, p99 (all requests, and pull / push apart), errors, and what the
@@ -33,6 +35,7 @@ import collections
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 
 from sync_common import (
     PASSWORD,
@@ -212,7 +215,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--think", type=float, default=0.0)
-    parser.add_argument("--paced-think", type=float, default=10.0)
+    parser.add_argument("--paced-think", default="10", help="mean think times of the paced phase, s "
+                        "(comma-separated: one paced phase each, e.g. 10,5,2,1 for a capacity curve)")
     parser.add_argument("--phases", default="loop,paced,pulls", help="which phases to run, in order (comma-separated)")
     args = parser.parse_args()
     try:
@@ -238,14 +242,9 @@ def main() -> None:
                             await phone.login()
 
                     await asyncio.gather(*[login(p) for p in phones])
-                    phases = {
-                        "loop": lambda: simulate(phones, args.seconds, args.think, False, url),
-                        "paced": lambda: simulate(phones, args.seconds, args.paced_think, True, url),
-                        "pulls": lambda: simulate(phones, args.seconds, args.think, False, url, push=False),
-                    }
                     results = {}
-                    for phase in args.phases.split(","):
-                        results[phase] = await phases[phase]()
+                    for phase, run_phase in phases(args, phones, url):
+                        results[phase] = await run_phase()
                         log(f"{phase}: {results[phase]}")
                     for phone in phones:
                         await phone.http.close()
@@ -257,19 +256,35 @@ def main() -> None:
         remove(workdir)
 
 
+def phases(args, phones: list[Phone], url: str) -> list[tuple[str, Callable[[], Awaitable[dict]]]]:
+    """(title, run) of each phase asked for, in order; `paced` once per think time."""
+    chosen = []
+    for phase in args.phases.split(","):
+        if phase == "loop":
+            chosen.append((f"loop (think {args.think:g} s)", lambda: simulate(phones, args.seconds, args.think, False, url)))
+        elif phase == "paced":
+            for think in (float(t) for t in args.paced_think.split(",")):
+                chosen.append((f"paced (think U[0,{2 * think:g}] s)",
+                               lambda think=think: simulate(phones, args.seconds, think, True, url)))
+        elif phase == "pulls":
+            chosen.append(("pulls only, no push (reference)",
+                           lambda: simulate(phones, args.seconds, args.think, False, url, push=False)))
+        else:
+            raise SystemExit(f"unknown phase {phase!r}: loop, paced or pulls")
+    return chosen
+
+
 def report(args, results: dict) -> None:
     print(f"# {args.technicians} technicians syncing concurrently, PostgreSQL, uvicorn --workers {args.workers}, "
           f"{args.seconds:g} s per phase; cycle = pull, push 3, pull")
     print(f"{'phase':<34} {'req/s':>7} {'cycles':>7} {'p50 ms':>7} {'p99 ms':>7} {'pull p50/p99':>14} {'push p50/p99':>14}  goal p99 <= 100 ms")
-    titles = {"loop": f"loop (think {args.think:g} s)", "paced": f"paced (think U[0,{2 * args.paced_think:g}] s)",
-              "pulls": "pulls only, no push (reference)"}
     for phase, r in results.items():
-        print(f"{titles[phase]:<34} {r['rate']:>7.0f} {r['cycles']:>7} {r['p50'] * 1e3:>7.0f} {r['p99'] * 1e3:>7.0f} "
+        print(f"{phase:<34} {r['rate']:>7.0f} {r['cycles']:>7} {r['p50'] * 1e3:>7.0f} {r['p99'] * 1e3:>7.0f} "
               f"{r['pull_p50'] * 1e3:>6.0f}/{r['pull_p99'] * 1e3:<7.0f} {r['push_p50'] * 1e3:>6.0f}/{r['push_p99'] * 1e3:<7.0f}  "
               f"{'met' if r['p99'] <= 0.1 else 'MISSED'}; errors {r['errors'] or 0}; mutations {r['outcomes']}")
     print("PostgreSQL sessions of the app, mean count per sample (state/wait_event_type:wait_event):")
     for phase, r in results.items():
-        print(f"  {titles[phase]:<34} {r['db_sessions']}")
+        print(f"  {phase:<34} {r['db_sessions']}")
 
 
 if __name__ == "__main__":

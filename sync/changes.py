@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+import servertime
 from db.engine import closing, current_engine, is_sqlite, locked, write_transaction
 from db.sync_tables import SyncClock, SyncScopeChange
 from db.tables import WorkOrder
@@ -69,11 +70,12 @@ class Pending:
             ).returning(*events.ORDER_COLUMNS)
             await events.orders_changed(stamped)  # and the consoles hear of it when this commits
         rows = []
+        at = servertime.now()  # the retention window is counted on the server's clock
         for order_id, before, after in self.scopes:
             if before is not None:
-                rows.append(SyncScopeChange(version=self.version, user=before, work_order=order_id, change="remove"))
+                rows.append(SyncScopeChange(version=self.version, user=before, work_order=order_id, change="remove", at=at))
             if after is not None:
-                rows.append(SyncScopeChange(version=self.version, user=after, work_order=order_id, change="add"))
+                rows.append(SyncScopeChange(version=self.version, user=after, work_order=order_id, change="add", at=at))
         if rows:
             await SyncScopeChange.insert(*rows)
         if self.reference:

@@ -111,15 +111,7 @@ async def caller_for_token(token: str) -> Caller | None:
     cached = _recent.get(key)
     if cached is not None and cached[0] > time.monotonic() and cached[1] > servertime.now():
         return cached[2]
-    row = (
-        await AuthToken.select(
-            AuthToken.expires_at,
-            AuthToken.revoked_at,
-            *AuthToken.user.all_columns(),
-        )
-        .where(AuthToken.token_hash == key)
-        .first()
-    )
+    row = await AuthToken.select(*_TOKEN_COLUMNS).where(AuthToken.token_hash == key).first()
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
         return None
     user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
@@ -132,6 +124,9 @@ async def caller_for_token(token: str) -> Caller | None:
         _recent[key] = (time.monotonic() + settings.token_cache_seconds, row["expires_at"], caller)
     return caller
 
+
+# Built once: resolving the user's columns through the foreign key took a third of a lookup.
+_TOKEN_COLUMNS = (AuthToken.expires_at, AuthToken.revoked_at, *AuthToken.user.all_columns())
 
 # Tokens looked up in the last `token_cache_seconds` (1 s by default): a device syncing several
 # requests in a row costs one lookup. A logout or password reset forgets its tokens here at once;
