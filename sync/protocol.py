@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -12,35 +13,53 @@ from domain.errors import DomainError
 from domain.lifecycle import Action
 from domain.vocabulary import State
 
-CURSOR = re.compile(r"^v1\.(\d{1,18})$")
+# Canonical decimal numbers in ASCII digits only ("٣" and "５" are digits to `\d`), the whole
+# string matched (`$` would also let a trailing newline through).
+_NUMBER = r"(0|[1-9][0-9]{0,17})"
+_CURSOR_V1 = re.compile(rf"v1\.{_NUMBER}")
+_CURSOR_V2 = re.compile(rf"v2\.{_NUMBER}\.{_NUMBER}\.{_NUMBER}")
+WHOLE_VERSION = 2**62  # as an order id: every order of the version
 
 
-def encode_cursor(version: int) -> str:
-    return f"v1.{version}"
+@dataclass(frozen=True)
+class Cursor:
+    """Where a device stands (docs/sync-protocol.md, "Versions and cursors").
+
+    `through`: every removal, mutation outcome and reference change up to this version was
+    delivered. `version`, `order`: every order up to the key (sync version, order id) was
+    delivered — all versions below `version`, and of `version` the orders with ids up to `order`
+    (all of them when `order` is WHOLE_VERSION). A page may end inside a version: one push batch
+    or one office step can stamp any number of orders with one version."""
+
+    through: int
+    version: int
+    order: int = WHOLE_VERSION
+
+    def encode(self) -> str:
+        if self.order == WHOLE_VERSION and self.version == self.through:
+            return f"v1.{self.through}"
+        return f"v2.{self.through}.{self.version}.{self.order}"
 
 
-def decode_cursor(cursor: str | None) -> int | None:
-    """None: no cursor, the device wants a snapshot."""
+def decode_cursor(cursor: str | None) -> Cursor | None:
+    """None: no cursor, the device wants a snapshot. A `v1.N` cursor (every app before paging
+    inside a version) stands after version N, from the start of N + 1."""
     if cursor is None or cursor == "":
         return None
-    match = CURSOR.match(cursor)
-    if match is None:
-        raise DomainError("sync.bad_cursor")  # 400: malformed, not merely out of date
-    return int(match.group(1))
+    if match := _CURSOR_V1.fullmatch(cursor):
+        version = int(match.group(1))
+        return Cursor(through=version, version=version)
+    if match := _CURSOR_V2.fullmatch(cursor):
+        through, version, order = (int(g) for g in match.groups())
+        if version <= through and order >= 1:  # what the server issues, nothing else
+            return Cursor(through=through, version=version, order=order)
+    raise DomainError("sync.bad_cursor")  # 400: malformed, not merely out of date
 
 
-def page_end(versions: Sequence[int], limit: int) -> tuple[int, bool]:
-    """How many of the ascending `versions` (at most limit + 1 fetched) make the page, and whether
-    more follow. A page never splits the changes of one version: the cursor would skip the rest."""
-    if len(versions) <= limit:
-        return len(versions), False
-    boundary = versions[limit]
-    keep = limit
-    while keep > 0 and versions[keep - 1] == boundary:
-        keep -= 1
-    if keep == 0:  # one version larger than a page: deliver it whole
-        keep = sum(1 for v in versions if v == boundary)
-    return keep, True
+def must_reset(cursor: Cursor, clock: int, purged: int) -> bool:
+    """The cursor needs removals this server no longer holds (purged after the retention
+    window), or comes from a future it does not know (restored from a backup)."""
+    return cursor.through < purged or cursor.through > clock
 
 
 def closed_cutoff(now: datetime, keep_days: int) -> datetime:

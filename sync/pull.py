@@ -15,7 +15,7 @@ from db.tables import WorkOrder
 from domain.vocabulary import State
 from settings import settings
 from sync import changes
-from sync.protocol import closed_cutoff, decode_cursor, encode_cursor, page_end
+from sync.protocol import Cursor, closed_cutoff, decode_cursor, must_reset
 from sync.push import RESULT_COLUMNS, result_of
 from sync.schemas import PullOut
 
@@ -24,33 +24,41 @@ DEFAULT_LIMIT = 100
 
 async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit: int, lang: str) -> PullOut:
     since = decode_cursor(cursor)
-    start = since or 0
+    position = since or Cursor(through=0, version=0)
     # Read the clock first: every change up to it has committed (versions follow commit order),
     # so the rows read next are complete up to it.
-    clock = await _clock_and_news(caller, start, client_id)
-    if since is not None and (since < clock["purged"] or since > clock["version"]):
+    clock = await _clock_and_news(caller, position, client_id)
+    version = clock["version"]
+    if since is not None and must_reset(since, version, clock["purged"]):
         return PullOut(cursor=None, more=False, reset=True)
     if since is not None and not (clock["orders"] or clock["removals"] or clock["results"]
-                                  or start < clock["reference_version"]):
-        return PullOut(cursor=encode_cursor(clock["version"]), more=False)  # the common answer
+                                  or since.through < clock["reference_version"]):
+        return PullOut(cursor=Cursor(version, version).encode(), more=False)  # the common answer
 
+    # Orders page by (sync version, id): a page may end inside a version, and the cursor resumes
+    # there. Removals, outcomes and reference data come whole up to the clock with the first
+    # page: a few ids, and a removal ahead of the order that comes back later is harmless.
     candidates = [] if not clock["orders"] else await (
         WorkOrder.select(*orders.ORDER_COLUMNS)
-        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now())
-               & (WorkOrder.sync_version > start) & (WorkOrder.sync_version <= clock["version"]))
-        .order_by(WorkOrder.sync_version)
+        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now()) & _after(position)
+               & (WorkOrder.sync_version <= version))
+        .order_by(WorkOrder.sync_version, WorkOrder.id)
         .limit(limit + 1)
         .output(load_json=True)
     )
-    keep, more = page_end([o["sync_version"] for o in candidates], limit)
-    page = candidates[:keep]
-    end = page[-1]["sync_version"] if more else clock["version"]
+    more = len(candidates) > limit
+    page = candidates[:limit]
+    # The next cursor: complete up to the clock, or inside the version where the page ends.
+    # Either way every removal up to the clock was delivered, so the cursor is never older
+    # than the purge mark it was issued under (a snapshot's pages included).
+    last = page[-1] if more else None
+    next_cursor = Cursor(version, last["sync_version"], last["id"]) if last else Cursor(version, version)
 
     removed: list[int] = []
     if since is not None and clock["removals"]:
         rows = await SyncScopeChange.select(SyncScopeChange.work_order).where(
             (SyncScopeChange.user == caller.id) & (SyncScopeChange.change == "remove")
-            & (SyncScopeChange.version > since) & (SyncScopeChange.version <= end)
+            & (SyncScopeChange.version > since.through) & (SyncScopeChange.version <= version)
         )
         upserted = {o["id"] for o in page}
         removed = sorted({r["work_order"] for r in rows} - upserted)
@@ -60,20 +68,27 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
         client = await SyncClient.select(SyncClient.id, SyncClient.user).where(SyncClient.client_id == client_id).first()
         if client is not None and client["user"] == caller.id:
             rows = await SyncMutation.select(*RESULT_COLUMNS).where(
-                (SyncMutation.client == client["id"]) & (SyncMutation.version > start)
-                & (SyncMutation.version <= end)
+                (SyncMutation.client == client["id"]) & (SyncMutation.version > position.through)
+                & (SyncMutation.version <= version)
             ).order_by(SyncMutation.mutation_id).output(load_json=True)
             results = [result_of(r, lang) for r in rows]
 
-    reference_changed = since is None or start < clock["reference_version"] <= end
+    reference_changed = since is None or since.through < clock["reference_version"]
     return PullOut(
-        cursor=encode_cursor(end),
+        cursor=next_cursor.encode(),
         more=more,
         orders=await orders.documents(caller, page),
         removed=removed,
         results=results,
         reference=await reference_data() if reference_changed else None,
     )
+
+
+def _after(position: Cursor):
+    """Orders past the cursor's key (sync version, id); written so the index on
+    (assignee, sync_version) still bounds the scan."""
+    return (WorkOrder.sync_version >= position.version) & (
+        (WorkOrder.sync_version > position.version) | (WorkOrder.id > position.order))
 
 
 def _not_expired(now):
@@ -91,12 +106,13 @@ def _not_expired(now):
 NEWS = """
 SELECT c.version AS version, c.reference_version AS reference_version, p.version AS purged,
   EXISTS (SELECT 1 FROM work_order o
-          WHERE o.assignee = {user} AND o.sync_version > {start} AND o.sync_version <= c.version) AS orders,
+          WHERE o.assignee = {user} AND o.sync_version >= {version} AND o.sync_version <= c.version
+            AND (o.sync_version > {version} OR o.id > {order})) AS orders,
   EXISTS (SELECT 1 FROM sync_scope_change s
-          WHERE s."user" = {user} AND s.change = 'remove' AND s.version > {start} AND s.version <= c.version) AS removals,
+          WHERE s."user" = {user} AND s.change = 'remove' AND s.version > {through} AND s.version <= c.version) AS removals,
   EXISTS (SELECT 1 FROM sync_mutation m JOIN sync_client k ON k.id = m.client
           WHERE k.client_id = {client} AND k."user" = {user}
-            AND m.version > {start} AND m.version <= c.version) AS results
+            AND m.version > {through} AND m.version <= c.version) AS results
 FROM (SELECT version, reference_version FROM sync_clock LIMIT 1) c,
      (SELECT version FROM sync_purge LIMIT 1) p
 """
@@ -104,15 +120,22 @@ FROM (SELECT version, reference_version FROM sync_clock LIMIT 1) c,
 _NEWS_SQL, _NEWS_ARGS = re.sub(r"{\w+}", "{}", NEWS), re.findall(r"{(\w+)}", NEWS)
 
 
-async def _clock_and_news(caller: Caller, start: int, client_id: str | None) -> dict:
-    values = {"user": caller.id, "start": start, "client": client_id or ""}
+async def _clock_and_news(caller: Caller, position: Cursor, client_id: str | None) -> dict:
+    values = {"user": caller.id, "version": position.version, "order": position.order,
+              "through": position.through, "client": client_id or ""}
     return (await SyncClock.raw(_NEWS_SQL, *[values[name] for name in _NEWS_ARGS]))[0]
 
 
+# However short the retention window, a removal is kept this long: a cursor the server issued
+# (a snapshot's first page, say) is never answered with reset on its next page.
+PAGING_GRACE = timedelta(hours=1)
+
+
 async def purge_tombstones(retention: timedelta) -> int:
-    """Forget removals older than the retention window; a device whose cursor is older must
-    then reset (its pull answers `reset`), so no deletion is ever silently missed."""
-    cutoff = servertime.now() - retention
+    """Forget removals older than the retention window (PAGING_GRACE at least); a device whose
+    cursor is older must then reset (its pull answers `reset`), so no deletion is ever silently
+    missed."""
+    cutoff = servertime.now() - max(retention, PAGING_GRACE)
     old = await SyncScopeChange.select(SyncScopeChange.version).where(SyncScopeChange.at < cutoff).order_by(
         SyncScopeChange.version, ascending=False
     ).first()
