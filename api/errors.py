@@ -117,11 +117,19 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return problem(request, status, key, extra=extra, headers=headers)
 
 
+BAD_INPUT = (
+    (asyncpg.DataError, "a value is out of the range the database can hold"),
+    (UnicodeDecodeError, "the request is not UTF-8"),
+    (OverflowError, "a date or number is out of range"),
+)
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     # Input refused below the schema is still bad input: a body that is not UTF-8, a datetime
     # that leaves the calendar when converted to UTC, what the database itself refuses.
-    if isinstance(exc, (asyncpg.DataError, UnicodeDecodeError, OverflowError)):
-        return problem(request, 400, "request.invalid", extra={"reason": type(exc).__name__})
+    for kind, reason in BAD_INPUT:
+        if isinstance(exc, kind):  # said in words: a Python class name means nothing to a client
+            return problem(request, 400, "request.invalid", extra={"reason": reason})
     if is_unique_violation(exc):
         return problem(request, 409, "request.conflict")
     log.error(

@@ -70,6 +70,10 @@ MUTATIONS: dict[str, Mutation] = {
 }
 
 
+# The refusals of a mutation whose arguments were not read as the API reads them.
+REFUSED_UNREAD = frozenset({"sync.unknown_mutation", "sync.invalid_args"})
+
+
 class Target(msgspec.Struct):
     order_id: Id
 
@@ -106,3 +110,39 @@ async def apply(
         raise Invalid("sync.invalid_args", detail=str(exc)) from exc
     await mutation.run(caller, order_id, body, rules, work)
     return order_id
+
+
+# What is kept of arguments the API would refuse (a malformed or unknown mutation): enough for a
+# dispatcher to see what the technician sent, never what a hostile client chose to send.
+KEPT_TEXT = 2_000  # the API's longest text (api.types.Text)
+KEPT_CHARS = 6_000  # in all, texts and keys
+KEPT_ITEMS = 50  # per list or object
+KEPT_DEPTH = 4
+
+
+def bounded(args: dict[str, Any]) -> dict[str, Any]:
+    """A bounded copy of `args`: texts cut to the API's longest, lists and objects to their first
+    items, nesting to a few levels, and everything after a budget of characters dropped."""
+    budget = KEPT_CHARS
+
+    def cut(value: Any, depth: int) -> Any:
+        nonlocal budget
+        if isinstance(value, str):
+            kept = value[:max(0, min(KEPT_TEXT, budget))]
+            budget -= len(kept) + 1
+            return kept
+        if isinstance(value, list):
+            return [cut(item, depth + 1) for item in value[:KEPT_ITEMS] if budget > 0] if depth < KEPT_DEPTH else []
+        if isinstance(value, dict):
+            kept_items = {}
+            for key, item in list(value.items())[:KEPT_ITEMS] if depth < KEPT_DEPTH else []:
+                if budget <= 0:
+                    break
+                budget -= len(key[:64])
+                kept_items[key[:64]] = cut(item, depth + 1)
+            return kept_items
+        budget -= 8
+        return value
+
+    return cut(args, 0)
+

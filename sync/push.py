@@ -117,8 +117,10 @@ def _outcome(mutation: MutationIn, status: str, order_id: int | None,
              reason: tuple[str, dict[str, Any]] | None = None) -> dict:
     """The outcome as stored (with the client and the batch's version) and answered."""
     key, params = reason or ("", {})
+    # Arguments that passed the API's limits are kept whole (a signature, a note); others bounded.
+    args = mutations.bounded(mutation.args) if key in mutations.REFUSED_UNREAD else mutation.args
     return dict(
-        mutation_id=mutation.id, name=mutation.name, args=mutation.args,
+        mutation_id=mutation.id, name=mutation.name, args=args,
         device_time=mutation.device_time, server_time=servertime.now(), status=status,
         reason_key=key, reason_params=_jsonable(params), work_order=order_id,
     )

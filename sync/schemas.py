@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -11,7 +11,8 @@ from api.reference.schemas import Reference
 from api.types import AwareDatetime, Request, Response
 from api.work_orders.schemas import OrderDetail
 
-ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_\-]{8,64}$"
+ClientId = Annotated[str, msgspec.Meta(pattern=CLIENT_ID_PATTERN)]
 MutationId = Annotated[int, msgspec.Meta(ge=1, le=2**53)]
 MutationName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
 
@@ -21,6 +22,14 @@ class MutationIn(Request, kw_only=True):
     name: MutationName
     args: dict[str, Any]
     device_time: AwareDatetime  # when the technician did it, by the device's clock
+
+    def __post_init__(self) -> None:
+        # 0001-01-01T00:00:00+01:00 parses, but is no instant in UTC: refuse it here, by name,
+        # before the clocks or the database meet it.
+        try:
+            self.device_time.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError("device_time lies outside the calendar") from None
 
 
 class PushIn(Request, kw_only=True):

@@ -16,7 +16,7 @@ from sync import contact
 from sync import pull as pulling
 from sync import push as pushing
 from sync import rejected
-from sync.schemas import ClientId, ConflictOut, PullOut, PushIn, PushOut, ResolveIn
+from sync.schemas import CLIENT_ID_PATTERN, ConflictOut, PullOut, PushIn, PushOut, ResolveIn
 
 Cursor = Annotated[str | None, QueryParameter(max_length=32, required=False, description="from the last pull; none for a snapshot")]
 # The app reports how many actions wait in its outbox; the dispatchers' board shows it.
@@ -38,7 +38,9 @@ class SyncController(Controller):
         self,
         request: Request[Caller, str, object],
         cursor: Cursor = None,
-        client_id: Annotated[ClientId | None, QueryParameter(required=False)] = None,
+        client_id: Annotated[str | None, QueryParameter(
+            required=False, min_length=8, max_length=64, pattern=CLIENT_ID_PATTERN,
+            description="the device's id, as in push")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = pulling.DEFAULT_LIMIT,
         pending: OutboxPending = None,
     ) -> PullOut:
