@@ -4,6 +4,9 @@ why it was refused, and what to do about it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from piccolo.columns.combination import WhereRaw
 
 import events
 import servertime
@@ -35,16 +38,47 @@ async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
     )
 
 
-async def listing(lang: str, include_resolved: bool) -> list[ConflictOut]:
+# Of one device's open rejections, the newest this many are listed (older ones as these are
+# handled): a phone pushing junk by the thousand cannot bury every other technician's.
+OPEN_PER_DEVICE = 100
+_NEWEST_OPEN_OF_ITS_DEVICE = WhereRaw(
+    "sync_mutation.resolved_by IS NOT NULL OR sync_mutation.id >= COALESCE(("
+    "SELECT o.id FROM sync_mutation o WHERE o.client = sync_mutation.client AND o.status = 'rejected'"
+    f" AND o.resolved_by IS NULL ORDER BY o.id DESC LIMIT 1 OFFSET {OPEN_PER_DEVICE - 1}), 0)"
+)
+
+
+@dataclass(frozen=True)
+class ConflictFilter:
+    """Which rejections a dispatcher asks for. `handled`: None for open ones, or all of them with
+    `include_resolved`."""
+
+    technician_id: int | None = None
+    order_id: int | None = None
+    handled: bool | None = None
+    include_resolved: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+async def listing(lang: str, which: ConflictFilter) -> list[ConflictOut]:
+    """Newest first, a page at a time."""
     query = SyncMutation.select(
         *SyncMutation.all_columns(),
         SyncMutation.client.client_id.as_alias("client_code"),
         SyncMutation.client.user.display_name.as_alias("technician"),
         SyncMutation.work_order.code.as_alias("order_code"),
-    ).where(SyncMutation.status == "rejected")
-    if not include_resolved:
+    ).where(SyncMutation.status == "rejected").where(_NEWEST_OPEN_OF_ITS_DEVICE)
+    if which.handled is True:
+        query = query.where(SyncMutation.resolved_by.is_not_null())
+    elif which.handled is False or not which.include_resolved:
         query = query.where(SyncMutation.resolved_by.is_null())
-    rows = await query.order_by(SyncMutation.id, ascending=False).limit(500).output(load_json=True)
+    if which.technician_id is not None:
+        query = query.where(SyncMutation.client.user.id == which.technician_id)
+    if which.order_id is not None:
+        query = query.where(SyncMutation.work_order == which.order_id)
+    rows = await query.order_by(SyncMutation.id, ascending=False).limit(which.limit).offset(which.offset).output(
+        load_json=True)
     return [
         ConflictOut(
             id=r["id"], technician=r["technician"], client_id=r["client_code"],

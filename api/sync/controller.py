@@ -59,10 +59,23 @@ class SyncController(Controller):
 
     @get("/conflicts", opt=roles(DISPATCH_ROLES))
     async def conflicts(
-        self, request: Request[Caller, str, object], include_resolved: FromQuery[bool] = False
+        self,
+        request: Request[Caller, str, object],
+        include_resolved: FromQuery[bool] = False,
+        handled: Annotated[bool | None, QueryParameter(
+            required=False, description="true: only those marked handled; false: only open ones")] = None,
+        technician_id: Annotated[int | None, QueryParameter(
+            required=False, ge=1, le=2_147_483_647, description="only this technician's devices")] = None,
+        order_id: Annotated[int | None, QueryParameter(
+            required=False, ge=1, le=2_147_483_647, description="only mutations on this order")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500, description="rejections per page, newest first")] = 100,
+        offset: Annotated[int, QueryParameter(
+            ge=0, le=1_000_000, description="rejections to skip: the next page is offset + limit")] = 0,
     ) -> list[ConflictOut]:
-        """Offline work the server rejected, with what the technician entered and what to do."""
-        return await rejected.listing(_lang(request), include_resolved)
+        """Offline work the server rejected, with what the technician entered and what to do.
+        Newest first, a page at a time; of one device's open rejections the newest 100 are listed."""
+        which = rejected.ConflictFilter(technician_id, order_id, handled, include_resolved, limit, offset)
+        return await rejected.listing(_lang(request), which)
 
     @post("/conflicts/{conflict_id:int}/resolve", opt=roles(DISPATCH_ROLES), status_code=204)
     async def resolve(
