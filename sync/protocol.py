@@ -18,7 +18,8 @@ from domain.vocabulary import State
 _NUMBER = r"(0|[1-9][0-9]{0,17})"
 _CURSOR_V1 = re.compile(rf"v1\.{_NUMBER}")
 _CURSOR_V2 = re.compile(rf"v2\.{_NUMBER}\.{_NUMBER}\.{_NUMBER}")
-WHOLE_VERSION = 2**62  # as an order id: every order of the version
+MAX_ORDER_ID = 2_147_483_647  # work_order.id is a 32-bit serial
+WHOLE_VERSION = MAX_ORDER_ID  # as the cursor's order id: every order of the version
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
         return Cursor(through=version, version=version)
     if match := _CURSOR_V2.fullmatch(cursor):
         through, version, order = (int(g) for g in match.groups())
-        if version <= through and order >= 1:  # what the server issues, nothing else
+        if version <= through and 1 <= order < WHOLE_VERSION:  # what the server issues, nothing else
             return Cursor(through=through, version=version, order=order)
     raise DomainError("sync.bad_cursor")  # 400: malformed, not merely out of date
 

@@ -1,8 +1,10 @@
 """Offline sync under a hostile network, as a hypothesis-driven simulation.
 
 Two technicians' phones queue actions offline and sync while requests are dropped, responses are
-lost, batches are duplicated and reordered, a dispatcher reassigns orders underneath them and the
-server restarts. Afterwards, once the network heals: every mutation was applied exactly once or
+lost, batches are duplicated and reordered, a dispatcher reassigns orders underneath them (one by
+one, or many in one transaction, i.e. one sync version), the server restarts and purges its
+tombstones. Phones pull with page limits from 1 upward, push batches that touch every order they
+hold (one version for all), and stop between pages (a snapshot interrupted, resumed later). Afterwards, once the network heals: every mutation was applied exactly once or
 rejected with a reason, each phone's local copy equals its server scope, and no note, photo or
 signature was lost. SYNC_SIM_EXAMPLES sets the number of schedules per engine (CI runs thousands).
 """
@@ -26,7 +28,7 @@ import servertime
 from api.auth.schemas import Caller
 from api.work_orders import schemas as s
 from api.work_orders import service
-from db.engine import bind
+from db.engine import bind, write_transaction
 from db.evidence_tables import OrderPhoto
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder, WorkOrderEvent
@@ -34,7 +36,7 @@ from domain.lifecycle import Action
 from domain.vocabulary import Kind
 from settings import settings as config
 from sync.protocol import in_scope
-from sync.pull import pull
+from sync.pull import pull, purge_tombstones
 from sync.push import push
 from sync.schemas import MutationIn, PushIn
 from tests.conftest import ADMIN_URL, POSTGRES_URL
@@ -43,7 +45,7 @@ from tests.world import build_world
 
 EXAMPLES = int(os.environ.get("SYNC_SIM_EXAMPLES", "200"))
 TECHS = ("tech2", "tech2b")
-ORDERS = 4
+ORDERS = 6
 STROKES = [[[0, 0, 0], [5, 5, 10], [9, 2, 20]]]
 
 
@@ -64,6 +66,10 @@ class Phone:
         self.created[mutation_id] = mutation
         self.outbox.append(mutation)
 
+    def drop_copy(self) -> None:
+        """Reinstalled, or told to reset: a snapshot follows (the outbox stays)."""
+        self.orders, self.cursor = {}, None
+
     def batch(self, mutations: list[dict]) -> PushIn:
         return PushIn(client_id=self.client_id, mutations=[MutationIn(**m) for m in mutations])
 
@@ -80,15 +86,18 @@ class World:
     dispatcher: Caller
     order_ids: list[int]
     restart: object
+    hours_passed: int = 0  # added to the schedule's clock: purges need removals older than an hour
 
 
-# One step of a schedule: (what, which phone, which order, how the network behaves).
+# One step of a schedule: (what, which phone, which order, how the network behaves, page limit).
 STEP = st.tuples(
-    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work", "photo",
-                     "push", "push", "pull", "reassign", "reorder", "restart"]),
+    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work", "photo", "note_all",
+                     "push", "push", "pull", "pull", "snapshot", "reassign", "bulk_reassign", "bulk_urge",
+                     "reorder", "restart", "purge"]),
     st.integers(0, 1),
     st.integers(0, ORDERS - 1),
-    st.sampled_from(["ok", "drop_request", "drop_response", "duplicate"]),
+    st.sampled_from(["ok", "drop_request", "drop_response", "duplicate", "one_page"]),
+    st.integers(1, ORDERS + 1),
 )
 
 
@@ -103,13 +112,13 @@ async def _push(phone: Phone, fate: str, mutations: list[dict] | None = None) ->
         phone.acknowledge(answer)
 
 
-async def _pull(phone: Phone, fate: str) -> None:
+async def _pull(phone: Phone, fate: str, limit: int = 2) -> None:
     while True:
-        answer = await pull(phone.caller, phone.cursor, phone.client_id, 2, "zh-CN")
+        answer = await pull(phone.caller, phone.cursor, phone.client_id, limit, "zh-CN")
         if fate == "drop_response":
             return
         if answer.reset:
-            phone.orders, phone.cursor = {}, None
+            phone.drop_copy()
             continue
         for order in answer.orders:
             phone.orders[order.id] = order
@@ -118,11 +127,11 @@ async def _pull(phone: Phone, fate: str) -> None:
         for result in answer.results:
             phone.outcomes[result.id] = result.status
         phone.cursor = answer.cursor
-        if not answer.more:
+        if not answer.more or fate == "one_page":  # one_page: interrupted between pages
             return
 
 
-async def _step(world: World, what: str, which: int, order_index: int, fate: str, marker: str) -> None:
+async def _step(world: World, what: str, which: int, order_index: int, fate: str, limit: int, marker: str) -> None:
     phone = world.phones[which]
     local = sorted(phone.orders) or world.order_ids
     target = local[order_index % len(local)]
@@ -133,6 +142,9 @@ async def _step(world: World, what: str, which: int, order_index: int, fate: str
                     strokes=STROKES, satisfaction=5)
     elif what == "photo":
         phone.queue("attach_photo", target, upload_id=str(uuid.UUID(int=int(marker) + 1)), kind="after")
+    elif what == "note_all":  # one batch touching every order the phone holds: one version
+        for order_id in local:
+            phone.queue("add_note", order_id, text=f"批量{marker}-{order_id}")
     elif what == "work":
         phone.queue("record_work", target, work_done=f"施工{marker}", labour_hours=1)
     elif what in ("contact", "arrive", "accept"):
@@ -144,14 +156,37 @@ async def _step(world: World, what: str, which: int, order_index: int, fate: str
         await _push(phone, "ok", phone.outbox[half:])  # the later batch overtakes the earlier
         await _push(phone, "ok", phone.outbox[:half])
     elif what == "pull":
-        await _pull(phone, fate)
+        await _pull(phone, fate, limit)
+    elif what == "snapshot":
+        phone.drop_copy()
+        await _pull(phone, fate, limit)
     elif what == "reassign":
         order = await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == world.order_ids[order_index]).first()
         others = [p.caller.id for p in world.phones if p.caller.id != order["assignee"]]
         await service.retrying(lambda: service.apply_step(
             world.dispatcher, world.order_ids[order_index], Action.transfer, s.Transfer(assignee_id=others[0])))
+    elif what in ("bulk_reassign", "bulk_urge"):
+        # An office step on several orders in one transaction: one sync version for all of them.
+        chosen = world.order_ids[order_index:] + world.order_ids[:limit % 3]
+        await service.retrying(lambda: _bulk(world, chosen, what))
     elif what == "restart":
         world.restart()
+    elif what == "purge":
+        # Hours pass, the upkeep forgets every removal older than the (shortest) window.
+        world.hours_passed += 2
+        servertime.travel_to(servertime.now() + timedelta(hours=2))
+        await purge_tombstones(timedelta(0))
+
+
+async def _bulk(world: World, order_ids: list[int], what: str) -> None:
+    async with write_transaction():
+        for order_id in dict.fromkeys(order_ids):
+            if what == "bulk_urge":
+                await service.apply_step(world.dispatcher, order_id, Action.urge, s.Step())
+                continue
+            order = await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == order_id).first()
+            others = [p.caller.id for p in world.phones if p.caller.id != order["assignee"]]
+            await service.apply_step(world.dispatcher, order_id, Action.transfer, s.Transfer(assignee_id=others[0]))
 
 
 async def _heal_and_check(world: World) -> None:
@@ -230,9 +265,9 @@ def _schedules(examples: int, run_example) -> None:
 
 
 async def _play(world: World, steps) -> None:
-    for number, (what, which, order_index, fate) in enumerate(steps):
-        servertime.travel_to(T0 + timedelta(minutes=1, seconds=number))
-        await _step(world, what, which, order_index, fate, marker=str(number))
+    for number, (what, which, order_index, fate, limit) in enumerate(steps):
+        servertime.travel_to(T0 + timedelta(hours=world.hours_passed, minutes=1, seconds=number))
+        await _step(world, what, which, order_index, fate, limit, marker=str(number))
     await _heal_and_check(world)
 
 
