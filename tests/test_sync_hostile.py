@@ -200,3 +200,54 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
     assert listing(technician_id=api.world.uid("tech2b")) == []
     assert [c["id"] for c in listing(technician_id=api.world.uid("tech2b"), handled="true")] == [first]
     assert api.get("dispatcher", "/api/sync/conflicts", params={"limit": 0}).status_code == 400
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+def test_a_version_of_three_pages_pulled_while_writers_commit(api, db, engine_name):
+    """One transaction stamps 15 of tech2's orders with one version (3 × the page limit of 5).
+    The phone pulls page by page while three other writers keep committing changes to 6 of those
+    orders: when it is done it holds every order of its scope, each as the server has it."""
+    import asyncio
+
+    from db.tables import WorkOrder
+    from sync.pull import pull as pull_changes
+
+    at(0)
+    mine = [assigned(api) for _ in range(15)]
+    tech = api.world.users["tech2"]
+    cursor = pull(api)["cursor"]
+    bulk_step(api, mine, Action.urge, s.Step())
+    stamped = run(WorkOrder.select(WorkOrder.sync_version).where(WorkOrder.id.is_in(mine)))
+    assert len({o["sync_version"] for o in stamped}) == 1
+    agent = api.world.users["agent"]
+
+    async def scenario() -> dict[int, int]:
+        writing = asyncio.Event()
+        held: dict[int, int] = {}
+
+        async def writer(order_ids: list[int]) -> None:
+            for order_id in order_ids:
+                await service.retrying(lambda: service.apply_step(agent, order_id, Action.urge, s.Step()))
+                writing.set()
+                await asyncio.sleep(0)
+
+        writers = [asyncio.create_task(writer(mine[i:i + 2])) for i in (0, 2, 4)]  # 6 of the 15 change again
+        position, pages = cursor, 0
+        await writing.wait()
+        while True:  # page by page while the writers commit
+            page = await pull_changes(tech, position, None, 5, "zh-CN")
+            assert not page.reset
+            held.update({o.id: o.version for o in page.orders})
+            position, pages = page.cursor, pages + 1
+            if not page.more and all(w.done() for w in writers):
+                break
+            await asyncio.sleep(0)
+        await asyncio.gather(*writers)
+        final = await pull_changes(tech, position, None, 5, "zh-CN")  # nothing may be left behind
+        assert final.orders == [] and not final.more
+        assert pages >= 3
+        return held
+
+    held = run(scenario())
+    server = run(WorkOrder.select(WorkOrder.id, WorkOrder.version).where(WorkOrder.id.is_in(mine)))
+    assert held == {o["id"]: o["version"] for o in server}

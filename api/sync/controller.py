@@ -18,7 +18,7 @@ from sync import push as pushing
 from sync import rejected
 from sync.schemas import CLIENT_ID_PATTERN, ConflictOut, PullOut, PushIn, PushOut, ResolveIn
 
-Cursor = Annotated[str | None, QueryParameter(max_length=32, required=False, description="from the last pull; none for a snapshot")]
+Cursor = Annotated[str | None, QueryParameter(max_length=64, required=False, description="from the last pull; none for a snapshot")]
 # The app reports how many actions wait in its outbox; the dispatchers' board shows it.
 OutboxPending = Annotated[int | None, HeaderParameter(
     name="X-Outbox-Pending", ge=0, le=1_000_000, required=False,
