@@ -186,6 +186,8 @@ async def explain(url: str, tech_id: int, since: int) -> dict[str, str]:
     from db.engine import bind, engine_from_url
     from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncScopeChange
     from db.tables import WorkOrder
+    from sync.protocol import Cursor
+    from sync.pull import orders_after
 
     bind(engine_from_url(url))
     connection = await asyncpg.connect(url)
@@ -195,8 +197,8 @@ async def explain(url: str, tech_id: int, since: int) -> dict[str, str]:
         queries = {
             "clock": SyncClock.select().first(),
             "candidates": WorkOrder.select(*orders.ORDER_COLUMNS).where(
-                (WorkOrder.assignee == tech_id) & (WorkOrder.sync_version > since) & (WorkOrder.sync_version <= clock)
-            ).order_by(WorkOrder.sync_version).limit(101),
+                (WorkOrder.assignee == tech_id) & orders_after(Cursor(since, since)) & (WorkOrder.sync_version <= clock)
+            ).order_by(WorkOrder.sync_version, WorkOrder.id).limit(101),
             "removed": SyncScopeChange.select(SyncScopeChange.work_order).where(
                 (SyncScopeChange.user == tech_id) & (SyncScopeChange.change == "remove")
                 & (SyncScopeChange.version > since) & (SyncScopeChange.version <= clock)),

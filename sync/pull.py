@@ -40,7 +40,7 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     # page: a few ids, and a removal ahead of the order that comes back later is harmless.
     candidates = [] if not clock["orders"] else await (
         WorkOrder.select(*orders.ORDER_COLUMNS)
-        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now()) & _after(position)
+        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now()) & orders_after(position)
                & (WorkOrder.sync_version <= version))
         .order_by(WorkOrder.sync_version, WorkOrder.id)
         .limit(limit + 1)
@@ -84,7 +84,7 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     )
 
 
-def _after(position: Cursor):
+def orders_after(position: Cursor):
     """Orders past the cursor's key (sync version, id); written so the index on
     (assignee, sync_version) still bounds the scan."""
     return (WorkOrder.sync_version >= position.version) & (
