@@ -58,7 +58,7 @@ export default {
     }
 
     async function load(live = false) {
-      const rows = await api("/api/sync/conflicts", { query: { include_resolved: s.all } }).catch(() => null);
+      const rows = await api("/api/sync/conflicts", { query: { include_resolved: s.all, limit: 500 } }).catch(() => null);
       if (!rows || !s.alive) return;
       const known = new Set(s.rows.map((r) => r.id));
       s.rows = rows;
