@@ -42,10 +42,10 @@ async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
 # handled): a phone pushing junk by the thousand cannot bury every other technician's.
 OPEN_PER_DEVICE = 100
 _NEWEST_OPEN_OF_ITS_DEVICE = WhereRaw(
-    "sync_mutation.resolved_by IS NOT NULL OR sync_mutation.id >= COALESCE(("
+    "(sync_mutation.resolved_by IS NOT NULL OR sync_mutation.id >= COALESCE(("
     "SELECT o.id FROM sync_mutation o WHERE o.client = sync_mutation.client AND o.status = 'rejected'"
-    f" AND o.resolved_by IS NULL ORDER BY o.id DESC LIMIT 1 OFFSET {OPEN_PER_DEVICE - 1}), 0)"
-)
+    f" AND o.resolved_by IS NULL ORDER BY o.id DESC LIMIT 1 OFFSET {OPEN_PER_DEVICE - 1}), 0))"
+)  # parenthesised: Piccolo joins raw conditions with AND as they are
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,7 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
     assert real["results"][0]["status"] == "rejected"
     flood = push(api, [mutation(i, "teleport", order_id, 1) for i in range(1, 1001)])
     assert flood["last_mutation_id"] == 1000  # the phone's queue moves on
+    assert push(api, [mutation(1001, "accept", order_id, 2)])["results"][0]["status"] == "applied"
 
     def listing(**params):
         response = api.get("dispatcher", "/api/sync/conflicts", params=params)
@@ -191,6 +192,7 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
             break
         offset += 50
     assert "真实的备注" in [c["args"].get("text") for c in seen]
+    assert "accept" not in {c["name"] for c in seen}  # applied mutations are no conflicts
     flooded = [c for c in seen if c["client_id"] == CLIENT]
     assert 0 < len(flooded) <= 200  # one device's junk is bounded
     assert len(seen) == len({c["id"] for c in seen})
