@@ -14,6 +14,7 @@ import servertime
 from api.auth.schemas import Caller
 from db.engine import write_transaction
 from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
+from events.publisher import revoked
 from domain.errors import Conflict, RateLimited, Unauthorized
 from domain.vocabulary import Role
 from settings import settings
@@ -34,7 +35,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a token, and what names it in revocations."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -84,7 +86,7 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
         await LoginAttempt.insert(attempt)
         await AuthToken.insert(
             AuthToken(
-                token_hash=_token_hash(token), user=user["id"], created_at=now,
+                token_hash=token_hash(token), user=user["id"], created_at=now,
                 expires_at=expires_at, address=address,
             )
         )
@@ -98,7 +100,8 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
 async def logout(token: str, caller: Caller) -> None:
     now = servertime.now()
     async with write_transaction():
-        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == _token_hash(token))
+        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == token_hash(token))
+        await revoked(token_hash=token_hash(token))
         await AuditEntry.insert(
             AuditEntry(actor=caller.id, actor_role=caller.role, action="auth.logout",
                        target=caller.username, server_time=now)
@@ -107,10 +110,17 @@ async def logout(token: str, caller: Caller) -> None:
 
 
 async def caller_for_token(token: str) -> Caller | None:
-    key = _token_hash(token)
+    session = await session_for_token(token)
+    return session[0] if session else None
+
+
+async def session_for_token(token: str) -> tuple[Caller, datetime] | None:
+    """Who the token is, and when it expires; None when it is unknown, revoked, expired or its
+    user deactivated."""
+    key = token_hash(token)
     cached = _recent.get(key)
     if cached is not None and cached[0] > time.monotonic() and cached[1] > servertime.now():
-        return cached[2]
+        return cached[2], cached[1]
     row = await AuthToken.select(*_TOKEN_COLUMNS).where(AuthToken.token_hash == key).first()
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
         return None
@@ -122,7 +132,7 @@ async def caller_for_token(token: str) -> Caller | None:
         if len(_recent) >= TOKEN_CACHE_SIZE:
             _recent.clear()
         _recent[key] = (time.monotonic() + settings.token_cache_seconds, row["expires_at"], caller)
-    return caller
+    return caller, row["expires_at"]
 
 
 # Built once: resolving the user's columns through the foreign key took a third of a lookup.
@@ -137,7 +147,7 @@ TOKEN_CACHE_SIZE = 10_000
 
 def _forget_tokens(user_id: int | None = None, token: str | None = None) -> None:
     for key, (_, _, caller) in list(_recent.items()):
-        if caller.id == user_id or (token is not None and key == _token_hash(token)):
+        if caller.id == user_id or (token is not None and key == token_hash(token)):
             _recent.pop(key, None)
 
 
@@ -176,6 +186,7 @@ async def reset_password(username: str, password: str, actor: Caller | None = No
         await AuthToken.update({AuthToken.revoked_at: now}).where(
             AuthToken.user == user["id"], AuthToken.revoked_at.is_null()
         )
+        await revoked(user_id=user["id"])
         await AuditEntry.insert(
             AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
                        action="user.reset_password", target=username, server_time=now)
