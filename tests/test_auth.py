@@ -217,3 +217,21 @@ def test_cli_reset_password_revokes_sessions(db, client, world):
     assert client.get("/api/auth/me", headers=bearer(fresh.json()["token"])).status_code == 200
     # An unknown user is an error, not a silent success.
     assert cli(db, "reset-password", "nobody", "--password-stdin", stdin="brand new secret\n").returncode != 0
+
+
+def test_no_answer_that_carries_a_token_or_a_caller_s_data_may_be_stored_by_a_cache(api):
+    """A shared computer's browser cache, or a proxy's, must not keep tokens, orders or customers."""
+    world, client = api.world, api.client
+    order = api.create()
+    answers = {
+        "login": login(client, "dispatcher"),
+        "refused login": login(client, "dispatcher", "wrong"),
+        "me": api.get("dispatcher", "/api/auth/me"),
+        "orders": api.get("dispatcher", "/api/work-orders"),
+        "order": api.get("dispatcher", f"/api/work-orders/{order['id']}"),
+        "customer": api.get("agent", f"/api/customers/{world.customers['ordinary']}"),
+        "no token": client.get("/api/work-orders"),
+        "forbidden": api.get("tech2", "/api/reports?period=2025-03"),
+    }
+    for name, response in answers.items():
+        assert response.headers.get("cache-control") == "no-store", (name, response.status_code, response.headers)

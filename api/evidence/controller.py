@@ -132,9 +132,7 @@ class EvidenceController(Controller):
                     request: Request[Caller, str, object]) -> Response[bytes]:
         """thumb / display: re-encoded JPEG without EXIF. original: as uploaded, office only."""
         content, media_type = await service.photo_file(request.user, order_id, photo_id, variant)
-        return Response(content, media_type=media_type, headers={
-            "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
-        })
+        return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
     @get("/signature/verify", opt=roles(ANY_ROLE))
     async def verify(self, order_id: OrderId, request: Request[Caller, str, object]) -> SignatureCheck:
