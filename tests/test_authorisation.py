@@ -93,6 +93,12 @@ MATRIX = [
     ("tech1", "GET", "/api/reference", 200),
     ("contractor1", "GET", "/api/work-orders", 200),
     ("backoffice", "GET", "/api/auth/me", 200),
+    # Reports belong to supervisors (the manual's roles table), and admins; not to dispatchers.
+    ("supervisor", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 200),
+    ("admin", "GET", "/api/reports.csv?from=2026-11-01&to=2026-11-30", 200),
+    ("dispatcher", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 403),
+    ("dispatcher", "GET", "/api/reports.csv?from=2026-11-01&to=2026-11-30", 403),
+    ("agent", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 403),
 ]
 
 

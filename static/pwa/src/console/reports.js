@@ -27,7 +27,7 @@ let state = null;
 export default {
   id: "reports",
   title: { "zh-CN": "统计报表", en: "Reports" },
-  roles: ["dispatcher", "supervisor", "admin"],
+  roles: ["supervisor", "admin"], // domain/vocabulary.py REPORT_READERS decides; the tab follows it
   mount(el, ctx) {
     const { t, esc, api, fmtTime } = ctx;
     const s = (state = { query: { from: localDay(0).slice(0, 8) + "01", to: localDay(0), area_id: "" }, areas: [], report: null, alive: true });
