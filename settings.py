@@ -44,12 +44,13 @@ class Settings:
     token_cache_seconds: float = field(
         default_factory=lambda: float(os.environ.get("TOKEN_CACHE_SECONDS", "1"))
     )
-    # Failed logins allowed per window before 429, per username and per client address.
+    # Failed logins allowed per window before 429: per username from one client address (never
+    # per username alone, so nobody can lock an account out from elsewhere), and per address.
     login_window_seconds: int = field(
         default_factory=lambda: int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
     )
-    login_max_failures_per_user: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "5"))
+    login_max_failures_per_user_address: int = field(
+        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER_ADDRESS", "5"))
     )
     login_max_failures_per_address: int = field(
         default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))

@@ -105,7 +105,7 @@ def test_token_expires_after_its_ttl(client, world):
 
 def test_failed_logins_for_one_user_are_rate_limited(client, world):
     servertime.travel_to(T0)
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_user_address
     for _ in range(limit):
         assert login(client, "dispatcher", "guess").status_code == 401
     blocked = login(client, "dispatcher")  # even the right password
@@ -120,7 +120,7 @@ def test_failed_logins_for_one_user_are_rate_limited(client, world):
 
 def test_failed_logins_from_one_address_are_rate_limited(client, world):
     limit = settings.login_max_failures_per_address
-    per_user = settings.login_max_failures_per_user - 1  # stay under the per-user limit
+    per_user = settings.login_max_failures_per_user_address - 1  # stay under the per-user limit
     statuses = [login(client, f"guess{i // per_user}", "x").status_code for i in range(limit)]
     assert statuses == [401] * limit
     blocked = login(client, "supervisor")
@@ -129,7 +129,7 @@ def test_failed_logins_from_one_address_are_rate_limited(client, world):
 
 
 def test_successful_logins_do_not_count_as_failures(client, world):
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_user_address
     for _ in range(limit - 1):
         assert login(client, "agent", "guess").status_code == 401
     for _ in range(limit + 1):
@@ -137,6 +137,22 @@ def test_successful_logins_do_not_count_as_failures(client, world):
     # The one failure that reaches the limit.
     assert login(client, "agent", "guess").status_code == 401
     assert login(client, "agent").status_code == 429
+
+
+def test_an_outsider_cannot_lock_the_dispatch_desk_out(db, world):
+    """Wrong passwords from one address hold back that address's tries at that account, never the
+    account itself: the desk logs in while an outsider hammers the same username."""
+    from api.auth.service import login as log_in_with
+    from domain.errors import RateLimited, Unauthorized
+
+    outsider, desk = "198.51.100.7", "10.20.0.15"
+    for _ in range(settings.login_max_failures_per_user_address):
+        with pytest.raises(Unauthorized):
+            run(log_in_with("dispatcher", "guess", outsider))
+    with pytest.raises(RateLimited):
+        run(log_in_with("dispatcher", PASSWORD, outsider))  # the outsider is held back, even if right
+    token, user, _ = run(log_in_with("dispatcher", PASSWORD, desk))
+    assert token and user["username"] == "dispatcher"
 
 
 def test_passwords_are_stored_as_argon2id_hashes(db, world):
