@@ -11,7 +11,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 import servertime
-from db.tables import AuditEntry, AuthToken, StaffUser
+from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
 from settings import settings
 from tests.conftest import POSTGRES_URL, ROOT, run
 from tests.world import PASSWORD
@@ -251,3 +251,43 @@ def test_no_answer_that_carries_a_token_or_a_caller_s_data_may_be_stored_by_a_ca
     }
     for name, response in answers.items():
         assert response.headers.get("cache-control") == "no-store", (name, response.status_code, response.headers)
+
+
+def _failed_logins_until_refused(url: str, forwarded: list[str]) -> list[int]:
+    import httpx
+
+    return [httpx.post(f"{url}/api/auth/login", json={"username": f"guess{i}", "password": "x"},
+                       headers={"X-Forwarded-For": value}).status_code for i, value in enumerate(forwarded)]
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+def test_forwarded_addresses_are_believed_only_from_configured_proxies(db, world, tmp_path):
+    """The per-address login limit, against the server as `make run` starts it: without
+    TRUSTED_PROXIES a client cannot escape the limit by writing X-Forwarded-For; behind a
+    configured proxy each client has its own limit, and what a client prepends is not believed."""
+    import httpx
+
+    from tests.browser.conftest import Server
+
+    limit = 4
+    for proxies in ("", "127.0.0.1"):
+        run(LoginAttempt.delete(force=True))
+        server = Server(tmp_path, database_url=POSTGRES_URL)
+        server.env.update(TRUSTED_PROXIES=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=str(limit))
+        server.start()
+        try:
+            spoofed = [f"203.0.113.{i}" for i in range(limit + 1)]
+            if not proxies:  # every try comes from 127.0.0.1, whatever the header says
+                assert _failed_logins_until_refused(server.url, spoofed) == [401] * limit + [429]
+                continue
+            # Behind the proxy: one client, however it disguises itself, is one address...
+            disguised = [f"{fake}, 198.51.100.9" for fake in spoofed]
+            assert _failed_logins_until_refused(server.url, disguised) == [401] * limit + [429]
+            # ...and another client is not held back by it.
+            ok = httpx.post(f"{server.url}/api/auth/login", json={"username": "dispatcher", "password": PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.10"})
+            assert ok.status_code == 200, ok.text
+            audited = run(AuditEntry.select(AuditEntry.address).where(AuditEntry.action == "auth.login").order_by(AuditEntry.id, ascending=False).first())
+            assert audited["address"] == "198.51.100.10"
+        finally:
+            server.stop()

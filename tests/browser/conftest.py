@@ -83,8 +83,9 @@ class Server:
     def start(self) -> None:
         self.process = subprocess.Popen(
             # Open event streams (GET /api/events) would hold a graceful shutdown forever.
+            # As `make run`: the app, not uvicorn, decides whose X-Forwarded-For to believe.
             [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--timeout-graceful-shutdown", "2"],
+             "--timeout-graceful-shutdown", "2", "--no-proxy-headers"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
