@@ -20,6 +20,8 @@ POLICY_EDITORS = frozenset({Role.supervisor, Role.admin})
 # The operation's figures (/api/reports and its CSV): the manual's roles table gives reports to
 # the dispatch / duty supervisor, not to dispatchers; admins run the system.
 REPORT_READERS = frozenset({Role.supervisor, Role.admin})
+# Staff accounts (/api/accounts: create, deactivate, reset passwords, end sessions): admins only.
+ACCOUNT_ADMINS = frozenset({Role.admin})
 
 
 class Kind(StrEnum):

@@ -278,6 +278,16 @@ def test_a_stream_ends_when_its_token_expires(quiet):
     assert httpx.get(f"{quiet.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+def test_deactivating_a_person_ends_all_their_streams_at_once(quiet):
+    admin = log_in(quiet.url, "admin")
+    first, second = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "dispatcher")
+    with console(quiet.url, first) as one, console(quiet.url, second) as two, \
+            console(quiet.url, log_in(quiet.url, "supervisor")) as bystander:
+        post(quiet.url, admin, f"/api/accounts/{quiet.world.uid('dispatcher')}/deactivate", {})
+        assert ended(one) and ended(two)
+        assert not ended(bystander, 1)
+
+
 def test_logging_out_one_token_leaves_the_same_person_s_other_streams_open(quiet):
     first, second = log_in(quiet.url, "supervisor"), log_in(quiet.url, "supervisor")
     with console(quiet.url, first) as stream_one, console(quiet.url, second) as stream_two:

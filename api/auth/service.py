@@ -12,7 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 import servertime
 from api.auth.schemas import Caller
-from db.engine import write_transaction
+from db.engine import after_commit, write_transaction
+from db.push_tables import PushSubscription
 from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
 from events.publisher import revoked
 from domain.errors import Conflict, RateLimited, Unauthorized
@@ -163,16 +164,12 @@ async def create_user(
                 password_hash=hash_password(password), team=team_id, area=area_id, phone=phone,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
-                       action="user.create", target=username, payload={"role": role.value},
-                       server_time=servertime.now())
-        )
+        await audit(actor, "user.create", username, servertime.now(), role=role.value)
     return rows[0]["id"]
 
 
 async def reset_password(username: str, password: str, actor: Caller | None = None) -> bool:
-    """Sets a new password and revokes the user's tokens. False when there is no such user."""
+    """Sets a new password and ends the user's sessions. False when there is no such user."""
     user = await StaffUser.select(StaffUser.id).where(StaffUser.username == username).first()
     if user is None:
         return False
@@ -181,14 +178,29 @@ async def reset_password(username: str, password: str, actor: Caller | None = No
         await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(
             StaffUser.id == user["id"]
         )
-        await AuthToken.update({AuthToken.revoked_at: now}).where(
-            AuthToken.user == user["id"], AuthToken.revoked_at.is_null()
-        )
-        await revoked(user_id=user["id"])
-        await AuditEntry.insert(
-            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
-                       action="user.reset_password", target=username, server_time=now)
-        )
-    _forget_tokens(user_id=user["id"])
+        await end_sessions(user["id"], now)
+        await audit(actor, "user.reset_password", username, now)
     return True
 
+
+async def end_sessions(user_id: int, now: datetime, *, keep_push: bool = False) -> int:
+    """In the caller's write transaction: revoke every live token of the user, end their open event
+    streams on every process once it commits, and (unless `keep_push`) delete their push
+    subscriptions, so a phone that was someone's stops hearing of their orders. Returns how many
+    tokens were revoked."""
+    rows = await AuthToken.update({AuthToken.revoked_at: now}).where(
+        AuthToken.user == user_id, AuthToken.revoked_at.is_null()
+    ).returning(AuthToken.id)
+    await revoked(user_id=user_id)
+    if not keep_push:
+        await PushSubscription.delete().where(PushSubscription.user == user_id)
+    after_commit(lambda: _forget_tokens(user_id=user_id))
+    return len(rows)
+
+
+async def audit(actor: Caller | None, action: str, target: str, now: datetime, **payload: object) -> None:
+    """An account change in the audit trail; no actor: the command line."""
+    await AuditEntry.insert(
+        AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
+                   action=action, target=target, payload=payload, server_time=now)
+    )
