@@ -30,7 +30,7 @@ from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
-from api.headers import security_headers
+from api.headers import inline_script_hashes, security_headers
 from api.health import healthz
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
@@ -136,7 +136,7 @@ def create_app() -> Litestar:
         lifespan=[database, push_sender, sync_housekeeping, live_events, settled_heap],
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
-        before_send=[security_headers],
+        before_send=[security_headers(inline_script_hashes(PWA_DIST))],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         # Not the event stream: its messages are small and must not wait in a compressor.
