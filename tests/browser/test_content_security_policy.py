@@ -18,8 +18,8 @@ def watched(page) -> list[str]:
     return errors
 
 
-def test_the_app_and_its_first_paint_run_under_the_policy(phone, server):
-    page = phone
+def test_the_app_and_its_first_paint_run_under_the_policy(strict_phone, server):
+    page = strict_phone
     errors = watched(page)
     create_order(server, "ordinary", "宽带断网")
     response = page.goto("/")
@@ -33,8 +33,8 @@ def test_the_app_and_its_first_paint_run_under_the_policy(phone, server):
     assert page.evaluate("window.__violations") == [] and errors == []
 
 
-def test_the_console_and_its_panels_run_under_the_policy(desk, server):
-    page = desk
+def test_the_console_and_its_panels_run_under_the_policy(strict_desk, server):
+    page = strict_desk
     errors = watched(page)
     policy = page.request.get(f"{server.url}/console").headers["content-security-policy"]
     assert "'unsafe-inline'" not in policy and "script-src 'self'" in policy

@@ -12,8 +12,8 @@ from tests.browser.test_pwa_offline import create_order, log_in
 NAME = '<img src="/x" id="planted">王<b id="bold">客户</b>'
 
 
-def test_a_customer_name_with_markup_never_persists_as_markup(phone, server):
-    page = phone
+def test_a_customer_name_with_markup_never_persists_as_markup(strict_phone, server):
+    page = strict_phone
     with sqlite3.connect(server.db_path) as db:
         db.execute("UPDATE customer SET name = ? WHERE id = ?", (NAME, server.world.customers["ordinary"]))
     create_order(server, "ordinary", "宽带断网")
@@ -32,8 +32,8 @@ def test_a_customer_name_with_markup_never_persists_as_markup(phone, server):
     assert page.errors == []
 
 
-def test_markup_planted_in_the_copy_is_drawn_as_text(phone, server):
-    page = phone
+def test_markup_planted_in_the_copy_is_drawn_as_text(strict_phone, server):
+    page = strict_phone
     create_order(server, "ordinary", "宽带断网")
     log_in(page)
     planted = json.loads(page.evaluate("localStorage.getItem('fieldservice:list')"))
