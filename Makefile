@@ -30,9 +30,10 @@ setup: $(VENV)/.installed node_modules/.installed static/pwa/dist/build.json
 migrate: setup
 	$(PY) cli.py migrate
 
+# --no-proxy-headers: the app believes X-Forwarded-For only from TRUSTED_PROXIES (settings.py).
 run: migrate
 	APP_MODE=demo $(PY) cli.py seed-demo
-	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 5
+	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 5 --no-proxy-headers
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -20,6 +20,7 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
+from api.accounts.controller import AccountController
 from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
@@ -29,6 +30,7 @@ from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
+from api.headers import inline_script_hashes, security_headers
 from api.health import healthz
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
@@ -119,7 +121,7 @@ def create_app() -> Litestar:
     handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
-    handlers += [CallbackController, ReportController]
+    handlers += [CallbackController, ReportController, AccountController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
@@ -134,6 +136,7 @@ def create_app() -> Litestar:
         lifespan=[database, push_sender, sync_housekeeping, live_events, settled_heap],
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
+        before_send=[security_headers(inline_script_hashes(PWA_DIST))],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         # Not the event stream: its messages are small and must not wait in a compressor.

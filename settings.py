@@ -6,6 +6,7 @@ Every knob an operator may turn lives here; code elsewhere imports `settings` an
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,11 @@ PUSH_SERVICES = (
     "https://fcm.googleapis.com", "https://updates.push.services.mozilla.com",
     "https://*.push.apple.com", "https://*.notify.windows.com",
 )
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -44,15 +50,23 @@ class Settings:
     token_cache_seconds: float = field(
         default_factory=lambda: float(os.environ.get("TOKEN_CACHE_SECONDS", "1"))
     )
-    # Failed logins allowed per window before 429, per username and per client address.
+    # Failed logins allowed per window before 429: per username from one client address (never
+    # per username alone, so nobody can lock an account out from elsewhere), and per address.
     login_window_seconds: int = field(
         default_factory=lambda: int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
     )
-    login_max_failures_per_user: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "5"))
+    login_max_failures_per_user_address: int = field(
+        default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER_ADDRESS", "5"))
     )
     login_max_failures_per_address: int = field(
         default_factory=lambda: int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    )
+    # Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed: the
+    # client's address (login limits, audit) is then the last one in it that is not such a proxy.
+    # Empty (the default): no forwarded header is believed, the peer's address counts. Run uvicorn
+    # with --no-proxy-headers (`make run` does), so it does not rewrite the peer itself.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default_factory=lambda: _networks("TRUSTED_PROXIES")
     )
     # A device clock may run this far ahead of the server before its time is clamped.
     device_clock_tolerance_seconds: int = field(

@@ -13,7 +13,10 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za
 Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[0-9+\- ]+$")]
 ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
-RequiredText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+# Where the manual requires words (a reason, a result, a description): no NUL, and something
+# besides whitespace (spaces, tabs, newlines, 全角空格 all count as nothing).
+NOT_BLANK = r"^(?=[^\x00]*$)\s*\S"
+RequiredText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 

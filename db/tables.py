@@ -76,7 +76,7 @@ class AuthToken(Table, tablename="auth_token"):
 
 
 class LoginAttempt(Table, tablename="login_attempt"):
-    """Every login attempt: the rate limit counts recent failures per username and per address."""
+    """Every login attempt: the rate limit counts recent failures per address, and per username from it."""
 
     username = Varchar(length=64, index=True)
     address = Varchar(length=64, index=True)

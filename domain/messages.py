@@ -374,6 +374,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "push.key_invalid": ("推送订阅的 {field} 密钥无效。", "The subscription's {field} key is not valid."),
     "push.subscription_not_found": ("设备 {device_id} 没有推送订阅。", "Device {device_id} has no push subscription."),
     "user.exists": ("用户名 {username} 已存在。", "The username {username} is taken."),
+    "user.not_found": ("账号 {id} 不存在。", "Account {id} does not exist."),
+    "user.deactivate_self": ("不能停用自己的账号。", "You cannot deactivate your own account."),
+    "team.not_found": ("班组 {id} 不存在。", "Team {id} does not exist."),
     "sync.reassigned": (
         "此工单已于 {at} 改派给 {name},您的操作未生效;已填写的内容已保存并转给调度。",
         "This order was reassigned to {name} at {at}; your action was not applied. What you entered is saved and passed to dispatch.",

@@ -17,6 +17,11 @@ FIELD_ROLES = frozenset({Role.technician, Role.contractor})
 OFFICE_ROLES = frozenset({Role.admin, Role.supervisor, Role.dispatcher, Role.agent, Role.backoffice})
 DISPATCH_ROLES = frozenset({Role.dispatcher, Role.supervisor, Role.admin})
 POLICY_EDITORS = frozenset({Role.supervisor, Role.admin})
+# The operation's figures (/api/reports and its CSV): the manual's roles table gives reports to
+# the dispatch / duty supervisor, not to dispatchers; admins run the system.
+REPORT_READERS = frozenset({Role.supervisor, Role.admin})
+# Staff accounts (/api/accounts: create, deactivate, reset passwords, end sessions): admins only.
+ACCOUNT_ADMINS = frozenset({Role.admin})
 
 
 class Kind(StrEnum):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 RESYNC_LINE = "resync {}"
+# Never shown to a console: every process ends the streams opened with a revoked token
+# ({"token": sha256}) or with any token of a user ({"user": id}); see events.publisher.revoked().
+REVOKED = "revoked"
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,10 @@ class Event:
 
 
 class Subscription:
-    def __init__(self, hub: Hub, size: int) -> None:
+    def __init__(self, hub: Hub, size: int, token_hash: str, user_id: int | None) -> None:
         self._hub = hub
+        self.token_hash = token_hash
+        self.user_id = user_id
         # Room for a full backlog plus the end of the stream.
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(size + 1)
         self._size = size
@@ -84,8 +90,9 @@ class Hub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self) -> Subscription:
-        subscription = Subscription(self, self._queue_size)
+    def subscribe(self, token_hash: str = "", user_id: int | None = None) -> Subscription:
+        """A stream opened with the token of this SHA-256, of this user (ended when either is revoked)."""
+        subscription = Subscription(self, self._queue_size, token_hash, user_id)
         self._subscribers.add(subscription)
         return subscription
 
@@ -107,9 +114,20 @@ class Hub:
             self._loop.call_soon_threadsafe(self.deliver, lines)
             return
         for line in lines:
+            if line.startswith(REVOKED + " "):
+                self._revoke(json.loads(line.partition(" ")[2]))
+                continue
             event = self.event(line)
             for subscription in list(self._subscribers):
                 subscription._offer(event)
+
+    def _revoke(self, whose: dict) -> None:
+        """The token (or every token of the user) is no longer valid: its streams end now."""
+        for subscription in list(self._subscribers):
+            if ("token" in whose and subscription.token_hash == whose["token"]) or (
+                "user" in whose and subscription.user_id == whose["user"]
+            ):
+                subscription._end()
 
     def resync(self) -> None:
         """Events may have been missed (the listening connection was lost): everyone fetches again."""

@@ -45,7 +45,18 @@ async def publish(name: str, data: dict[str, Any]) -> None:
 
 async def publish_all(events: Iterable[tuple[str, dict[str, Any]]]) -> None:
     """Several events, in order, for the cost of one."""
-    lines = [line(name, data) for name, data in events]
+    await _send([line(name, data) for name, data in events])
+
+
+async def revoked(*, token_hash: str | None = None, user_id: int | None = None) -> None:
+    """End, on every process, the open streams of this token or of every token of this user, once
+    the revoking transaction commits: the same path as the events, so no stream looks the token
+    up again per event."""
+    data = {"token": token_hash} if token_hash is not None else {"user": user_id}
+    await _send([f"{hub.REVOKED} {_encoder.encode(data).decode()}"])
+
+
+async def _send(lines: list[str]) -> None:
     if not lines:
         return
     engine = current_engine()

@@ -11,7 +11,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 import servertime
-from db.tables import AuditEntry, AuthToken, StaffUser
+from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
 from settings import settings
 from tests.conftest import POSTGRES_URL, ROOT, run
 from tests.world import PASSWORD
@@ -105,7 +105,7 @@ def test_token_expires_after_its_ttl(client, world):
 
 def test_failed_logins_for_one_user_are_rate_limited(client, world):
     servertime.travel_to(T0)
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_user_address
     for _ in range(limit):
         assert login(client, "dispatcher", "guess").status_code == 401
     blocked = login(client, "dispatcher")  # even the right password
@@ -120,7 +120,7 @@ def test_failed_logins_for_one_user_are_rate_limited(client, world):
 
 def test_failed_logins_from_one_address_are_rate_limited(client, world):
     limit = settings.login_max_failures_per_address
-    per_user = settings.login_max_failures_per_user - 1  # stay under the per-user limit
+    per_user = settings.login_max_failures_per_user_address - 1  # stay under the per-user limit
     statuses = [login(client, f"guess{i // per_user}", "x").status_code for i in range(limit)]
     assert statuses == [401] * limit
     blocked = login(client, "supervisor")
@@ -129,7 +129,7 @@ def test_failed_logins_from_one_address_are_rate_limited(client, world):
 
 
 def test_successful_logins_do_not_count_as_failures(client, world):
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_user_address
     for _ in range(limit - 1):
         assert login(client, "agent", "guess").status_code == 401
     for _ in range(limit + 1):
@@ -137,6 +137,22 @@ def test_successful_logins_do_not_count_as_failures(client, world):
     # The one failure that reaches the limit.
     assert login(client, "agent", "guess").status_code == 401
     assert login(client, "agent").status_code == 429
+
+
+def test_an_outsider_cannot_lock_the_dispatch_desk_out(db, world):
+    """Wrong passwords from one address hold back that address's tries at that account, never the
+    account itself: the desk logs in while an outsider hammers the same username."""
+    from api.auth.service import login as log_in_with
+    from domain.errors import RateLimited, Unauthorized
+
+    outsider, desk = "198.51.100.7", "10.20.0.15"
+    for _ in range(settings.login_max_failures_per_user_address):
+        with pytest.raises(Unauthorized):
+            run(log_in_with("dispatcher", "guess", outsider))
+    with pytest.raises(RateLimited):
+        run(log_in_with("dispatcher", PASSWORD, outsider))  # the outsider is held back, even if right
+    token, user, _ = run(log_in_with("dispatcher", PASSWORD, desk))
+    assert token and user["username"] == "dispatcher"
 
 
 def test_passwords_are_stored_as_argon2id_hashes(db, world):
@@ -217,3 +233,61 @@ def test_cli_reset_password_revokes_sessions(db, client, world):
     assert client.get("/api/auth/me", headers=bearer(fresh.json()["token"])).status_code == 200
     # An unknown user is an error, not a silent success.
     assert cli(db, "reset-password", "nobody", "--password-stdin", stdin="brand new secret\n").returncode != 0
+
+
+def test_no_answer_that_carries_a_token_or_a_caller_s_data_may_be_stored_by_a_cache(api):
+    """A shared computer's browser cache, or a proxy's, must not keep tokens, orders or customers."""
+    world, client = api.world, api.client
+    order = api.create()
+    answers = {
+        "login": login(client, "dispatcher"),
+        "refused login": login(client, "dispatcher", "wrong"),
+        "me": api.get("dispatcher", "/api/auth/me"),
+        "orders": api.get("dispatcher", "/api/work-orders"),
+        "order": api.get("dispatcher", f"/api/work-orders/{order['id']}"),
+        "customer": api.get("agent", f"/api/customers/{world.customers['ordinary']}"),
+        "no token": client.get("/api/work-orders"),
+        "forbidden": api.get("tech2", "/api/reports?period=2025-03"),
+    }
+    for name, response in answers.items():
+        assert response.headers.get("cache-control") == "no-store", (name, response.status_code, response.headers)
+
+
+def _failed_logins_until_refused(url: str, forwarded: list[str]) -> list[int]:
+    import httpx
+
+    return [httpx.post(f"{url}/api/auth/login", json={"username": f"guess{i}", "password": "x"},
+                       headers={"X-Forwarded-For": value}).status_code for i, value in enumerate(forwarded)]
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+def test_forwarded_addresses_are_believed_only_from_configured_proxies(db, world, tmp_path):
+    """The per-address login limit, against the server as `make run` starts it: without
+    TRUSTED_PROXIES a client cannot escape the limit by writing X-Forwarded-For; behind a
+    configured proxy each client has its own limit, and what a client prepends is not believed."""
+    import httpx
+
+    from tests.browser.conftest import Server
+
+    limit = 4
+    for proxies in ("", "127.0.0.1"):
+        run(LoginAttempt.delete(force=True))
+        server = Server(tmp_path, database_url=POSTGRES_URL)
+        server.env.update(TRUSTED_PROXIES=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=str(limit))
+        server.start()
+        try:
+            spoofed = [f"203.0.113.{i}" for i in range(limit + 1)]
+            if not proxies:  # every try comes from 127.0.0.1, whatever the header says
+                assert _failed_logins_until_refused(server.url, spoofed) == [401] * limit + [429]
+                continue
+            # Behind the proxy: one client, however it disguises itself, is one address...
+            disguised = [f"{fake}, 198.51.100.9" for fake in spoofed]
+            assert _failed_logins_until_refused(server.url, disguised) == [401] * limit + [429]
+            # ...and another client is not held back by it.
+            ok = httpx.post(f"{server.url}/api/auth/login", json={"username": "dispatcher", "password": PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.10"})
+            assert ok.status_code == 200, ok.text
+            audited = run(AuditEntry.select(AuditEntry.address).where(AuditEntry.action == "auth.login").order_by(AuditEntry.id, ascending=False).first())
+            assert audited["address"] == "198.51.100.10"
+        finally:
+            server.stop()

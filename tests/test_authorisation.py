@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from api.auth.service import create_user
-from db.tables import AuditEntry, CalendarDay, ClockPolicy, WorkOrder, WorkOrderEvent
+from db.tables import AuditEntry, CalendarDay, ClockPolicy, StaffUser, WorkOrder, WorkOrderEvent
 from domain.vocabulary import Role
 from tests.conftest import run
 from tests.world import PASSWORD
@@ -43,10 +43,14 @@ def body_for(path: str, world) -> dict:
         "clocks": {"clock": "dispatch", "minutes": 15},
         "2030-10-01": {"working": False, "name": "国庆节"},
         "reopen": {"reason": "客户不满意"},
+        "accounts": {"username": "new.agent", "display_name": "新坐席", "role": "agent", "password": "a long password"},
+        "reset-password": {"password": "a long password"},
     }.get(last, {})
 
 
 ORDER = "/api/work-orders/{order}"
+# One account of each role (the matrix's accounts rows act on tech2b, who makes no call of it).
+EVERY_ROLE = ("admin", "supervisor", "dispatcher", "agent", "backoffice", "tech1", "contractor1")
 MATRIX = [
     # who, method, path, expected status
     ("agent", "POST", "/api/work-orders", 201),
@@ -93,12 +97,23 @@ MATRIX = [
     ("tech1", "GET", "/api/reference", 200),
     ("contractor1", "GET", "/api/work-orders", 200),
     ("backoffice", "GET", "/api/auth/me", 200),
+    # Reports belong to supervisors (the manual's roles table), and admins; not to dispatchers.
+    ("supervisor", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 200),
+    ("admin", "GET", "/api/reports.csv?from=2026-11-01&to=2026-11-30", 200),
+    ("dispatcher", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 403),
+    ("dispatcher", "GET", "/api/reports.csv?from=2026-11-01&to=2026-11-30", 403),
+    ("agent", "GET", "/api/reports?from=2026-11-01&to=2026-11-30", 403),
+    # Staff accounts: admins only.
+    *[(who, "GET", "/api/accounts", 200 if who == "admin" else 403) for who in EVERY_ROLE],
+    *[(who, "POST", "/api/accounts", 201 if who == "admin" else 403) for who in EVERY_ROLE],
+    *[(who, "POST", f"/api/accounts/{{user}}/{step}", 200 if who == "admin" else 403)
+      for step in ("deactivate", "reactivate", "reset-password", "end-sessions") for who in EVERY_ROLE],
 ]
 
 
 def fingerprint() -> tuple[int, ...]:
     """Row counts a refused request must leave as they were (customer-file reads are audited)."""
-    return tuple(run(t.count()) for t in (WorkOrder, WorkOrderEvent, ClockPolicy, CalendarDay, AuditEntry))
+    return tuple(run(t.count()) for t in (WorkOrder, WorkOrderEvent, ClockPolicy, CalendarDay, AuditEntry, StaffUser))
 
 
 def test_role_matrix(api, world):
@@ -106,7 +121,7 @@ def test_role_matrix(api, world):
     mismatches = []
     for who, method, template, expected in MATRIX:
         order = api.create() if "{order}" in template else None
-        path = template.format(order=order and order["id"], customer=world.customers["ordinary"])
+        path = template.format(order=order and order["id"], customer=world.customers["ordinary"], user=world.uid("tech2b"))
         api.token(who)
         before = fingerprint() if expected == 403 else None
         response = api.client.request(method, path, json=body_for(path, world), headers=api.headers(who))

@@ -286,3 +286,35 @@ def test_dispatch_outside_the_routing_matrix_is_422(api, world, kind, customer, 
     assert snapshot(api, order["id"]) == before
     assert api.get("dispatcher", f"/api/work-orders/{order['id']}").json()["state"] == "new"
 
+
+
+BLANK = ["   ", "\t\n", "\u3000\u3000"]  # spaces, tabs and newlines, ideographic spaces (全角空格)
+
+
+def test_whitespace_is_no_reason_where_the_manual_requires_one(api, world):
+    """request-send-back, send-back and reopen need a written reason: blank text is refused with
+    the field named, and the order is left as it was."""
+    held = api.create()
+    api.step("dispatcher", held["id"], "dispatch", assignee_id=world.uid("tech2"))
+    closed = api.create(kind="consultation")
+    api.step("dispatcher", closed["id"], "close", closure_category="consultation", outcome="resolved",
+             method="office", cause="咨询资费", solution="介绍套餐", result="客户已了解")
+    cases = [("tech2", held["id"], "request-send-back", {}), ("dispatcher", held["id"], "send-back", {"reason_code": "duplicate"}),
+             ("dispatcher", closed["id"], "reopen", {})]
+    for username, oid, step, body in cases:
+        before = snapshot(api, oid)
+        for blank in BLANK:
+            problem = assert_problem(api.post(username, f"/api/work-orders/{oid}/{step}", {**body, "reason": blank}), 400)
+            assert [e["field"] for e in problem["errors"]] == ["reason"], (step, problem)
+        assert snapshot(api, oid) == before
+    # Text with a word in it still goes through.
+    api.step("tech2", held["id"], "request-send-back", reason="  不是我们片区  ")
+
+
+def test_every_required_text_refuses_blank(api, world):
+    """The same rule for every required free text: a note, an order's description."""
+    order = api.create()
+    for path, body, field in [(f"/api/work-orders/{order['id']}/note", {"text": " \u3000 "}, "text"),
+                              ("/api/work-orders", create_body(world, description="\n\n"), "description")]:
+        problem = assert_problem(api.post("dispatcher", path, body), 400)
+        assert [e["field"] for e in problem["errors"]] == [field]

@@ -18,6 +18,8 @@ import httpx
 import pytest
 
 import events
+from api.auth.service import token_hash
+from db.tables import AuthToken
 import settings as config
 from db.engine import savepoint, write_transaction
 from events import hub as hubs
@@ -233,6 +235,67 @@ def test_a_console_is_let_go_when_its_token_is_revoked(live):
     wait_for(lambda: hubs.current().subscribers == 0)
 
 
+@pytest.fixture
+def quiet(db, world, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
+    """The app with keep-alives far apart: only revocation itself can end a stream in time."""
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, events_keepalive_seconds=600))
+    with LiveServer() as server:
+        server.world = world
+        yield server
+
+
+def ended(stream: Console, seconds: float = 8) -> bool:
+    """True when the stream ends (order events may still come first), False when it stays open."""
+    try:
+        stream.until(lambda m: False, seconds)
+    except EOFError:
+        return True
+    except (httpx.ReadTimeout, AssertionError):
+        return False
+    return False
+
+
+def test_a_logged_out_token_s_busy_stream_ends_at_once_not_at_a_keep_alive(quiet):
+    world = quiet.world
+    token, agent = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "agent")
+    with console(quiet.url, token) as stream:
+        order = post(quiet.url, agent, "/api/work-orders",
+                     {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"})
+        stream.until(order_event(order["id"]))
+        assert httpx.post(f"{quiet.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+        post(quiet.url, agent, "/api/work-orders",
+             {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "电视没信号"})
+        assert ended(stream)
+    wait_for(lambda: hubs.current().subscribers == 0)
+
+
+def test_a_stream_ends_when_its_token_expires(quiet):
+    token = log_in(quiet.url, "supervisor")
+    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
+    run(AuthToken.update({AuthToken.expires_at: soon}).where(AuthToken.token_hash == token_hash(token)))
+    with console(quiet.url, token) as stream:
+        assert ended(stream)
+    assert httpx.get(f"{quiet.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_deactivating_a_person_ends_all_their_streams_at_once(quiet):
+    admin = log_in(quiet.url, "admin")
+    first, second = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "dispatcher")
+    with console(quiet.url, first) as one, console(quiet.url, second) as two, \
+            console(quiet.url, log_in(quiet.url, "supervisor")) as bystander:
+        post(quiet.url, admin, f"/api/accounts/{quiet.world.uid('dispatcher')}/deactivate", {})
+        assert ended(one) and ended(two)
+        assert not ended(bystander, 1)
+
+
+def test_logging_out_one_token_leaves_the_same_person_s_other_streams_open(quiet):
+    first, second = log_in(quiet.url, "supervisor"), log_in(quiet.url, "supervisor")
+    with console(quiet.url, first) as stream_one, console(quiet.url, second) as stream_two:
+        httpx.post(f"{quiet.url}/api/auth/logout", headers={"Authorization": f"Bearer {first}"})
+        assert ended(stream_one)
+        assert not ended(stream_two, 1)
+
+
 def test_an_area_outage_and_its_notice_reach_the_console(live):
     world = live.world
     dispatcher, agent = log_in(live.url, "dispatcher"), log_in(live.url, "agent")
@@ -307,6 +370,24 @@ def test_a_step_through_one_server_process_reaches_consoles_of_another(db, world
             post(b, log_in(b, "tech2"), f"/api/work-orders/{order['id']}/accept", {})
             on_a.until(order_event(order["id"], state="accepted"))
             on_b.until(order_event(order["id"], state="accepted"))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(db, world, tmp_path: Path):
+    servers = [Server(tmp_path, database_url=POSTGRES_URL) for _ in range(2)]
+    for server in servers:
+        server.env["EVENTS_KEEPALIVE_SECONDS"] = "600"  # only the revocation can end it in time
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(Server.start, servers))
+        a, b = (server.url for server in servers)
+        token = log_in(a, "dispatcher")
+        with console(b, token) as stream:
+            assert httpx.post(f"{a}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+            assert ended(stream)
     finally:
         for server in servers:
             server.stop()

@@ -211,6 +211,8 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "report.period_reversed": {"first": "2026-11-30", "last": "2026-11-01"},
     "report.period_too_long": {"max": 366},
     "area.not_found": {"id": 9},
+    "team.not_found": {"id": 9},
+    "user.not_found": {"id": 9},
     # not raised anywhere yet: the parameters their templates name
     "policy.not_found": {"id": 1},
     "policy.unknown_kind": {"kind": "fax"},

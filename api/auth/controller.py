@@ -1,3 +1,5 @@
+import ipaddress
+
 from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_204_NO_CONTENT
@@ -5,10 +7,33 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from api.auth import service
 from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller, LoginRequest, LoginResponse
+from settings import settings
 
 
 def client_address(request: Request) -> str:
-    return (request.client.host if request.client else "") or "unknown"
+    """The address a request came from: the peer, or behind TRUSTED_PROXIES the last address of
+    X-Forwarded-For that is not one of them (each proxy appends the address it saw, so what a
+    client writes into the header itself stays to the left and is never believed)."""
+    peer = (request.client.host if request.client else "") or "unknown"
+    if not _trusted(peer):
+        return peer
+    forwarded = [part.strip() for value in request.headers.getall("x-forwarded-for", []) for part in value.split(",")]
+    for address in reversed(forwarded):
+        if not _trusted(address):
+            return address if _ip(address) else peer
+    return peer
+
+
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _trusted(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in settings.trusted_proxies)
 
 
 class AuthController(Controller):

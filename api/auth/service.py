@@ -12,8 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 import servertime
 from api.auth.schemas import Caller
-from db.engine import write_transaction
+from db.engine import after_commit, write_transaction
+from db.push_tables import PushSubscription
 from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
+from events.publisher import revoked
 from domain.errors import Conflict, RateLimited, Unauthorized
 from domain.vocabulary import Role
 from settings import settings
@@ -34,7 +36,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a token, and what names it in revocations."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -50,15 +53,13 @@ def caller_of(row: dict) -> Caller:
 
 
 async def _check_rate_limit(username: str, address: str) -> None:
+    """429 past the failures of the window from this address at this username, or from this address
+    at all. There is no limit per username alone: it would let anyone lock the dispatch desk out."""
     since = servertime.now() - timedelta(seconds=settings.login_window_seconds)
-    recent = LoginAttempt.success == False  # noqa: E712 (Piccolo builds SQL from ==)
-    by_user = await LoginAttempt.count().where(
-        recent, LoginAttempt.username == username, LoginAttempt.at >= since
-    )
-    by_address = await LoginAttempt.count().where(
-        recent, LoginAttempt.address == address, LoginAttempt.at >= since
-    )
-    if by_user >= settings.login_max_failures_per_user or by_address >= settings.login_max_failures_per_address:
+    recent = (LoginAttempt.success == False, LoginAttempt.address == address, LoginAttempt.at >= since)  # noqa: E712
+    by_address = await LoginAttempt.count().where(*recent)
+    at_user = await LoginAttempt.count().where(*recent, LoginAttempt.username == username)
+    if at_user >= settings.login_max_failures_per_user_address or by_address >= settings.login_max_failures_per_address:
         raise RateLimited("auth.rate_limited", retry_after=settings.login_window_seconds)
 
 
@@ -84,7 +85,7 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
         await LoginAttempt.insert(attempt)
         await AuthToken.insert(
             AuthToken(
-                token_hash=_token_hash(token), user=user["id"], created_at=now,
+                token_hash=token_hash(token), user=user["id"], created_at=now,
                 expires_at=expires_at, address=address,
             )
         )
@@ -98,7 +99,8 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
 async def logout(token: str, caller: Caller) -> None:
     now = servertime.now()
     async with write_transaction():
-        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == _token_hash(token))
+        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == token_hash(token))
+        await revoked(token_hash=token_hash(token))
         await AuditEntry.insert(
             AuditEntry(actor=caller.id, actor_role=caller.role, action="auth.logout",
                        target=caller.username, server_time=now)
@@ -107,10 +109,17 @@ async def logout(token: str, caller: Caller) -> None:
 
 
 async def caller_for_token(token: str) -> Caller | None:
-    key = _token_hash(token)
+    session = await session_for_token(token)
+    return session[0] if session else None
+
+
+async def session_for_token(token: str) -> tuple[Caller, datetime] | None:
+    """Who the token is, and when it expires; None when it is unknown, revoked, expired or its
+    user deactivated."""
+    key = token_hash(token)
     cached = _recent.get(key)
     if cached is not None and cached[0] > time.monotonic() and cached[1] > servertime.now():
-        return cached[2]
+        return cached[2], cached[1]
     row = await AuthToken.select(*_TOKEN_COLUMNS).where(AuthToken.token_hash == key).first()
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
         return None
@@ -122,7 +131,7 @@ async def caller_for_token(token: str) -> Caller | None:
         if len(_recent) >= TOKEN_CACHE_SIZE:
             _recent.clear()
         _recent[key] = (time.monotonic() + settings.token_cache_seconds, row["expires_at"], caller)
-    return caller
+    return caller, row["expires_at"]
 
 
 # Built once: resolving the user's columns through the foreign key took a third of a lookup.
@@ -137,7 +146,7 @@ TOKEN_CACHE_SIZE = 10_000
 
 def _forget_tokens(user_id: int | None = None, token: str | None = None) -> None:
     for key, (_, _, caller) in list(_recent.items()):
-        if caller.id == user_id or (token is not None and key == _token_hash(token)):
+        if caller.id == user_id or (token is not None and key == token_hash(token)):
             _recent.pop(key, None)
 
 
@@ -155,16 +164,12 @@ async def create_user(
                 password_hash=hash_password(password), team=team_id, area=area_id, phone=phone,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
-                       action="user.create", target=username, payload={"role": role.value},
-                       server_time=servertime.now())
-        )
+        await audit(actor, "user.create", username, servertime.now(), role=role.value)
     return rows[0]["id"]
 
 
 async def reset_password(username: str, password: str, actor: Caller | None = None) -> bool:
-    """Sets a new password and revokes the user's tokens. False when there is no such user."""
+    """Sets a new password and ends the user's sessions. False when there is no such user."""
     user = await StaffUser.select(StaffUser.id).where(StaffUser.username == username).first()
     if user is None:
         return False
@@ -173,13 +178,29 @@ async def reset_password(username: str, password: str, actor: Caller | None = No
         await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(
             StaffUser.id == user["id"]
         )
-        await AuthToken.update({AuthToken.revoked_at: now}).where(
-            AuthToken.user == user["id"], AuthToken.revoked_at.is_null()
-        )
-        await AuditEntry.insert(
-            AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
-                       action="user.reset_password", target=username, server_time=now)
-        )
-    _forget_tokens(user_id=user["id"])
+        await end_sessions(user["id"], now)
+        await audit(actor, "user.reset_password", username, now)
     return True
 
+
+async def end_sessions(user_id: int, now: datetime, *, keep_push: bool = False) -> int:
+    """In the caller's write transaction: revoke every live token of the user, end their open event
+    streams on every process once it commits, and (unless `keep_push`) delete their push
+    subscriptions, so a phone that was someone's stops hearing of their orders. Returns how many
+    tokens were revoked."""
+    rows = await AuthToken.update({AuthToken.revoked_at: now}).where(
+        AuthToken.user == user_id, AuthToken.revoked_at.is_null()
+    ).returning(AuthToken.id)
+    await revoked(user_id=user_id)
+    if not keep_push:
+        await PushSubscription.delete().where(PushSubscription.user == user_id)
+    after_commit(lambda: _forget_tokens(user_id=user_id))
+    return len(rows)
+
+
+async def audit(actor: Caller | None, action: str, target: str, now: datetime, **payload: object) -> None:
+    """An account change in the audit trail; no actor: the command line."""
+    await AuditEntry.insert(
+        AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
+                   action=action, target=target, payload=payload, server_time=now)
+    )

@@ -14,7 +14,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 import settings as config
 from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
-from api.evidence import service, tus, uploads
+from api.evidence import render, service, tus, uploads
+from api.headers import content_security_policy
 from api.evidence.schemas import AttachPhoto, PhotoOut, SignatureCheck
 from api.work_orders.service import retrying
 from domain.evidence import PreconditionFailed, UnsupportedMedia
@@ -108,6 +109,9 @@ class UploadController(Controller):
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_tus_headers())
 
 
+RECORD_POLICY = content_security_policy(style_hashes=[render.STYLE_SHA256])
+
+
 class EvidenceController(Controller):
     path = "/api/work-orders/{order_id:int}"
     tags = ["evidence"]
@@ -132,9 +136,7 @@ class EvidenceController(Controller):
                     request: Request[Caller, str, object]) -> Response[bytes]:
         """thumb / display: re-encoded JPEG without EXIF. original: as uploaded, office only."""
         content, media_type = await service.photo_file(request.user, order_id, photo_id, variant)
-        return Response(content, media_type=media_type, headers={
-            "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
-        })
+        return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
     @get("/signature/verify", opt=roles(ANY_ROLE))
     async def verify(self, order_id: OrderId, request: Request[Caller, str, object]) -> SignatureCheck:
@@ -157,6 +159,8 @@ class EvidenceController(Controller):
         """The printable service record (服务记录单): print it from the browser, or save as PDF."""
         language = lang or pick_language(request.headers.get("accept-language"))
         page = await service.service_record_page(request.user, order_id, language)
-        return Response(page, media_type="text/html; charset=utf-8", headers={"Content-Language": language})
+        return Response(page, media_type="text/html; charset=utf-8", headers={
+            "Content-Language": language, "Content-Security-Policy": RECORD_POLICY,
+        })
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 from collections.abc import Mapping, Sequence
@@ -76,6 +77,8 @@ figure{margin:0;width:58mm;break-inside:avoid}figure img{width:100%}figcaption{f
 .hash{font-family:monospace;font-size:8pt;word-break:break-all}.warn{color:#b00;font-weight:bold}
 .sig svg{max-width:80mm;height:auto}@media print{body{margin:0}a{color:inherit}}
 """
+# The page's one inline <style>, allowed by its hash in the page's Content-Security-Policy.
+STYLE_SHA256 = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 def _e(value: Any) -> str:

@@ -13,7 +13,7 @@ from api.auth.schemas import Caller
 from api.reports import schemas as s
 from api.reports import service
 from domain.messages import pick_language
-from domain.vocabulary import DISPATCH_ROLES
+from domain.vocabulary import REPORT_READERS
 
 FirstDay = Annotated[date, QueryParameter(name="from", description="first local day of the period")]
 LastDay = Annotated[date, QueryParameter(name="to", description="last local day of the period (included)")]
@@ -28,7 +28,7 @@ class ReportController(Controller):
     path = "/api"
     tags = ["reports"]
 
-    @get("/reports", opt=roles(DISPATCH_ROLES))
+    @get("/reports", opt=roles(REPORT_READERS))
     async def report(
         self, request: Request[Caller, str, object], first_day: FirstDay, last_day: LastDay, area_id: AreaFilter = None
     ) -> s.ReportOut:
@@ -36,7 +36,7 @@ class ReportController(Controller):
         for one area or all, titles in the caller's language."""
         return await service.report(first_day, last_day, area_id, language(request))
 
-    @get("/reports.csv", opt=roles(DISPATCH_ROLES), media_type="text/csv")
+    @get("/reports.csv", opt=roles(REPORT_READERS), media_type="text/csv")
     async def report_csv(
         self, request: Request[Caller, str, object], first_day: FirstDay, last_day: LastDay, area_id: AreaFilter = None
     ) -> Response[str]:

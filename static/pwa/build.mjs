@@ -45,7 +45,9 @@ const sw = await build({
   define: { __SHELL__: JSON.stringify(shell), __VERSION__: JSON.stringify(version) },
 });
 writeFileSync(join(out, "sw.js"), sw.outputFiles[0].text);
-writeFileSync(join(out, "build.json"), JSON.stringify({ version, js, chunks: jsFiles, css: style, shell }, null, 1));
+// The server's Content-Security-Policy allows index.html's inline scripts by these hashes (api/headers.py).
+const inlineScripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => createHash("sha256").update(m[1]).digest("base64"));
+writeFileSync(join(out, "build.json"), JSON.stringify({ version, js, chunks: jsFiles, css: style, shell, inline_scripts: inlineScripts }, null, 1));
 
 // The dispatcher console (issue 7): its own entry, chunks and styles under /console/, online only,
 // so nothing of it is in the technician app's bundle or its service worker's precache.

@@ -83,8 +83,9 @@ class Server:
     def start(self) -> None:
         self.process = subprocess.Popen(
             # Open event streams (GET /api/events) would hold a graceful shutdown forever.
+            # As `make run`: the app, not uvicorn, decides whose X-Forwarded-For to believe.
             [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--timeout-graceful-shutdown", "2"],
+             "--timeout-graceful-shutdown", "2", "--no-proxy-headers"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -171,9 +172,13 @@ def server(tmp_path: Path, server_env: dict[str, str]):
     srv.stop()
 
 
-def _page(browser, server, **size):
-    """A page on a fresh profile (its own IndexedDB and service worker), page errors collected."""
-    context = browser.new_context(**size, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url)
+def _page(browser, server, strict: bool = False, **size):
+    """A page on a fresh profile (its own IndexedDB and service worker), page errors collected.
+    Not `strict`: the server's Content-Security-Policy is bypassed, because Playwright's string
+    predicates (wait_for_function) are evaluated as strings, which the policy refuses; the app
+    under the policy is tested with strict pages (test_content_security_policy.py)."""
+    context = browser.new_context(**size, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url,
+                                  bypass_csp=not strict)
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
@@ -194,6 +199,22 @@ def phone(browser, server):
 def desk(browser, server):
     """A desktop-sized page: the dispatcher console."""
     context, page = _page(browser, server, viewport={"width": 1440, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_phone(browser, server):
+    """The phone page under the server's Content-Security-Policy."""
+    context, page = _page(browser, server, strict=True, viewport={"width": 360, "height": 640}, device_scale_factor=2)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_desk(browser, server):
+    """The console page under the server's Content-Security-Policy."""
+    context, page = _page(browser, server, strict=True, viewport={"width": 1440, "height": 900})
     yield page
     context.close()
 

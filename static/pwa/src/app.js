@@ -5,7 +5,7 @@
 import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
-import { KEY, dueLine, listHtml } from "./quicklist.js";
+import { KEY, badgesHtml, dueLine, esc as e, listHtml } from "./quicklist.js";
 import { onChange, status } from "./status.js";
 
 let engine = null;
@@ -15,7 +15,6 @@ const enqueue = async (...args) => { const row = await (await load()).enqueue(..
 const syncSoon = () => load().then((m) => m.syncSoon());
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const e = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const FIELD_KINDS = ["install", "repair", "dedicated_line"];
 let dirty = false; // the technician is typing: background syncs don't redraw the view
 
@@ -96,13 +95,13 @@ function loginView(message = "") {
 // ---------------------------------------------------------------- job list
 function badges(o) {
   const b = [];
-  if (o.breached) b.push(`<span class="badge red">${e(t("breached"))}</span>`);
-  if (o.customer_tier === "vip") b.push(`<span class="badge gold">${e(t("vip"))}</span>`);
-  if (o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") b.push(`<span class="badge gold">${e(t("dl"))}</span>`);
-  if (o.urge_count) b.push(`<span class="badge red">${e(t("urged", { n: o.urge_count }))}</span>`);
-  if (o.remark_flagged) b.push(`<span class="badge orange">${e(t("flagged"))}</span>`);
-  if (o.priority === "high") b.push(`<span class="badge orange">${e(t("high"))}</span>`);
-  return b.join("");
+  if (o.breached) b.push({ colour: "red", text: t("breached") });
+  if (o.customer_tier === "vip") b.push({ colour: "gold", text: t("vip") });
+  if (o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") b.push({ colour: "gold", text: t("dl") });
+  if (o.urge_count) b.push({ colour: "red", text: t("urged", { n: o.urge_count }) });
+  if (o.remark_flagged) b.push({ colour: "orange", text: t("flagged") });
+  if (o.priority === "high") b.push({ colour: "orange", text: t("high") });
+  return b;
 }
 
 const words = () => ({ lang: lang(), closed: t("s_closed"), dueIn: t("due_in"), overdue: t("overdue") });
@@ -115,19 +114,16 @@ function listModel(snap) {
     .filter((o) => !["closed", "cancelled"].includes(o.state) || o.closed_at || o.local.some((m) => m.name === "close"));
   orders.sort(byUrgency);
   return {
-    ...words(), head: e(t("today")), empty: e(t("no_jobs")),
-    banner: snap.rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: snap.rejected }))} →</a>` : "",
+    ...words(), head: t("today"), empty: t("no_jobs"), rejected: snap.rejected ? t("rejected_n", { n: snap.rejected }) : "",
     cards: orders.map((o) => ({
-      id: o.id, closed: o.state === "closed",
+      id: o.id, code: o.code, kind: t("k_" + o.kind), customer: o.customer_name, address: o.address || "",
+      state: o.state, stateName: t("s_" + o.state), closed: o.state === "closed", late: !!o.breached, risk: !!o.at_risk,
       // closed or cancelled on the server: shown until the day it closed ends; closed here: until synced
       closedAt: ["closed", "cancelled"].includes(o.state) && !o.local.some((m) => m.name === "close") ? Date.parse(o.closed_at) : null,
-      open: `<a class="job-card ${o.state === "closed" ? "done" : ""} ${o.breached ? "late" : o.at_risk ? "risk" : ""}" href="#/job/${o.id}" data-id="${o.id}" data-code="${e(o.code)}">
-        <div class="row"><strong>${e(t("k_" + o.kind))} · ${e(o.customer_name)}</strong><span class="state s-${o.state}">${e(t("s_" + o.state))}</span></div>
-        <div class="muted small">${e(o.code)} · ${e(o.address || "")}</div>`,
       due: o.next_due ? Date.parse(o.next_due) : null,
       appointment: o.appointment_at ? t("appointment", { t: fmtTime(o.appointment_at, true) }) : "",
       badges: badges(o),
-      note: o.local.length ? `<div class="small pending-note">${e(t("pending", { n: o.local.length }))}</div>` : "",
+      pending: o.local.length ? t("pending", { n: o.local.length }) : "",
     })),
   };
 }
@@ -198,7 +194,7 @@ async function detailView(id) {
     <section class="card">
       <div class="row"><h1 elementtiming="job-detail">${e(t("k_" + o.kind))} · ${e(o.customer_name)}</h1><span id="job-state" class="state s-${o.state}" data-state="${o.state}">${e(t("s_" + o.state))}</span></div>
       <div class="muted small">${e(o.code)} · ${e(dueText(o))}</div>
-      <div>${badges(o)}</div>
+      <div>${badgesHtml(badges(o))}</div>
     </section>
     ${rejectedHere.map(rejectedCard).join("")}
     <section class="card">

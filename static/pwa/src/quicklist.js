@@ -3,9 +3,13 @@
 // index.html (first-paint.js) draws the list's first screen from it before the app's module has
 // loaded. Both draw with listHtml, so the app taking over finds the same HTML. Only what depends
 // on the clock (due texts, today's closed jobs, the count) is computed at drawing time.
+// The copy holds data, never HTML: localStorage outlives the page, so markup stored there (a
+// customer name that slipped through once) would be injected again at every start. listHtml
+// escapes every text with the app's own esc, and takes classes only from fixed lists.
 export const KEY = "fieldservice:list";
 
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+/** HTML-escape for template strings: the app's one escaping function. */
+export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 /** A duration as "2小时5分" / "2 h 5 min". */
 export function span(ms, en) {
@@ -24,21 +28,36 @@ export function dueLine(closed, due, appointment, words, now) {
   return parts.join(" · ");
 }
 
+const BADGE_COLOURS = new Set(["red", "gold", "orange"]);
+const STATE = /^[a-z_]+$/;
+
+/** Badges [{colour, text}] as HTML. */
+export function badgesHtml(badges) {
+  return (badges || []).map((b) => `<span class="badge ${BADGE_COLOURS.has(b.colour) ? b.colour : ""}">${esc(b.text)}</span>`).join("");
+}
+
 /**
- * The list view's HTML from the compact copy: {lang, head, empty, closed, dueIn, overdue, banner,
- * cards: [{id, closed, closedAt, open, due, appointment, badges, note}]} (open and badges are
- * HTML made by the app; closedAt: a job closed on the server shows until the day it closed ends);
- * `limit` cards at most (the heading still counts them all).
+ * The list view's HTML from the compact copy: {lang, head, empty, closed, dueIn, overdue, rejected,
+ * cards: [{id, code, kind, customer, address, state, stateName, closed, closedAt, late, risk, due,
+ * appointment, badges: [{colour, text}], pending}]}, all plain data (texts already in the
+ * phone's language); rejected: the banner's text, or "". closedAt: a job closed on the server
+ * shows until the day it closed ends; `limit` cards at most (the heading still counts them all).
  */
 export function listHtml(m, now, limit = Infinity) {
   const today = new Date(now); today.setHours(0, 0, 0, 0);
   const cards = m.cards.filter((c) => c.closedAt == null || c.closedAt >= +today);
-  return `${m.banner}
-    <h1 elementtiming="job-list">${m.head} <small>${cards.filter((c) => !c.closed).length}</small></h1>
-    <ul id="jobs" class="jobs">${cards.slice(0, limit).map((c) => `
-      <li>${c.open}
-        <div class="row"><span class="due">${esc(dueLine(c.closed, c.due, c.appointment, m, now))}</span><span>${c.badges}</span></div>
-        ${c.note}
-      </a></li>`).join("") || `<li class="muted">${m.empty}</li>`}
+  const banner = m.rejected ? `<a class="banner error" href="#/sync">${esc(m.rejected)} →</a>` : "";
+  return `${banner}
+    <h1 elementtiming="job-list">${esc(m.head)} <small>${cards.filter((c) => !c.closed).length}</small></h1>
+    <ul id="jobs" class="jobs">${cards.slice(0, limit).map((c) => {
+      const id = Number(c.id), state = STATE.test(c.state) ? c.state : "";
+      return `
+      <li><a class="job-card ${c.closed ? "done" : ""} ${c.late ? "late" : c.risk ? "risk" : ""}" href="#/job/${id}" data-id="${id}" data-code="${esc(c.code)}">
+        <div class="row"><strong>${esc(c.kind)} · ${esc(c.customer)}</strong><span class="state s-${state}">${esc(c.stateName)}</span></div>
+        <div class="muted small">${esc(c.code)} · ${esc(c.address)}</div>
+        <div class="row"><span class="due">${esc(dueLine(c.closed, c.due, c.appointment, m, now))}</span><span>${badgesHtml(c.badges)}</span></div>
+        ${c.pending ? `<div class="small pending-note">${esc(c.pending)}</div>` : ""}
+      </a></li>`;
+    }).join("") || `<li class="muted">${esc(m.empty)}</li>`}
     </ul>`;
 }

@@ -97,7 +97,7 @@ export default {
     const draw = () => {
       if (mine !== generation) return;
       const openOfMine = sheets.find((s) => s.outgoing.id === me.id && s.status !== "completed");
-      el.innerHTML = `<div class="split" style="grid-template-columns: 420px 1fr">
+      el.innerHTML = `<div class="split handover-split">
         <div><h3>${esc(t("h_history"))}</h3>
           <table class="grid" id="handovers"><tbody>${sheets.map((s) => `<tr data-id="${s.id}" class="${s.id === selected ? "sel" : ""}">
             <td>#${s.id}</td><td>${esc(fmtTime(s.scheduled_at, true))}</td><td>${who(s.outgoing)} → ${who(s.incoming)}</td>

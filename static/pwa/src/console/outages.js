@@ -83,7 +83,7 @@ export default {
       if (mine !== generation) return;
       el.innerHTML = `
         <div class="filters">
-          <label><input type="checkbox" id="o-open" ${openOnly ? "checked" : ""} style="display:inline;width:auto"> ${esc(t("o_open"))}</label>
+          <label><input type="checkbox" id="o-open" ${openOnly ? "checked" : ""} class="inline-check"> ${esc(t("o_open"))}</label>
           <span class="muted" id="o-policy">${policy ? esc(t("o_policy", { n: policy.orders, m: policy.minutes })) : ""}</span>
           ${policy && ["supervisor", "admin"].includes(ctx.me.role) ? `<form id="o-policy-form" class="filters">
             ${field("orders", t("o_policy_n"), policy.orders, "number")}${field("minutes", t("o_policy_t"), policy.minutes, "number")}
@@ -123,12 +123,12 @@ export default {
       ${current ? noticeView(current) : ""}
       <h3>${esc(t("o_orders"))}</h3>
       <table class="grid" id="linked"><tbody>${d.linked.map((o) => `<tr data-id="${o.id}" class="${o.unlinked_at ? "muted" : ""}">
-        <td>${acts && !o.unlinked_at ? `<input type="checkbox" name="linked" value="${o.id}" style="width:auto">` : ""}</td>
+        <td>${acts && !o.unlinked_at ? `<input type="checkbox" name="linked" value="${o.id}" class="inline-check">` : ""}</td>
         <td>${esc(o.code)}</td><td>${esc(o.customer_name)}</td><td>${esc(t("s_" + o.state))}</td>
         <td>${o.unlinked_at ? esc(t("o_unlinked")) : ""}</td></tr>`).join("")}</tbody></table>
       ${acts && open ? `<button id="o-unlink">${esc(t("o_unlink"))}</button>
         <h3>${esc(t("o_candidates"))}</h3>
-        <table class="grid" id="candidates"><tbody>${candidates.map((o) => `<tr data-id="${o.id}"><td><input type="checkbox" name="candidate" value="${o.id}" style="width:auto"></td>
+        <table class="grid" id="candidates"><tbody>${candidates.map((o) => `<tr data-id="${o.id}"><td><input type="checkbox" name="candidate" value="${o.id}" class="inline-check"></td>
           <td>${esc(o.code)}</td><td>${esc(o.customer_name)}</td><td>${esc(t("s_" + o.state))}</td></tr>`).join("")
           || `<tr><td class="muted">${esc(t("o_no_candidates"))}</td></tr>`}</tbody></table>
         <button id="o-link">${esc(t("o_link"))}</button>` : ""}

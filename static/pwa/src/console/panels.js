@@ -9,6 +9,7 @@ import queue from "./queue.js";
 import outages from "./outages.js";
 import handover from "./handover.js";
 import reports from "./reports.js";
+import accounts from "./accounts.js";
 
 export const PANELS = [
   queue,
@@ -18,4 +19,5 @@ export const PANELS = [
   handover,
   callbacks,
   reports,
+  accounts,
 ];

@@ -27,18 +27,18 @@ let state = null;
 export default {
   id: "reports",
   title: { "zh-CN": "统计报表", en: "Reports" },
-  roles: ["dispatcher", "supervisor", "admin"],
+  roles: ["supervisor", "admin"], // domain/vocabulary.py REPORT_READERS decides; the tab follows it
   mount(el, ctx) {
     const { t, esc, api, fmtTime } = ctx;
     const s = (state = { query: { from: localDay(0).slice(0, 8) + "01", to: localDay(0), area_id: "" }, areas: [], report: null, alive: true });
 
-    const bar = (share, cls = "") => `<span class="bar ${cls}"><i style="width:${Math.max(0, Math.min(1, share)) * 100}%"></i></span>`;
+    const bar = (share, cls = "") => `<span class="bar ${cls}"><i data-width="${Math.max(0, Math.min(1, share)) * 100}%"></i></span>`;
 
     const pending = (f) => (f.pending ? ` · ${esc(t("rp_pending", { n: f.pending }))}` : "");
 
     function rate(f) {
       const short = f.target != null && f.value != null && f.value < f.target;
-      const target = f.target != null ? `<b class="target" style="left:${f.target * 100}%" title="${esc(t("rp_target", { p: percent(f.target) }))}"></b>` : "";
+      const target = f.target != null ? `<b class="target" data-left="${f.target * 100}%" title="${esc(t("rp_target", { p: percent(f.target) }))}"></b>` : "";
       return `<div class="figure rate ${short ? "short" : ""}" data-figure="${f.key}" data-value="${f.value ?? ""}">
         <span class="name">${esc(f.title)}</span>
         <span class="track">${bar(f.value ?? 0, f.value == null ? "empty" : "")}${target}</span>
@@ -92,6 +92,9 @@ export default {
         ${r ? `<p class="muted small" id="rp-summary">${esc(t("rp_summary", { from: r.first_day, to: r.last_day, area: areaName, n: r.orders }))} · ${esc(t("rp_generated", { t: fmtTime(r.generated_at, true) }))}</p>
         <div class="report-groups" id="report">${r.groups.map((g) => `<section class="card group" data-group="${g.key}"><h3>${esc(g.title)}</h3>${g.branch_wide && r.area ? `<p class="muted small branch-wide">${esc(t("rp_branch_wide"))}</p>` : ""}${g.figures.map(figureHtml).join("")}</section>`).join("")}</div>`
         : `<p class="muted">${esc(t("rp_loading"))}</p>`}`;
+      // Sizes through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
+      el.querySelectorAll("[data-width]").forEach((i) => { i.style.width = i.dataset.width; });
+      el.querySelectorAll("[data-left]").forEach((b) => { b.style.left = b.dataset.left; });
       const form = el.querySelector("#rp-form");
       form.onsubmit = (ev) => { ev.preventDefault(); read(form); load(); };
       el.querySelector("#rp-csv").onclick = () => { read(form); download(); };
