@@ -29,7 +29,7 @@ from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
-from api.health import healthz
+from api.health import healthz, readyz
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
@@ -39,6 +39,7 @@ from api.reports.controller import ReportController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
+from db.migration_state import require_migrated
 from events.listener import live_events
 from push.worker import push_sender
 from sync.housekeeping import sync_housekeeping
@@ -55,8 +56,9 @@ async def database(app: Litestar) -> AsyncIterator[None]:
     pooled = isinstance(engine, PostgresEngine) and settings.db_pool
     if pooled:
         await engine.start_connection_pool()
-    await ensure_default_policies()
     try:
+        await require_migrated()
+        await ensure_default_policies()
         yield
     finally:
         if pooled:
@@ -110,13 +112,13 @@ def _logging() -> StructlogConfig:
         middleware_logging_config=LoggingMiddlewareConfig(
             request_log_fields=("path", "method", "query"),
             response_log_fields=("status_code",),
-            exclude=["^/healthz$", "^/static/"],
+            exclude=["^/(healthz|readyz|metrics)$", "^/static/"],
         ),
     )
 
 
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz, readyz]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController]
