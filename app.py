@@ -16,6 +16,7 @@ from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
@@ -29,6 +30,7 @@ from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
+from api.metrics.controller import metrics
 from api.health import healthz, readyz
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
@@ -117,8 +119,17 @@ def _logging() -> StructlogConfig:
     )
 
 
+def _request_metrics() -> PrometheusConfig:
+    """Request count and latency by route template (`/api/work-orders/{order_id:int}`, never one
+    series per order). Not the endless event stream, nor the probes."""
+    return PrometheusConfig(
+        app_name="fieldservice", prefix="fieldservice", group_path=True,
+        exclude=["^/api/events", "^/(healthz|readyz|metrics)$"],
+    )
+
+
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz, readyz]
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz, readyz, metrics]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController]
@@ -134,7 +145,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[database, push_sender, sync_housekeeping, live_events, settled_heap],
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[_request_metrics().middleware, DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),

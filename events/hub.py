@@ -12,7 +12,11 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from prometheus_client import Gauge
+
 RESYNC_LINE = "resync {}"
+# Summed over the live app processes (a killed process's streams stop counting at the next scrape).
+STREAMS_OPEN = Gauge("fieldservice_event_streams_open", "Open GET /api/events streams", multiprocess_mode="livesum")
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,13 @@ class Hub:
     def subscribe(self) -> Subscription:
         subscription = Subscription(self, self._queue_size)
         self._subscribers.add(subscription)
+        STREAMS_OPEN.inc()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscribers.discard(subscription)
+        if subscription in self._subscribers:
+            self._subscribers.remove(subscription)
+            STREAMS_OPEN.dec()
 
     def event(self, line: str) -> Event:
         name, _, data = line.partition(" ")
