@@ -30,8 +30,8 @@ from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
-from api.metrics.controller import metrics
 from api.health import healthz, readyz
+from api.metrics.controller import metrics
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
@@ -120,7 +120,7 @@ def _logging() -> StructlogConfig:
 
 
 def _request_metrics() -> PrometheusConfig:
-    """Request count and latency by route template (`/api/work-orders/{order_id:int}`, never one
+    """Request count and latency by route template (`/api/work-orders/{order_id}/dispatch`, never one
     series per order). Not the endless event stream, nor the probes."""
     return PrometheusConfig(
         app_name="fieldservice", prefix="fieldservice", group_path=True,
