@@ -16,6 +16,7 @@ from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
@@ -31,7 +32,8 @@ from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
 from api.headers import inline_script_hashes, security_headers
-from api.health import healthz
+from api.health import healthz, readyz
+from api.metrics.controller import metrics
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
@@ -41,6 +43,7 @@ from api.reports.controller import ReportController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
+from db.migration_state import require_migrated
 from events.listener import live_events
 from push.worker import push_sender
 from sync.housekeeping import sync_housekeeping
@@ -57,8 +60,9 @@ async def database(app: Litestar) -> AsyncIterator[None]:
     pooled = isinstance(engine, PostgresEngine) and settings.db_pool
     if pooled:
         await engine.start_connection_pool()
-    await ensure_default_policies()
     try:
+        await require_migrated()
+        await ensure_default_policies()
         yield
     finally:
         if pooled:
@@ -112,13 +116,22 @@ def _logging() -> StructlogConfig:
         middleware_logging_config=LoggingMiddlewareConfig(
             request_log_fields=("path", "method", "query"),
             response_log_fields=("status_code",),
-            exclude=["^/healthz$", "^/static/"],
+            exclude=["^/(healthz|readyz|metrics)$", "^/static/"],
         ),
     )
 
 
+def _request_metrics() -> PrometheusConfig:
+    """Request count and latency by route template (`/api/work-orders/{order_id}/dispatch`, never one
+    series per order). Not the endless event stream, nor the probes."""
+    return PrometheusConfig(
+        app_name="fieldservice", prefix="fieldservice", group_path=True,
+        exclude=["^/api/events", "^/(healthz|readyz|metrics)$"],
+    )
+
+
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz]
+    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz, readyz, metrics]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController, AccountController]
@@ -134,7 +147,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[database, push_sender, sync_housekeeping, live_events, settled_heap],
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[_request_metrics().middleware, DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         before_send=[security_headers(inline_script_hashes(PWA_DIST))],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -4,6 +4,8 @@
     python cli.py seed-demo              # only with APP_MODE=demo, only into an empty database
     python cli.py create-user USERNAME --role dispatcher --name 王调度 [--team CODE] [--area CODE]
     python cli.py reset-password USERNAME
+    python cli.py backup FILE            # the database and the evidence store, one archive
+    python cli.py restore FILE           # into an empty database (run no migrations before)
 Passwords are asked for at the prompt, or read from stdin with --password-stdin.
 """
 
@@ -14,6 +16,7 @@ import asyncio
 import getpass
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 
@@ -89,6 +92,25 @@ async def _reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backup(args: argparse.Namespace) -> int:
+    from ops.backup import take
+
+    print(f"backup written to {args.file}: {await take(Path(args.file))}")
+    return 0
+
+
+async def _restore(args: argparse.Namespace) -> int:
+    from ops.backup import BackupError, restore
+
+    try:
+        summary = await restore(Path(args.file))
+    except BackupError as exc:
+        print(f"refusing: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored from {args.file}: {summary}; phones resend what they queued since on their next sync")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from domain.vocabulary import Role
 
@@ -107,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-password", help="set a new password and revoke the user's tokens")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    backup = sub.add_parser("backup", help="write the database and the evidence store to one archive")
+    backup.add_argument("file")
+    restore = sub.add_parser("restore", help="restore an archive into an empty database and evidence store")
+    restore.add_argument("file")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -115,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_seed_demo())
     if args.command == "create-user":
         return asyncio.run(_create_user(args))
+    if args.command == "backup":
+        return asyncio.run(_backup(args))
+    if args.command == "restore":
+        return asyncio.run(_restore(args))
     return asyncio.run(_reset_password(args))
 
 

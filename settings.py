@@ -130,6 +130,19 @@ class Settings:
     )
     events_queue_size: int = field(default_factory=lambda: int(os.environ.get("EVENTS_QUEUE_SIZE", "256")))
 
+    # GET /metrics answers callers from these networks (their address as the app sees it, so
+    # behind the proxy TRUSTED_PROXIES decides), or any caller presenting METRICS_TOKEN as a
+    # bearer token (empty: no token opens it).
+    metrics_allowed_networks: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()
+        )
+    )
+    metrics_token: str = field(default_factory=lambda: os.environ.get("METRICS_TOKEN", ""))
+    # prometheus-client's own variable: with several app processes on a host, a directory they
+    # all write their metrics to, so one scrape of any of them reports the sum of all.
+    metrics_multiprocess_dir: str = field(default_factory=lambda: os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
+
     @property
     def demo(self) -> bool:
         return self.mode == "demo"

@@ -13,10 +13,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from prometheus_client import Gauge
+
 RESYNC_LINE = "resync {}"
 # Never shown to a console: every process ends the streams opened with a revoked token
 # ({"token": sha256}) or with any token of a user ({"user": id}); see events.publisher.revoked().
 REVOKED = "revoked"
+# Summed over the live app processes (a killed process's streams stop counting at the next scrape).
+STREAMS_OPEN = Gauge("fieldservice_event_streams_open", "Open GET /api/events streams", multiprocess_mode="livesum")
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,13 @@ class Hub:
         """A stream opened with the token of this SHA-256, of this user (ended when either is revoked)."""
         subscription = Subscription(self, self._queue_size, token_hash, user_id)
         self._subscribers.add(subscription)
+        STREAMS_OPEN.inc()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscribers.discard(subscription)
+        if subscription in self._subscribers:
+            self._subscribers.remove(subscription)
+            STREAMS_OPEN.dec()
 
     def event(self, line: str) -> Event:
         name, _, data = line.partition(" ")

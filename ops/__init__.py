@@ -1,0 +1,1 @@
+"""Operating the service: backups and their restore (cli.py backup / restore)."""
