@@ -1,0 +1,85 @@
+"""Users taking turns at one desk PC's console (issue 20): what the last user's session still had
+in flight when they logged out — a slow list, the logout itself — never reaches the next user,
+never signs them out, and a reload right after logging out shows the login form."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.test_console_dispatch import log_in
+from tests.world import PASSWORD
+
+DEADLINE_S = 60  # generous: the machine may be loaded; the waits end as soon as the condition holds
+
+
+def wait_until(page, condition, what: str) -> None:
+    """Let the page run until `condition()` holds (Playwright delivers its events meanwhile)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        page.wait_for_timeout(100)
+
+
+def release(routes: list) -> None:
+    """Let held requests go on to the server; one the page has already cancelled is gone."""
+    for route in routes:
+        try:
+            route.continue_()
+        except PlaywrightError:
+            pass
+
+
+def test_the_last_users_late_answer_neither_reaches_nor_signs_out_the_next_user(desk, server):
+    page = desk
+    held: list = []
+    settled: set = set()
+    page.on("requestfinished", lambda request: settled.add(request))
+    page.on("requestfailed", lambda request: settled.add(request))
+    # The agent's callbacks queue answers slowly: its requests are still out when the agent leaves.
+    holding = [True]
+    page.route("**/api/callbacks?*", lambda route: held.append(route) if holding else route.continue_())
+    log_in(page, "agent")
+    page.click('#tabs a[data-panel="callbacks"]')
+    wait_until(page, lambda: held, "the agent's callbacks request")
+    page.click("#logout")
+    page.wait_for_selector("#login-username")
+    holding.clear()
+
+    # The supervisor logs in at the same console, without a reload.
+    page.fill("#login-username", "supervisor")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#who:has-text('赵主管')")
+
+    # Only now do the agent's requests reach the server (which refuses the revoked token).
+    release(held)
+    wait_until(page, lambda: all(r.request in settled for r in held), "the agent's requests to end")
+    page.click('#tabs a[data-panel="reports"]')
+    page.wait_for_selector('#report [data-figure="callback_coverage"]')
+    assert page.locator("#login").count() == 0
+    assert "赵主管" in page.inner_text("#who")
+    assert page.errors == []
+
+
+def test_a_reload_right_after_logging_out_shows_the_login_form_and_the_token_is_revoked(desk, server):
+    page = desk
+    log_in(page, "agent")
+    page.wait_for_selector("#who")
+    token = page.evaluate("JSON.parse(localStorage.getItem('console.token'))")
+    me = lambda: httpx.get(f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+    assert me() == 200
+
+    # The server is slow to revoke the token; the next user reloads the console meanwhile.
+    held: list = []
+    page.route("**/api/auth/logout", lambda route: held.append(route))
+    page.click("#logout")
+    wait_until(page, lambda: held, "the logout request")
+    page.goto("/console")
+    page.wait_for_selector("#login-username")
+    assert page.locator("#who").count() == 0  # not the agent's console
+    release(held)
+    wait_until(page, lambda: me() == 401, "the agent's token to be revoked")
+    assert page.errors == []
