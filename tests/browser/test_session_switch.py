@@ -1,6 +1,6 @@
-"""Users taking turns at one desk PC's console (issue 20): what the last user's session still had
-in flight when they logged out — a slow list, the logout itself — never reaches the next user,
-never signs them out, and a reload right after logging out shows the login form."""
+"""Users taking turns at one desk PC's console, or one phone (issue 20): what the last user's
+session still had in flight when they logged out — a slow list, the logout itself — never reaches
+the next user, never signs them out, and a reload right after logging out shows the login form."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import httpx
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.test_console_dispatch import log_in
+from tests.browser.test_pwa_offline import create_order
+from tests.browser.test_pwa_offline import log_in as log_in_on_phone
 from tests.world import PASSWORD
 
 DEADLINE_S = 60  # generous: the machine may be loaded; the waits end as soon as the condition holds
@@ -64,22 +66,36 @@ def test_the_last_users_late_answer_neither_reaches_nor_signs_out_the_next_user(
     assert page.errors == []
 
 
-def test_a_reload_right_after_logging_out_shows_the_login_form_and_the_token_is_revoked(desk, server):
-    page = desk
-    log_in(page, "agent")
-    page.wait_for_selector("#who")
-    token = page.evaluate("JSON.parse(localStorage.getItem('console.token'))")
+def logged_out_during_a_reload(page, server, token: str, reload) -> None:
+    """Log out while the server is slow to revoke the token, and `reload()` meanwhile (the next user
+    opens the app): the login form is shown, and the token is revoked all the same."""
     me = lambda: httpx.get(f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
     assert me() == 200
-
-    # The server is slow to revoke the token; the next user reloads the console meanwhile.
     held: list = []
     page.route("**/api/auth/logout", lambda route: held.append(route))
     page.click("#logout")
     wait_until(page, lambda: held, "the logout request")
-    page.goto("/console")
+    reload()
     page.wait_for_selector("#login-username")
-    assert page.locator("#who").count() == 0  # not the agent's console
     release(held)
-    wait_until(page, lambda: me() == 401, "the agent's token to be revoked")
+    wait_until(page, lambda: me() == 401, "the token to be revoked")
     assert page.errors == []
+
+
+def test_a_console_reloaded_right_after_logging_out_shows_the_login_form(desk, server):
+    page = desk
+    log_in(page, "agent")
+    page.wait_for_selector("#who")
+    token = page.evaluate("JSON.parse(localStorage.getItem('console.token'))")
+    logged_out_during_a_reload(page, server, token, lambda: page.goto("/console"))
+    assert page.locator("#who").count() == 0  # not the agent's console
+
+
+def test_a_phone_reloaded_right_after_logging_out_shows_the_login_form(phone, server):
+    page = phone
+    create_order(server, "ordinary", "光猫无信号")
+    log_in_on_phone(page, "tech2")
+    token = page.evaluate("window.__app.db.kv.get('token').then((row) => row.value)")
+    page.goto("/#/sync")
+    logged_out_during_a_reload(page, server, token, page.reload)
+    assert page.locator(".job-card").count() == 0  # not the last technician's jobs
