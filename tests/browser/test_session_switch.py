@@ -99,3 +99,43 @@ def test_a_phone_reloaded_right_after_logging_out_shows_the_login_form(phone, se
     page.goto("/#/sync")
     logged_out_during_a_reload(page, server, token, page.reload)
     assert page.locator(".job-card").count() == 0  # not the last technician's jobs
+
+
+SYNC_STATES = """() => {
+  window.syncStates = [];
+  new MutationObserver(() => window.syncStates.push(document.querySelector("#sync-ind")?.dataset.state))
+    .observe(document.body, { subtree: true, childList: true, attributes: true });
+}"""
+
+
+def test_the_last_technicians_sync_in_flight_is_not_the_next_ones_problem(phone, server):
+    page = phone
+    theirs = create_order(server, "ordinary", "光猫无信号", assignee="tech2")
+    mine = create_order(server, "ordinary", "机顶盒无法开机", assignee="tech2b")
+    log_in_on_phone(page, "tech2")
+    held: list = []
+    settled: set = set()
+    page.on("requestfinished", lambda request: settled.add(request))
+    page.on("requestfailed", lambda request: settled.add(request))
+    holding = [True]
+    page.route("**/api/sync/pull?*", lambda route: held.append(route) if holding else route.continue_())
+    page.evaluate("() => { window.__app.syncNow(); }")  # not awaited: its pull is held
+    wait_until(page, lambda: held, "the first technician's pull")
+    page.evaluate("location.hash = '#/sync'")
+    page.click("#logout")
+    page.wait_for_selector("#login-username")
+    holding.clear()
+
+    page.fill("#login-username", "tech2b")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector(f'.job-card[data-id="{mine["id"]}"]')
+    page.evaluate(SYNC_STATES)
+    # The first technician's pull reaches the server only now, with a revoked token.
+    release(held)
+    wait_until(page, lambda: all(r.request in settled for r in held), "the first technician's pull to end")
+    page.evaluate("() => window.__app.syncNow()")
+    assert page.evaluate("window.__app.status.error") is None
+    assert "error" not in page.evaluate("window.syncStates")  # never told to log in again
+    assert page.locator(".job-card").evaluate_all("cards => cards.map((c) => Number(c.dataset.id))") == [mine["id"]]
+    assert page.errors == []
