@@ -25,40 +25,53 @@ def wait_until(page, condition, what: str) -> None:
         page.wait_for_timeout(100)
 
 
-def release(routes: list) -> None:
-    """Let held requests go on to the server; one the page has already cancelled is gone."""
-    for route in routes:
-        try:
-            route.continue_()
-        except PlaywrightError:
-            pass
+class Held:
+    """The page's requests to `pattern`, held back (not sent) while `holding`; later ones go on."""
+
+    def __init__(self, page, pattern: str, what: str) -> None:
+        self.page, self.what, self.routes, self.holding, self.ended = page, what, [], True, set()
+        page.on("requestfinished", lambda request: self.ended.add(request))
+        page.on("requestfailed", lambda request: self.ended.add(request))
+        page.route(pattern, lambda route: self.routes.append(route) if self.holding else route.continue_())
+
+    def wait(self) -> None:
+        wait_until(self.page, lambda: self.routes, self.what)
+
+    def release(self) -> None:
+        """Let them go on to the server (one the page has cancelled is gone), and see them end."""
+        self.holding = False
+        for route in self.routes:
+            try:
+                route.continue_()
+            except PlaywrightError:
+                pass
+        wait_until(self.page, lambda: all(r.request in self.ended for r in self.routes), f"{self.what} to end")
+
+
+def log_in_again(page, username: str) -> None:
+    """The next user logs in at the form the last one left, without a reload."""
+    page.fill("#login-username", username)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
 
 
 def test_the_last_users_late_answer_neither_reaches_nor_signs_out_the_next_user(desk, server):
     page = desk
-    held: list = []
-    settled: set = set()
-    page.on("requestfinished", lambda request: settled.add(request))
-    page.on("requestfailed", lambda request: settled.add(request))
     # The agent's callbacks queue answers slowly: its requests are still out when the agent leaves.
-    holding = [True]
-    page.route("**/api/callbacks?*", lambda route: held.append(route) if holding else route.continue_())
+    held = Held(page, "**/api/callbacks?*", "the agent's callbacks request")
     log_in(page, "agent")
     page.click('#tabs a[data-panel="callbacks"]')
-    wait_until(page, lambda: held, "the agent's callbacks request")
+    held.wait()
     page.click("#logout")
     page.wait_for_selector("#login-username")
-    holding.clear()
+    held.holding = False  # the next user's requests go on
 
-    # The supervisor logs in at the same console, without a reload.
-    page.fill("#login-username", "supervisor")
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
+    # The supervisor logs in at the same console.
+    log_in_again(page, "supervisor")
     page.wait_for_selector("#who:has-text('赵主管')")
 
     # Only now do the agent's requests reach the server (which refuses the revoked token).
-    release(held)
-    wait_until(page, lambda: all(r.request in settled for r in held), "the agent's requests to end")
+    held.release()
     page.click('#tabs a[data-panel="reports"]')
     page.wait_for_selector('#report [data-figure="callback_coverage"]')
     assert page.locator("#login").count() == 0
@@ -71,13 +84,12 @@ def logged_out_during_a_reload(page, server, token: str, reload) -> None:
     opens the app): the login form is shown, and the token is revoked all the same."""
     me = lambda: httpx.get(f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
     assert me() == 200
-    held: list = []
-    page.route("**/api/auth/logout", lambda route: held.append(route))
+    held = Held(page, "**/api/auth/logout", "the logout request")
     page.click("#logout")
-    wait_until(page, lambda: held, "the logout request")
+    held.wait()
     reload()
     page.wait_for_selector("#login-username")
-    release(held)
+    held.release()
     wait_until(page, lambda: me() == 401, "the token to be revoked")
     assert page.errors == []
 
@@ -110,30 +122,22 @@ SYNC_STATES = """() => {
 
 def test_the_last_technicians_sync_in_flight_is_not_the_next_ones_problem(phone, server):
     page = phone
-    theirs = create_order(server, "ordinary", "光猫无信号", assignee="tech2")
+    create_order(server, "ordinary", "光猫无信号", assignee="tech2")  # the first technician's job
     mine = create_order(server, "ordinary", "机顶盒无法开机", assignee="tech2b")
     log_in_on_phone(page, "tech2")
-    held: list = []
-    settled: set = set()
-    page.on("requestfinished", lambda request: settled.add(request))
-    page.on("requestfailed", lambda request: settled.add(request))
-    holding = [True]
-    page.route("**/api/sync/pull?*", lambda route: held.append(route) if holding else route.continue_())
+    held = Held(page, "**/api/sync/pull?*", "the first technician's pull")
     page.evaluate("() => { window.__app.syncNow(); }")  # not awaited: its pull is held
-    wait_until(page, lambda: held, "the first technician's pull")
+    held.wait()
     page.evaluate("location.hash = '#/sync'")
     page.click("#logout")
     page.wait_for_selector("#login-username")
-    holding.clear()
+    held.holding = False  # the next user's requests go on
 
-    page.fill("#login-username", "tech2b")
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
+    log_in_again(page, "tech2b")
     page.wait_for_selector(f'.job-card[data-id="{mine["id"]}"]')
     page.evaluate(SYNC_STATES)
     # The first technician's pull reaches the server only now, with a revoked token.
-    release(held)
-    wait_until(page, lambda: all(r.request in settled for r in held), "the first technician's pull to end")
+    held.release()
     page.evaluate("() => window.__app.syncNow()")
     assert page.evaluate("window.__app.status.error") is None
     assert "error" not in page.evaluate("window.syncStates")  # never told to log in again
