@@ -126,7 +126,7 @@ class FakePushService:
         """The next answers to pushes for this subscriber, in order; then 201 again."""
         self.scripts.setdefault(subscriber.token, []).extend(answers)
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Delivery]:
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[Delivery]:
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout)
             return list(self.deliveries)

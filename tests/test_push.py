@@ -328,7 +328,7 @@ def test_a_restart_between_enqueue_and_send_still_delivers(api, push, monkeypatc
     assert push.requests == []
     monkeypatch.setattr("push.worker.settings", replace(settings, push_worker=True, push_poll_seconds=0.05))
     with TestClient(create_app()):  # the next start runs the sender in its lifespan
-        [delivery] = push.wait_for(1, timeout=15)
+        [delivery] = push.wait_for(1)
     assert delivery.message["order"] == order["id"]
     assert outbox()[0]["state"] == "sent"
 

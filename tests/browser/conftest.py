@@ -88,10 +88,11 @@ class Server:
              "--timeout-graceful-shutdown", "2", "--no-proxy-headers"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # Generous: importing the app alone takes 10 s and more on a loaded 2-core machine.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -122,18 +123,18 @@ class Office:
         from tests.world import PASSWORD
 
         if username not in self.tokens:
-            r = httpx.post(f"{self.url}/api/auth/login", json={"username": username, "password": PASSWORD})
+            r = httpx.post(f"{self.url}/api/auth/login", json={"username": username, "password": PASSWORD}, timeout=60)
             r.raise_for_status()
             self.tokens[username] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
     def get(self, username: str, path: str):
-        r = httpx.get(f"{self.url}{path}", headers=self.headers(username), timeout=10)
+        r = httpx.get(f"{self.url}{path}", headers=self.headers(username), timeout=60)
         r.raise_for_status()
         return r.json()
 
     def post(self, username: str, path: str, body: dict):
-        r = httpx.post(f"{self.url}{path}", json=body, headers=self.headers(username), timeout=10)
+        r = httpx.post(f"{self.url}{path}", json=body, headers=self.headers(username), timeout=60)
         assert r.status_code in (200, 201), r.text
         return r.json()
 

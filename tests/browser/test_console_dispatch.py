@@ -38,7 +38,7 @@ def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server)
     clock = row.locator("td.countdown")
     first = clock.inner_text()
     assert re.match(r"剩 \d+:\d\d", first), first
-    page.wait_for_function("([el, before]) => el.textContent !== before", arg=[clock.element_handle(), first], timeout=5000)
+    page.wait_for_function("([el, before]) => el.textContent !== before", arg=[clock.element_handle(), first], timeout=30_000)
 
     row.locator("a.open-order").click()
     page.wait_for_selector("#suggestions tr[data-person]")

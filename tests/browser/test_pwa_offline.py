@@ -339,7 +339,7 @@ def test_a_server_error_is_retried_with_backoff_and_shown_meanwhile(phone, serve
     page.wait_for_selector('#sync-ind[data-state="error"]')
     assert "HTTP 503" in page.locator("#sync-ind").inner_text()
     assert page.evaluate(OUTBOX)[0]["state"] == "pending"  # kept, not dropped (unlike Workbox)
-    wait_synced(page, timeout=15_000)
+    wait_synced(page)
     assert len(failures) == 2 and failures[1] - failures[0] >= 0.7  # backed off, then retried
     assert [m["state"] for m in page.evaluate(OUTBOX)] == ["done"]
     assert server.office.get("dispatcher", f"/api/work-orders/{order['id']}")["state"] == "accepted"

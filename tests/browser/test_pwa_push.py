@@ -28,7 +28,7 @@ def test_a_push_shows_a_notification_and_triggers_a_sync(phone, server):
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not registrations and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     registration = next(r for r in registrations if not r["isDeleted"])
@@ -40,7 +40,7 @@ def test_a_push_shows_a_notification_and_triggers_a_sync(phone, server):
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload),
     })
-    page.wait_for_function("n => document.querySelectorAll('.job-card').length === n", arg=2, timeout=5_000)
+    page.wait_for_function("n => document.querySelectorAll('.job-card').length === n", arg=2, timeout=30_000)
     notifications = page.evaluate(NOTIFICATIONS)
     assert notifications == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
                               "data": {"order": second["id"]}}]

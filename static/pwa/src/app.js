@@ -371,7 +371,14 @@ async function syncView() {
   $("#sync-now").onclick = async () => (await load()).syncNow();
   if ($("#relogin")) $("#relogin").onclick = () => loginView();
   if ($("#push-on")) $("#push-on").onclick = () => subscribePush(true);
-  $("#logout").onclick = async () => { const { api } = await load(); try { await api("/api/auth/logout", { method: "POST" }); } catch {} await put("token", null); remember(); route(); };
+  $("#logout").onclick = async () => {
+    const { api, stopSync } = await load();
+    const token = await value("token");
+    stopSync(); await put("token", null); remember(); route();
+    // Revoked once this phone has let go of the token: a reload meanwhile starts at the login form.
+    // keepalive: the request outlives the page.
+    api("/api/auth/logout", { method: "POST", token, keepalive: true }).catch(() => { /* offline: dropped here anyway */ });
+  };
 }
 
 document.addEventListener("click", async (ev) => {

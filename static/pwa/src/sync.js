@@ -8,17 +8,18 @@ import { emit, status } from "./status.js";
 let timer = null;
 let again = false;
 let failures = 0;
+let run = null; // the sync running now: { token, abort }, so a logout can cancel it
 
 export class HttpError extends Error {
   constructor(status, body) { super(`HTTP ${status}`); this.status = status; this.body = body; }
 }
 
-export async function api(path, { method = "GET", body, token, headers: extra } = {}) {
+export async function api(path, { method = "GET", body, token, headers: extra, signal, keepalive = false } = {}) {
   const headers = { "Accept-Language": (await get("lang", "zh-CN")), ...extra };
   const bearer = token ?? (await get("token"));
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal, keepalive });
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
@@ -37,20 +38,32 @@ export function syncSoon(delay = 0) {
   timer = setTimeout(syncNow, delay);
 }
 
+/** Logout: the running sync's requests are cancelled and nothing answered to them is written, so
+ *  the next user on this phone starts clean (a late 401 for the revoked token is not theirs). */
+export function stopSync() {
+  clearTimeout(timer);
+  failures = 0;
+  run?.abort.abort();
+}
+
 export async function syncNow() {
   if (status.running) { again = true; return; }
-  if (!(await get("token"))) return;
+  const token = await get("token");
+  if (!token) return;
+  const own = (run = { token, abort: new AbortController() });
   status.running = true; emit();
   try {
-    await push();
-    await pull();
+    await push(own);
+    await pull(own);
     failures = 0;
     status.error = null; status.retryAt = null; status.online = true; status.authExpired = false;
     await put("lastSync", new Date().toISOString());
   } catch (e) {
     // Anything sent but unanswered goes back to pending: the server answers a replay the same.
     await db.outbox.where("state").equals("sending").modify({ state: "pending" });
-    if (e instanceof HttpError && e.status === 401) {
+    if (own.abort.signal.aborted) {
+      // Stopped by a logout: nothing to report, nothing to retry.
+    } else if (e instanceof HttpError && e.status === 401) {
       status.authExpired = true; status.error = "auth";
     } else if (retryable(e)) {
       failures += 1;
@@ -76,7 +89,7 @@ function settle(row, result) {
   return { state: "pending" }; // gap: resent from last_mutation_id + 1
 }
 
-async function push() {
+async function push(own) {
   const all = await db.outbox.where("state").anyOf("pending", "sending").sortBy("id");
   if (!all.length) return;
   const queue = all.slice(0, 200); // the server takes up to 1000 per batch; the rest follow at once
@@ -87,7 +100,7 @@ async function push() {
   let answer;
   try {
     answer = await api("/api/sync/push", {
-      method: "POST",
+      method: "POST", token: own.token, signal: own.abort.signal,
       // first_unsettled: every smaller id is settled here; a server restored from an older backup
       // skips the ids it lost instead of refusing the queue as a gap (docs/sync-protocol.md).
       body: { client_id: clientId, first_unsettled: queue[0].id, mutations: queue.map((m) => ({ id: m.id, name: m.name, device_time: m.deviceTime, args: m.args })) },
@@ -103,6 +116,7 @@ async function push() {
   }
   const byId = new Map(answer.results.map((r) => [r.id, r]));
   await db.transaction("rw", db.outbox, async () => {
+    own.abort.signal.throwIfAborted();
     for (const m of queue) {
       const r = byId.get(m.id);
       if (r) await db.outbox.update(m.id, settle(m, r));
@@ -123,20 +137,21 @@ export function detail(body) {
 // What the outbox holds, reported with each sync: the dispatchers' board shows it.
 const outboxHeader = (n) => ({ "X-Outbox-Pending": String(n) });
 
-async function pull() {
+async function pull(own) {
   const clientId = await get("clientId");
   const pending = await db.outbox.where("state").anyOf("pending", "sending").count();
   for (let page = 0; page < 1000; page++) {
     const cursor = await get("cursor");
     const q = new URLSearchParams({ client_id: clientId, limit: "100" });
     if (cursor) q.set("cursor", cursor);
-    const p = await api(`/api/sync/pull?${q}`, { headers: outboxHeader(pending) });
+    const p = await api(`/api/sync/pull?${q}`, { headers: outboxHeader(pending), token: own.token, signal: own.abort.signal });
     if (p.reset) {
       // Drop the copy (never the outbox) and take a snapshot.
-      await db.transaction("rw", db.orders, db.kv, async () => { await db.orders.clear(); await put("cursor", null); });
+      await db.transaction("rw", db.orders, db.kv, async () => { own.abort.signal.throwIfAborted(); await db.orders.clear(); await put("cursor", null); });
       continue;
     }
     await db.transaction("rw", db.orders, db.kv, db.outbox, async () => {
+      own.abort.signal.throwIfAborted(); // answered before a logout, written after it: never
       if (!cursor) await db.orders.clear(); // a snapshot replaces everything
       if (p.orders.length) await db.orders.bulkPut(p.orders);
       if (p.removed.length) await db.orders.bulkDelete(p.removed);

@@ -11,6 +11,28 @@ const store = {
 };
 let me = null;
 let current = null; // { panel, handlers: Set, timers: Set, refreshers: Set }
+/** The session signed in now: { token, ended, abort: AbortController }. Each login (or reload with a
+ *  stored token) begins a new one; ending it aborts its requests and event stream, and whatever of
+ *  it answers later is dropped, so on a shared desk PC one user's late answers (a 401 for the token
+ *  just revoked) never reach, or sign out, the next user. */
+let signedIn = null;
+
+function beginSession(token) {
+  endSession(signedIn);
+  signedIn = { token, ended: false, abort: new AbortController() };
+  return signedIn;
+}
+
+function endSession(session) {
+  if (!session || session.ended) return;
+  session.ended = true;
+  session.abort.abort();
+  if (signedIn === session) signedIn = null;
+}
+
+/** What a request of an ended session answers: nothing, ever. Its caller belonged to that session
+ *  and must not go on drawing (or showing errors) in the next one. */
+const dropped = () => new Promise(() => {});
 
 // ---------------------------------------------------------------- errors and api()
 export class ApiError extends Error {
@@ -38,31 +60,35 @@ export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {
 }
 
 /**
- * Call the API as the logged-in user. Problems are shown to the user (unless quiet) and thrown as
- * ApiError; a 401 goes back to the login form.
+ * Call the API in a session (the one signed in now unless given; null: none, for the login).
+ * Problems are shown to the user (unless quiet) and thrown as ApiError; a 401 ends the session and
+ * goes back to the login form. A session's request answers nothing once that session has ended.
  */
-export async function api(path, { method = "GET", body, query, quiet = false, token = store.get("token") } = {}) {
+export async function api(path, { method = "GET", body, query, quiet = false, session = signedIn } = {}) {
   if (query) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) for (const x of [].concat(v)) if (x !== undefined && x !== null && x !== "") q.append(k, x);
     if ([...q].length) path += (path.includes("?") ? "&" : "?") + q;
   }
   const headers = { "Accept-Language": lang(), Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
+  if (session) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
+  if (session?.ended) return dropped();
+  let response, text;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal: session?.abort.signal });
+    text = await response.text();
   } catch (err) {
+    if (session?.ended) return dropped();
     if (!quiet) toast(t("offline"));
     throw err;
   }
-  const text = await response.text();
+  if (session?.ended) return dropped();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) {
     const error = new ApiError(response.status, data);
-    if (response.status === 401 && token) { signedOut(error.message); throw error; }
+    if (response.status === 401 && session) { signedOut(session, error.message); return dropped(); }
     if (!quiet) toast(error.message, { title: (data && data.title) || t("error") });
     throw error;
   }
@@ -83,9 +109,6 @@ function emit(name, data) {
 }
 
 export const live = { state: "wait", connects: 0 };
-let liveRun = 0; // bumped on logout: the running loop sees it and stops
-let liveAbort = null;
-let liveTimer = null;
 // The server sends a comment every KEEPALIVE seconds of quiet (it says how often in a header):
 // three missed ones and the connection is dead even if no error came.
 const KEEPALIVE_DEFAULT_S = 15;
@@ -136,27 +159,27 @@ async function readStream(response, { activity, comment, message }) {
   }
 }
 
-/** Keep one stream open while logged in; back off 1 s doubling to 30 s. Events missed while no
+/** Keep one stream open while the session lasts; back off 1 s doubling to 30 s. Events missed while no
  *  stream was subscribed are not replayed, so the panels fetch again (they subscribe to
  *  "reconnect") each time the server says `: connected` — the first time too, since a panel's
  *  first fetch ran before the subscription — and when it sends `resync`. A 401 (the token was
  *  revoked or expired, which also ends the stream) goes back to the login form. */
-async function connectLive() {
-  const run = ++liveRun;
+async function connectLive(session) {
   let failures = 0;
-  while (run === liveRun && store.get("token")) {
+  while (!session.ended) {
     const controller = new AbortController();
-    liveAbort = controller;
+    const stop = () => controller.abort();
+    session.abort.signal.addEventListener("abort", stop);
     let silenceMs = KEEPALIVE_DEFAULT_S * MISSED_KEEPALIVES * 1000;
     let watchdog, resyncing;
     const poke = () => { clearTimeout(watchdog); watchdog = setTimeout(() => controller.abort(), silenceMs); };
     try {
       poke(); // a server that accepts the connection but never answers is dead too
       const response = await fetch("/api/events", {
-        headers: { Authorization: `Bearer ${store.get("token")}`, Accept: "text/event-stream", "Accept-Language": lang() },
+        headers: { Authorization: `Bearer ${session.token}`, Accept: "text/event-stream", "Accept-Language": lang() },
         cache: "no-store", signal: controller.signal,
       });
-      if (response.status === 401) { if (run === liveRun) signedOut(t("session_ended")); return; }
+      if (response.status === 401) { signedOut(session, t("session_ended")); return; }
       if (response.status === 403) { setLive("down"); return; } // this role gets no events
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       const keepalive = Number(response.headers.get("X-Keepalive-Seconds"));
@@ -165,13 +188,14 @@ async function connectLive() {
       await readStream(response, {
         activity: poke,
         comment(text) {
-          if (text !== "connected") return; // keep-alive: the poke was all it is for
+          if (text !== "connected" || session.ended) return; // keep-alive: the poke was all it is for
           failures = 0;
           live.connects += 1;
           setLive("open");
           emit("reconnect", {});
         },
         message(name, data) {
+          if (session.ended) return; // a chunk read before the abort: the next session's panels listen now
           if (name !== "resync") return emit(name, data);
           clearTimeout(resyncing);
           resyncing = setTimeout(() => emit("reconnect", {}), RESYNC_GRACE_MS);
@@ -180,22 +204,17 @@ async function connectLive() {
     } catch { /* network error, abort or a refused stream: retry below */ } finally {
       clearTimeout(watchdog);
       clearTimeout(resyncing); // the stream ended: the reconnect fetches again anyway
+      session.abort.signal.removeEventListener("abort", stop);
     }
-    if (run !== liveRun) return;
+    if (session.ended) return;
     setLive("down");
     failures += 1;
     const wait = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)) * (0.75 + Math.random() / 2);
-    await new Promise((resolve) => { liveTimer = setTimeout(resolve, wait); });
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      session.abort.signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
   }
-}
-
-function stopLive() {
-  liveRun += 1;
-  clearTimeout(liveTimer);
-  liveAbort?.abort();
-  liveAbort = null;
-  live.connects = 0;
-  live.state = "wait";
 }
 
 /**
@@ -248,8 +267,9 @@ function route() {
   current = own;
   view.innerHTML = "";
   view.dataset.panel = panel.id;
+  const session = signedIn; // the panel's calls are this session's, even if they run late
   const ctx = {
-    api, t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
+    api: (path, options) => api(path, { session, ...options }), t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
     /** Subscribe to a live event, or to "reconnect": fetch everything again (after a (re)connect
      *  or a `resync`); dropped when the panel unmounts. */
     on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },
@@ -299,10 +319,10 @@ function loginView(message = "", username = "") {
     const username = $("#login-username").value.trim();
     try {
       const answer = await api("/api/auth/login", {
-        method: "POST", token: "", quiet: true, body: { username, password: $("#login-password").value },
+        method: "POST", session: null, quiet: true, body: { username, password: $("#login-password").value },
       });
       store.set("token", answer.token);
-      start(answer.user);
+      start(beginSession(answer.token), answer.user);
     } catch (err) {
       loginView(`${t("login_failed")}: ${err.message}`, username);
     }
@@ -310,24 +330,33 @@ function loginView(message = "", username = "") {
   $(username ? "#login-password" : "#login-username").focus();
 }
 
-function start(user) {
+function start(session, user) {
   // Field staff use the technician app.
   if (user.role === "technician" || user.role === "contractor") { location.replace("/"); return; }
   me = user;
   route();
-  connectLive();
+  connectLive(session);
 }
 
-function signedOut(message = "") {
-  store.set("token", null);
+/** End the session and show the login form; a session that has already ended (its late 401) is
+ *  no longer the one signed in and changes nothing. */
+function signedOut(session, message = "") {
+  if (session !== signedIn) return;
+  endSession(session);
+  if (store.get("token") === session.token) store.set("token", null); // not another tab's newer login
   me = null;
-  stopLive();
+  live.connects = 0;
+  live.state = "wait";
   loginView(message);
 }
 
-async function logout() {
-  try { await api("/api/auth/logout", { method: "POST", quiet: true }); } catch { /* the token is dropped anyway */ }
-  signedOut();
+function logout() {
+  const session = signedIn;
+  signedOut(session);
+  // The console lets go of the token before asking the server to revoke it: a reload or the next
+  // user's login meanwhile starts from the login form. keepalive: the request outlives the page.
+  fetch("/api/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${session.token}` }, keepalive: true, cache: "no-store" })
+    .catch(() => { /* offline: the token is dropped here anyway */ });
 }
 
 // ---------------------------------------------------------------- start
@@ -335,5 +364,10 @@ setLang(store.get("lang") || "zh-CN");
 window.addEventListener("hashchange", route);
 (async () => {
   if (!store.get("token")) return loginView();
-  try { start(await api("/api/auth/me", { quiet: true })); } catch (err) { if (err instanceof ApiError && err.status !== 401) loginView(err.message); else if (!(err instanceof ApiError)) loginView(t("offline")); }
+  const session = beginSession(store.get("token"));
+  // A 401 shows the login form itself (and answers nothing here).
+  try { start(session, await api("/api/auth/me", { quiet: true, session })); } catch (err) {
+    endSession(session); // the token stays stored: offline, the next reload tries it again
+    loginView(err instanceof ApiError ? err.message : t("offline"));
+  }
 })();
