@@ -45,11 +45,12 @@ export async function syncNow() {
     await push();
     await pull();
     failures = 0;
-    status.error = null; status.retryAt = null; status.online = true; status.authExpired = false;
+    status.error = null; status.retryAt = null; status.online = true; status.authExpired = false; status.synced = true;
     await put("lastSync", new Date().toISOString());
   } catch (e) {
     // Anything sent but unanswered goes back to pending: the server answers a replay the same.
     await db.outbox.where("state").equals("sending").modify({ state: "pending" });
+    status.synced = false;
     if (e instanceof HttpError && e.status === 401) {
       status.authExpired = true; status.error = "auth";
     } else if (retryable(e)) {
