@@ -22,11 +22,11 @@ let dirty = false; // the technician is typing: background syncs don't redraw th
 // ---------------------------------------------------------------- top bar and sync indicator
 /** Everything the bar (and, with the orders, the list) needs, in one read transaction. */
 async function snapshot(withOrders = true) {
-  const [user, lastSync, token, outbox, orders] = await read(["kv", "outbox", "orders"], (q) => [
-    q.get("kv", "user"), q.get("kv", "lastSync"), q.get("kv", "token"), q.all("outbox"), withOrders ? q.all("orders") : [],
+  const [user, lastSync, token, notices, outbox, orders] = await read(["kv", "outbox", "orders"], (q) => [
+    q.get("kv", "user"), q.get("kv", "lastSync"), q.get("kv", "token"), q.get("kv", "notices"), q.all("outbox"), withOrders ? q.all("orders") : [],
   ]);
   return {
-    user: user?.value, lastSync: lastSync?.value, token: token?.value, outbox, orders,
+    user: user?.value, lastSync: lastSync?.value, token: token?.value, notices: notices?.value || [], outbox, orders,
     pending: outbox.filter((m) => m.state === "pending" || m.state === "sending").length,
     rejected: outbox.filter((m) => m.state === "rejected" && !m.dismissed).length,
   };
@@ -117,6 +117,12 @@ const words = () => ({ lang: lang(), closed: t("s_closed"), dueIn: t("due_in"), 
 const dueText = (o) => dueLine(o.state === "closed", o.next_due ? Date.parse(o.next_due) : null,
   o.appointment_at ? t("appointment", { t: fmtTime(o.appointment_at, true) }) : "", words(), Date.now());
 
+/** A job taken away, in its place on the list until dismissed. */
+function noticeHtml(n) {
+  const text = t("gone_" + n.reason, { code: n.code, t: fmtTime(n.at, !sameDay(n.at)), name: n.assignee_name || "" });
+  return `<div class="notice" role="status" data-gone="${e(n.id)}"><span>${e(text)}</span><button data-forget="${e(n.id)}">${e(t("dismiss"))}</button></div>`;
+}
+
 /** The list as its compact copy (quicklist.js): what the inline first paint of a cold start draws. */
 function listModel(snap) {
   const orders = snap.orders.map((o) => view(o, snap.outbox))
@@ -124,7 +130,8 @@ function listModel(snap) {
   orders.sort(byUrgency);
   return {
     ...words(), head: e(t("today")), empty: e(t("no_jobs")),
-    banner: snap.rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: snap.rejected }))} →</a>` : "",
+    banner: (snap.rejected ? `<a class="banner error" href="#/sync">${e(t("rejected_n", { n: snap.rejected }))} →</a>` : "")
+      + snap.notices.map(noticeHtml).join(""),
     cards: orders.map((o) => ({
       id: o.id, closed: o.state === "closed",
       // closed or cancelled on the server: shown until the day it closed ends; closed here: until synced
@@ -405,6 +412,8 @@ document.addEventListener("click", async (ev) => {
     try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
   }
   if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); remember(); route(); }
+  const forget = ev.target.closest?.("[data-forget]");
+  if (forget) { await put("notices", (await value("notices", [])).filter((n) => n.id !== +forget.dataset.forget)); remember(); route(); }
 });
 
 // ---------------------------------------------------------------- signature (customer-facing)

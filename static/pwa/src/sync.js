@@ -140,7 +140,7 @@ async function pull() {
     await db.transaction("rw", db.orders, db.kv, db.outbox, async () => {
       if (!cursor) await db.orders.clear(); // a snapshot replaces everything
       if (p.orders.length) await db.orders.bulkPut(p.orders);
-      if (p.removed.length) await db.orders.bulkDelete(p.removed);
+      if (p.removed.length) await remove(p);
       if (p.reference) await put("reference", p.reference);
       for (const r of p.results) {
         const m = await db.outbox.get(r.id);
@@ -154,6 +154,16 @@ async function pull() {
     emit(p.orders.length > 0 || p.removed.length > 0 || p.results.length > 0);
     if (!p.more) return;
   }
+}
+
+/** Delete the orders that left the scope, leaving a notice in the place of each one this phone
+ *  held ("GD… 已于 10:42 改派给 吴海"), unless the technician's own reject explains it. */
+async function remove(p) {
+  const held = new Set((await db.orders.bulkGet(p.removed)).filter(Boolean).map((o) => o.id));
+  const own = new Set((await db.outbox.where("orderId").anyOf(p.removed).toArray()).filter((m) => m.name === "reject").map((m) => m.orderId));
+  const fresh = (p.removals || []).filter((r) => held.has(r.id) && !own.has(r.id));
+  if (fresh.length) await put("notices", [...(await get("notices", [])).filter((n) => !held.has(n.id)), ...fresh]);
+  await db.orders.bulkDelete(p.removed);
 }
 
 export async function counts() {

@@ -69,6 +69,13 @@ export async function api(path, { method = "GET", body, query, quiet = false, to
   return data;
 }
 
+/** An image (a photo's thumbnail, the signature) as an object URL: <img> cannot send the bearer. */
+export async function imageUrl(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${store.get("token")}` }, cache: "no-store" });
+  if (!response.ok) throw new ApiError(response.status, null);
+  return URL.createObjectURL(await response.blob());
+}
+
 // ---------------------------------------------------------------- live events (SSE over fetch)
 const subscribers = new Map(); // event name → Set of handlers
 function subscribe(name, fn) {
@@ -249,7 +256,7 @@ function route() {
   view.innerHTML = "";
   view.dataset.panel = panel.id;
   const ctx = {
-    api, t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
+    api, imageUrl, t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
     /** Subscribe to a live event, or to "reconnect": fetch everything again (after a (re)connect
      *  or a `resync`); dropped when the panel unmounts. */
     on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },
