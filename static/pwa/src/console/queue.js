@@ -114,7 +114,7 @@ export default {
     function drawList(full = !listEl.querySelector("#queue-filters"), fresh = new Set()) {
       const rows = s.orders.map((o) => `
         <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}${fresh.has(o.id) ? " fresh" : ""}">
-          <td><input type="checkbox" class="pick" value="${o.id}" ${s.selected.has(o.id) ? "checked" : ""}></td>
+          <td><input type="checkbox" class="pick" value="${o.id}" aria-label="${esc(o.code)}" ${s.selected.has(o.id) ? "checked" : ""}></td>
           <td class="code"><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a></td>
           <td>${esc(t("k_" + o.kind))}</td><td class="wrap">${esc(o.customer_name)} ${badges(o)}</td>
           <td><span class="state s-${o.state}">${esc(t("s_" + o.state))}</span></td>
@@ -130,7 +130,7 @@ export default {
         return drawBulk();
       }
       listEl.innerHTML = `${filtersHtml()}
-        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all"></th>
+        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all" aria-label="${esc(t("q_all"))}"></th>
           <th>${esc(t("q_code"))}</th><th>${esc(t("q_kind"))}</th><th>${esc(t("q_customer"))}</th><th>${esc(t("q_state"))}</th>
           <th>${esc(t("q_area"))}</th><th>${esc(t("q_assignee"))}</th><th>${esc(t("q_due"))}</th></tr></thead>
         <tbody>${body}</tbody></table>`;
