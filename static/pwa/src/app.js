@@ -2,6 +2,7 @@
 // outbox first (so it works the same online and offline) and synced in the background.
 // Start-up path (docs/benchmarks.md): the views read IndexedDB directly (idb.js); Dexie, the sync
 // loop and the photo uploads (engine.js) load after the first paint, or at the first write.
+import { esc as e, problemText } from "./client.js";
 import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
@@ -15,7 +16,6 @@ const enqueue = async (...args) => { const row = await (await load()).enqueue(..
 const syncSoon = () => load().then((m) => m.syncSoon());
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const e = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const FIELD_KINDS = ["install", "repair", "dedicated_line"];
 let dirty = false; // the technician is typing: background syncs don't redraw the view
 
@@ -76,7 +76,7 @@ function loginView(message = "") {
     ev.preventDefault();
     const username = $("#login-username").value.trim();
     const m = await load();
-    const { HttpError, api, db, detail } = m;
+    const { HttpError, api, db } = m;
     try {
       const answer = await api("/api/auth/login", { method: "POST", body: { username, password: $("#login-password").value }, token: "" });
       const previous = await value("user");
@@ -96,7 +96,7 @@ function loginView(message = "") {
       route();
       subscribePush(false);
     } catch (err) {
-      loginView(err instanceof HttpError ? `${t("login_failed")}: ${detail(err.body)}` : t("offline_login"));
+      loginView(err instanceof HttpError ? `${t("login_failed")}: ${problemText(err.body)}` : t("offline_login"));
     }
   };
 }

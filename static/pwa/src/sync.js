@@ -2,6 +2,7 @@
 // settle each mutation as done or rejected (with the server's reason), retry network errors and
 // 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
 // restart resumes where it stopped.
+import { problemText } from "./client.js";
 import { db, get, put } from "./db.js";
 import { emit, status } from "./status.js";
 
@@ -97,7 +98,7 @@ async function push() {
   } catch (e) {
     if (e instanceof HttpError && e.status === 400) {
       // The envelope itself was refused: never block the queue on it; keep what was typed.
-      await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "rejected", reasonCode: "sync.invalid_args", reason: detail(e.body), settled: true } })));
+      await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "rejected", reasonCode: "sync.invalid_args", reason: problemText(e.body), settled: true } })));
       return;
     }
     throw e;
@@ -115,11 +116,6 @@ async function push() {
   if (queue.some((m) => m.id > answer.last_mutation_id)) again = true;
 }
 
-export function detail(body) {
-  if (!body || typeof body !== "object") return String(body ?? "");
-  const issues = (body.errors || []).map((i) => i.message || i.code).filter(Boolean);
-  return [body.detail || body.title, ...issues].filter(Boolean).join(" · ");
-}
 
 // What the outbox holds, reported with each sync: the dispatchers' board shows it.
 const outboxHeader = (n) => ({ "X-Outbox-Pending": String(n) });

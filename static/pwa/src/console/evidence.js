@@ -1,6 +1,7 @@
 // A closure's evidence in the order pane: the photos' thumbnails (pending uploads said as such),
 // the customer's signature, and whether the record still hashes to what was signed; from the
 // evidence endpoints (GET …/photos, …/signature/verify, …/photos/{id}/thumb, …/signature.svg).
+import { html, render } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -20,7 +21,7 @@ let shown = []; // object URLs of the images on screen, freed when the pane is d
 
 /** Fill `el` with order `o`'s evidence; `current()` says whether the pane still shows `o`. */
 export async function drawEvidence(el, o, ctx, current) {
-  const { api, imageUrl, t, esc, fmtTime } = ctx;
+  const { api, imageUrl, t, fmtTime } = ctx;
   const base = `/api/work-orders/${o.id}`;
   const [photos, check] = await Promise.all([
     api(`${base}/photos`, { quiet: true }).catch(() => []),
@@ -33,16 +34,16 @@ export async function drawEvidence(el, o, ctx, current) {
   shown.forEach((url) => URL.revokeObjectURL(url));
   shown = [];
   el.dataset.signature = signature;
-  el.innerHTML = `<h3>${esc(t("ev_title"))}</h3>
-    <p id="ev-signature-state" class="${signature === "valid" ? "ok" : signature === "changed" ? "error" : "muted"}">${esc(t("ev_sig_" + signature))}</p>
-    ${pending ? `<p id="ev-pending" class="pending-note">${esc(t("ev_pending", { n: pending }))}</p>` : ""}
-    ${photos.length || check?.signed ? "" : `<p class="muted">${esc(t("ev_none"))}</p>`}
-    <div class="thumbs">${photos.map((p) => `<figure data-photo="${p.id}" data-status="${esc(p.status)}">
-      ${p.status === "ready" ? `<img alt="${esc(label(p))}" data-src="${base}/photos/${p.id}/thumb">`
-        : `<div class="ph-wait">${esc(t(p.status === "rejected" ? "ev_photo_rejected" : "ev_photo_pending"))}</div>`}
-      <figcaption>${esc(label(p))}</figcaption></figure>`).join("")}</div>
-    ${check?.signed ? `<figure class="sig"><img id="ev-signature" alt="${esc(t("ev_signature"))}" data-src="${base}/signature.svg">
-      <figcaption>${esc(t("ev_signer", { name: check.signer_name, rel: t("rel_" + check.relation), s: check.satisfaction ?? "—", t: fmtTime(check.signed_at_device || check.signed_at_server, true) }))}</figcaption></figure>` : ""}`;
+  render(el, html`<h3>${t("ev_title")}</h3>
+    <p id="ev-signature-state" class="${signature === "valid" ? "ok" : signature === "changed" ? "error" : "muted"}">${t("ev_sig_" + signature)}</p>
+    ${pending ? html`<p id="ev-pending" class="pending-note">${t("ev_pending", { n: pending })}</p>` : ""}
+    ${photos.length || check?.signed ? "" : html`<p class="muted">${t("ev_none")}</p>`}
+    <div class="thumbs">${photos.map((p) => html`<figure data-photo="${p.id}" data-status="${p.status}">
+      ${p.status === "ready" ? html`<img alt="${label(p)}" data-src="${base}/photos/${p.id}/thumb">`
+        : html`<div class="ph-wait">${t(p.status === "rejected" ? "ev_photo_rejected" : "ev_photo_pending")}</div>`}
+      <figcaption>${label(p)}</figcaption></figure>`)}</div>
+    ${check?.signed ? html`<figure class="sig"><img id="ev-signature" alt="${t("ev_signature")}" data-src="${base}/signature.svg">
+      <figcaption>${t("ev_signer", { name: check.signer_name, rel: t("rel_" + check.relation), s: check.satisfaction ?? "—", t: fmtTime(check.signed_at_device || check.signed_at_server, true) })}</figcaption></figure>` : ""}`);
   for (const img of el.querySelectorAll("img[data-src]")) {
     imageUrl(img.dataset.src).then((url) => { shown.push(url); img.src = url; }).catch(() => img.replaceWith(document.createTextNode("—")));
   }

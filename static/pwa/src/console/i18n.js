@@ -17,8 +17,7 @@ export function t(key, params) {
 
 export const { lang, setLang, fmtTime, fmtSpan } = base;
 
-/** HTML-escape for template strings. */
-export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export { esc } from "../client.js";
 
 addTexts({
   "zh-CN": {

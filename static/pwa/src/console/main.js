@@ -2,6 +2,7 @@
 // language switch, api() that turns RFC 9457 problems into visible errors, and the live-events
 // client on GET /api/events. Online only: no service worker, no local database.
 import { PANELS } from "./panels.js";
+import { problemText } from "../client.js";
 import { esc, fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -18,13 +19,6 @@ export class ApiError extends Error {
     super(problemText(problem) || `HTTP ${status}`);
     this.status = status; this.problem = problem;
   }
-}
-
-/** The problem's detail and its field issues, as one line. */
-export function problemText(p) {
-  if (!p || typeof p !== "object") return String(p ?? "");
-  const issues = (p.errors || []).map((i) => i.message || i.code).filter(Boolean);
-  return [p.detail || p.title, ...issues].filter(Boolean).join(" · ");
 }
 
 export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {}) {
