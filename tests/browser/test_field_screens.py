@@ -27,6 +27,14 @@ SMALL_CONTROLS = """(selector) => [...document.querySelectorAll(selector)].filte
   .filter((c) => c.w < 44 || c.h < 44)"""
 
 
+@pytest.fixture(autouse=True)
+def patient(request):
+    """The machine is shared and loaded: wait on conditions longer than the pages' default."""
+    for name in ("phone", "console"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).set_default_timeout(30_000)
+
+
 def accessibility_problems(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it stands."""
     if not page.evaluate("() => !!window.axe"):

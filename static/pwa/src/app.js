@@ -3,10 +3,12 @@
 // Start-up path (docs/benchmarks.md): the views read IndexedDB directly (idb.js); Dexie, the sync
 // loop and the photo uploads (engine.js) load after the first paint, or at the first write.
 import { esc as e, problemText } from "./client.js";
+import { closureProblems, recordComplete, sumWork } from "./closure.js";
 import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
 import { KEY, dueLine, listHtml } from "./quicklist.js";
+import { subscribePush } from "./push.js";
 import { onChange, status } from "./status.js";
 
 let engine = null;
@@ -16,7 +18,6 @@ const enqueue = async (...args) => { const row = await (await load()).enqueue(..
 const syncSoon = () => load().then((m) => m.syncSoon());
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const FIELD_KINDS = ["install", "repair", "dedicated_line"];
 let dirty = false; // the technician is typing: background syncs don't redraw the view
 
 // ---------------------------------------------------------------- top bar and sync indicator
@@ -33,14 +34,15 @@ async function snapshot(withOrders = true) {
 }
 
 /**
- * The sync indicator's one state, most urgent first: signed out, sending, offline (with what
- * waits), an error and what happens next, waiting N, synced at HH:MM (only once a sync succeeded
+ * The sync indicator's one state, most urgent first: signed out, offline (with what waits),
+ * sending, an error and what happens next, waiting N, synced at HH:MM (only once a sync succeeded
  * since this start), else "last sync HH:MM" without a claim (an offline start).
  */
 export function indicator(st, pending, last) {
   if (st.error === "auth") return ["error", t("sync_auth")];
-  if (st.running) return ["syncing", pending ? t("sync_sending_n", { n: pending }) : t("sync_sending")];
+  // Offline until a sync gets through: the retries meanwhile are not "sending".
   if (st.error === "network" || !st.online) return ["offline", [t("sync_offline"), pending ? t("sync_waiting", { n: pending }) : ""].filter(Boolean).join(" · ")];
+  if (st.running) return ["syncing", pending ? t("sync_sending_n", { n: pending }) : t("sync_sending")];
   if (st.error) return ["error", st.retryAt ? t("sync_error_retry", { e: st.error }) : `${t("sync_error")}: ${st.error}`];
   if (pending) return ["pending", t("sync_waiting", { n: pending })];
   const when = last ? fmtTime(last, !sameDay(last)) : t("never");
@@ -427,9 +429,6 @@ function workRows(o, work) {
     <dt>${e(t("materials"))}</dt><dd id="record-materials">${sum.materials.map((m) => `${e(names[m.code]?.name || m.code)} × ${e(m.quantity)} ${e(names[m.code]?.unit || "")}`).join("<br>") || "—"}</dd>`;
 }
 
-/** Work done and hours are recorded: the record can be shown to the customer. */
-const recordComplete = (work) => work.some((w) => (w.work_done || "").trim()) && sumWork(work).labour_hours > 0;
-
 async function signView(id) {
   const o = await loadOrder(id);
   if (!o) return missingView(id);
@@ -499,44 +498,6 @@ async function signView(id) {
 }
 
 // ---------------------------------------------------------------- closure form
-function sumWork(work) {
-  const materials = new Map();
-  for (const w of work) for (const m of w.materials || []) materials.set(m.code, (materials.get(m.code) || 0) + m.quantity);
-  return {
-    work_done: work.map((w) => w.work_done).filter(Boolean).join("; "),
-    labour_hours: work.reduce((s, w) => s + (w.labour_hours || 0), 0),
-    materials: [...materials].map(([code, quantity]) => ({ code, quantity })),
-  };
-}
-
-function todayInShanghai() {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date());
-  const get = (k) => parts.find((p) => p.type === k).value;
-  return { date: `${get("year")}-${get("month")}-${get("day")}`, hour: +get("hour") };
-}
-
-/** The server's closure rules (domain/closure.py), checked before queueing. */
-export function closureProblems(o, f) {
-  const p = [];
-  const need = (field, label) => { if (!String(f[field] ?? "").trim()) p.push([field, t("need", { f: t(label) })]); };
-  need("cause", "cause"); need("solution", "solution"); need("result", "result");
-  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < 10) p.push(["remark", t("need", { f: t("detail_remark") })]);
-  if (f.outcome === "appointment") {
-    if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
-    else {
-      const now = todayInShanghai();
-      if (f.appointment_date < now.date || (f.appointment_date === now.date && f.appointment_half_day === "am" && now.hour >= 12)) p.push(["appointment_date", t("appt_past")]);
-    }
-  }
-  const field = FIELD_KINDS.includes(o.kind) && f.method === "on_site";
-  if (field && f.outcome !== "appointment") {
-    need("work_done", "work_done");
-    if (!(f.labour_hours > 0)) p.push(["labour_hours", t("need", { f: t("labour_hours") })]);
-  }
-  if (field && f.outcome !== "appointment" && !["local", "valid"].includes(signatureState(o))) p.push(["signature", t("need_signature")]);
-  return p;
-}
-
 async function closeView(id) {
   document.body.className = "";
   const o = await loadOrder(id);
@@ -632,34 +593,6 @@ function refresh(data) {
     || (active && active.closest && active.closest("#view") && /INPUT|TEXTAREA|SELECT/.test(active.tagName));
   if (busy || !(h === "" || h === "#/")) remember();
   if (!busy) route();
-}
-
-function b64ToBytes(s) {
-  const raw = atob((s + "===".slice((s.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
-
-/** Re-send the push subscription on every start (issue 6); ask for permission only on a tap. */
-async function subscribePush(ask) {
-  try {
-    if (!("PushManager" in window) || !("serviceWorker" in navigator) || !(await value("token"))) return;
-    const { api, newId } = await load();
-    if (Notification.permission !== "granted") {
-      if (!ask || (await Notification.requestPermission()) !== "granted") return;
-    }
-    const reg = await navigator.serviceWorker.ready;
-    let sub = await reg.pushManager.getSubscription();
-    if (!sub) {
-      const { public_key } = await api("/api/push/vapid-public-key");
-      sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(public_key) });
-    }
-    let deviceId = await value("deviceId");
-    if (!deviceId) { deviceId = newId("dev-"); await put("deviceId", deviceId); }
-    const json = sub.toJSON();
-    await api("/api/push/subscriptions", { method: "POST", body: { device_id: deviceId, endpoint: json.endpoint, keys: json.keys, language: lang() } });
-  } catch (err) {
-    console.warn("push subscription", err);
-  }
 }
 
 // A full disk must not lose work silently: say so where the technician looks.
