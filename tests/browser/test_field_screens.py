@@ -220,6 +220,7 @@ def test_a_job_taken_away_leaves_a_notice_in_its_place(phone, server):
     assert any(re.search(rf"{dropped['code']} 已于 \d\d:\d\d 撤销", n) for n in notices), notices
     assert [c.get_attribute("data-id") for c in page.locator(".job-card").all()] == [str(kept["id"])]
     shot(page, "job-taken-away")
+    publish("job-taken-away")
     assert not accessibility_problems(page), accessibility_problems(page)
     # Dismissed, it stays dismissed; the other stays until dismissed, across a reload.
     page.click(f'.notice[data-gone="{moved["id"]}"] button')
@@ -424,6 +425,7 @@ def test_the_order_pane_shows_the_closures_evidence(console, server):
     assert evidence.locator('figure[data-status="ready"] img').get_attribute("alt") == "施工后 · 更换后"
     assert "待上传" in evidence.locator('figure[data-status="pending"]').inner_text()
     assert "客户本人" in evidence.inner_text() and "满意度 4" in evidence.inner_text()
+    evidence.locator("#ev-signature").scroll_into_view_if_needed()
     shot(page, "console-evidence")
     assert not accessibility_problems(page), accessibility_problems(page)
 
