@@ -8,7 +8,6 @@ import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
 import { KEY, dueLine, listHtml } from "./quicklist.js";
-import { subscribePush } from "./push.js";
 import { onChange, status } from "./status.js";
 
 let engine = null;
@@ -16,6 +15,7 @@ const load = () => (engine ||= import("./engine.js"));
 const put = async (key, v) => (await load()).put(key, v);
 const enqueue = async (...args) => { const row = await (await load()).enqueue(...args); remember(); return row; };
 const syncSoon = () => load().then((m) => m.syncSoon());
+const subscribePush = (ask) => import("./push.js").then((m) => m.subscribePush(ask)); // not on the start-up path
 
 const $ = (sel, root = document) => root.querySelector(sel);
 let dirty = false; // the technician is typing: background syncs don't redraw the view
