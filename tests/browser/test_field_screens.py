@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -385,8 +385,6 @@ def test_queue_columns_keep_words_whole_and_long_clocks_say_days(console, server
 
 def tus_upload(server, user: str, data: bytes) -> str:
     upload_id = str(uuid.uuid4())
-    import base64
-
     headers = {**server.office.headers(user), "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
                "Upload-Metadata": f"id {base64.b64encode(upload_id.encode()).decode()}"}
     created = httpx.post(f"{server.url}/api/uploads/", headers=headers)
