@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import servertime
 from api.auth.schemas import Caller
@@ -17,7 +17,7 @@ from settings import settings
 from sync import changes
 from sync.protocol import Cursor, closed_cutoff, decode_cursor, must_reset
 from sync.push import RESULT_COLUMNS, result_of
-from sync.schemas import PullOut
+from sync.schemas import PullOut, Removal
 
 DEFAULT_LIMIT = 100
 
@@ -55,13 +55,15 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     next_cursor = Cursor(version, last["sync_version"], last["id"]) if last else Cursor(version, version)
 
     removed: list[int] = []
+    removals: list[Removal] = []
     if since is not None and clock["removals"]:
-        rows = await SyncScopeChange.select(SyncScopeChange.work_order).where(
+        rows = await SyncScopeChange.select(SyncScopeChange.work_order, SyncScopeChange.at).where(
             (SyncScopeChange.user == caller.id) & (SyncScopeChange.change == "remove")
             & (SyncScopeChange.version > since.through) & (SyncScopeChange.version <= version)
         )
         upserted = {o["id"] for o in page}
         removed = sorted({r["work_order"] for r in rows} - upserted)
+        removals = await _removals(caller, removed, rows)
 
     results = []
     if client_id and clock["results"]:
@@ -79,6 +81,7 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
         more=more,
         orders=await orders.documents(caller, page),
         removed=removed,
+        removals=removals,
         results=results,
         reference=await reference_data() if reference_changed else None,
     )
@@ -89,6 +92,37 @@ def orders_after(position: Cursor):
     (assignee, sync_version) still bounds the scan."""
     return (WorkOrder.sync_version >= position.version) & (
         (WorkOrder.sync_version > position.version) | (WorkOrder.id > position.order))
+
+
+async def _removals(caller: Caller, removed: list[int], changes: list[dict]) -> list[Removal]:
+    """Each removed order with why it left: read from the order as it stands now (who holds it,
+    its state) and the time of its last scope change."""
+    if not removed:
+        return []
+    at: dict[int, datetime] = {}
+    for c in changes:
+        at[c["work_order"]] = max(at.get(c["work_order"], c["at"]), c["at"])
+    rows = await WorkOrder.select(
+        WorkOrder.id, WorkOrder.code, WorkOrder.state, WorkOrder.assignee, WorkOrder.assignee.display_name
+    ).where(WorkOrder.id.is_in(removed))
+    removals = []
+    for r in rows:
+        reason = _why_removed(r, caller.id)
+        name = r["assignee.display_name"] if reason == "reassigned" else None
+        removals.append(Removal(id=r["id"], code=r["code"], at=at[r["id"]], reason=reason, assignee_name=name))
+    return removals
+
+
+def _why_removed(order: dict, user_id: int) -> str:
+    if order["state"] == State.cancelled:
+        return "cancelled"
+    if order["state"] == State.closed:
+        return "closed"
+    if order["assignee"] is not None and order["assignee"] != user_id:
+        return "reassigned"
+    if order["state"] == State.sent_back:
+        return "sent_back"
+    return "unassigned"
 
 
 def _not_expired(now):

@@ -56,12 +56,23 @@ class PushOut(Response, kw_only=True):
     results: list[MutationResult]
 
 
+class Removal(Response, kw_only=True):
+    """Why an order left the caller's scope, for the notice the phone shows in its place."""
+
+    id: int
+    code: str
+    reason: Literal["reassigned", "cancelled", "closed", "sent_back", "unassigned"]
+    at: datetime  # when it left (the server's clock, from the scope change)
+    assignee_name: str | None = None  # reassigned: to whom
+
+
 class PullOut(Response, kw_only=True):
     cursor: str | None  # pass it to the next pull; null with reset
     more: bool  # another page follows at once
     reset: bool = False  # the cursor is too old: drop the local copy and pull without one
     orders: list[OrderDetail] = []  # new or changed orders in scope (whole documents)
     removed: list[int] = []  # orders that left scope (reassigned, cancelled, sent back)
+    removals: list[Removal] = []  # the same orders, each with why it left and when
     results: list[MutationResult] = []  # outcomes of this client's mutations since the cursor
     reference: Reference | None = None  # when it changed since the cursor (always in a snapshot)
 

@@ -180,6 +180,10 @@ def test_rejection_names_who_took_the_order_and_keeps_what_was_typed(api):
     # The next pull removes the order and carries the outcomes.
     later = pull(api, cursor=cursor)
     assert later["removed"] == [order_id] and later["orders"] == []
+    # …saying why, for the notice the phone shows in its place ("GD… 已于 10:42 改派给 周维修").
+    [removal] = later["removals"]
+    assert (removal["id"], removal["reason"], removal["assignee_name"]) == (order_id, "reassigned", "周维修")
+    assert removal["code"].startswith("GD") and removal["at"].startswith("2026-11-23T02:42")
     assert [r["id"] for r in later["results"]] == [1, 2, 3]
     # The dispatcher sees the note the technician typed, and what to do about it.
     conflicts = api.get("dispatcher", "/api/sync/conflicts").json()
@@ -475,6 +479,7 @@ def test_a_closed_order_leaves_the_phone_days_after_closing_and_comes_back_when_
     run(upkeep())
     gone = pull(api, cursor=cursor)
     assert gone["removed"] == [closed] and gone["orders"] == []
+    assert [(r["id"], r["reason"], r["assignee_name"]) for r in gone["removals"]] == [(closed, "closed", None)]
     assert {o["id"] for o in pull(api)["orders"]} == {working}
     run(upkeep())  # removed once, not again every hour
     assert pull(api, cursor=gone["cursor"])["removed"] == []

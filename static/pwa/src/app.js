@@ -2,10 +2,12 @@
 // outbox first (so it works the same online and offline) and synced in the background.
 // Start-up path (docs/benchmarks.md): the views read IndexedDB directly (idb.js); Dexie, the sync
 // loop and the photo uploads (engine.js) load after the first paint, or at the first write.
+import { esc as e, problemText } from "./client.js";
+import { closureProblems, recordComplete, sumWork } from "./closure.js";
 import { fmtTime, lang, setLang, t } from "./i18n.js";
 import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
-import { KEY, badgesHtml, dueLine, esc as e, listHtml } from "./quicklist.js";
+import { KEY, badgesHtml, dueLine, listHtml } from "./quicklist.js";
 import { onChange, status } from "./status.js";
 
 let engine = null;
@@ -13,40 +15,49 @@ const load = () => (engine ||= import("./engine.js"));
 const put = async (key, v) => (await load()).put(key, v);
 const enqueue = async (...args) => { const row = await (await load()).enqueue(...args); remember(); return row; };
 const syncSoon = () => load().then((m) => m.syncSoon());
+const subscribePush = (ask) => import("./push.js").then((m) => m.subscribePush(ask)); // not on the start-up path
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const FIELD_KINDS = ["install", "repair", "dedicated_line"];
 let dirty = false; // the technician is typing: background syncs don't redraw the view
 
 // ---------------------------------------------------------------- top bar and sync indicator
 /** Everything the bar (and, with the orders, the list) needs, in one read transaction. */
 async function snapshot(withOrders = true) {
-  const [user, lastSync, token, outbox, orders] = await read(["kv", "outbox", "orders"], (q) => [
-    q.get("kv", "user"), q.get("kv", "lastSync"), q.get("kv", "token"), q.all("outbox"), withOrders ? q.all("orders") : [],
+  const [user, lastSync, token, notices, outbox, orders] = await read(["kv", "outbox", "orders"], (q) => [
+    q.get("kv", "user"), q.get("kv", "lastSync"), q.get("kv", "token"), q.get("kv", "notices"), q.all("outbox"), withOrders ? q.all("orders") : [],
   ]);
   return {
-    user: user?.value, lastSync: lastSync?.value, token: token?.value, outbox, orders,
+    user: user?.value, lastSync: lastSync?.value, token: token?.value, notices: notices?.value || [], outbox, orders,
     pending: outbox.filter((m) => m.state === "pending" || m.state === "sending").length,
     rejected: outbox.filter((m) => m.state === "rejected" && !m.dismissed).length,
   };
 }
 
+/**
+ * The sync indicator's one state, most urgent first: signed out, offline (with what waits),
+ * sending, an error and what happens next, waiting N, synced at HH:MM (only once a sync succeeded
+ * since this start), else "last sync HH:MM" without a claim (an offline start).
+ */
+export function indicator(st, pending, last) {
+  if (st.error === "auth") return ["error", t("sync_auth")];
+  // Offline until a sync gets through: the retries meanwhile are not "sending".
+  if (st.error === "network" || !st.online) return ["offline", [t("sync_offline"), pending ? t("sync_waiting", { n: pending }) : ""].filter(Boolean).join(" · ")];
+  if (st.running) return ["syncing", pending ? t("sync_sending_n", { n: pending }) : t("sync_sending")];
+  if (st.error) return ["error", st.retryAt ? t("sync_error_retry", { e: st.error }) : `${t("sync_error")}: ${st.error}`];
+  if (pending) return ["pending", t("sync_waiting", { n: pending })];
+  const when = last ? fmtTime(last, !sameDay(last)) : t("never");
+  return st.synced ? ["ok", t("sync_synced", { t: when })] : ["unknown", t("last_sync", { t: when })];
+}
+const sameDay = (iso) => fmtTime(iso, true).slice(0, -5) === fmtTime(new Date().toISOString(), true).slice(0, -5);
+
 async function renderBar(snap) {
   const bar = $("#bar");
-  const { user, pending, rejected, lastSync: last } = snap || (await snapshot(false));
-  const state = status.running ? "syncing" : status.error === "network" ? "offline" : status.error ? "error" : pending ? "pending" : "ok";
-  const parts = [];
-  if (status.running) parts.push(t("st_sending"));
-  else if (status.error === "network") parts.push(t("offline"));
-  else if (status.error === "auth") parts.push(t("login_again"));
-  else if (status.error) parts.push(`${t("sync_error")}: ${status.error}`);
-  parts.push(pending ? t("pending", { n: pending }) : t("synced"));
-  if (rejected) parts.push(t("rejected_n", { n: rejected }));
-  parts.push(t("last_sync", { t: last ? fmtTime(last, true) : t("never") }));
-  if (status.retryAt && !status.running) parts.push(t("retry_in", { s: Math.max(1, Math.round((status.retryAt - Date.now()) / 1000)) }));
+  const { user, pending, rejected, lastSync } = snap || (await snapshot(false));
+  const [state, text] = indicator(status, pending, lastSync);
+  const label = [text, rejected ? t("rejected_n", { n: rejected }) : ""].filter(Boolean).join(" · ");
   bar.innerHTML = `
     <a class="brand" href="#/">${e(t("app"))}</a>
-    ${user ? `<a id="sync-ind" href="#/sync" data-state="${state}" data-pending="${pending}" data-rejected="${rejected}"><span class="dot"></span>${e(parts.join(" · "))}</a>` : ""}
+    ${user ? `<a id="sync-ind" href="${status.error === "auth" ? "#/login" : "#/sync"}" data-state="${state}" data-pending="${pending}" data-rejected="${rejected}"><span class="dot"></span><span class="label">${e(label)}</span></a>` : ""}
     <button id="lang" class="link">${e(t("lang"))}</button>`;
   $("#lang").onclick = async () => { const next = lang() === "en" ? "zh-CN" : "en"; await put("lang", next); setLang(next); remember(); route(); };
 }
@@ -67,7 +78,7 @@ function loginView(message = "") {
     ev.preventDefault();
     const username = $("#login-username").value.trim();
     const m = await load();
-    const { HttpError, api, db, detail } = m;
+    const { HttpError, api, db } = m;
     try {
       const answer = await api("/api/auth/login", { method: "POST", body: { username, password: $("#login-password").value }, token: "" });
       const previous = await value("user");
@@ -87,7 +98,7 @@ function loginView(message = "") {
       route();
       subscribePush(false);
     } catch (err) {
-      loginView(err instanceof HttpError ? `${t("login_failed")}: ${detail(err.body)}` : t("offline_login"));
+      loginView(err instanceof HttpError ? `${t("login_failed")}: ${problemText(err.body)}` : t("offline_login"));
     }
   };
 }
@@ -108,6 +119,11 @@ const words = () => ({ lang: lang(), closed: t("s_closed"), dueIn: t("due_in"), 
 const dueText = (o) => dueLine(o.state === "closed", o.next_due ? Date.parse(o.next_due) : null,
   o.appointment_at ? t("appointment", { t: fmtTime(o.appointment_at, true) }) : "", words(), Date.now());
 
+/** A job taken away, shown on the list until dismissed: its words in the phone's language. */
+const noticeOf = (n) => ({
+  id: n.id, text: t("gone_" + n.reason, { code: n.code, t: fmtTime(n.at, !sameDay(n.at)), name: n.assignee_name || "" }),
+});
+
 /** The list as its compact copy (quicklist.js): what the inline first paint of a cold start draws. */
 function listModel(snap) {
   const orders = snap.orders.map((o) => view(o, snap.outbox))
@@ -115,6 +131,7 @@ function listModel(snap) {
   orders.sort(byUrgency);
   return {
     ...words(), head: t("today"), empty: t("no_jobs"), rejected: snap.rejected ? t("rejected_n", { n: snap.rejected }) : "",
+    notices: snap.notices.map(noticeOf), dismiss: t("dismiss"),
     cards: orders.map((o) => ({
       id: o.id, code: o.code, kind: t("k_" + o.kind), customer: o.customer_name, address: o.address || "",
       state: o.state, stateName: t("s_" + o.state), closed: o.state === "closed", late: !!o.breached, risk: !!o.at_risk,
@@ -188,12 +205,16 @@ async function detailView(id) {
   const mapUrl = `https://uri.amap.com/search?keyword=${encodeURIComponent(addr)}&city=${encodeURIComponent("成都")}`;
   const sig = signatureState(o);
   const quick = ["accept", "contact", "start_travel", "arrive"].filter(can);
+  // The order of the field: work and materials, then the customer signs that record, then close
+  // with what was signed. Closing is offered once the job is accepted, not beside 接单.
+  const complete = recordComplete(recordedWork(o));
+  const canClose = can("close") && !["new", "dispatched"].includes(o.state);
   const { photos, rejectedHere } = o;
   $("#view").innerHTML = `
     <a href="#/" class="back">← ${e(t("back"))}</a>
     <section class="card">
       <div class="row"><h1 elementtiming="job-detail">${e(t("k_" + o.kind))} · ${e(o.customer_name)}</h1><span id="job-state" class="state s-${o.state}" data-state="${o.state}">${e(t("s_" + o.state))}</span></div>
-      <div class="muted small">${e(o.code)} · ${e(dueText(o))}</div>
+      <div class="muted small">${e([o.code, dueText(o)].filter(Boolean).join(" · "))}</div>
       <div>${badgesHtml(badges(o))}</div>
     </section>
     ${rejectedHere.map(rejectedCard).join("")}
@@ -210,33 +231,35 @@ async function detailView(id) {
     <section class="card actions">
       <h2>${e(t("actions"))}</h2>
       <div class="buttons">${quick.map((a) => `<button class="primary" data-action="${a}">${e(t("a_" + a))}</button>`).join("")}</div>
-      ${can("capture_signature") || can("close") ? `<div class="buttons">
-        ${can("capture_signature") ? `<a class="button" id="go-sign" href="#/job/${o.id}/sign">${e(t("a_capture_signature"))}</a>` : ""}
-        ${can("close") ? `<a class="button primary" id="go-close" href="#/job/${o.id}/close">${e(t("a_close"))}</a>` : ""}
-      </div>
-      <p class="small ${sig === "changed" ? "error" : "muted"}" id="sig-state" data-sig="${sig}">${e(sig === "none" ? t("not_signed") : sig === "changed" ? t("sign_again") : t("signed"))}</p>` : ""}
-      <details id="note-box"><summary>${e(t("add_note"))}</summary>
-        <form id="note-form"><textarea id="note-text" required maxlength="2000"></textarea><button class="primary" id="note-submit">${e(t("save"))}</button></form>
-      </details>
-      ${can("record_work") ? `<details id="work-box"><summary>${e(t("a_record_work"))}</summary>
+      ${can("record_work") ? `<details id="work-box"><summary>${e(t("step_work"))}</summary>
         <form id="work-form">
           <label>${e(t("work_done"))}<textarea id="work-done" maxlength="2000"></textarea></label>
           <label>${e(t("labour_hours"))}<input id="labour-hours" type="number" min="0" max="24" step="0.25" inputmode="decimal"></label>
           <fieldset><legend>${e(t("materials"))}</legend>
             <div id="material-rows"></div>
-            <div class="row"><select id="material-code">${ref.materials.map((m) => `<option value="${e(m.code)}">${e(m.name)} (${e(m.unit)})</option>`).join("")}</select>
-            <input id="material-qty" type="number" min="0" step="any" value="1" inputmode="decimal"><button type="button" id="add-material">+</button></div>
+            <div class="row"><select id="material-code" aria-label="${e(t("materials"))}">${ref.materials.map((m) => `<option value="${e(m.code)}">${e(m.name)} (${e(m.unit)})</option>`).join("")}</select>
+            <input id="material-qty" type="number" min="0" step="any" value="1" inputmode="decimal" aria-label="${e(t("quantity"))}"><button type="button" id="add-material" aria-label="${e(t("add_material"))}">+</button></div>
           </fieldset>
           <button class="primary" id="work-submit">${e(t("record"))}</button>
         </form></details>` : ""}
       ${can("record_work") ? `<details id="photo-box"><summary>${e(t("a_attach_photo"))} <small>${photos.length || ""}</small></summary>
         <form id="photo-form">
-          <div class="row"><select id="photo-kind">${PHOTO_KINDS.map((k) => `<option value="${k}">${e(t("pk_" + k))}</option>`).join("")}</select>
-          <input id="photo-caption" maxlength="200" placeholder="${e(t("caption"))}"></div>
+          <div class="row"><select id="photo-kind" aria-label="${e(t("a_attach_photo"))}">${PHOTO_KINDS.map((k) => `<option value="${k}" ${k === photoKind ? "selected" : ""}>${e(t("pk_" + k))}</option>`).join("")}</select>
+          <input id="photo-caption" maxlength="200" placeholder="${e(t("caption"))}" aria-label="${e(t("caption"))}"></div>
           <label class="button" for="photo-input">${e(t("take_photo"))}</label>
           <input id="photo-input" type="file" accept="image/*" capture="environment" multiple hidden>
         </form>
         <ul id="photo-list" class="photos">${photos.map(photoItem).join("")}</ul></details>` : photos.length ? `<ul id="photo-list" class="photos">${photos.map(photoItem).join("")}</ul>` : ""}
+      ${can("capture_signature") || canClose ? `<div class="buttons">
+        ${can("capture_signature") ? complete ? `<a class="button" id="go-sign" href="#/job/${o.id}/sign">${e(t("step_sign"))}</a>`
+          : `<span class="button" id="go-sign-blocked" aria-disabled="true">${e(t("step_sign"))}</span>` : ""}
+        ${canClose ? `<a class="button primary" id="go-close" href="#/job/${o.id}/close">${e(t("step_close"))}</a>` : ""}
+      </div>
+      ${can("capture_signature") && !complete && sig === "none" ? `<p class="small muted" id="need-work">${e(t("need_work_first"))}</p>` : ""}
+      <p class="small ${sig === "changed" ? "error" : "muted"}" id="sig-state" data-sig="${sig}">${e(sig === "none" ? t("not_signed") : sig === "changed" ? t("sign_again") : t("signed"))}</p>` : ""}
+      <details id="note-box"><summary>${e(t("add_note"))}</summary>
+        <form id="note-form"><textarea id="note-text" required maxlength="2000" aria-label="${e(t("note"))}"></textarea><button class="primary" id="note-submit">${e(t("save"))}</button></form>
+      </details>
       ${can("request_send_back") ? reasonBox("request_send_back") : ""}
       ${can("cannot_proceed") ? reasonBox("cannot_proceed") : ""}
       ${can("reject") ? reasonBox("reject") : ""}
@@ -248,14 +271,18 @@ async function detailView(id) {
 }
 
 const PHOTO_KINDS = ["before", "after", "signal_meter", "device_label", "wiring", "site", "other"];
+let photoKind = PHOTO_KINDS[0]; // the kind last chosen stays chosen for the next photo
 
 function photoItem(p) {
   const pct = p.size ? Math.round((100 * (p.sent || 0)) / p.size) : 0;
   return `<li class="photo" data-upload="${p.uploadId}" data-state="${p.state}">
     <span>${e(t("pk_" + p.kind))}${p.caption ? " · " + e(p.caption) : ""}</span>
-    <progress max="100" value="${pct}"></progress> <span class="small">${e(t("ph_" + p.state))} ${pct}%</span>
+    <progress max="100" value="${pct}" aria-label="${e(t("pk_" + p.kind))}"></progress> <span class="small">${e(t(photoWord(p.state)))} ${pct}%</span>
     ${p.error && p.state === "refused" ? `<div class="small error">${e(p.error)}</div>` : ""}</li>`;
 }
+
+// Not yet sent while the phone is offline is waiting, not broken.
+const photoWord = (state) => (["queued", "error"].includes(state) && (status.error === "network" || !status.online) ? "ph_waiting" : "ph_" + state);
 
 function reasonBox(name) {
   return `<details class="reason-box" id="reason-${name}"><summary>${e(t("a_" + name))}</summary>
@@ -290,7 +317,7 @@ function bindDetail(o) {
     await act("add_note", { text });
   };
   const materials = [];
-  const rows = () => { $("#material-rows").innerHTML = materials.map((m, i) => `<div class="row small">${e(m.code)} × ${e(m.quantity)} <button type="button" data-rm="${i}">✕</button></div>`).join(""); };
+  const rows = () => { $("#material-rows").innerHTML = materials.map((m, i) => `<div class="row small">${e(m.code)} × ${e(m.quantity)} <button type="button" data-rm="${i}" aria-label="${e(t("remove"))}">✕</button></div>`).join(""); };
   if ($("#work-form")) {
     $("#work-form").oninput = () => { dirty = true; };
     $("#add-material").onclick = () => {
@@ -307,6 +334,7 @@ function bindDetail(o) {
       await act("record_work", args);
     };
   }
+  if ($("#photo-kind")) $("#photo-kind").onchange = (ev) => { photoKind = ev.target.value; };
   if ($("#photo-input")) $("#photo-input").onchange = async (ev) => {
     const { addPhoto } = await load();
     for (const file of ev.target.files) await addPhoto(o, file, $("#photo-kind").value, $("#photo-caption").value.trim());
@@ -389,29 +417,43 @@ document.addEventListener("click", async (ev) => {
     try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
   }
   if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); remember(); route(); }
+  const forget = ev.target.closest?.("[data-forget]");
+  if (forget) { await put("notices", (await value("notices", [])).filter((n) => n.id !== +forget.dataset.forget)); remember(); route(); }
 });
 
 // ---------------------------------------------------------------- signature (customer-facing)
+/** The service record's work rows (work done, hours, materials): what the customer signs and the
+ *  closure then carries. */
+function workRows(o, work) {
+  const names = Object.fromEntries(o.reference.materials.map((m) => [m.code, m]));
+  const sum = sumWork(work);
+  return `<dt>${e(t("work_done"))}</dt><dd id="record-work">${work.map((w) => e(w.work_done)).filter(Boolean).join("<br>") || "—"}</dd>
+    <dt>${e(t("labour_hours"))}</dt><dd id="record-hours">${e(sum.labour_hours)}</dd>
+    <dt>${e(t("materials"))}</dt><dd id="record-materials">${sum.materials.map((m) => `${e(names[m.code]?.name || m.code)} × ${e(m.quantity)} ${e(names[m.code]?.unit || "")}`).join("<br>") || "—"}</dd>`;
+}
+
 async function signView(id) {
   const o = await loadOrder(id);
   if (!o) return missingView(id);
-  const names = Object.fromEntries(o.reference.materials.map((m) => [m.code, m]));
   const work = recordedWork(o);
   const photos = o.photos;
   document.body.className = "customer";
+  if (!recordComplete(work)) {
+    $("#view").innerHTML = `<section class="card" id="record-incomplete"><p class="warn">${e(t("record_incomplete"))}</p>
+      <a class="button primary" href="#/job/${o.id}">${e(t("back"))}</a></section>`;
+    return;
+  }
   let score = 0;
   $("#view").innerHTML = `
     <section class="card record" id="service-record">
       <h1>${e(t("sign_title"))}</h1>
       <p class="muted">${e(t("sign_intro"))}</p>
       <dl>
-        <dt>No.</dt><dd>${e(o.code)}</dd>
+        <dt>${e(t("order_no"))}</dt><dd>${e(o.code)}</dd>
         <dt>${e(t("customer"))}</dt><dd>${e(o.customer_name)}</dd>
         <dt>${e(t("address"))}</dt><dd>${e(o.address)}</dd>
         <dt>${e(t("description"))}</dt><dd>${e(o.description)}</dd>
-        <dt>${e(t("work_done"))}</dt><dd>${work.map((w) => e(w.work_done)).filter(Boolean).join("<br>") || "—"}</dd>
-        <dt>${e(t("labour_hours"))}</dt><dd>${e(work.reduce((s, w) => s + (w.labour_hours || 0), 0))}</dd>
-        <dt>${e(t("materials"))}</dt><dd>${work.flatMap((w) => w.materials || []).map((m) => `${e(names[m.code]?.name || m.code)} × ${e(m.quantity)} ${e(names[m.code]?.unit || "")}`).join("<br>") || "—"}</dd>
+        ${workRows(o, work)}
         <dt>${e(t("a_attach_photo"))}</dt><dd id="record-photos">${photos.map((p) => `${e(t("pk_" + p.kind))}${p.caption ? " · " + e(p.caption) : ""}`).join("<br>") || "—"}</dd>
       </dl>
     </section>
@@ -420,10 +462,11 @@ async function signView(id) {
       <label>${e(t("relation"))}<select id="relation">${["account_holder", "family", "tenant", "colleague", "other"].map((r) => `<option value="${r}">${e(t("rel_" + r))}</option>`).join("")}</select></label>
       <div>${e(t("satisfaction"))}<div class="stars" id="stars">${[1, 2, 3, 4, 5].map((n) => `<button type="button" class="star" data-score="${n}" aria-label="${n}">★</button>`).join("")}</div></div>
       <label>${e(t("comment"))}<input id="comment" maxlength="500"></label>
-      <div class="pad-wrap"><canvas id="sign-canvas" aria-label="${e(t("sign_here"))}"></canvas><span class="pad-hint">${e(t("sign_here"))}</span></div>
+      <div class="pad-wrap"><canvas id="sign-canvas" role="img" aria-label="${e(t("sign_here"))}"></canvas><span class="pad-hint">${e(t("sign_here"))}</span></div>
       <p id="sign-error" class="error"></p>
       <div class="buttons"><a class="button" href="#/job/${o.id}">${e(t("cancel"))}</a><button type="button" id="sign-clear">${e(t("clear"))}</button><button class="primary" id="sign-submit">${e(t("sign_confirm"))}</button></div>
     </form>`;
+  window.scrollTo(0, 0); // the customer reads the record first, the pad is below it
   const { default: SignaturePad } = await import("signature_pad");
   const canvas = $("#sign-canvas");
   const ratio = Math.max(window.devicePixelRatio || 1, 1);
@@ -458,50 +501,14 @@ async function signView(id) {
 }
 
 // ---------------------------------------------------------------- closure form
-function sumWork(work) {
-  const materials = new Map();
-  for (const w of work) for (const m of w.materials || []) materials.set(m.code, (materials.get(m.code) || 0) + m.quantity);
-  return {
-    work_done: work.map((w) => w.work_done).filter(Boolean).join("; "),
-    labour_hours: work.reduce((s, w) => s + (w.labour_hours || 0), 0),
-    materials: [...materials].map(([code, quantity]) => ({ code, quantity })),
-  };
-}
-
-function todayInShanghai() {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date());
-  const get = (k) => parts.find((p) => p.type === k).value;
-  return { date: `${get("year")}-${get("month")}-${get("day")}`, hour: +get("hour") };
-}
-
-/** The server's closure rules (domain/closure.py), checked before queueing. */
-export function closureProblems(o, f) {
-  const p = [];
-  const need = (field, label) => { if (!String(f[field] ?? "").trim()) p.push([field, t("need", { f: t(label) })]); };
-  need("cause", "cause"); need("solution", "solution"); need("result", "result");
-  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < 10) p.push(["remark", t("need", { f: t("detail_remark") })]);
-  if (f.outcome === "appointment") {
-    if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
-    else {
-      const now = todayInShanghai();
-      if (f.appointment_date < now.date || (f.appointment_date === now.date && f.appointment_half_day === "am" && now.hour >= 12)) p.push(["appointment_date", t("appt_past")]);
-    }
-  }
-  const field = FIELD_KINDS.includes(o.kind) && f.method === "on_site";
-  if (field && f.outcome !== "appointment") {
-    need("work_done", "work_done");
-    if (!(f.labour_hours > 0)) p.push(["labour_hours", t("need", { f: t("labour_hours") })]);
-  }
-  if (field && f.outcome !== "appointment" && !["local", "valid"].includes(signatureState(o))) p.push(["signature", t("need_signature")]);
-  return p;
-}
-
 async function closeView(id) {
   document.body.className = "";
   const o = await loadOrder(id);
   if (!o) return missingView(id);
   const category = o.reference.closure_category_of_kind[o.kind] || "repair";
-  const work = sumWork(recordedWork(o));
+  const recorded = recordedWork(o);
+  const work = sumWork(recorded); // the closure carries the work the customer signed for
+  const sig = signatureState(o);
   const draftKey = `draft:close:${o.id}`;
   const draft = (await value(draftKey)) || {};
   const v = (k, d = "") => e(draft[k] ?? d);
@@ -509,6 +516,7 @@ async function closeView(id) {
     <a href="#/job/${o.id}" class="back">← ${e(t("back"))}</a>
     <form id="close-form" class="card">
       <h1>${e(t("close_title"))} · ${e(o.code)}</h1>
+      ${sig === "changed" ? `<p class="warn" id="sig-changed">${e(t("changed_warning"))} <a href="#/job/${o.id}/sign">${e(t("sign_again_link"))}</a></p>` : ""}
       <label>${e(t("category"))}<select id="closure_category" name="closure_category"><option value="${category}">${e(t("cat_" + category))}</option></select></label>
       <label>${e(t("outcome"))}<select id="outcome" name="outcome">${["resolved", "unresolved", "appointment"].map((x) => `<option value="${x}" ${draft.outcome === x ? "selected" : ""}>${e(t("out_" + x))}</option>`).join("")}</select></label>
       <label>${e(t("method"))}<select id="method" name="method">${["on_site", "phone_guidance", "remote"].map((x) => `<option value="${x}" ${draft.method === x ? "selected" : ""}>${e(t("m_" + x))}</option>`).join("")}</select></label>
@@ -520,9 +528,8 @@ async function closeView(id) {
         <label>${e(t("appt_date"))}<input id="appointment_date" name="appointment_date" type="date" value="${v("appointment_date")}"></label>
         <label>${e(t("half_day"))}<select id="appointment_half_day" name="appointment_half_day"><option value="am">${e(t("am"))}</option><option value="pm" ${draft.appointment_half_day === "pm" ? "selected" : ""}>${e(t("pm"))}</option></select></label>
       </div>
-      <label>${e(t("work_done"))}<textarea id="work_done" name="work_done" maxlength="2000">${v("work_done", work.work_done)}</textarea></label>
-      <label>${e(t("labour_hours"))}<input id="labour_hours" name="labour_hours" type="number" min="0" max="24" step="0.25" value="${v("labour_hours", work.labour_hours || "")}"></label>
-      <p class="small muted">${e(t("materials"))}: ${work.materials.map((m) => `${e(m.code)} × ${e(m.quantity)}`).join(", ") || "—"}</p>
+      <section class="signed-work" id="signed-work"><p class="small muted">${e(t(["local", "valid"].includes(sig) ? "signed_record" : "sign_title"))}</p>
+        <dl>${workRows(o, recorded)}</dl></section>
       <ul id="close-errors" class="error"></ul>
       <button class="primary" id="close-submit">${e(t("a_close"))}</button>
     </form>`;
@@ -533,17 +540,17 @@ async function closeView(id) {
   form.oninput = form.onchange = () => { showAppt(); put(draftKey, read()); };
   form.onsubmit = async (ev) => {
     ev.preventDefault();
-    const f = read();
-    f.labour_hours = f.labour_hours === "" ? null : parseFloat(f.labour_hours);
+    const f = { ...read(), work_done: work.work_done, labour_hours: work.labour_hours };
     const problems = closureProblems(o, f);
-    $("#close-errors").innerHTML = problems.map(([field, msg]) => `<li data-field="${field}">${e(msg)}${field === "signature" ? ` <a href="#/job/${o.id}/sign">${e(t("a_capture_signature"))}</a>` : ""}</li>`).join("");
+    const fix = { signature: [`#/job/${o.id}/sign`, "a_capture_signature"], work_done: [`#/job/${o.id}`, "a_record_work"], labour_hours: [`#/job/${o.id}`, "a_record_work"] };
+    $("#close-errors").innerHTML = problems.map(([field, msg]) => `<li data-field="${field}">${e(msg)}${fix[field] ? ` <a href="${fix[field][0]}">${e(t(fix[field][1]))}</a>` : ""}</li>`).join("");
     if (problems.length) return;
     const args = {
       order_id: o.id, closure_category: category, outcome: f.outcome, method: f.method,
       cause: f.cause.trim(), solution: f.solution.trim(), result: f.result.trim(), remark: f.remark.trim(),
-      work_done: f.work_done.trim(), materials: work.materials,
+      work_done: work.work_done, materials: work.materials,
     };
-    if (f.labour_hours !== null && !Number.isNaN(f.labour_hours)) args.labour_hours = f.labour_hours;
+    if (work.labour_hours > 0) args.labour_hours = work.labour_hours;
     if (f.outcome === "appointment") { args.appointment_date = f.appointment_date; args.appointment_half_day = f.appointment_half_day; }
     await enqueue("close", args, { orderCode: o.code });
     await put(draftKey, null);
@@ -557,14 +564,19 @@ let lastHash = null;
 let updateReady = false;
 async function route() {
   if (updateReady && (location.hash === "" || location.hash === "#/")) return location.reload();
-  if (location.hash !== lastHash) { openBoxes.clear(); lastHash = location.hash; }
+  const moved = location.hash !== lastHash; // a new screen opens at its top; a redraw stays put
+  if (moved) { openBoxes.clear(); lastHash = location.hash; }
   const first = window.__firstList; // the inline first paint's list, once
   window.__firstList = null;
   const snap = await snapshot();
   await renderBar(snap);
   dirty = false;
   if (!snap.token || (status.authExpired && location.hash === "#/login")) return loginView();
-  const h = location.hash.replace(/^#/, "") || "/";
+  await show(location.hash.replace(/^#/, "") || "/", snap, first);
+  if (moved) window.scrollTo(0, 0);
+}
+
+function show(h, snap, first) {
   let m;
   if ((m = h.match(/^\/job\/(\d+)\/sign$/))) return signView(+m[1]);
   if ((m = h.match(/^\/job\/(\d+)\/close$/))) return closeView(+m[1]);
@@ -586,34 +598,6 @@ function refresh(data) {
   if (!busy) route();
 }
 
-function b64ToBytes(s) {
-  const raw = atob((s + "===".slice((s.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
-
-/** Re-send the push subscription on every start (issue 6); ask for permission only on a tap. */
-async function subscribePush(ask) {
-  try {
-    if (!("PushManager" in window) || !("serviceWorker" in navigator) || !(await value("token"))) return;
-    const { api, newId } = await load();
-    if (Notification.permission !== "granted") {
-      if (!ask || (await Notification.requestPermission()) !== "granted") return;
-    }
-    const reg = await navigator.serviceWorker.ready;
-    let sub = await reg.pushManager.getSubscription();
-    if (!sub) {
-      const { public_key } = await api("/api/push/vapid-public-key");
-      sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(public_key) });
-    }
-    let deviceId = await value("deviceId");
-    if (!deviceId) { deviceId = newId("dev-"); await put("deviceId", deviceId); }
-    const json = sub.toJSON();
-    await api("/api/push/subscriptions", { method: "POST", body: { device_id: deviceId, endpoint: json.endpoint, keys: json.keys, language: lang() } });
-  } catch (err) {
-    console.warn("push subscription", err);
-  }
-}
-
 // A full disk must not lose work silently: say so where the technician looks.
 window.addEventListener("unhandledrejection", (ev) => {
   const err = ev.reason;
@@ -630,6 +614,7 @@ async function boot() {
   onChange(refresh);
   window.addEventListener("hashchange", route);
   window.addEventListener("offline", () => { status.online = false; renderBar(); });
+  window.addEventListener("online", () => { status.online = true; renderBar(); });
   await route();
   // The rest once the list is on screen: a tap on a job meanwhile is answered from idb.js.
   requestAnimationFrame(() => setTimeout(startEngine, 0));

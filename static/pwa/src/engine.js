@@ -2,4 +2,4 @@
 // Dexie and the outbox, the sync loop, the photo uploads. Not on the start-up path.
 export { db, enqueue, newId, put } from "./db.js";
 export { addPhoto, onPhotoChange, uploadAll } from "./photos.js";
-export { HttpError, api, counts, detail, prune, reconnect, stopSync, syncNow, syncSoon } from "./sync.js";
+export { HttpError, api, counts, prune, reconnect, stopSync, syncNow, syncSoon } from "./sync.js";

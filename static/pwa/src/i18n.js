@@ -47,6 +47,18 @@ const zh = {
   caption: "说明(可选)", take_photo: "拍照/选择照片",
   pk_before: "施工前", pk_after: "施工后", pk_signal_meter: "信号测试", pk_device_label: "设备标签", pk_wiring: "布线", pk_site: "现场", pk_other: "其他",
   ph_queued: "等待上传", ph_uploading: "上传中", ph_done: "已上传", ph_error: "上传中断,将自动续传", ph_refused: "服务器拒收",
+  // the office's steps, as the job's history shows them (the console shares them)
+  a_create: "建单", a_dispatch: "派单", a_transfer: "转派", a_return_result: "回馈", a_send_back: "回退", a_resubmit: "重新提交",
+  a_cancel: "撤销", a_reopen: "重启", a_append: "信息追加", a_urge: "催单", a_flag_remark: "重要备注", a_note: "备注",
+  a_sign: "客户签字", a_request_waiver: "申请免签", a_approve_waiver: "批准免签", a_callback: "回访",
+  order_no: "工单号", remove: "删除", step_work: "① 登记工料", step_sign: "② 客户签字", step_close: "③ 结单",
+  need_work_first: "请先登记完成工作和工时,再请客户签字", record_incomplete: "服务记录还不完整:请先登记完成工作和工时。",
+  signed_record: "以下内容来自客户签字的服务记录", changed_warning: "客户签字后服务记录又有变动(新增了工料或照片),请让客户重新签字。",
+  sign_again_link: "重新签字", sync_offline: "离线", sync_waiting: "待发送 {n}", sync_sending: "发送中", sync_sending_n: "发送中 {n}",
+  sync_synced: "已同步 {t}", sync_error_retry: "同步出错({e}),将自动重试",
+  sync_auth: "登录已过期:点此重新登录", ph_waiting: "等待网络,联网后自动上传",
+  gone_reassigned: "{code} 已于 {t} 改派给 {name}", gone_cancelled: "{code} 已于 {t} 撤销", gone_closed: "{code} 已于 {t} 结单,移出今日工单",
+  gone_sent_back: "{code} 已于 {t} 回退", gone_unassigned: "{code} 已于 {t} 移出您的工单", days_hours: "{d}天{h}小时",
 };
 const en = {
   app: "Field jobs", login: "Log in", username: "Username", password: "Password", logout: "Log out",
@@ -94,6 +106,17 @@ const en = {
   caption: "Caption (optional)", take_photo: "Take / choose photo",
   pk_before: "Before", pk_after: "After", pk_signal_meter: "Signal meter", pk_device_label: "Device label", pk_wiring: "Wiring", pk_site: "Site", pk_other: "Other",
   ph_queued: "queued", ph_uploading: "uploading", ph_done: "uploaded", ph_error: "interrupted, will resume", ph_refused: "refused by server",
+  a_create: "Created", a_dispatch: "Dispatch", a_transfer: "Transfer", a_return_result: "Returned", a_send_back: "Send back", a_resubmit: "Resubmit",
+  a_cancel: "Cancel", a_reopen: "Reopen", a_append: "Append", a_urge: "Urge", a_flag_remark: "Important remark", a_note: "Note",
+  a_sign: "Customer signature", a_request_waiver: "Waiver requested", a_approve_waiver: "Waiver approved", a_callback: "Callback",
+  order_no: "Order", remove: "Remove", step_work: "1 Work & materials", step_sign: "2 Customer signature", step_close: "3 Close",
+  need_work_first: "Record the work done and the hours first, then ask the customer to sign", record_incomplete: "The service record is not complete: record the work done and the hours first.",
+  signed_record: "From the service record the customer signed", changed_warning: "The record changed after the customer signed (work or photos added): ask the customer to sign again.",
+  sign_again_link: "Sign again", sync_offline: "Offline", sync_waiting: "{n} waiting", sync_sending: "Sending", sync_sending_n: "Sending {n}",
+  sync_synced: "Synced {t}", sync_error_retry: "Sync error ({e}): retrying automatically",
+  sync_auth: "Session expired: tap to log in", ph_waiting: "waiting for network, uploads when online",
+  gone_reassigned: "{code} was reassigned to {name} at {t}", gone_cancelled: "{code} was cancelled at {t}", gone_closed: "{code} was closed at {t} and left today's jobs",
+  gone_sent_back: "{code} was sent back at {t}", gone_unassigned: "{code} left your jobs at {t}", days_hours: "{d} d {h} h",
 };
 const DICTS = { "zh-CN": zh, en };
 let current = "zh-CN";

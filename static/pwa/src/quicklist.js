@@ -5,11 +5,10 @@
 // on the clock (due texts, today's closed jobs, the count) is computed at drawing time.
 // The copy holds data, never HTML: localStorage outlives the page, so markup stored there (a
 // customer name that slipped through once) would be injected again at every start. listHtml
-// escapes every text with the app's own esc, and takes classes only from fixed lists.
-export const KEY = "fieldservice:list";
+// escapes every text with the app's own esc (client.js), and takes classes only from fixed lists.
+import { esc } from "./client.js";
 
-/** HTML-escape for template strings: the app's one escaping function. */
-export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export const KEY = "fieldservice:list";
 
 /** A duration as "2小时5分" / "2 h 5 min". */
 export function span(ms, en) {
@@ -38,7 +37,7 @@ export function badgesHtml(badges) {
 
 /**
  * The list view's HTML from the compact copy: {lang, head, empty, closed, dueIn, overdue, rejected,
- * cards: [{id, code, kind, customer, address, state, stateName, closed, closedAt, late, risk, due,
+ * notices: [{id, text}] (jobs taken away, until dismissed), dismiss, cards: [{id, code, kind, customer, address, state, stateName, closed, closedAt, late, risk, due,
  * appointment, badges: [{colour, text}], pending}]}, all plain data (texts already in the
  * phone's language); rejected: the banner's text, or "". closedAt: a job closed on the server
  * shows until the day it closed ends; `limit` cards at most (the heading still counts them all).
@@ -46,7 +45,8 @@ export function badgesHtml(badges) {
 export function listHtml(m, now, limit = Infinity) {
   const today = new Date(now); today.setHours(0, 0, 0, 0);
   const cards = m.cards.filter((c) => c.closedAt == null || c.closedAt >= +today);
-  const banner = m.rejected ? `<a class="banner error" href="#/sync">${esc(m.rejected)} →</a>` : "";
+  const banner = (m.rejected ? `<a class="banner error" href="#/sync">${esc(m.rejected)} →</a>` : "")
+    + (m.notices || []).map((n) => `<div class="notice" role="status" data-gone="${Number(n.id)}"><span>${esc(n.text)}</span><button data-forget="${Number(n.id)}">${esc(m.dismiss)}</button></div>`).join("");
   return `${banner}
     <h1 elementtiming="job-list">${esc(m.head)} <small>${cards.filter((c) => !c.closed).length}</small></h1>
     <ul id="jobs" class="jobs">${cards.slice(0, limit).map((c) => {

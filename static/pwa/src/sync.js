@@ -2,6 +2,7 @@
 // settle each mutation as done or rejected (with the server's reason), retry network errors and
 // 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
 // restart resumes where it stopped.
+import { problemText } from "./client.js";
 import { db, get, put } from "./db.js";
 import { emit, status } from "./status.js";
 
@@ -56,11 +57,12 @@ export async function syncNow() {
     await push(own);
     await pull(own);
     failures = 0;
-    status.error = null; status.retryAt = null; status.online = true; status.authExpired = false;
+    status.error = null; status.retryAt = null; status.online = true; status.authExpired = false; status.synced = true;
     await put("lastSync", new Date().toISOString());
   } catch (e) {
     // Anything sent but unanswered goes back to pending: the server answers a replay the same.
     await db.outbox.where("state").equals("sending").modify({ state: "pending" });
+    status.synced = false;
     if (own.abort.signal.aborted) {
       // Stopped by a logout: nothing to report, nothing to retry.
     } else if (e instanceof HttpError && e.status === 401) {
@@ -109,7 +111,7 @@ async function push(own) {
   } catch (e) {
     if (e instanceof HttpError && e.status === 400) {
       // The envelope itself was refused: never block the queue on it; keep what was typed.
-      await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "rejected", reasonCode: "sync.invalid_args", reason: detail(e.body), settled: true } })));
+      await db.outbox.bulkUpdate(queue.map((m) => ({ key: m.id, changes: { state: "rejected", reasonCode: "sync.invalid_args", reason: problemText(e.body), settled: true } })));
       return;
     }
     throw e;
@@ -128,11 +130,6 @@ async function push(own) {
   if (queue.some((m) => m.id > answer.last_mutation_id)) again = true;
 }
 
-export function detail(body) {
-  if (!body || typeof body !== "object") return String(body ?? "");
-  const issues = (body.errors || []).map((i) => i.message || i.code).filter(Boolean);
-  return [body.detail || body.title, ...issues].filter(Boolean).join(" · ");
-}
 
 // What the outbox holds, reported with each sync: the dispatchers' board shows it.
 const outboxHeader = (n) => ({ "X-Outbox-Pending": String(n) });
@@ -154,7 +151,7 @@ async function pull(own) {
       own.abort.signal.throwIfAborted(); // answered before a logout, written after it: never
       if (!cursor) await db.orders.clear(); // a snapshot replaces everything
       if (p.orders.length) await db.orders.bulkPut(p.orders);
-      if (p.removed.length) await db.orders.bulkDelete(p.removed);
+      if (p.removed.length) await remove(p);
       if (p.reference) await put("reference", p.reference);
       for (const r of p.results) {
         const m = await db.outbox.get(r.id);
@@ -168,6 +165,16 @@ async function pull(own) {
     emit(p.orders.length > 0 || p.removed.length > 0 || p.results.length > 0);
     if (!p.more) return;
   }
+}
+
+/** Delete the orders that left the scope, leaving a notice in the place of each one this phone
+ *  held ("GD… 已于 10:42 改派给 吴海"), unless the technician's own reject explains it. */
+async function remove(p) {
+  const held = new Set((await db.orders.bulkGet(p.removed)).filter(Boolean).map((o) => o.id));
+  const own = new Set((await db.outbox.where("orderId").anyOf(p.removed).toArray()).filter((m) => m.name === "reject").map((m) => m.orderId));
+  const fresh = (p.removals || []).filter((r) => held.has(r.id) && !own.has(r.id));
+  if (fresh.length) await put("notices", [...(await get("notices", [])).filter((n) => !held.has(n.id)), ...fresh]);
+  await db.orders.bulkDelete(p.removed);
 }
 
 export async function counts() {

@@ -17,25 +17,17 @@ export function t(key, params) {
 
 export const { lang, setLang, fmtTime, fmtSpan } = base;
 
-/** HTML-escape for template strings. */
-export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export { esc } from "../client.js";
 
 addTexts({
   "zh-CN": {
     console: "调度台", live_on: "实时", live_off: "实时连接中断,正在重连…", live_wait: "连接中…", session_ended: "登录已失效,请重新登录",
     no_panels: "您的角色没有可用的调度台功能", error: "出错了", close: "关闭", refresh: "刷新",
     logged_in_as: "{name}({role})", r_dispatcher: "调度", r_supervisor: "主管", r_admin: "管理员", r_agent: "坐席", r_backoffice: "后台",
-    // the office's steps (the technician's are in ../i18n.js)
-    a_create: "建单", a_dispatch: "派单", a_transfer: "转派", a_return_result: "回馈", a_send_back: "回退", a_resubmit: "重新提交",
-    a_cancel: "撤销", a_reopen: "重启", a_append: "信息追加", a_urge: "催单", a_flag_remark: "重要备注", a_note: "备注",
-    a_sign: "客户签字", a_request_waiver: "申请免签", a_approve_waiver: "批准免签", a_callback: "回访",
   },
   en: {
     console: "Dispatch console", live_on: "Live", live_off: "Live updates lost, reconnecting…", live_wait: "Connecting…", session_ended: "Your session has ended; please log in again",
     no_panels: "Your role has no console panels", error: "Error", close: "Close", refresh: "Refresh",
     logged_in_as: "{name} ({role})", r_dispatcher: "dispatcher", r_supervisor: "supervisor", r_admin: "admin", r_agent: "agent", r_backoffice: "back office",
-    a_create: "Created", a_dispatch: "Dispatch", a_transfer: "Transfer", a_return_result: "Returned", a_send_back: "Send back", a_resubmit: "Resubmit",
-    a_cancel: "Cancel", a_reopen: "Reopen", a_append: "Append", a_urge: "Urge", a_flag_remark: "Important remark", a_note: "Note",
-    a_sign: "Customer signature", a_request_waiver: "Waiver requested", a_approve_waiver: "Waiver approved", a_callback: "Callback",
   },
 });

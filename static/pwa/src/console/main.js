@@ -2,6 +2,7 @@
 // language switch, api() that turns RFC 9457 problems into visible errors, and the live-events
 // client on GET /api/events. Online only: no service worker, no local database.
 import { PANELS } from "./panels.js";
+import { problemText } from "../client.js";
 import { esc, fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -40,13 +41,6 @@ export class ApiError extends Error {
     super(problemText(problem) || `HTTP ${status}`);
     this.status = status; this.problem = problem;
   }
-}
-
-/** The problem's detail and its field issues, as one line. */
-export function problemText(p) {
-  if (!p || typeof p !== "object") return String(p ?? "");
-  const issues = (p.errors || []).map((i) => i.message || i.code).filter(Boolean);
-  return [p.detail || p.title, ...issues].filter(Boolean).join(" · ");
 }
 
 export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {}) {
@@ -93,6 +87,16 @@ export async function api(path, { method = "GET", body, query, quiet = false, se
     throw error;
   }
   return data;
+}
+
+/** An image (a photo's thumbnail, the signature) as an object URL: <img> cannot send the bearer. */
+export async function imageUrl(path, { session = signedIn } = {}) {
+  if (!session || session.ended) return dropped();
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` }, cache: "no-store", signal: session.abort.signal })
+    .catch((err) => (session.ended ? dropped() : Promise.reject(err)));
+  if (session.ended) return dropped();
+  if (!response.ok) throw new ApiError(response.status, null);
+  return URL.createObjectURL(await response.blob());
 }
 
 // ---------------------------------------------------------------- live events (SSE over fetch)
@@ -269,7 +273,8 @@ function route() {
   view.dataset.panel = panel.id;
   const session = signedIn; // the panel's calls are this session's, even if they run late
   const ctx = {
-    api: (path, options) => api(path, { session, ...options }), t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
+    api: (path, options) => api(path, { session, ...options }),
+    imageUrl: (path) => imageUrl(path, { session }), t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
     /** Subscribe to a live event, or to "reconnect": fetch everything again (after a (re)connect
      *  or a `resync`); dropped when the panel unmounts. */
     on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },

@@ -3,6 +3,7 @@
 // ranked suggestions, transfer, urge, send back; bulk assign / urge. Live: `order` events refetch the
 // list (a burst of them costs a fetch or two) and the open order if it changed; the rows that
 // changed light up for a moment.
+import { drawEvidence } from "./evidence.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -42,11 +43,13 @@ export function needsFirst(a, b) {
   return rank(a) - rank(b) || due(a) - due(b) || b.id - a.id;
 }
 
-/** "12:34" or "1:02:03": precise enough that a dispatcher sees it move. */
-function clockText(ms) {
+/** "12:34" or "1:02:03": precise enough that a dispatcher sees it move; a day or more in days
+ *  and hours ("4天17小时"), not "113:16:35". */
+function clockText(ms, t) {
   const s = Math.floor(Math.abs(ms) / 1000);
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   const two = (n) => String(n).padStart(2, "0");
+  if (h >= 24) return t("days_hours", { d: Math.floor(h / 24), h: h % 24 });
   return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
 
@@ -63,7 +66,7 @@ export default {
     const countdown = (due, stopped) => {
       if (!due || stopped) return "";
       const ms = Date.parse(due) - Date.now();
-      return ms >= 0 ? t("due_in", { m: clockText(ms) }) : t("overdue", { m: clockText(ms) });
+      return t(ms >= 0 ? "due_in" : "overdue", { m: clockText(ms, t) });
     };
     const clockClass = (due, risk) => (due && Date.parse(due) < Date.now() ? "late" : risk ? "risk" : "");
     const ago = (iso) => {
@@ -111,9 +114,9 @@ export default {
     function drawList(full = !listEl.querySelector("#queue-filters"), fresh = new Set()) {
       const rows = s.orders.map((o) => `
         <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}${fresh.has(o.id) ? " fresh" : ""}">
-          <td><input type="checkbox" class="pick" value="${o.id}" ${s.selected.has(o.id) ? "checked" : ""}></td>
-          <td><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a> ${badges(o)}</td>
-          <td>${esc(t("k_" + o.kind))}</td><td>${esc(o.customer_name)}</td>
+          <td><input type="checkbox" class="pick" value="${o.id}" aria-label="${esc(o.code)}" ${s.selected.has(o.id) ? "checked" : ""}></td>
+          <td class="code"><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a></td>
+          <td>${esc(t("k_" + o.kind))}</td><td class="wrap">${esc(o.customer_name)} ${badges(o)}</td>
           <td><span class="state s-${o.state}">${esc(t("s_" + o.state))}</span></td>
           <td>${esc(o.area.name)}</td>
           <td>${o.assignee ? esc(o.assignee.name) : `<span class="badge red">${esc(t("q_unassigned"))}</span>`}</td>
@@ -127,7 +130,7 @@ export default {
         return drawBulk();
       }
       listEl.innerHTML = `${filtersHtml()}
-        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all"></th>
+        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all" aria-label="${esc(t("q_all"))}"></th>
           <th>${esc(t("q_code"))}</th><th>${esc(t("q_kind"))}</th><th>${esc(t("q_customer"))}</th><th>${esc(t("q_state"))}</th>
           <th>${esc(t("q_area"))}</th><th>${esc(t("q_assignee"))}</th><th>${esc(t("q_due"))}</th></tr></thead>
         <tbody>${body}</tbody></table>`;
@@ -270,6 +273,7 @@ export default {
           <label>${esc(t("q_reason_code"))}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r))).join("")}</select></label>
           <label>${esc(t("q_reason"))}<textarea name="reason" required maxlength="2000"></textarea></label>
           <button class="danger">${esc(t("q_send_back"))}</button></form></details>` : ""}
+        <section id="pane-evidence"></section>
         <h3>${esc(t("history"))}</h3>
         <ul class="history">${o.history.slice().reverse().map((e) => {
           const p = e.payload || {};
@@ -287,6 +291,7 @@ export default {
       paneEl.querySelectorAll("button.assign").forEach((b) => {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
+      drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
       const back = paneEl.querySelector("#send-back");

@@ -1,0 +1,47 @@
+// The closure's rules as the phone checks them before queueing (the server's are domain/closure.py),
+// and the service record's work: what the customer signs and the closure then carries.
+import { t } from "./i18n.js";
+import { signatureState } from "./local.js";
+
+const FIELD_KINDS = ["install", "repair", "dedicated_line"];
+
+export function sumWork(work) {
+  const materials = new Map();
+  for (const w of work) for (const m of w.materials || []) materials.set(m.code, (materials.get(m.code) || 0) + m.quantity);
+  return {
+    work_done: work.map((w) => w.work_done).filter(Boolean).join("; "),
+    labour_hours: work.reduce((s, w) => s + (w.labour_hours || 0), 0),
+    materials: [...materials].map(([code, quantity]) => ({ code, quantity })),
+  };
+}
+
+function todayInShanghai() {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date());
+  const get = (k) => parts.find((p) => p.type === k).value;
+  return { date: `${get("year")}-${get("month")}-${get("day")}`, hour: +get("hour") };
+}
+
+/** The server's closure rules (domain/closure.py), checked before queueing. */
+export function closureProblems(o, f) {
+  const p = [];
+  const need = (field, label) => { if (!String(f[field] ?? "").trim()) p.push([field, t("need", { f: t(label) })]); };
+  need("cause", "cause"); need("solution", "solution"); need("result", "result");
+  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < 10) p.push(["remark", t("need", { f: t("detail_remark") })]);
+  if (f.outcome === "appointment") {
+    if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
+    else {
+      const now = todayInShanghai();
+      if (f.appointment_date < now.date || (f.appointment_date === now.date && f.appointment_half_day === "am" && now.hour >= 12)) p.push(["appointment_date", t("appt_past")]);
+    }
+  }
+  const field = FIELD_KINDS.includes(o.kind) && f.method === "on_site";
+  if (field && f.outcome !== "appointment") {
+    need("work_done", "work_done");
+    if (!(f.labour_hours > 0)) p.push(["labour_hours", t("need", { f: t("labour_hours") })]);
+  }
+  if (field && f.outcome !== "appointment" && !["local", "valid"].includes(signatureState(o))) p.push(["signature", t("need_signature")]);
+  return p;
+}
+
+/** Work done and hours are recorded: the record can be shown to the customer. */
+export const recordComplete = (work) => work.some((w) => (w.work_done || "").trim()) && sumWork(work).labour_hours > 0;
