@@ -414,7 +414,7 @@ document.addEventListener("click", async (ev) => {
   const dismiss = ev.target.closest?.("[data-dismiss]");
   if (copy) {
     const [m] = await read(["outbox"], (q) => [q.get("outbox", +copy.dataset.copy)]);
-    try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch {}
+    try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch { /* no clipboard (not a secure context): the text stays on screen */ }
   }
   if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); remember(); route(); }
   const forget = ev.target.closest?.("[data-forget]");

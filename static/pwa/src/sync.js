@@ -22,7 +22,7 @@ export async function api(path, { method = "GET", body, token, headers: extra, s
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal, keepalive });
   const text = await response.text();
-  let data = null;
+  let data;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) throw new HttpError(response.status, data);
   return data;

@@ -78,7 +78,7 @@ export async function api(path, { method = "GET", body, query, quiet = false, se
     throw err;
   }
   if (session?.ended) return dropped();
-  let data = null;
+  let data;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) {
     const error = new ApiError(response.status, data);
