@@ -51,7 +51,7 @@ export default {
       <td>${o.reasons.map((r) => html`<span class="badge ${r === "breached" ? "red" : r === "at_risk" ? "orange" : ""}">${t("r_" + r)}</span>`)}</td></tr>`)
       : html`<tr><td class="muted">${t("h_empty")}</td></tr>`;
     const text = (name, label, value, editable) => editable
-      ? html`<label>${label}<textarea name=${name} .value=${value}></textarea></label>`
+      ? html`<label>${label}<textarea name=${name} .value=${value ?? ""}></textarea></label>`
       : html`<h4>${label}</h4><p class="pre">${value || t("h_empty")}</p>`;
 
     const newForm = () => {

@@ -67,7 +67,7 @@ export default {
     const statusBadge = (s) => html`<span class="badge ${s === "suspected" || s === "confirmed" ? "red" : s === "published" ? "orange" : ""}" data-status="${s}">${t("o_st_" + s)}</span>`;
     const place = (o) => `${o.area.name} · ${o.place.name}(${t("o_sc_" + o.scope)})`;
     const field = (name, label, value = "", type = "text") => type === "textarea"
-      ? html`<label>${label}<textarea name=${name} .value=${value}></textarea></label>`
+      ? html`<label>${label}<textarea name=${name} .value=${value ?? ""}></textarea></label>`
       : html`<label>${label}<input name="${name}" type="${type}" value="${value}"></label>`;
     const form = (root, sel) => Object.fromEntries(new FormData(root.querySelector(sel)).entries());
 
