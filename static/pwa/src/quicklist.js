@@ -67,5 +67,5 @@ export function listNodes(m, now, limit = Infinity) {
         h("div", { class: "row" }, h("span", { class: "due" }, dueLine(c.closed, c.due, c.appointment, m, now)), h("span", null, badgeNodes(c.badges))),
         c.pending ? h("div", { class: "small pending-note" }, text(c.pending)) : null));
     }).concat(cards.length ? [] : [h("li", { class: "muted" }, text(m.empty))])),
-  ].flat();
+  ].flat().filter(Boolean);
 }
