@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # The technician PWA (static/pwa/src → static/pwa/dist), rebuilt when its sources change.
-PWA_SOURCES := static/pwa/build.mjs $(wildcard static/pwa/src/* static/pwa/src/console/* static/pwa/public/* static/pwa/public/icons/*)
+PWA_SOURCES := static/pwa/build.mjs $(wildcard static/pwa/src/* static/pwa/src/views/* static/pwa/src/console/* static/pwa/public/* static/pwa/public/icons/*)
 static/pwa/dist/build.json: node_modules/.installed $(PWA_SOURCES)
 	npm run --silent build
 
