@@ -1,9 +1,9 @@
 // What the technician app and the dispatcher console share: screens drawn from lit-html templates
 // (every value is escaped by default: text is text, never markup), the JSON requests to the API
 // with RFC 9457 problems as errors and as one line of text, and logging in and out.
-import { html, nothing, render } from "lit-html";
+import { html, render } from "lit-html";
 
-export { html, nothing };
+export { html };
 
 /**
  * Draw a template (or nodes) into el as new elements, replacing all it held, as a fresh page would

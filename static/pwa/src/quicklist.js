@@ -9,7 +9,7 @@
 // wait for lit-html, so this small builder stands in for it here; classes come from fixed lists.
 
 /** An element: h("a", { href, class }, "text", child, [children]); null/false/"" children are left out. */
-export function h(tag, attrs, ...children) {
+function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v != null && v !== false) el.setAttribute(k, v);
   el.append(...children.flat(Infinity).filter((c) => c != null && c !== false && c !== ""));
