@@ -1,13 +1,13 @@
 # Two commands on a fresh machine with Python 3.11 (and Node 20 for the front-end assets):
 #   make run    set up, migrate, load the demo data into an empty database, serve on PORT
-#   make test   set up, run every test
+#   make test   set up, lint the front end, run every test
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: setup run test migrate clean
+.PHONY: setup run test lint migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # The technician PWA (static/pwa/src → static/pwa/dist), rebuilt when its sources change.
-PWA_SOURCES := static/pwa/build.mjs $(wildcard static/pwa/src/* static/pwa/src/console/* static/pwa/public/* static/pwa/public/icons/*)
+PWA_SOURCES := static/pwa/build.mjs $(wildcard static/pwa/src/* static/pwa/src/views/* static/pwa/src/console/* static/pwa/public/* static/pwa/public/icons/*)
 static/pwa/dist/build.json: node_modules/.installed $(PWA_SOURCES)
 	npm run --silent build
 
@@ -35,7 +35,11 @@ run: migrate
 	APP_MODE=demo $(PY) cli.py seed-demo
 	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 5 --no-proxy-headers
 
-test: setup
+# eslint's recommended rules on the PWA and the console (eslint.config.mjs).
+lint: node_modules/.installed
+	npm run --silent lint
+
+test: setup lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import publish, shot
 from tests.browser.test_console_dispatch import log_in
 
 CONSULTATION_CLOSE = {"closure_category": "consultation", "outcome": "resolved", "method": "office",
@@ -94,6 +94,7 @@ def test_agent_works_the_callbacks_and_a_supervisor_reads_and_exports_the_report
     assert page.inner_text('#report [data-figure="handovers_held_back"] b') == "共 0"
     assert page.locator("#report .branch-wide").count() == 0  # every area: nothing to point out
     shot(page, "console-reports", full_page=True)
+    publish("console-reports")
 
     month = shown_period(page)
     # A period that ends before it starts is refused, and said so.

@@ -425,6 +425,7 @@ def test_the_order_pane_shows_the_closures_evidence(console, server):
     assert "客户本人" in evidence.inner_text() and "满意度 4" in evidence.inner_text()
     evidence.locator("#ev-signature").scroll_into_view_if_needed()
     shot(page, "console-evidence")
+    publish("console-evidence")
     assert not accessibility_problems(page), accessibility_problems(page)
 
     # Work recorded after the signature: the pane says the record no longer matches.

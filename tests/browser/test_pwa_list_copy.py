@@ -20,6 +20,8 @@ def test_a_customer_name_with_markup_never_persists_as_markup(strict_phone, serv
     log_in(page)
     card = page.locator(".job-card").first
     assert NAME in card.inner_text()
+    # Nothing above the heading but what the list means to show (no banner, no notice, no stray text).
+    assert page.inner_text("#view").startswith("今日工单")
     copy = page.evaluate("localStorage.getItem('fieldservice:list')")
     assert json.loads(copy)["cards"][0]["customer"] == NAME  # the name, as data
     assert "<a " not in copy and "<span" not in copy  # no HTML kept between starts
@@ -27,6 +29,7 @@ def test_a_customer_name_with_markup_never_persists_as_markup(strict_phone, serv
     page.reload()
     page.wait_for_selector(".job-card")
     assert page.evaluate("window.__firstList !== undefined")
+    assert page.evaluate("document.getElementById('view').innerText").startswith("今日工单")
     assert NAME in page.locator(".job-card").first.inner_text()
     assert page.locator("#planted, #bold").count() == 0
     assert page.errors == []

@@ -252,6 +252,7 @@ def test_a_reassignment_meanwhile_is_shown_with_its_reason_and_nothing_typed_is_
     text = page.locator("#view").inner_text()
     assert "周维修" in text, "the reason names who has the order now"
     assert "客户说路由器是自己买的,需带新光猫" in text, "what was typed is shown"
+    page.wait_for_function("window.scrollY === 0")  # the panel opens at its top (the router scrolls after drawing)
     shot(page, "rejected")
     # Kept on the phone, and kept for the dispatcher.
     rejected = [m for m in page.evaluate(OUTBOX) if m["state"] == "rejected"]

@@ -4,13 +4,16 @@
 // frame ~150 ms more at CPU ×4; the app draws the whole list when it takes over.
 // The cards are plain links: a tap sets the hash, and the app's router opens that job as soon as
 // it runs; the app then draws the list again from IndexedDB (no DOM write if nothing changed).
-import { KEY, listHtml } from "./quicklist.js";
+// Elements with text nodes (quicklist.js), never parsed markup: nothing in the copy can inject.
+import { KEY, listNodes } from "./quicklist.js";
 
 try {
   const copy = (location.hash === "" || location.hash === "#/") && JSON.parse(localStorage.getItem(KEY));
   if (copy) {
     document.documentElement.lang = copy.lang;
-    window.__firstList = document.getElementById("view").innerHTML = listHtml(copy, Date.now(), Math.ceil(innerHeight / 80) + 1);
+    const view = document.getElementById("view");
+    view.replaceChildren(...listNodes(copy, Date.now(), Math.ceil(innerHeight / 80) + 1));
+    window.__firstList = view.innerHTML; // what the app compares its own list with
     performance.mark("list-interactive");
   }
 } catch { /* no copy or no storage: the app draws the list */ }

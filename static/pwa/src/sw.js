@@ -36,7 +36,7 @@ async function tellClients(message) {
 }
 
 self.addEventListener("push", (event) => {
-  let data = {};
+  let data;
   try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data && event.data.text() }; }
   const zh = (data.lang || "zh-CN") !== "en";
   const title = data.title || (zh ? "工单有更新" : "Your jobs changed");

@@ -2,7 +2,7 @@
 // settle each mutation as done or rejected (with the server's reason), retry network errors and
 // 5xx with backoff, then pull until `more` is false. State lives in IndexedDB, so a reload or a
 // restart resumes where it stopped.
-import { problemText } from "./client.js";
+import { HttpError, problemText, request } from "./client.js";
 import { db, get, put } from "./db.js";
 import { emit, status } from "./status.js";
 
@@ -11,21 +11,14 @@ let again = false;
 let failures = 0;
 let run = null; // the sync running now: { token, abort }, so a logout can cancel it
 
-export class HttpError extends Error {
-  constructor(status, body) { super(`HTTP ${status}`); this.status = status; this.body = body; }
-}
+export { HttpError };
 
+/** A request as this phone's user (the stored token unless given), in the phone's language. */
 export async function api(path, { method = "GET", body, token, headers: extra, signal, keepalive = false } = {}) {
   const headers = { "Accept-Language": (await get("lang", "zh-CN")), ...extra };
   const bearer = token ?? (await get("token"));
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal, keepalive });
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
-  if (!response.ok) throw new HttpError(response.status, data);
-  return data;
+  return request(path, { method, body, headers, signal, keepalive });
 }
 
 const retryable = (e) => !(e instanceof HttpError) || e.status >= 500 || e.status === 408 || e.status === 429;
@@ -75,7 +68,7 @@ export async function syncNow() {
       status.retryAt = Date.now() + wait;
       syncSoon(wait);
     } else {
-      status.error = e.message;
+      status.error = e instanceof HttpError ? `HTTP ${e.status}` : e.message;
     }
   } finally {
     status.running = false; emit();

@@ -1,5 +1,6 @@
 // Staff accounts, for admins: list, create, deactivate / reactivate, reset a password, end every
 // session (POST /api/accounts…; the server audits each and ends the person's streams and pushes).
+import { draw, html } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 const ROLES = ["dispatcher", "supervisor", "agent", "technician", "contractor", "backoffice", "admin"];
@@ -26,27 +27,27 @@ export default {
   title: { "zh-CN": "账号管理", en: "Accounts" },
   roles: ["admin"], // domain/vocabulary.py ACCOUNT_ADMINS decides; the tab follows it
   mount(el, ctx) {
-    const { t, esc, api } = ctx;
+    const { t, api } = ctx;
     const s = (state = { rows: [], alive: true });
-    const roleOptions = ROLES.map((r) => `<option value="${r}">${esc(t("r_" + r))}</option>`).join("");
+    const roleOptions = ROLES.map((r) => html`<option value="${r}">${t("r_" + r)}</option>`);
 
-    function draw() {
-      el.innerHTML = `<form id="ac-new" class="filters">
-          <input name="username" required maxlength="64" placeholder="${esc(t("ac_username"))}">
-          <input name="display_name" required maxlength="64" placeholder="${esc(t("ac_name"))}">
+    function redraw() {
+      draw(el, html`<form id="ac-new" class="filters">
+          <input name="username" required maxlength="64" placeholder="${t("ac_username")}">
+          <input name="display_name" required maxlength="64" placeholder="${t("ac_name")}">
           <select name="role">${roleOptions}</select>
-          <input name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password" placeholder="${esc(t("ac_password"))}">
-          <button class="primary">${esc(t("ac_create"))}</button></form>
-        <table class="grid" id="accounts"><thead><tr><th>${esc(t("ac_username"))}</th><th>${esc(t("ac_name"))}</th>
-          <th>${esc(t("ac_role"))}</th><th>${esc(t("ac_status"))}</th><th></th></tr></thead>
-        <tbody>${s.rows.map((a) => `<tr data-account="${a.id}" data-username="${esc(a.username)}">
-          <td>${esc(a.username)}</td><td>${esc(a.display_name)}</td><td>${esc(t("r_" + a.role))}</td>
-          <td>${a.active ? `<span class="badge green">${esc(t("ac_active"))}</span>` : `<span class="badge">${esc(t("ac_inactive"))}</span>`}</td>
-          <td>${a.id === ctx.me.id ? "" : `<button data-step="${a.active ? "deactivate" : "reactivate"}">${esc(t(a.active ? "ac_deactivate" : "ac_reactivate"))}</button>`}
-            <button data-step="end-sessions">${esc(t("ac_end_sessions"))}</button>
+          <input name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password" placeholder="${t("ac_password")}">
+          <button class="primary">${t("ac_create")}</button></form>
+        <table class="grid" id="accounts"><thead><tr><th>${t("ac_username")}</th><th>${t("ac_name")}</th>
+          <th>${t("ac_role")}</th><th>${t("ac_status")}</th><th></th></tr></thead>
+        <tbody>${s.rows.map((a) => html`<tr data-account="${a.id}" data-username="${a.username}">
+          <td>${a.username}</td><td>${a.display_name}</td><td>${t("r_" + a.role)}</td>
+          <td>${a.active ? html`<span class="badge green">${t("ac_active")}</span>` : html`<span class="badge">${t("ac_inactive")}</span>`}</td>
+          <td>${a.id === ctx.me.id ? "" : html`<button data-step="${a.active ? "deactivate" : "reactivate"}">${t(a.active ? "ac_deactivate" : "ac_reactivate")}</button>`}
+            <button data-step="end-sessions">${t("ac_end_sessions")}</button>
             <form class="reset"><input name="password" type="password" required minlength="8" maxlength="256" autocomplete="new-password"
-              placeholder="${esc(t("ac_new_password"))}"><button>${esc(t("ac_reset"))}</button></form></td>
-        </tr>`).join("")}</tbody></table>`;
+              placeholder="${t("ac_new_password")}"><button>${t("ac_reset")}</button></form></td>
+        </tr>`)}</tbody></table>`);
       el.querySelector("#ac-new").onsubmit = async (ev) => {
         ev.preventDefault();
         const body = Object.fromEntries(new FormData(ev.target));
@@ -78,7 +79,7 @@ export default {
       const rows = await api("/api/accounts").catch(() => null);
       if (!rows || !s.alive) return;
       s.rows = rows;
-      draw();
+      redraw();
     }
     load();
   },

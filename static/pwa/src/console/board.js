@@ -1,5 +1,6 @@
 // The technician board: where each technician is in their day (on site / en route / idle, from
 // the orders they hold), their load, and their devices' last contact with actions not yet synced.
+import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -26,41 +27,41 @@ export default {
   title: { "zh-CN": "人员看板", en: "Technicians" },
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
-    const { t, esc, api, fmtTime, fmtSpan } = ctx;
+    const { t, api, fmtTime, fmtSpan } = ctx;
     const s = (state = { board: null, alive: true });
 
     const contactText = (c) => {
-      if (!c.last_contact_at) return `<span class="muted">${esc(t("b_no_device"))}</span>`;
+      if (!c.last_contact_at) return html`<span class="muted">${t("b_no_device")}</span>`;
       const ms = Date.now() - Date.parse(c.last_contact_at);
       return ms > OFFLINE_AFTER_MS
-        ? `<span class="badge red offline">${esc(t("b_offline", { m: fmtSpan(ms) }))}</span> <span class="muted small">${esc(t("b_since", { t: fmtTime(c.last_contact_at, true) }))}</span>`
-        : `<span class="badge green online">${esc(t("b_online"))}</span> <span class="muted small">${esc(fmtTime(c.last_contact_at))}</span>`;
+        ? html`<span class="badge red offline">${t("b_offline", { m: fmtSpan(ms) })}</span> <span class="muted small">${t("b_since", { t: fmtTime(c.last_contact_at, true) })}</span>`
+        : html`<span class="badge green online">${t("b_online")}</span> <span class="muted small">${fmtTime(c.last_contact_at)}</span>`;
     };
     const whereText = (w) => (w.status === "idle"
-      ? `<span class="state">${esc(t("b_idle"))}</span>`
-      : `<span class="state s-${w.status}">${esc(t("s_" + w.status))}</span> <a href="#queue/${w.order_id}">${esc(w.order_code)}</a> <span class="muted small">${esc(t("b_since", { t: fmtTime(w.since) }))}</span>`);
+      ? html`<span class="state">${t("b_idle")}</span>`
+      : html`<span class="state s-${w.status}">${t("s_" + w.status)}</span> <a href="#queue/${w.order_id}">${w.order_code}</a> <span class="muted small">${t("b_since", { t: fmtTime(w.since) })}</span>`);
 
-    function draw() {
+    function redraw() {
       const people = s.board.people;
-      el.innerHTML = `<p class="muted small">${esc(t("b_as_of", { t: fmtTime(s.board.as_of, true) }))}</p>
-        <table class="grid" id="board"><thead><tr><th>${esc(t("b_name"))}</th><th>${esc(t("b_team"))}</th><th>${esc(t("b_where"))}</th>
-          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th></tr></thead>
-        <tbody>${people.map((p) => `<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
-          <td><b>${esc(p.name)}</b>${p.role === "contractor" ? ` <span class="badge">${esc(t("b_contractor"))}</span>` : ""}</td>
-          <td>${esc(p.team || "")}</td>
+      draw(el, html`<p class="muted small">${t("b_as_of", { t: fmtTime(s.board.as_of, true) })}</p>
+        <table class="grid" id="board"><thead><tr><th>${t("b_name")}</th><th>${t("b_team")}</th><th>${t("b_where")}</th>
+          <th>${t("b_orders")}</th><th>${t("b_last_step")}</th><th>${t("b_contact")}</th><th>${t("b_pending")}</th></tr></thead>
+        <tbody>${some(people.map((p) => html`<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
+          <td><b>${p.name}</b>${p.role === "contractor" ? html` <span class="badge">${t("b_contractor")}</span>` : ""}</td>
+          <td>${p.team || ""}</td>
           <td class="where">${whereText(p.where)}</td>
-          <td class="orders">${p.load ? `<b>${p.load}</b> <span class="small">${p.orders.map(esc).join(", ")}</span>` : "0"}</td>
-          <td>${p.last_event_at ? esc(fmtTime(p.last_event_at, true)) : ""}</td>
+          <td class="orders">${p.load ? html`<b>${p.load}</b> <span class="small">${p.orders.join(", ")}</span>` : "0"}</td>
+          <td>${p.last_event_at ? fmtTime(p.last_event_at, true) : ""}</td>
           <td class="contact">${contactText(p.contact)}</td>
-          <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? `<span class="badge orange">${esc(t("b_pending_n", { n: p.contact.outbox_pending }))}</span>` : ""}</td>
-        </tr>`).join("") || `<tr><td colspan="7" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
+          <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? html`<span class="badge orange">${t("b_pending_n", { n: p.contact.outbox_pending })}</span>` : ""}</td>
+        </tr>`)) || html`<tr><td colspan="7" class="muted">${t("b_empty")}</td></tr>`}</tbody></table>`);
     }
 
     async function load() {
       const board = await api("/api/dispatch/board").catch(() => null);
       if (!board || !s.alive) return;
       s.board = board;
-      draw();
+      redraw();
     }
     // A burst of `order` events (a bulk dispatch) costs a fetch or two of the board.
     const refresh = ctx.refresher(load);

@@ -1,6 +1,7 @@
 // Callbacks (回访): closed orders awaiting their callback, soonest due first, overdue and at-risk
 // marked; recording one (a dissatisfied customer reopens the order: the server does it in the
 // same step); this month's coverage against the 100 % target for valid complaints.
+import { draw, html } from "../client.js";
 import { addTexts } from "./i18n.js";
 import { localDay, percent } from "./periods.js";
 
@@ -39,13 +40,13 @@ export default {
   title: { "zh-CN": "回访", en: "Callbacks" },
   roles: ["agent", "dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
-    const { t, esc, api, fmtTime, fmtSpan } = ctx;
+    const { t, api, fmtTime, fmtSpan } = ctx;
     const s = (state = { page: null, coverage: null, areas: [], filters: {}, open: null, alive: true, timer: null });
 
-    const option = (value, label, current) => `<option value="${esc(value)}" ${String(current ?? "") === String(value) ? "selected" : ""}>${esc(label)}</option>`;
+    const option = (value, label, current) => html`<option value=${value} ?selected=${String(current ?? "") === String(value)}>${label}</option>`;
     const dueText = (i) => {
       const ms = Date.parse(i.due) - Date.now();
-      return `${esc(fmtTime(i.due, true))} <span class="small">${esc(ms >= 0 ? t("due_in", { m: fmtSpan(ms) }) : t("overdue", { m: fmtSpan(ms) }))}</span>`;
+      return html`${fmtTime(i.due, true)} <span class="small">${ms >= 0 ? t("due_in", { m: fmtSpan(ms) }) : t("overdue", { m: fmtSpan(ms) })}</span>`;
     };
 
     function coverageHtml() {
@@ -54,51 +55,51 @@ export default {
         const f = figures[key];
         if (!f) return "";
         const short = f.target != null && f.value != null && f.value < f.target;
-        return `<div class="tile ${short ? "short" : ""}" data-figure="${key}"><span class="muted small">${esc(label)}</span>
-          <b>${esc(percent(f.value))}</b><span class="small">${esc(t("cb_of", { n: f.numerator, d: f.denominator }))}
-          ${f.target != null ? ` · ${esc(t("cb_target", { p: percent(f.target) }))}` : ""}</span></div>`;
+        return html`<div class="tile ${short ? "short" : ""}" data-figure="${key}"><span class="muted small">${label}</span>
+          <b>${percent(f.value)}</b><span class="small">${t("cb_of", { n: f.numerator, d: f.denominator })}
+          ${f.target != null ? ` · ${t("cb_target", { p: percent(f.target) })}` : ""}</span></div>`;
       };
-      return `<div class="tiles" id="cb-coverage">${tile("callback_coverage", t("cb_coverage"))}${tile("callback_on_time", t("cb_on_time"))}${tile("complaint_callback_coverage", t("cb_complaints"))}</div>`;
+      return html`<div class="tiles" id="cb-coverage">${tile("callback_coverage", t("cb_coverage"))}${tile("callback_on_time", t("cb_on_time"))}${tile("complaint_callback_coverage", t("cb_complaints"))}</div>`;
     }
 
     function formHtml(i) {
-      const scores = [5, 4, 3, 2, 1].map((n) => `<label class="score s-${levelOf(n)}"><input type="radio" name="satisfaction" value="${n}"> ${n} ${esc(t("lv_" + levelOf(n)))}</label>`).join("");
-      return `<tr class="cb-form-row"><td colspan="9"><form id="cb-form" data-id="${i.order_id}" class="cb-form">
-        <label class="inline"><input type="radio" name="reached" value="yes" checked> ${esc(t("cb_reached"))}</label>
-        <label class="inline"><input type="radio" name="reached" value="no"> ${esc(t("cb_not_reached"))}</label>
-        <fieldset id="cb-scores"><legend>${esc(t("cb_score"))}</legend>${scores}</fieldset>
-        <p class="error small" id="cb-warning" hidden>${esc(t("cb_reopen_warning"))}</p>
-        <label>${esc(t("cb_remark"))}<textarea name="remark" maxlength="2000" rows="2"></textarea></label>
-        <button class="primary" id="cb-save">${esc(t("cb_save"))}</button> <button type="button" id="cb-cancel">${esc(t("cb_cancel"))}</button>
+      const scores = [5, 4, 3, 2, 1].map((n) => html`<label class="score s-${levelOf(n)}"><input type="radio" name="satisfaction" value="${n}"> ${n} ${t("lv_" + levelOf(n))}</label>`);
+      return html`<tr class="cb-form-row"><td colspan="9"><form id="cb-form" data-id="${i.order_id}" class="cb-form">
+        <label class="inline"><input type="radio" name="reached" value="yes" checked> ${t("cb_reached")}</label>
+        <label class="inline"><input type="radio" name="reached" value="no"> ${t("cb_not_reached")}</label>
+        <fieldset id="cb-scores"><legend>${t("cb_score")}</legend>${scores}</fieldset>
+        <p class="error small" id="cb-warning" hidden>${t("cb_reopen_warning")}</p>
+        <label>${t("cb_remark")}<textarea name="remark" maxlength="2000" rows="2"></textarea></label>
+        <button class="primary" id="cb-save">${t("cb_save")}</button> <button type="button" id="cb-cancel">${t("cb_cancel")}</button>
       </form></td></tr>`;
     }
 
-    function draw() {
+    function redraw() {
       const page = s.page || { items: [], total: 0, overdue: 0, at_risk: 0 };
       const f = s.filters;
-      const rows = page.items.map((i) => `
+      const rows = page.items.map((i) => html`
         <tr data-id="${i.order_id}" class="${i.overdue ? "late" : i.at_risk ? "risk" : ""}">
-          <td><a href="#queue/${i.order_id}">${esc(i.code)}</a><div class="small">${esc(t("k_" + i.kind))}</div></td>
-          <td>${esc(i.customer_name)}<div class="small">${esc(i.contact_name)} ${esc(i.contact_phone)}</div></td>
-          <td>${esc(i.area.name)}</td><td>${esc(i.handled_by?.name || "")}</td>
-          <td>${esc(fmtTime(i.completed_at, true))}</td>
-          <td class="due">${dueText(i)} ${i.overdue ? `<span class="badge red">${esc(t("cb_overdue"))}</span>` : i.at_risk ? `<span class="badge orange">${esc(t("cb_at_risk"))}</span>` : ""}</td>
-          <td class="attempts">${i.attempts.length ? `<b>${i.attempts.length}</b> <span class="small">${esc(i.attempts.at(-1).remark)} · ${esc(fmtTime(i.attempts.at(-1).at, true))}</span>` : ""}</td>
-          <td>${i.signing_satisfaction ? `${i.signing_satisfaction} ${esc(t("lv_" + levelOf(i.signing_satisfaction)))}` : ""}</td>
-          <td><button class="record" data-id="${i.order_id}">${esc(t("cb_record"))}</button></td>
-        </tr>${s.open === i.order_id ? formHtml(i) : ""}`).join("");
-      el.innerHTML = `${coverageHtml()}
+          <td><a href="#queue/${i.order_id}">${i.code}</a><div class="small">${t("k_" + i.kind)}</div></td>
+          <td>${i.customer_name}<div class="small">${i.contact_name} ${i.contact_phone}</div></td>
+          <td>${i.area.name}</td><td>${i.handled_by?.name || ""}</td>
+          <td>${fmtTime(i.completed_at, true)}</td>
+          <td class="due">${dueText(i)} ${i.overdue ? html`<span class="badge red">${t("cb_overdue")}</span>` : i.at_risk ? html`<span class="badge orange">${t("cb_at_risk")}</span>` : ""}</td>
+          <td class="attempts">${i.attempts.length ? html`<b>${i.attempts.length}</b> <span class="small">${i.attempts.at(-1).remark} · ${fmtTime(i.attempts.at(-1).at, true)}</span>` : ""}</td>
+          <td>${i.signing_satisfaction ? `${i.signing_satisfaction} ${t("lv_" + levelOf(i.signing_satisfaction))}` : ""}</td>
+          <td><button class="record" data-id="${i.order_id}">${t("cb_record")}</button></td>
+        </tr>${s.open === i.order_id ? formHtml(i) : ""}`);
+      draw(el, html`${coverageHtml()}
         <form class="filters" id="cb-filters">
-          <label>${esc(t("cb_area"))}<select name="area_id">${option("", t("cb_area_all"), f.area_id)}${s.areas.map((a) => option(a.id, a.name, f.area_id)).join("")}</select></label>
-          <label>${esc(t("cb_status"))}<select name="status">${option("", t("cb_all"), f.status)}${option("overdue", t("cb_overdue"), f.status)}${option("at_risk", t("cb_at_risk"), f.status)}</select></label>
-          <span class="muted small" id="cb-total">${esc(t("cb_total", { n: page.total }))} · ${esc(t("cb_counts", page))}</span>
+          <label>${t("cb_area")}<select name="area_id">${option("", t("cb_area_all"), f.area_id)}${s.areas.map((a) => option(a.id, a.name, f.area_id))}</select></label>
+          <label>${t("cb_status")}<select name="status">${option("", t("cb_all"), f.status)}${option("overdue", t("cb_overdue"), f.status)}${option("at_risk", t("cb_at_risk"), f.status)}</select></label>
+          <span class="muted small" id="cb-total">${t("cb_total", { n: page.total })} · ${t("cb_counts", page)}</span>
         </form>
-        <table class="grid" id="callbacks"><thead><tr><th>${esc(t("cb_code"))}</th><th>${esc(t("cb_customer"))}</th><th>${esc(t("cb_area"))}</th>
-          <th>${esc(t("cb_handled_by"))}</th><th>${esc(t("cb_completed"))}</th><th>${esc(t("cb_due"))}</th><th>${esc(t("cb_attempts"))}</th>
-          <th>${esc(t("cb_signed"))}</th><th></th></tr></thead>
-        <tbody>${rows || `<tr><td colspan="9" class="muted">${esc(t("cb_empty"))}</td></tr>`}</tbody></table>`;
+        <table class="grid" id="callbacks"><thead><tr><th>${t("cb_code")}</th><th>${t("cb_customer")}</th><th>${t("cb_area")}</th>
+          <th>${t("cb_handled_by")}</th><th>${t("cb_completed")}</th><th>${t("cb_due")}</th><th>${t("cb_attempts")}</th>
+          <th>${t("cb_signed")}</th><th></th></tr></thead>
+        <tbody>${rows.length ? rows : html`<tr><td colspan="9" class="muted">${t("cb_empty")}</td></tr>`}</tbody></table>`);
       el.querySelector("#cb-filters").onchange = (ev) => { s.filters[ev.target.name] = ev.target.value; load(); };
-      el.querySelectorAll("button.record").forEach((b) => { b.onclick = () => { s.open = Number(b.dataset.id); draw(); }; });
+      el.querySelectorAll("button.record").forEach((b) => { b.onclick = () => { s.open = Number(b.dataset.id); redraw(); }; });
       const form = el.querySelector("#cb-form");
       if (form) wireForm(form);
     }
@@ -111,7 +112,7 @@ export default {
         form.querySelector("#cb-warning").hidden = !(reached && score && levelOf(score) === "dissatisfied");
       };
       form.onchange = warn;
-      form.querySelector("#cb-cancel").onclick = () => { s.open = null; draw(); };
+      form.querySelector("#cb-cancel").onclick = () => { s.open = null; redraw(); };
       form.onsubmit = async (ev) => {
         ev.preventDefault();
         const reached = form.reached.value === "yes";
@@ -139,10 +140,10 @@ export default {
       if (!page || !s.alive) return;
       s.page = page;
       s.coverage = coverage;
-      if (s.open === null) draw(); // never wipe what the agent is typing
+      if (s.open === null) redraw(); // never wipe what the agent is typing
     }
     const soon = () => { clearTimeout(s.timer); s.timer = setTimeout(load, 300); };
-    api("/api/reference").then((ref) => { s.areas = ref.areas; if (s.alive && s.open === null) draw(); }).catch(() => {});
+    api("/api/reference").then((ref) => { s.areas = ref.areas; if (s.alive && s.open === null) redraw(); }).catch(() => {});
     ctx.on("callback", soon);
     ctx.on("order", soon); // a closure adds a callback, a reopen takes one away
     ctx.on("reconnect", load);

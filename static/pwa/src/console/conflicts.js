@@ -1,5 +1,6 @@
 // Offline work the server rejected: what the technician entered, why it was refused, what to do,
 // and marking it handled (kept in the audit trail). Live: a `sync_rejection` event adds the row.
+import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -22,27 +23,27 @@ export default {
   title: { "zh-CN": "离线冲突", en: "Sync conflicts" },
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
-    const { t, esc, api, fmtTime } = ctx;
+    const { t, api, fmtTime } = ctx;
     const s = (state = { rows: [], all: false, alive: true });
 
     const typed = (args) => Object.entries(args || {}).filter(([k]) => k !== "order_id")
-      .map(([k, v]) => `<div><span class="muted small">${esc(k)}</span> ${esc(typeof v === "object" ? JSON.stringify(v) : v)}</div>`).join("");
+      .map(([k, v]) => html`<div><span class="muted small">${k}</span> ${typeof v === "object" ? JSON.stringify(v) : v}</div>`);
 
-    function draw(fresh = new Set()) {
+    function redraw(fresh = new Set()) {
       // A live redraw keeps the notes being typed.
       const notes = new Map([...el.querySelectorAll("form.resolve")].map((f) => [f.dataset.id, f.note.value]));
-      el.innerHTML = `<div class="filters"><label><input type="checkbox" id="cf-all" ${s.all ? "checked" : ""}> ${esc(t("cf_show_resolved"))}</label></div>
-        <table class="grid" id="conflicts"><thead><tr><th>${esc(t("cf_technician"))}</th><th>${esc(t("cf_order"))}</th><th>${esc(t("cf_action"))}</th>
-          <th>${esc(t("cf_reason"))}</th><th>${esc(t("cf_todo"))}</th><th>${esc(t("cf_typed"))}</th><th>${esc(t("cf_when"))}</th><th></th></tr></thead>
-        <tbody>${s.rows.map((r) => `<tr data-conflict="${r.id}" class="${fresh.has(r.id) ? "fresh" : ""}">
-          <td>${esc(r.technician)}<div class="muted small">${esc(r.client_id)}</div></td>
-          <td>${r.order_id ? `<a href="#queue/${r.order_id}">${esc(r.order_code)}</a>` : ""}</td>
-          <td>${esc(t("a_" + r.name) === "a_" + r.name ? r.name : t("a_" + r.name))}</td>
-          <td class="error">${esc(r.reason)}</td><td>${esc(r.what_to_do)}</td><td>${typed(r.args)}</td>
-          <td class="small">${esc(fmtTime(r.device_time, true))}<br>${esc(fmtTime(r.server_time, true))}</td>
-          <td>${r.resolved ? `<span class="badge green">${esc(t("cf_resolved"))}</span>` : `<form class="resolve" data-id="${r.id}">
-            <input name="note" maxlength="500" placeholder="${esc(t("cf_note"))}"><button class="primary">${esc(t("cf_resolve"))}</button></form>`}</td>
-        </tr>`).join("") || `<tr><td colspan="8" class="muted">${esc(t("cf_empty"))}</td></tr>`}</tbody></table>`;
+      draw(el, html`<div class="filters"><label><input type="checkbox" id="cf-all" ?checked=${s.all}> ${t("cf_show_resolved")}</label></div>
+        <table class="grid" id="conflicts"><thead><tr><th>${t("cf_technician")}</th><th>${t("cf_order")}</th><th>${t("cf_action")}</th>
+          <th>${t("cf_reason")}</th><th>${t("cf_todo")}</th><th>${t("cf_typed")}</th><th>${t("cf_when")}</th><th></th></tr></thead>
+        <tbody>${some(s.rows.map((r) => html`<tr data-conflict="${r.id}" class="${fresh.has(r.id) ? "fresh" : ""}">
+          <td>${r.technician}<div class="muted small">${r.client_id}</div></td>
+          <td>${r.order_id ? html`<a href="#queue/${r.order_id}">${r.order_code}</a>` : ""}</td>
+          <td>${t("a_" + r.name) === "a_" + r.name ? r.name : t("a_" + r.name)}</td>
+          <td class="error">${r.reason}</td><td>${r.what_to_do}</td><td>${typed(r.args)}</td>
+          <td class="small">${fmtTime(r.device_time, true)}<br>${fmtTime(r.server_time, true)}</td>
+          <td>${r.resolved ? html`<span class="badge green">${t("cf_resolved")}</span>` : html`<form class="resolve" data-id="${r.id}">
+            <input name="note" maxlength="500" placeholder="${t("cf_note")}"><button class="primary">${t("cf_resolve")}</button></form>`}</td>
+        </tr>`)) || html`<tr><td colspan="8" class="muted">${t("cf_empty")}</td></tr>`}</tbody></table>`);
       el.querySelector("#cf-all").onchange = (ev) => { s.all = ev.target.checked; load(); };
       el.querySelectorAll("form.resolve").forEach((form) => {
         form.note.value = notes.get(form.dataset.id) ?? "";
@@ -62,7 +63,7 @@ export default {
       if (!rows || !s.alive) return;
       const known = new Set(s.rows.map((r) => r.id));
       s.rows = rows;
-      draw(live ? new Set(rows.filter((r) => !known.has(r.id)).map((r) => r.id)) : undefined);
+      redraw(live ? new Set(rows.filter((r) => !known.has(r.id)).map((r) => r.id)) : undefined);
     }
     // A push rejecting several mutations sends an event for each: one fetch for them all.
     const refresh = ctx.refresher(() => load(true));

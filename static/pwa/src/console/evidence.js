@@ -1,7 +1,7 @@
 // A closure's evidence in the order pane: the photos' thumbnails (pending uploads said as such),
 // the customer's signature, and whether the record still hashes to what was signed; from the
 // evidence endpoints (GET …/photos, …/signature/verify, …/photos/{id}/thumb, …/signature.svg).
-import { html, render } from "../client.js";
+import { draw, html } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -34,7 +34,7 @@ export async function drawEvidence(el, o, ctx, current) {
   shown.forEach((url) => URL.revokeObjectURL(url));
   shown = [];
   el.dataset.signature = signature;
-  render(el, html`<h3>${t("ev_title")}</h3>
+  draw(el, html`<h3>${t("ev_title")}</h3>
     <p id="ev-signature-state" class="${signature === "valid" ? "ok" : signature === "changed" ? "error" : "muted"}">${t("ev_sig_" + signature)}</p>
     ${pending ? html`<p id="ev-pending" class="pending-note">${t("ev_pending", { n: pending })}</p>` : ""}
     ${photos.length || check?.signed ? "" : html`<p class="muted">${t("ev_none")}</p>`}

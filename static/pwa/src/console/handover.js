@@ -1,5 +1,6 @@
 // Shift handover (交接班, §1.2): the sheet with A–C compiled from live data, D–F written by the
 // outgoing dispatcher, both signatures; held back while an outage has no published notice.
+import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
 import { fromLocalInput, localInput } from "./outages.js";
 
@@ -37,30 +38,30 @@ export default {
   title: { "zh-CN": "交接班", en: "Handover" },
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
-    const { t, esc, fmtTime, api, me } = ctx;
+    const { t, fmtTime, api, me } = ctx;
     const mine = ++generation;
     let sheets = [];
     let staff = [];
     let selected = Number(ctx.route[0]) || null;
     let sheet = null;
 
-    const who = (ref) => (ref ? esc(ref.name) : esc(t("h_any")));
-    const orderRows = (items) => items.length ? items.map((o) => `<tr data-id="${o.id}"><td>${esc(o.code)}</td><td>${esc(t("k_" + o.kind))}</td>
-      <td>${esc(o.customer_name)}</td><td>${esc(t("s_" + o.state))}</td><td>${esc(o.assignee || "")}</td>
-      <td>${o.reasons.map((r) => `<span class="badge ${r === "breached" ? "red" : r === "at_risk" ? "orange" : ""}">${esc(t("r_" + r))}</span>`).join("")}</td></tr>`).join("")
-      : `<tr><td class="muted">${esc(t("h_empty"))}</td></tr>`;
+    const who = (ref) => (ref ? ref.name : t("h_any"));
+    const orderRows = (items) => items.length ? items.map((o) => html`<tr data-id="${o.id}"><td>${o.code}</td><td>${t("k_" + o.kind)}</td>
+      <td>${o.customer_name}</td><td>${t("s_" + o.state)}</td><td>${o.assignee || ""}</td>
+      <td>${o.reasons.map((r) => html`<span class="badge ${r === "breached" ? "red" : r === "at_risk" ? "orange" : ""}">${t("r_" + r)}</span>`)}</td></tr>`)
+      : html`<tr><td class="muted">${t("h_empty")}</td></tr>`;
     const text = (name, label, value, editable) => editable
-      ? `<label>${esc(label)}<textarea name="${name}">${esc(value)}</textarea></label>`
-      : `<h4>${esc(label)}</h4><p class="pre">${esc(value || t("h_empty"))}</p>`;
+      ? html`<label>${label}<textarea name=${name} .value=${value ?? ""}></textarea></label>`
+      : html`<h4>${label}</h4><p class="pre">${value || t("h_empty")}</p>`;
 
     const newForm = () => {
       const at = new Date(Math.ceil(Date.now() / 3600e3) * 3600e3);
-      return `<form id="h-new" class="card"><h3>${esc(t("h_new"))}</h3>
-        <label>${esc(t("h_scheduled"))}<input type="datetime-local" name="scheduled_at" value="${localInput(at)}"></label>
-        <label>${esc(t("h_incoming"))}<select name="incoming_id"><option value="">${esc(t("h_any"))}</option>
-          ${staff.filter((s) => s.id !== me.id).map((s) => `<option value="${s.id}">${esc(s.display_name)}</option>`).join("")}</select></label>
+      return html`<form id="h-new" class="card"><h3>${t("h_new")}</h3>
+        <label>${t("h_scheduled")}<input type="datetime-local" name="scheduled_at" value="${localInput(at)}"></label>
+        <label>${t("h_incoming")}<select name="incoming_id"><option value="">${t("h_any")}</option>
+          ${staff.filter((s) => s.id !== me.id).map((s) => html`<option value="${s.id}">${s.display_name}</option>`)}</select></label>
         ${text("planned_work", t("h_d"), "", true)}${text("systems", t("h_e"), "", true)}${text("other", t("h_f"), "", true)}
-        <button class="primary">${esc(t("h_create"))}</button></form>`;
+        <button class="primary">${t("h_create")}</button></form>`;
     };
 
     const sheetView = () => {
@@ -68,43 +69,43 @@ export default {
       const outgoing = s.outgoing.id === me.id;
       const editable = outgoing && s.status === "draft";
       const mayTakeOver = s.status === "signed_out" && !outgoing && (!s.incoming || s.incoming.id === me.id);
-      return `<div class="card" data-sheet="${s.id}" data-status="${esc(s.status)}">
-        <h2>#${s.id} <span class="badge">${esc(t("h_status_" + s.status))}</span></h2>
-        <div>${esc(t("h_scheduled"))}:${esc(fmtTime(s.scheduled_at, true))} · ${esc(t("h_outgoing"))}:${who(s.outgoing)} · ${esc(t("h_incoming"))}:${who(s.incoming)}</div>
-        <div class="muted">${esc(t("h_compiled", { at: fmtTime(s.compiled_at, true) }))}
-          ${s.outgoing_signed_at ? ` · ${esc(t("h_signed", { name: s.outgoing.name, at: fmtTime(s.outgoing_signed_at, true) }))}` : ""}
-          ${s.incoming_signed_at ? ` · ${esc(t("h_signed", { name: s.incoming.name, at: fmtTime(s.incoming_signed_at, true) }))}` : ""}</div>
-        ${s.substitute_named_by ? `<div class="muted">${esc(t("h_sub_by", { name: s.substitute_named_by.name, reason: s.substitute_reason }))}</div>` : ""}
+      return html`<div class="card" data-sheet="${s.id}" data-status="${s.status}">
+        <h2>#${s.id} <span class="badge">${t("h_status_" + s.status)}</span></h2>
+        <div>${t("h_scheduled")}:${fmtTime(s.scheduled_at, true)} · ${t("h_outgoing")}:${who(s.outgoing)} · ${t("h_incoming")}:${who(s.incoming)}</div>
+        <div class="muted">${t("h_compiled", { at: fmtTime(s.compiled_at, true) })}
+          ${s.outgoing_signed_at ? ` · ${t("h_signed", { name: s.outgoing.name, at: fmtTime(s.outgoing_signed_at, true) })}` : ""}
+          ${s.incoming_signed_at ? ` · ${t("h_signed", { name: s.incoming.name, at: fmtTime(s.incoming_signed_at, true) })}` : ""}</div>
+        ${s.substitute_named_by ? html`<div class="muted">${t("h_sub_by", { name: s.substitute_named_by.name, reason: s.substitute_reason })}</div>` : ""}
       </div>
-      ${s.held_back_by.length ? `<p class="error" id="h-held">${esc(t("h_held", { ids: s.held_back_by.map((i) => "#" + i).join(", ") }))}</p>` : ""}
-      <h3>${esc(t("h_a"))}</h3><table class="grid" id="h-a"><tbody>${orderRows(s.items.a)}</tbody></table>
-      <h3>${esc(t("h_b"))}</h3><table class="grid" id="h-b"><tbody>${s.items.b.length ? s.items.b.map((o) => `<tr data-id="${o.id}">
-        <td><a href="#outages/${o.id}">#${o.id}</a></td><td>${esc(o.area)} · ${esc(o.place)}</td><td>${esc(t("o_st_" + o.status))}</td>
-        <td>${o.orders}</td><td>${esc(fmtTime(o.estimated_restoration, true))}</td></tr>`).join("") : `<tr><td class="muted">${esc(t("h_empty"))}</td></tr>`}</tbody></table>
-      <h3>${esc(t("h_c"))}</h3><table class="grid" id="h-c"><tbody>${orderRows(s.items.c)}</tbody></table>
+      ${s.held_back_by.length ? html`<p class="error" id="h-held">${t("h_held", { ids: s.held_back_by.map((i) => "#" + i).join(", ") })}</p>` : ""}
+      <h3>${t("h_a")}</h3><table class="grid" id="h-a"><tbody>${orderRows(s.items.a)}</tbody></table>
+      <h3>${t("h_b")}</h3><table class="grid" id="h-b"><tbody>${s.items.b.length ? s.items.b.map((o) => html`<tr data-id="${o.id}">
+        <td><a href="#outages/${o.id}">#${o.id}</a></td><td>${o.area} · ${o.place}</td><td>${t("o_st_" + o.status)}</td>
+        <td>${o.orders}</td><td>${fmtTime(o.estimated_restoration, true)}</td></tr>`) : html`<tr><td class="muted">${t("h_empty")}</td></tr>`}</tbody></table>
+      <h3>${t("h_c")}</h3><table class="grid" id="h-c"><tbody>${orderRows(s.items.c)}</tbody></table>
       <form id="h-edit">${text("planned_work", t("h_d"), s.planned_work, editable)}${text("systems", t("h_e"), s.systems, editable)}${text("other", t("h_f"), s.other, editable)}
-        ${editable ? `<button>${esc(t("h_save"))}</button>` : ""}</form>
-      ${s.incoming_note ? `<h4>${esc(t("h_note"))}</h4><p>${esc(s.incoming_note)}</p>` : ""}
-      ${editable ? `<button id="h-compile">${esc(t("h_compile"))}</button> <button class="primary" id="h-sign-out">${esc(t("h_sign_out"))}</button>` : ""}
-      ${mayTakeOver ? `<form id="h-sign-in" class="card"><label>${esc(t("h_note"))}<textarea name="note"></textarea></label>
-        <button class="primary">${esc(t("h_sign_in"))}</button></form>` : ""}
-      ${["supervisor", "admin"].includes(me.role) && s.status !== "completed" ? `<form id="h-substitute" class="card"><h4>${esc(t("h_substitute"))}</h4>
-        <select name="side"><option value="incoming">${esc(t("h_side_incoming"))}</option><option value="outgoing">${esc(t("h_side_outgoing"))}</option></select>
-        <select name="user_id">${staff.map((p) => `<option value="${p.id}">${esc(p.display_name)}</option>`).join("")}</select>
-        <label>${esc(t("h_reason"))}<input name="reason"></label><button>${esc(t("h_substitute"))}</button></form>` : ""}`;
+        ${editable ? html`<button>${t("h_save")}</button>` : ""}</form>
+      ${s.incoming_note ? html`<h4>${t("h_note")}</h4><p>${s.incoming_note}</p>` : ""}
+      ${editable ? html`<button id="h-compile">${t("h_compile")}</button> <button class="primary" id="h-sign-out">${t("h_sign_out")}</button>` : ""}
+      ${mayTakeOver ? html`<form id="h-sign-in" class="card"><label>${t("h_note")}<textarea name="note"></textarea></label>
+        <button class="primary">${t("h_sign_in")}</button></form>` : ""}
+      ${["supervisor", "admin"].includes(me.role) && s.status !== "completed" ? html`<form id="h-substitute" class="card"><h4>${t("h_substitute")}</h4>
+        <select name="side"><option value="incoming">${t("h_side_incoming")}</option><option value="outgoing">${t("h_side_outgoing")}</option></select>
+        <select name="user_id">${staff.map((p) => html`<option value="${p.id}">${p.display_name}</option>`)}</select>
+        <label>${t("h_reason")}<input name="reason"></label><button>${t("h_substitute")}</button></form>` : ""}`;
     };
 
-    const draw = () => {
+    const redraw = () => {
       if (mine !== generation) return;
       const openOfMine = sheets.find((s) => s.outgoing.id === me.id && s.status !== "completed");
-      el.innerHTML = `<div class="split handover-split">
-        <div><h3>${esc(t("h_history"))}</h3>
-          <table class="grid" id="handovers"><tbody>${sheets.map((s) => `<tr data-id="${s.id}" class="${s.id === selected ? "sel" : ""}">
-            <td>#${s.id}</td><td>${esc(fmtTime(s.scheduled_at, true))}</td><td>${who(s.outgoing)} → ${who(s.incoming)}</td>
-            <td>${esc(t("h_status_" + s.status))}</td></tr>`).join("") || `<tr><td class="muted">${esc(t("h_none"))}</td></tr>`}</tbody></table>
+      draw(el, html`<div class="split handover-split">
+        <div><h3>${t("h_history")}</h3>
+          <table class="grid" id="handovers"><tbody>${some(sheets.map((s) => html`<tr data-id="${s.id}" class="${s.id === selected ? "sel" : ""}">
+            <td>#${s.id}</td><td>${fmtTime(s.scheduled_at, true)}</td><td>${who(s.outgoing)} → ${who(s.incoming)}</td>
+            <td>${t("h_status_" + s.status)}</td></tr>`)) || html`<tr><td class="muted">${t("h_none")}</td></tr>`}</tbody></table>
           ${openOfMine ? "" : newForm()}
         </div>
-        <div id="handover-pane">${sheet ? sheetView() : `<p class="muted">${esc(t("h_pick"))}</p>`}</div></div>`;
+        <div id="handover-pane">${sheet ? sheetView() : html`<p class="muted">${t("h_pick")}</p>`}</div></div>`);
       el.querySelectorAll("#handovers tr[data-id]").forEach((tr) => { tr.onclick = () => show(Number(tr.dataset.id)); });
       const on = (sel, fn) => { const node = el.querySelector(sel); if (node) node[node.tagName === "FORM" ? "onsubmit" : "onclick"] = fn; };
       const values = (sel) => Object.fromEntries(new FormData(el.querySelector(sel)).entries());
@@ -136,7 +137,7 @@ export default {
       sheets = await api("/api/handovers");
       if (!selected) selected = sheets.find((s) => s.status !== "completed")?.id || null;
       sheet = selected ? await api(`/api/handovers/${selected}`) : null;
-      draw();
+      redraw();
     };
     Promise.all([api("/api/staff", { query: { role: "dispatcher" } }), api("/api/staff", { query: { role: "supervisor" } })])
       .then(([d, s]) => { staff = [...d, ...s]; return load(); });

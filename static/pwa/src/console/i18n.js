@@ -17,8 +17,6 @@ export function t(key, params) {
 
 export const { lang, setLang, fmtTime, fmtSpan } = base;
 
-export { esc } from "../client.js";
-
 addTexts({
   "zh-CN": {
     console: "调度台", live_on: "实时", live_off: "实时连接中断,正在重连…", live_wait: "连接中…", session_ended: "登录已失效,请重新登录",

@@ -2,8 +2,8 @@
 // language switch, api() that turns RFC 9457 problems into visible errors, and the live-events
 // client on GET /api/events. Online only: no service worker, no local database.
 import { PANELS } from "./panels.js";
-import { problemText } from "../client.js";
-import { esc, fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { HttpError, draw, html, logIn, logOut, request } from "../client.js";
+import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const store = {
@@ -36,18 +36,11 @@ function endSession(session) {
 const dropped = () => new Promise(() => {});
 
 // ---------------------------------------------------------------- errors and api()
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problemText(problem) || `HTTP ${status}`);
-    this.status = status; this.problem = problem;
-  }
-}
-
 export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {}) {
   const box = document.createElement("div");
   box.className = "toast" + (ok ? " ok" : "");
   box.setAttribute("role", ok ? "status" : "alert");
-  box.innerHTML = `${ok ? "" : `<b>${esc(title)}</b>`}<span>${esc(message)}</span>`;
+  draw(box, html`${ok ? "" : html`<b>${title}</b>`}<span>${message}</span>`);
   box.onclick = () => box.remove();
   $("#toasts").append(box);
   setTimeout(() => box.remove(), ms);
@@ -55,7 +48,7 @@ export function toast(message, { title = t("error"), ok = false, ms = 8000 } = {
 
 /**
  * Call the API in a session (the one signed in now unless given; null: none, for the login).
- * Problems are shown to the user (unless quiet) and thrown as ApiError; a 401 ends the session and
+ * Problems are shown to the user (unless quiet) and thrown as HttpError; a 401 ends the session and
  * goes back to the login form. A session's request answers nothing once that session has ended.
  */
 export async function api(path, { method = "GET", body, query, quiet = false, session = signedIn } = {}) {
@@ -64,28 +57,25 @@ export async function api(path, { method = "GET", body, query, quiet = false, se
     for (const [k, v] of Object.entries(query)) for (const x of [].concat(v)) if (x !== undefined && x !== null && x !== "") q.append(k, x);
     if ([...q].length) path += (path.includes("?") ? "&" : "?") + q;
   }
-  const headers = { "Accept-Language": lang(), Accept: "application/json" };
+  const headers = { "Accept-Language": lang() };
   if (session) headers.Authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
   if (session?.ended) return dropped();
-  let response, text;
+  let data;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal: session?.abort.signal });
-    text = await response.text();
+    data = await request(path, { method, body, headers, signal: session?.abort.signal });
   } catch (err) {
     if (session?.ended) return dropped();
-    if (!quiet) toast(t("offline"));
+    if (!(err instanceof HttpError)) {
+      if (!quiet) toast(t("offline"));
+    } else if (err.status === 401 && session) {
+      signedOut(session, err.message);
+      return dropped();
+    } else if (!quiet) {
+      toast(err.message, { title: (err.body && err.body.title) || t("error") });
+    }
     throw err;
   }
   if (session?.ended) return dropped();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
-  if (!response.ok) {
-    const error = new ApiError(response.status, data);
-    if (response.status === 401 && session) { signedOut(session, error.message); return dropped(); }
-    if (!quiet) toast(error.message, { title: (data && data.title) || t("error") });
-    throw error;
-  }
   return data;
 }
 
@@ -95,7 +85,7 @@ export async function imageUrl(path, { session = signedIn } = {}) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` }, cache: "no-store", signal: session.abort.signal })
     .catch((err) => (session.ended ? dropped() : Promise.reject(err)));
   if (session.ended) return dropped();
-  if (!response.ok) throw new ApiError(response.status, null);
+  if (!response.ok) throw new HttpError(response.status, null);
   return URL.createObjectURL(await response.blob());
 }
 
@@ -266,15 +256,15 @@ function route() {
   renderBar(); renderTabs(panels, panel);
   unmountCurrent();
   const view = $("#view");
-  if (!panel) { view.innerHTML = `<p class="muted">${esc(t("no_panels"))}</p>`; return; }
+  if (!panel) { draw(view, html`<p class="muted">${t("no_panels")}</p>`); return; }
   const own = { panel, handlers: new Set(), timers: new Set(), refreshers: new Set() };
   current = own;
-  view.innerHTML = "";
+  view.replaceChildren();
   view.dataset.panel = panel.id;
   const session = signedIn; // the panel's calls are this session's, even if they run late
   const ctx = {
     api: (path, options) => api(path, { session, ...options }),
-    imageUrl: (path) => imageUrl(path, { session }), t, lang: lang(), me, toast, esc, fmtTime, fmtSpan,
+    imageUrl: (path) => imageUrl(path, { session }), t, lang: lang(), me, toast, fmtTime, fmtSpan,
     /** Subscribe to a live event, or to "reconnect": fetch everything again (after a (re)connect
      *  or a `resync`); dropped when the panel unmounts. */
     on(name, fn) { const off = subscribe(name, fn); own.handlers.add(off); return off; },
@@ -288,19 +278,19 @@ function route() {
 }
 
 function renderTabs(panels, active) {
-  $("#tabs").innerHTML = panels.map((p) => `<a href="#${p.id}" data-panel="${p.id}" class="${p === active ? "on" : ""}">${esc(p.title[lang()] || p.title["zh-CN"])}</a>`).join("");
+  draw($("#tabs"), panels.map((p) => html`<a href="#${p.id}" data-panel="${p.id}" class="${p === active ? "on" : ""}">${p.title[lang()] || p.title["zh-CN"]}</a>`));
 }
 
 function renderBar() {
   document.title = t("console");
   const roleName = me ? t("r_" + me.role) : "";
-  $("#bar").innerHTML = `
-    <span class="brand">${esc(t("console"))}</span>
-    ${me ? `<span id="live" data-state="${live.state}"><span class="dot"></span><span class="text"></span></span>` : ""}
+  draw($("#bar"), html`
+    <span class="brand">${t("console")}</span>
+    ${me ? html`<span id="live" data-state="${live.state}"><span class="dot"></span><span class="text"></span></span>` : ""}
     <span class="spacer"></span>
-    ${me ? `<span class="who" id="who">${esc(t("logged_in_as", { name: me.display_name, role: roleName }))}</span>
-      <button id="logout" class="link">${esc(t("logout"))}</button>` : ""}
-    <button id="lang" class="link">${esc(t("lang"))}</button>`;
+    ${me ? html`<span class="who" id="who">${t("logged_in_as", { name: me.display_name, role: roleName })}</span>
+      <button id="logout" class="link">${t("logout")}</button>` : ""}
+    <button id="lang" class="link">${t("lang")}</button>`);
   if (me) setLive(live.state);
   $("#lang").onclick = () => { store.set("lang", lang() === "en" ? "zh-CN" : "en"); setLang(store.get("lang")); route(); };
   if (me) $("#logout").onclick = logout;
@@ -310,22 +300,20 @@ function renderBar() {
 function loginView(message = "", username = "") {
   unmountCurrent();
   renderBar();
-  $("#tabs").innerHTML = "";
-  $("#view").innerHTML = `
+  $("#tabs").replaceChildren();
+  draw($("#view"), html`
     <form id="login" class="card">
-      <h1>${esc(t("console"))} · ${esc(t("login"))}</h1>
-      <label>${esc(t("username"))}<input id="login-username" autocomplete="username" required value="${esc(username)}"></label>
-      <label>${esc(t("password"))}<input id="login-password" type="password" autocomplete="current-password" required></label>
-      <p id="login-error" class="error">${esc(message)}</p>
-      <button id="login-submit" class="primary">${esc(t("login"))}</button>
-    </form>`;
+      <h1>${t("console")} · ${t("login")}</h1>
+      <label>${t("username")}<input id="login-username" autocomplete="username" required value="${username}"></label>
+      <label>${t("password")}<input id="login-password" type="password" autocomplete="current-password" required></label>
+      <p id="login-error" class="error">${message}</p>
+      <button id="login-submit" class="primary">${t("login")}</button>
+    </form>`);
   $("#login").onsubmit = async (ev) => {
     ev.preventDefault();
     const username = $("#login-username").value.trim();
     try {
-      const answer = await api("/api/auth/login", {
-        method: "POST", session: null, quiet: true, body: { username, password: $("#login-password").value },
-      });
+      const answer = await logIn(username, $("#login-password").value, lang());
       store.set("token", answer.token);
       start(beginSession(answer.token), answer.user);
     } catch (err) {
@@ -359,9 +347,8 @@ function logout() {
   const session = signedIn;
   signedOut(session);
   // The console lets go of the token before asking the server to revoke it: a reload or the next
-  // user's login meanwhile starts from the login form. keepalive: the request outlives the page.
-  fetch("/api/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${session.token}` }, keepalive: true, cache: "no-store" })
-    .catch(() => { /* offline: the token is dropped here anyway */ });
+  // user's login meanwhile starts from the login form.
+  logOut(session.token);
 }
 
 // ---------------------------------------------------------------- start
@@ -373,6 +360,6 @@ window.addEventListener("hashchange", route);
   // A 401 shows the login form itself (and answers nothing here).
   try { start(session, await api("/api/auth/me", { quiet: true, session })); } catch (err) {
     endSession(session); // the token stays stored: offline, the next reload tries it again
-    loginView(err instanceof ApiError ? err.message : t("offline"));
+    loginView(err instanceof HttpError ? err.message : t("offline"));
   }
 })();

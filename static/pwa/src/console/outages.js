@@ -1,5 +1,6 @@
 // Area outages (片区故障): the alerts, the fault notice with every element the manual requires,
 // linked orders handled together, the restoration notice. Agents read; dispatchers act.
+import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -53,7 +54,7 @@ export default {
   title: { "zh-CN": "片区故障", en: "Outages" },
   roles: ["dispatcher", "supervisor", "admin", "agent"],
   mount(el, ctx) {
-    const { t, esc, fmtTime, api } = ctx;
+    const { t, fmtTime, api } = ctx;
     const acts = ACTORS.includes(ctx.me.role);
     let openOnly = true;
     let list = [];
@@ -63,42 +64,42 @@ export default {
     let policy = null;
     const mine = ++generation;
 
-    const statusBadge = (s) => `<span class="badge ${s === "suspected" || s === "confirmed" ? "red" : s === "published" ? "orange" : ""}" data-status="${esc(s)}">${esc(t("o_st_" + s))}</span>`;
-    const place = (o) => `${esc(o.area.name)} · ${esc(o.place.name)}(${esc(t("o_sc_" + o.scope))})`;
+    const statusBadge = (s) => html`<span class="badge ${s === "suspected" || s === "confirmed" ? "red" : s === "published" ? "orange" : ""}" data-status="${s}">${t("o_st_" + s)}</span>`;
+    const place = (o) => `${o.area.name} · ${o.place.name}(${t("o_sc_" + o.scope)})`;
     const field = (name, label, value = "", type = "text") => type === "textarea"
-      ? `<label>${esc(label)}<textarea name="${name}">${esc(value)}</textarea></label>`
-      : `<label>${esc(label)}<input name="${name}" type="${type}" value="${esc(value)}"></label>`;
+      ? html`<label>${label}<textarea name=${name} .value=${value ?? ""}></textarea></label>`
+      : html`<label>${label}<input name="${name}" type="${type}" value="${value}"></label>`;
     const form = (root, sel) => Object.fromEntries(new FormData(root.querySelector(sel)).entries());
 
-    const noticeView = (n) => `<div class="card notice" data-kind="${esc(n.kind)}" data-revision="${n.revision}">
-      <b>${esc(n.kind === "fault" ? t("o_notice") : t("o_restoration"))}</b> · ${esc(t("o_rev", { n: n.revision }))} · ${esc(fmtTime(n.published_at, true))} · ${esc(n.published_by.name)}
-      <div>${esc(t("o_reporter"))}:${esc(n.reporter || "—")}${n.responsible ? ` · ${esc(t("o_responsible"))}:${esc(n.responsible.name)}` : ""}</div>
-      ${n.kind === "fault" ? `<div>${esc(t("o_location"))}:${esc(n.location)}</div><div>${esc(t("o_cause"))}:${esc(n.cause)}</div>
-        <div>${esc(t("o_scope"))}:${esc(n.affected_scope)}</div><div>${esc(t("o_eta"))}:${esc(fmtTime(n.estimated_restoration, true))}</div>
-        <div class="explanation"><b>${esc(t("o_explanation"))}</b>:${esc(n.explanation)}</div>`
-        : `<div>${esc(t("o_confirmed_cause"))}:${esc(n.confirmed_cause)}</div><div>${esc(t("o_restored_at"))}:${esc(fmtTime(n.restored_at, true))}</div>`}
+    const noticeView = (n) => html`<div class="card notice" data-kind="${n.kind}" data-revision="${n.revision}">
+      <b>${n.kind === "fault" ? t("o_notice") : t("o_restoration")}</b> · ${t("o_rev", { n: n.revision })} · ${fmtTime(n.published_at, true)} · ${n.published_by.name}
+      <div>${t("o_reporter")}:${n.reporter || "—"}${n.responsible ? ` · ${t("o_responsible")}:${n.responsible.name}` : ""}</div>
+      ${n.kind === "fault" ? html`<div>${t("o_location")}:${n.location}</div><div>${t("o_cause")}:${n.cause}</div>
+        <div>${t("o_scope")}:${n.affected_scope}</div><div>${t("o_eta")}:${fmtTime(n.estimated_restoration, true)}</div>
+        <div class="explanation"><b>${t("o_explanation")}</b>:${n.explanation}</div>`
+        : html`<div>${t("o_confirmed_cause")}:${n.confirmed_cause}</div><div>${t("o_restored_at")}:${fmtTime(n.restored_at, true)}</div>`}
     </div>`;
 
-    const draw = () => {
+    const redraw = () => {
       if (mine !== generation) return;
-      el.innerHTML = `
+      draw(el, html`
         <div class="filters">
-          <label><input type="checkbox" id="o-open" ${openOnly ? "checked" : ""} class="inline-check"> ${esc(t("o_open"))}</label>
-          <span class="muted" id="o-policy">${policy ? esc(t("o_policy", { n: policy.orders, m: policy.minutes })) : ""}</span>
-          ${policy && ["supervisor", "admin"].includes(ctx.me.role) ? `<form id="o-policy-form" class="filters">
+          <label><input type="checkbox" id="o-open" ?checked=${openOnly} class="inline-check"> ${t("o_open")}</label>
+          <span class="muted" id="o-policy">${policy ? t("o_policy", { n: policy.orders, m: policy.minutes }) : ""}</span>
+          ${policy && ["supervisor", "admin"].includes(ctx.me.role) ? html`<form id="o-policy-form" class="filters">
             ${field("orders", t("o_policy_n"), policy.orders, "number")}${field("minutes", t("o_policy_t"), policy.minutes, "number")}
-            <button>${esc(t("o_policy_set"))}</button></form>` : ""}
+            <button>${t("o_policy_set")}</button></form>` : ""}
         </div>
         <div class="split">
-          <table class="grid" id="outages"><thead><tr><th>#</th><th>${esc(t("o_status"))}</th><th>${esc(t("o_place"))}</th>
-            <th>${esc(t("o_detected"))}</th><th>${esc(t("o_orders"))}</th><th>${esc(t("o_explanation"))}</th></tr></thead><tbody>
-            ${list.map((o) => `<tr data-id="${o.id}" class="${o.id === selected ? "sel" : ""}"><td>${o.id}</td><td>${statusBadge(o.status)}</td>
-              <td>${place(o)} · ${esc(t("o_net_" + o.network))}</td><td>${esc(fmtTime(o.detected_at, true))}</td>
-              <td>${o.open_orders}/${o.orders}</td><td>${esc(o.notice?.explanation || "")}</td></tr>`).join("")
-              || `<tr><td colspan="6" class="muted">${esc(t("o_none"))}</td></tr>`}
+          <table class="grid" id="outages"><thead><tr><th>#</th><th>${t("o_status")}</th><th>${t("o_place")}</th>
+            <th>${t("o_detected")}</th><th>${t("o_orders")}</th><th>${t("o_explanation")}</th></tr></thead><tbody>
+            ${some(list.map((o) => html`<tr data-id="${o.id}" class="${o.id === selected ? "sel" : ""}"><td>${o.id}</td><td>${statusBadge(o.status)}</td>
+              <td>${place(o)} · ${t("o_net_" + o.network)}</td><td>${fmtTime(o.detected_at, true)}</td>
+              <td>${o.open_orders}/${o.orders}</td><td>${o.notice?.explanation || ""}</td></tr>`))
+              || html`<tr><td colspan="6" class="muted">${t("o_none")}</td></tr>`}
           </tbody></table>
-          <div class="pane" id="outage-pane">${detail ? paneView() : `<p class="muted">${esc(t("o_pick"))}</p>`}</div>
-        </div>`;
+          <div class="pane" id="outage-pane">${detail ? paneView() : html`<p class="muted">${t("o_pick")}</p>`}</div>
+        </div>`);
       el.querySelector("#o-open").onchange = (ev) => { openOnly = ev.target.checked; load(); };
       el.querySelectorAll("#outages tbody tr[data-id]").forEach((tr) => { tr.onclick = () => { selected = Number(tr.dataset.id); history.replaceState(null, "", `#outages/${selected}`); loadDetail(); }; });
       const policyForm = el.querySelector("#o-policy-form");
@@ -114,45 +115,45 @@ export default {
       const open = ["suspected", "confirmed", "published"].includes(d.status);
       const current = d.notice;
       const eta = current?.estimated_restoration ? new Date(current.estimated_restoration) : new Date(Date.now() + 2 * 3600e3);
-      return `<div class="card" data-outage="${d.id}">
+      return html`<div class="card" data-outage="${d.id}">
         <h2>#${d.id} ${statusBadge(d.status)}</h2>
-        <div>${place(d)} · ${esc(t("o_net_" + d.network))}</div>
-        <div class="muted">${esc(fmtTime(d.detected_at, true))} · ${esc(d.declared_by ? t("o_declared_by", { name: d.declared_by.name }) : t("o_detected_by"))}</div>
-        ${d.note ? `<p>${esc(d.note)}</p>` : ""}
+        <div>${place(d)} · ${t("o_net_" + d.network)}</div>
+        <div class="muted">${fmtTime(d.detected_at, true)} · ${d.declared_by ? t("o_declared_by", { name: d.declared_by.name }) : t("o_detected_by")}</div>
+        ${d.note ? html`<p>${d.note}</p>` : ""}
       </div>
       ${current ? noticeView(current) : ""}
-      <h3>${esc(t("o_orders"))}</h3>
-      <table class="grid" id="linked"><tbody>${d.linked.map((o) => `<tr data-id="${o.id}" class="${o.unlinked_at ? "muted" : ""}">
-        <td>${acts && !o.unlinked_at ? `<input type="checkbox" name="linked" value="${o.id}" class="inline-check">` : ""}</td>
-        <td>${esc(o.code)}</td><td>${esc(o.customer_name)}</td><td>${esc(t("s_" + o.state))}</td>
-        <td>${o.unlinked_at ? esc(t("o_unlinked")) : ""}</td></tr>`).join("")}</tbody></table>
-      ${acts && open ? `<button id="o-unlink">${esc(t("o_unlink"))}</button>
-        <h3>${esc(t("o_candidates"))}</h3>
-        <table class="grid" id="candidates"><tbody>${candidates.map((o) => `<tr data-id="${o.id}"><td><input type="checkbox" name="candidate" value="${o.id}" class="inline-check"></td>
-          <td>${esc(o.code)}</td><td>${esc(o.customer_name)}</td><td>${esc(t("s_" + o.state))}</td></tr>`).join("")
-          || `<tr><td class="muted">${esc(t("o_no_candidates"))}</td></tr>`}</tbody></table>
-        <button id="o-link">${esc(t("o_link"))}</button>` : ""}
-      ${acts && (d.status === "suspected") ? `<form id="o-confirm" class="card">${field("note", t("o_note"))}<button>${esc(t("o_confirm"))}</button></form>` : ""}
-      ${acts && open ? `<form id="o-notice" class="card"><h3>${esc(current ? t("o_revise") : t("o_publish"))}</h3>
-          ${field("reporter", t("o_reporter"), current?.reporter || "")}<p class="muted">${esc(t("o_no_reporter"))}</p>
+      <h3>${t("o_orders")}</h3>
+      <table class="grid" id="linked"><tbody>${d.linked.map((o) => html`<tr data-id="${o.id}" class="${o.unlinked_at ? "muted" : ""}">
+        <td>${acts && !o.unlinked_at ? html`<input type="checkbox" name="linked" value="${o.id}" class="inline-check">` : ""}</td>
+        <td>${o.code}</td><td>${o.customer_name}</td><td>${t("s_" + o.state)}</td>
+        <td>${o.unlinked_at ? t("o_unlinked") : ""}</td></tr>`)}</tbody></table>
+      ${acts && open ? html`<button id="o-unlink">${t("o_unlink")}</button>
+        <h3>${t("o_candidates")}</h3>
+        <table class="grid" id="candidates"><tbody>${some(candidates.map((o) => html`<tr data-id="${o.id}"><td><input type="checkbox" name="candidate" value="${o.id}" class="inline-check"></td>
+          <td>${o.code}</td><td>${o.customer_name}</td><td>${t("s_" + o.state)}</td></tr>`))
+          || html`<tr><td class="muted">${t("o_no_candidates")}</td></tr>`}</tbody></table>
+        <button id="o-link">${t("o_link")}</button>` : ""}
+      ${acts && (d.status === "suspected") ? html`<form id="o-confirm" class="card">${field("note", t("o_note"))}<button>${t("o_confirm")}</button></form>` : ""}
+      ${acts && open ? html`<form id="o-notice" class="card"><h3>${current ? t("o_revise") : t("o_publish")}</h3>
+          ${field("reporter", t("o_reporter"), current?.reporter || "")}<p class="muted">${t("o_no_reporter")}</p>
           ${field("location", t("o_location"), current?.location || "")}${field("cause", t("o_cause"), current?.cause || "")}
           ${field("affected_scope", t("o_scope"), current?.affected_scope || "")}
           ${field("estimated_restoration", t("o_eta"), localInput(eta), "datetime-local")}
           ${field("explanation", t("o_explanation"), current?.explanation || "", "textarea")}
           <p class="error" id="o-notice-error"></p>
-          <button class="primary" id="o-publish">${esc(current ? t("o_revise") : t("o_publish"))}</button></form>` : ""}
-      ${acts && d.status === "published" ? `<form id="o-inform" class="card">${field("text", t("o_inform_text"), "", "textarea")}<button>${esc(t("o_inform_btn"))}</button></form>
-        <form id="o-restore" class="card"><h3>${esc(t("o_restore"))}</h3>
+          <button class="primary" id="o-publish">${current ? t("o_revise") : t("o_publish")}</button></form>` : ""}
+      ${acts && d.status === "published" ? html`<form id="o-inform" class="card">${field("text", t("o_inform_text"), "", "textarea")}<button>${t("o_inform_btn")}</button></form>
+        <form id="o-restore" class="card"><h3>${t("o_restore")}</h3>
           ${field("reporter", t("o_reporter"))}${field("confirmed_cause", t("o_confirmed_cause"), current?.cause || "")}
           ${field("restored_at", t("o_restored_at"), localInput(new Date()), "datetime-local")}
-          <label>${esc(t("o_linked_mode"))}<select name="linked_orders"><option value="inform">${esc(t("o_inform"))}</option><option value="close">${esc(t("o_close"))}</option></select></label>
+          <label>${t("o_linked_mode")}<select name="linked_orders"><option value="inform">${t("o_inform")}</option><option value="close">${t("o_close")}</option></select></label>
           ${field("solution", t("o_solution"))}
           <p class="error" id="o-restore-error"></p>
-          <button class="primary">${esc(t("o_restore"))}</button></form>` : ""}
-      ${acts && d.status === "restored" && d.open_orders ? `<form id="o-close" class="card">${field("solution", t("o_solution"))}<button>${esc(t("o_close_btn"))}</button></form>` : ""}
-      ${acts && ["suspected", "confirmed"].includes(d.status) ? `<form id="o-dismiss" class="card">${field("reason", t("o_reason"))}<button>${esc(t("o_dismiss"))}</button></form>` : ""}
-      <h3>${esc(t("o_history"))}</h3>
-      <div id="o-notices">${d.notices.slice().reverse().map(noticeView).join("")}</div>`;
+          <button class="primary">${t("o_restore")}</button></form>` : ""}
+      ${acts && d.status === "restored" && d.open_orders ? html`<form id="o-close" class="card">${field("solution", t("o_solution"))}<button>${t("o_close_btn")}</button></form>` : ""}
+      ${acts && ["suspected", "confirmed"].includes(d.status) ? html`<form id="o-dismiss" class="card">${field("reason", t("o_reason"))}<button>${t("o_dismiss")}</button></form>` : ""}
+      <h3>${t("o_history")}</h3>
+      <div id="o-notices">${d.notices.slice().reverse().map(noticeView)}</div>`;
     };
 
     /** Run a write; show what was done, and each order that could not be done, with why. */
@@ -192,7 +193,7 @@ export default {
     };
 
     const loadDetail = async () => {
-      if (!selected) { detail = null; return draw(); }
+      if (!selected) { detail = null; return redraw(); }
       detail = await api(`/api/outages/${selected}`);
       candidates = [];
       if (acts && ["suspected", "confirmed", "published"].includes(detail.status)) {
@@ -201,7 +202,7 @@ export default {
           state: ["new", "dispatched", "accepted", "contacted", "en_route", "on_site", "returned", "cannot_proceed"] } });
         candidates = page.items.filter((o) => !linked.has(o.id));
       }
-      draw();
+      redraw();
     };
     const load = async () => {
       [list, policy] = await Promise.all([

@@ -1,6 +1,7 @@
 // The console's panels, in tab order. Each module default-exports
 // { id, title: { "zh-CN", en }, roles, mount(el, ctx), unmount() }; ctx = { api, t, lang, me,
-// on(eventName, fn), every(ms, fn), refresher(fn, ms), toast, esc, fmtTime, fmtSpan, route } (see main.js).
+// on(eventName, fn), every(ms, fn), refresher(fn, ms), toast, fmtTime, fmtSpan, route } (see main.js).
+// Panels draw with lit-html templates (draw and html from ../client.js), which escape every value.
 // One line per panel, so branches adding panels touch different lines.
 import board from "./board.js";
 import callbacks from "./callbacks.js";

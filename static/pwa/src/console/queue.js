@@ -3,6 +3,7 @@
 // ranked suggestions, transfer, urge, send back; bulk assign / urge. Live: `order` events refetch the
 // list (a burst of them costs a fetch or two) and the open order if it changed; the rows that
 // changed light up for a moment.
+import { draw, html, some } from "../client.js";
 import { drawEvidence } from "./evidence.js";
 import { addTexts } from "./i18n.js";
 
@@ -60,7 +61,7 @@ export default {
   title: { "zh-CN": "工单队列", en: "Queue" },
   roles: ["dispatcher", "supervisor", "admin"],
   mount(el, ctx) {
-    const { t, esc, api, fmtTime, fmtSpan } = ctx;
+    const { t, api, fmtTime, fmtSpan } = ctx;
     const s = (state = { orders: [], total: 0, selected: new Set(), open: Number(ctx.route[0]) || null, detail: null, suggestions: null, reference: null, filters: { state: "open" }, alive: true, listSeq: 0, listAnswer: null, bulkFor: null });
 
     const countdown = (due, stopped) => {
@@ -75,65 +76,65 @@ export default {
       return t("q_contact", { t: ms < 60_000 ? t("just_now") : t("ago", { m: fmtSpan(ms) }) });
     };
     const whereText = (w) => (w.status === "idle" ? t("q_idle") : t("w_" + w.status, { code: w.order_code }));
-    const option = (value, label, current) => `<option value="${esc(value)}" ${String(current ?? "") === String(value) ? "selected" : ""}>${esc(label)}</option>`;
+    const option = (value, label, current) => html`<option value=${value} ?selected=${String(current ?? "") === String(value)}>${label}</option>`;
 
-    el.innerHTML = `<div class="split"><section id="queue-list"></section><aside class="pane card" id="order-pane"></aside></div>`;
+    draw(el, html`<div class="split"><section id="queue-list"></section><aside class="pane card" id="order-pane"></aside></div>`);
     const listEl = el.querySelector("#queue-list"), paneEl = el.querySelector("#order-pane");
 
     // ------------------------------------------------------------ list
     function filtersHtml() {
       const f = s.filters, ref = s.reference || { areas: [], kinds: [] };
-      return `<form class="filters" id="queue-filters">
-        <label>${esc(t("q_state"))}<select name="state">${option("open", t("q_open"), f.state)}${option("", t("q_all"), f.state)}${OPEN.concat("closed", "cancelled").map((x) => option(x, t("s_" + x), f.state)).join("")}</select></label>
-        <label>${esc(t("q_kind"))}<select name="kind">${option("", t("q_all"), f.kind)}${ref.kinds.map((k) => option(k, t("k_" + k), f.kind)).join("")}</select></label>
-        <label>${esc(t("q_area"))}<select name="area_id">${option("", t("q_all"), f.area_id)}${ref.areas.map((a) => option(a.id, a.name, f.area_id)).join("")}</select></label>
-        <label>${esc(t("q_priority"))}<select name="priority">${option("", t("q_all"), f.priority)}${option("high", t("p_high"), f.priority)}${option("normal", t("p_normal"), f.priority)}</select></label>
-        <label>${esc(t("q_clock"))}<select name="clock">${option("", t("q_all"), f.clock)}${option("at_risk", t("ck_at_risk"), f.clock)}${option("breached", t("ck_breached"), f.clock)}</select></label>
-        <label>${esc(t("q_search"))}<input name="q" value="${esc(f.q || "")}" placeholder="${esc(t("q_search_ph"))}" maxlength="64"></label>
-        <span class="muted small" id="queue-total">${esc(t("q_total", { n: s.total }))}</span>
+      return html`<form class="filters" id="queue-filters">
+        <label>${t("q_state")}<select name="state">${option("open", t("q_open"), f.state)}${option("", t("q_all"), f.state)}${OPEN.concat("closed", "cancelled").map((x) => option(x, t("s_" + x), f.state))}</select></label>
+        <label>${t("q_kind")}<select name="kind">${option("", t("q_all"), f.kind)}${ref.kinds.map((k) => option(k, t("k_" + k), f.kind))}</select></label>
+        <label>${t("q_area")}<select name="area_id">${option("", t("q_all"), f.area_id)}${ref.areas.map((a) => option(a.id, a.name, f.area_id))}</select></label>
+        <label>${t("q_priority")}<select name="priority">${option("", t("q_all"), f.priority)}${option("high", t("p_high"), f.priority)}${option("normal", t("p_normal"), f.priority)}</select></label>
+        <label>${t("q_clock")}<select name="clock">${option("", t("q_all"), f.clock)}${option("at_risk", t("ck_at_risk"), f.clock)}${option("breached", t("ck_breached"), f.clock)}</select></label>
+        <label>${t("q_search")}<input name="q" value="${f.q || ""}" placeholder="${t("q_search_ph")}" maxlength="64"></label>
+        <span class="muted small" id="queue-total">${t("q_total", { n: s.total })}</span>
       </form>
-      <div class="filters" id="bulk" ${s.selected.size ? "" : "hidden"}>
-        <b>${esc(t("q_selected", { n: s.selected.size }))}</b>
-        <button type="button" id="bulk-urge">${esc(t("q_bulk_urge"))}</button>
-        <select id="bulk-person"></select><button type="button" id="bulk-assign" class="primary">${esc(t("q_bulk_assign"))}</button>
+      <div class="filters" id="bulk" ?hidden=${!s.selected.size}>
+        <b>${t("q_selected", { n: s.selected.size })}</b>
+        <button type="button" id="bulk-urge">${t("q_bulk_urge")}</button>
+        <select id="bulk-person"></select><button type="button" id="bulk-assign" class="primary">${t("q_bulk_assign")}</button>
       </div>`;
     }
 
     function badges(o) {
       const b = [];
-      if (o.customer_tier === "vip") b.push(`<span class="badge gold">${esc(t("vip"))}</span>`);
-      if (o.customer_tier === "dedicated_line") b.push(`<span class="badge gold">${esc(t("dl"))}</span>`);
-      if (o.priority === "high") b.push(`<span class="badge orange">${esc(t("high"))}</span>`);
-      if (o.urge_count) b.push(`<span class="badge red">${esc(t("urged", { n: o.urge_count }))}</span>`);
-      if (o.remark_flagged) b.push(`<span class="badge orange">${esc(t("flagged"))}</span>`);
-      return b.join("");
+      if (o.customer_tier === "vip") b.push(html`<span class="badge gold">${t("vip")}</span>`);
+      if (o.customer_tier === "dedicated_line") b.push(html`<span class="badge gold">${t("dl")}</span>`);
+      if (o.priority === "high") b.push(html`<span class="badge orange">${t("high")}</span>`);
+      if (o.urge_count) b.push(html`<span class="badge red">${t("urged", { n: o.urge_count })}</span>`);
+      if (o.remark_flagged) b.push(html`<span class="badge orange">${t("flagged")}</span>`);
+      return b;
     }
 
     /** The whole list with its filters (`full`), or (live updates) only its rows, total and bulk
      *  bar, so that a filter being typed into keeps its text and focus. `fresh`: ids to light up. */
     function drawList(full = !listEl.querySelector("#queue-filters"), fresh = new Set()) {
-      const rows = s.orders.map((o) => `
-        <tr data-id="${o.id}" data-code="${esc(o.code)}" class="${o.id === s.open ? "sel" : ""}${fresh.has(o.id) ? " fresh" : ""}">
-          <td><input type="checkbox" class="pick" value="${o.id}" aria-label="${esc(o.code)}" ${s.selected.has(o.id) ? "checked" : ""}></td>
-          <td class="code"><a href="#queue/${o.id}" class="open-order">${esc(o.code)}</a></td>
-          <td>${esc(t("k_" + o.kind))}</td><td class="wrap">${esc(o.customer_name)} ${badges(o)}</td>
-          <td><span class="state s-${o.state}">${esc(t("s_" + o.state))}</span></td>
-          <td>${esc(o.area.name)}</td>
-          <td>${o.assignee ? esc(o.assignee.name) : `<span class="badge red">${esc(t("q_unassigned"))}</span>`}</td>
-          <td class="countdown ${clockClass(o.next_due, o.at_risk)}" data-due="${esc(o.next_due || "")}">${esc(countdown(o.next_due))}</td>
-        </tr>`).join("");
-      const body = rows || `<tr><td colspan="8" class="muted">${esc(t("q_empty"))}</td></tr>`;
+      const rows = s.orders.map((o) => html`
+        <tr data-id="${o.id}" data-code="${o.code}" class="${o.id === s.open ? "sel" : ""}${fresh.has(o.id) ? " fresh" : ""}">
+          <td><input type="checkbox" class="pick" value="${o.id}" aria-label="${o.code}" ?checked=${s.selected.has(o.id)}></td>
+          <td class="code"><a href="#queue/${o.id}" class="open-order">${o.code}</a></td>
+          <td>${t("k_" + o.kind)}</td><td class="wrap">${o.customer_name} ${badges(o)}</td>
+          <td><span class="state s-${o.state}">${t("s_" + o.state)}</span></td>
+          <td>${o.area.name}</td>
+          <td>${o.assignee ? o.assignee.name : html`<span class="badge red">${t("q_unassigned")}</span>`}</td>
+          <td class="countdown ${clockClass(o.next_due, o.at_risk)}" data-due="${o.next_due || ""}">${countdown(o.next_due)}</td>
+        </tr>`);
+      const body = rows.length ? rows : html`<tr><td colspan="8" class="muted">${t("q_empty")}</td></tr>`;
       if (!full) {
-        listEl.querySelector("#queue tbody").innerHTML = body;
+        draw(listEl.querySelector("#queue tbody"), body);
         listEl.querySelector("#queue-total").textContent = t("q_total", { n: s.total });
         listEl.querySelector("#pick-all").checked = s.orders.length > 0 && s.orders.every((o) => s.selected.has(o.id));
         return drawBulk();
       }
-      listEl.innerHTML = `${filtersHtml()}
-        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all" aria-label="${esc(t("q_all"))}"></th>
-          <th>${esc(t("q_code"))}</th><th>${esc(t("q_kind"))}</th><th>${esc(t("q_customer"))}</th><th>${esc(t("q_state"))}</th>
-          <th>${esc(t("q_area"))}</th><th>${esc(t("q_assignee"))}</th><th>${esc(t("q_due"))}</th></tr></thead>
-        <tbody>${body}</tbody></table>`;
+      draw(listEl, html`${filtersHtml()}
+        <table class="grid" id="queue"><thead><tr><th><input type="checkbox" id="pick-all" aria-label="${t("q_all")}"></th>
+          <th>${t("q_code")}</th><th>${t("q_kind")}</th><th>${t("q_customer")}</th><th>${t("q_state")}</th>
+          <th>${t("q_area")}</th><th>${t("q_assignee")}</th><th>${t("q_due")}</th></tr></thead>
+        <tbody>${body}</tbody></table>`);
       s.bulkFor = null; // a new, empty select
       bindList();
       fillBulkPeople();
@@ -184,7 +185,7 @@ export default {
       s.bulkFor = first;
       const answer = await api(`/api/work-orders/${first}/suggestions`, { quiet: true }).catch(() => null);
       if (!answer || !s.alive) return;
-      select.innerHTML = answer.candidates.map((c) => option(c.id, `${c.name} · ${t("q_load", { n: c.load })}`)).join("");
+      draw(select, answer.candidates.map((c) => option(c.id, `${c.name} · ${t("q_load", { n: c.load })}`)));
     }
 
     async function bulk(plan) {
@@ -236,7 +237,7 @@ export default {
 
     function drawPane() {
       const o = s.detail;
-      if (!o) { paneEl.innerHTML = `<p class="muted">${esc(t("q_pick"))}</p>`; return; }
+      if (!o) { draw(paneEl, html`<p class="muted">${t("q_pick")}</p>`); return; }
       // A live redraw of the same order keeps a send-back being written.
       const writing = paneEl.querySelector("#send-back-box[open]") && paneEl.dataset.id === String(o.id)
         ? new FormData(paneEl.querySelector("#send-back")) : null;
@@ -245,42 +246,42 @@ export default {
       const assignStep = can("dispatch") ? "dispatch" : can("transfer") ? "transfer" : null;
       const people = s.suggestions?.candidates || [];
       const reasons = s.reference?.send_back_reasons || [];
-      paneEl.innerHTML = `
-        <div class="row"><h2 id="pane-code">${esc(o.code)}</h2><span class="state s-${o.state}" id="pane-state">${esc(t("s_" + o.state))}</span></div>
-        <div>${esc(t("k_" + o.kind))} ${badges(o)}</div>
+      draw(paneEl, html`
+        <div class="row"><h2 id="pane-code">${o.code}</h2><span class="state s-${o.state}" id="pane-state">${t("s_" + o.state)}</span></div>
+        <div>${t("k_" + o.kind)} ${badges(o)}</div>
         <dl>
-          <dt>${esc(t("customer"))}</dt><dd>${esc(o.customer.name)} <span class="muted">${esc(o.customer.phone)}</span></dd>
-          <dt>${esc(t("address"))}</dt><dd>${esc(o.area.name)} · ${esc(o.address)}</dd>
-          <dt>${esc(t("description"))}</dt><dd>${esc(o.description)}</dd>
-          ${o.agent_remark ? `<dt>${esc(t("remark"))}</dt><dd class="${o.remark_flagged ? "flag" : ""}">${esc(o.agent_remark)}</dd>` : ""}
-          <dt>${esc(t("q_assignee"))}</dt><dd id="pane-assignee">${esc(o.assignee?.name || "—")}${o.team ? ` <span class="muted">${esc(o.team.name)}</span>` : ""}</dd>
+          <dt>${t("customer")}</dt><dd>${o.customer.name} <span class="muted">${o.customer.phone}</span></dd>
+          <dt>${t("address")}</dt><dd>${o.area.name} · ${o.address}</dd>
+          <dt>${t("description")}</dt><dd>${o.description}</dd>
+          ${o.agent_remark ? html`<dt>${t("remark")}</dt><dd class="${o.remark_flagged ? "flag" : ""}">${o.agent_remark}</dd>` : ""}
+          <dt>${t("q_assignee")}</dt><dd id="pane-assignee">${o.assignee?.name || "—"}${o.team ? html` <span class="muted">${o.team.name}</span>` : ""}</dd>
         </dl>
-        <h3>${esc(t("clocks"))}</h3>
-        <ul class="clocks">${o.clocks.map((c) => `<li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">
-          ${esc(t("c_" + c.name))}: ${c.state === "running" ? `<span class="countdown ${clockClass(c.due, c.at_risk)}" data-due="${esc(c.due)}">${esc(countdown(c.due))}</span>` : esc(t(c.state))}
-          <span class="muted small">${esc(t("due_at", { t: fmtTime(c.due, true) }))}</span></li>`).join("")}</ul>
-        ${assignStep ? `<h3>${esc(t("q_suggest"))}</h3>
-          <table class="grid" id="suggestions"><tbody>${people.map((c) => `
-            <tr data-person="${c.id}"><td><b>${esc(c.name)}</b><div class="muted small">${esc(c.team || "")}</div></td>
-              <td>${c.in_area ? `<span class="badge">${esc(t("q_in_area"))}</span>` : ""}${c.current ? `<span class="badge gold">${esc(t("q_current"))}</span>` : ""}
-                <div class="small">${esc(whereText(c.where))} · ${esc(t("q_load", { n: c.load }))}</div><div class="muted small">${esc(ago(c.contact.last_contact_at))}</div></td>
-              <td>${c.current ? "" : `<button class="primary assign" data-person="${c.id}">${esc(t(assignStep === "dispatch" ? "q_assign" : "q_transfer"))}</button>`}</td></tr>`).join("")
-            || `<tr><td class="muted">${esc(t("q_no_suggest"))}</td></tr>`}</tbody></table>` : ""}
+        <h3>${t("clocks")}</h3>
+        <ul class="clocks">${o.clocks.map((c) => html`<li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">
+          ${t("c_" + c.name)}: ${c.state === "running" ? html`<span class="countdown ${clockClass(c.due, c.at_risk)}" data-due="${c.due}">${countdown(c.due)}</span>` : t(c.state)}
+          <span class="muted small">${t("due_at", { t: fmtTime(c.due, true) })}</span></li>`)}</ul>
+        ${assignStep ? html`<h3>${t("q_suggest")}</h3>
+          <table class="grid" id="suggestions"><tbody>${some(people.map((c) => html`
+            <tr data-person="${c.id}"><td><b>${c.name}</b><div class="muted small">${c.team || ""}</div></td>
+              <td>${c.in_area ? html`<span class="badge">${t("q_in_area")}</span>` : ""}${c.current ? html`<span class="badge gold">${t("q_current")}</span>` : ""}
+                <div class="small">${whereText(c.where)} · ${t("q_load", { n: c.load })}</div><div class="muted small">${ago(c.contact.last_contact_at)}</div></td>
+              <td>${c.current ? "" : html`<button class="primary assign" data-person="${c.id}">${t(assignStep === "dispatch" ? "q_assign" : "q_transfer")}</button>`}</td></tr>`))
+            || html`<tr><td class="muted">${t("q_no_suggest")}</td></tr>`}</tbody></table>` : ""}
         <div class="buttons">
-          ${can("urge") ? `<button id="urge">${esc(t("q_urge"))}</button>` : ""}
+          ${can("urge") ? html`<button id="urge">${t("q_urge")}</button>` : ""}
         </div>
-        ${can("send_back") ? `<details id="send-back-box"><summary>${esc(t("q_send_back"))}</summary><form id="send-back">
-          <label>${esc(t("q_reason_code"))}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r))).join("")}</select></label>
-          <label>${esc(t("q_reason"))}<textarea name="reason" required maxlength="2000"></textarea></label>
-          <button class="danger">${esc(t("q_send_back"))}</button></form></details>` : ""}
+        ${can("send_back") ? html`<details id="send-back-box"><summary>${t("q_send_back")}</summary><form id="send-back">
+          <label>${t("q_reason_code")}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r)))}</select></label>
+          <label>${t("q_reason")}<textarea name="reason" required maxlength="2000"></textarea></label>
+          <button class="danger">${t("q_send_back")}</button></form></details>` : ""}
         <section id="pane-evidence"></section>
-        <h3>${esc(t("history"))}</h3>
+        <h3>${t("history")}</h3>
         <ul class="history">${o.history.slice().reverse().map((e) => {
           const p = e.payload || {};
           const text = p.reason || p.text || p.note || p.result || p.remark || (p.assignee_name ? `→ ${p.assignee_name}` : "");
-          return `<li><span class="muted small">${esc(fmtTime(e.effective_time, true))}</span> <b>${esc(t("a_" + e.action) === "a_" + e.action ? e.action : t("a_" + e.action))}</b>
-            ${esc(e.actor?.name || "")} <span class="muted small">${esc(t("s_" + e.state_after))}</span>${text ? `<div>${esc(text)}</div>` : ""}</li>`;
-        }).join("")}</ul>`;
+          return html`<li><span class="muted small">${fmtTime(e.effective_time, true)}</span> <b>${t("a_" + e.action) === "a_" + e.action ? e.action : t("a_" + e.action)}</b>
+            ${e.actor?.name || ""} <span class="muted small">${t("s_" + e.state_after)}</span>${text ? html`<div>${text}</div>` : ""}</li>`;
+        })}</ul>`);
       const act = async (step, body, label) => {
         try {
           await api(`/api/work-orders/${o.id}/${step.replace("_", "-")}`, { method: "POST", body });

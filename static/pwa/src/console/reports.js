@@ -2,6 +2,7 @@
 // supervisor reads at a glance — rates against their targets, send-backs by reason, the spread of
 // satisfaction scores, outages by status, mean durations in minutes — and the same figures as CSV
 // for Excel (GET /api/reports.csv).
+import { draw, html } from "../client.js";
 import { addTexts } from "./i18n.js";
 import { localDay, percent } from "./periods.js";
 
@@ -29,20 +30,20 @@ export default {
   title: { "zh-CN": "统计报表", en: "Reports" },
   roles: ["supervisor", "admin"], // domain/vocabulary.py REPORT_READERS decides; the tab follows it
   mount(el, ctx) {
-    const { t, esc, api, fmtTime } = ctx;
+    const { t, api, fmtTime } = ctx;
     const s = (state = { query: { from: localDay(0).slice(0, 8) + "01", to: localDay(0), area_id: "" }, areas: [], report: null, alive: true });
 
-    const bar = (share, cls = "") => `<span class="bar ${cls}"><i data-width="${Math.max(0, Math.min(1, share)) * 100}%"></i></span>`;
+    const bar = (share, cls = "") => html`<span class="bar ${cls}"><i data-width="${Math.max(0, Math.min(1, share)) * 100}%"></i></span>`;
 
-    const pending = (f) => (f.pending ? ` · ${esc(t("rp_pending", { n: f.pending }))}` : "");
+    const pending = (f) => (f.pending ? ` · ${t("rp_pending", { n: f.pending })}` : "");
 
     function rate(f) {
       const short = f.target != null && f.value != null && f.value < f.target;
-      const target = f.target != null ? `<b class="target" data-left="${f.target * 100}%" title="${esc(t("rp_target", { p: percent(f.target) }))}"></b>` : "";
-      return `<div class="figure rate ${short ? "short" : ""}" data-figure="${f.key}" data-value="${f.value ?? ""}">
-        <span class="name">${esc(f.title)}</span>
+      const target = f.target != null ? html`<b class="target" data-left="${f.target * 100}%" title="${t("rp_target", { p: percent(f.target) })}"></b>` : "";
+      return html`<div class="figure rate ${short ? "short" : ""}" data-figure="${f.key}" data-value="${f.value ?? ""}">
+        <span class="name">${f.title}</span>
         <span class="track">${bar(f.value ?? 0, f.value == null ? "empty" : "")}${target}</span>
-        <span class="num"><b>${esc(percent(f.value))}</b> <span class="small">${f.denominator ? esc(t("rp_of", { n: f.numerator, d: f.denominator })) : esc(t("rp_none"))}${pending(f)}${f.target != null ? ` · ${esc(t("rp_target", { p: percent(f.target) }))}` : ""}</span></span>
+        <span class="num"><b>${percent(f.value)}</b> <span class="small">${f.denominator ? t("rp_of", { n: f.numerator, d: f.denominator }) : t("rp_none")}${pending(f)}${f.target != null ? ` · ${t("rp_target", { p: percent(f.target) })}` : ""}</span></span>
       </div>`;
     }
 
@@ -50,48 +51,48 @@ export default {
     function spread(f) {
       const most = Math.max(1, ...f.breakdown.map((b) => b.count));
       const head = f.unit === "mean"
-        ? `${f.value == null ? esc(t("rp_none")) : esc(t("rp_mean", { v: f.value.toFixed(2) }))} <span class="small">${esc(t("rp_scores", { n: f.denominator }))}</span>`
-        : esc(t("rp_count", { n: f.numerator }));
-      return `<div class="figure spread" data-figure="${f.key}" data-value="${f.value ?? ""}">
-        <span class="name">${esc(f.title)}</span><span class="num"><b>${head}</b></span>
-        ${f.breakdown.map((b) => `<div class="row" data-key="${esc(b.key)}"><span class="label">${esc(b.label)}</span>${bar(b.count / most, "count")}<span class="n">${b.count}</span></div>`).join("")}
+        ? html`${f.value == null ? t("rp_none") : t("rp_mean", { v: f.value.toFixed(2) })} <span class="small">${t("rp_scores", { n: f.denominator })}</span>`
+        : t("rp_count", { n: f.numerator });
+      return html`<div class="figure spread" data-figure="${f.key}" data-value="${f.value ?? ""}">
+        <span class="name">${f.title}</span><span class="num"><b>${head}</b></span>
+        ${f.breakdown.map((b) => html`<div class="row" data-key="${b.key}"><span class="label">${b.label}</span>${bar(b.count / most, "count")}<span class="n">${b.count}</span></div>`)}
       </div>`;
     }
 
     function plain(f) {
-      return `<div class="figure plain" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${esc(f.title)}</span>
-        <span class="num"><b>${f.value == null ? "—" : esc(f.value.toFixed(2))}</b> <span class="small">${esc(t("rp_of", { n: f.numerator, d: f.denominator }))}</span></span></div>`;
+      return html`<div class="figure plain" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${f.title}</span>
+        <span class="num"><b>${f.value == null ? "—" : f.value.toFixed(2)}</b> <span class="small">${t("rp_of", { n: f.numerator, d: f.denominator })}</span></span></div>`;
     }
 
     /** A mean duration: 14.25 → "平均 14.3 分钟"; negative (say, restored before the estimate) stays signed. */
     function minutes(f) {
       const head = f.value == null ? t("rp_none") : t("rp_minutes", { v: String(Math.round(f.value * 10) / 10) });
       const small = [f.denominator && t("rp_times", { n: f.denominator }), f.pending && t("rp_pending", { n: f.pending })];
-      return `<div class="figure plain minutes" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${esc(f.title)}</span>
-        <span class="num"><b>${esc(head)}</b> <span class="small">${esc(small.filter(Boolean).join(" · "))}</span></span></div>`;
+      return html`<div class="figure plain minutes" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${f.title}</span>
+        <span class="num"><b>${head}</b> <span class="small">${small.filter(Boolean).join(" · ")}</span></span></div>`;
     }
 
     function count(f) {
-      return `<div class="figure plain count" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${esc(f.title)}</span>
-        <span class="num"><b>${esc(t("rp_count", { n: f.numerator }))}</b></span></div>`;
+      return html`<div class="figure plain count" data-figure="${f.key}" data-value="${f.value ?? ""}"><span class="name">${f.title}</span>
+        <span class="num"><b>${t("rp_count", { n: f.numerator })}</b></span></div>`;
     }
 
     const RENDER = { rate, minutes, count, mean: plain };
     const figureHtml = (f) => (f.breakdown.length ? spread(f) : RENDER[f.unit](f));
 
-    function draw() {
+    function redraw() {
       const q = s.query, r = s.report;
       const areaName = r?.area ? r.area.name : t("rp_all_areas");
-      el.innerHTML = `<form class="filters" id="rp-form">
-          <label>${esc(t("rp_from"))}<input type="date" name="from" value="${esc(q.from)}" required></label>
-          <label>${esc(t("rp_to"))}<input type="date" name="to" value="${esc(q.to)}" required></label>
-          <label>${esc(t("rp_area"))}<select name="area_id"><option value="">${esc(t("rp_all_areas"))}</option>${s.areas.map((a) => `<option value="${a.id}" ${String(a.id) === String(q.area_id) ? "selected" : ""}>${esc(a.name)}</option>`).join("")}</select></label>
-          <button class="primary" id="rp-show">${esc(t("rp_show"))}</button>
-          <button type="button" id="rp-csv">${esc(t("rp_csv"))}</button>
+      draw(el, html`<form class="filters" id="rp-form">
+          <label>${t("rp_from")}<input type="date" name="from" value="${q.from}" required></label>
+          <label>${t("rp_to")}<input type="date" name="to" value="${q.to}" required></label>
+          <label>${t("rp_area")}<select name="area_id"><option value="">${t("rp_all_areas")}</option>${s.areas.map((a) => html`<option value=${a.id} ?selected=${String(a.id) === String(q.area_id)}>${a.name}</option>`)}</select></label>
+          <button class="primary" id="rp-show">${t("rp_show")}</button>
+          <button type="button" id="rp-csv">${t("rp_csv")}</button>
         </form>
-        ${r ? `<p class="muted small" id="rp-summary">${esc(t("rp_summary", { from: r.first_day, to: r.last_day, area: areaName, n: r.orders }))} · ${esc(t("rp_generated", { t: fmtTime(r.generated_at, true) }))}</p>
-        <div class="report-groups" id="report">${r.groups.map((g) => `<section class="card group" data-group="${g.key}"><h3>${esc(g.title)}</h3>${g.branch_wide && r.area ? `<p class="muted small branch-wide">${esc(t("rp_branch_wide"))}</p>` : ""}${g.figures.map(figureHtml).join("")}</section>`).join("")}</div>`
-        : `<p class="muted">${esc(t("rp_loading"))}</p>`}`;
+        ${r ? html`<p class="muted small" id="rp-summary">${t("rp_summary", { from: r.first_day, to: r.last_day, area: areaName, n: r.orders })} · ${t("rp_generated", { t: fmtTime(r.generated_at, true) })}</p>
+        <div class="report-groups" id="report">${r.groups.map((g) => html`<section class="card group" data-group="${g.key}"><h3>${g.title}</h3>${g.branch_wide && r.area ? html`<p class="muted small branch-wide">${t("rp_branch_wide")}</p>` : ""}${g.figures.map(figureHtml)}</section>`)}</div>`
+        : html`<p class="muted">${t("rp_loading")}</p>`}`);
       // Sizes through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
       el.querySelectorAll("[data-width]").forEach((i) => { i.style.width = i.dataset.width; });
       el.querySelectorAll("[data-left]").forEach((b) => { b.style.left = b.dataset.left; });
@@ -108,7 +109,7 @@ export default {
       const report = await api("/api/reports", { query: s.query }).catch(() => null); // a bad period is shown
       if (!s.alive) return;
       if (report) s.report = report;
-      draw();
+      redraw();
     }
 
     async function download() {
@@ -125,8 +126,8 @@ export default {
       ctx.toast(t("rp_downloaded", { name }), { ok: true, ms: 3000 });
     }
 
-    api("/api/reference").then((ref) => { s.areas = ref.areas; if (s.alive) draw(); }).catch(() => {});
-    draw();
+    api("/api/reference").then((ref) => { s.areas = ref.areas; if (s.alive) redraw(); }).catch(() => {});
+    redraw();
     load();
   },
   unmount() {

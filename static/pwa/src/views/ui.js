@@ -1,0 +1,66 @@
+// What several screens of the technician app share: the router's hooks, the outbox's state chips
+// and the card of a rejected action (on the job, on the sync panel, for a job no longer here).
+import { draw, html } from "../client.js";
+import { t } from "../i18n.js";
+import { read, value } from "../idb.js";
+import { load, put, remember } from "./data.js";
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+/** route: redraw the current screen (app.js sets it); dirty: the technician is typing, so
+ *  background syncs don't redraw the view. */
+export const ui = { route: () => {}, dirty: false };
+
+// Which sections the technician opened stay open when the view is redrawn.
+export const openBoxes = new Set();
+document.addEventListener("toggle", (ev) => {
+  if (ev.target.id) ev.target.open ? openBoxes.add(ev.target.id) : openBoxes.delete(ev.target.id);
+}, true);
+
+export const back = (href = "#/") => html`<a href=${href} class="back">← ${t("back")}</a>`;
+
+export const stateChip = (m) => html`<span class="chip st-${m.state}">${t("st_" + m.state)}</span>`;
+
+/** An action's arguments as the technician typed them (to copy into a new attempt). */
+export function typedText(args) {
+  return Object.entries(args).filter(([k]) => !["order_id", "strokes", "upload_id"].includes(k))
+    .map(([k, v]) => `${t(k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("\n");
+}
+
+export function rejectedCard(m) {
+  const todo = m.reasonCode === "lifecycle.illegal" ? "todo_illegal"
+    : (m.reasonCode || "").startsWith("sync.") && m.reasonCode !== "sync.invalid_args" && m.reasonCode !== "sync.unknown_mutation" ? "todo_reassigned" : "todo_invalid";
+  return html`<section class="card rejected" data-mutation=${m.id}>
+    <div class="row"><b>${t("a_" + m.name)} · ${m.orderCode || "#" + m.orderId}</b>${stateChip(m)}</div>
+    <p class="reason">${m.reason || m.reasonCode}</p>
+    <p class="small">${t(todo)}</p>
+    <div class="small muted">${t("typed")}:</div><pre class="typed">${typedText(m.args)}</pre>
+    <div class="buttons"><button data-copy=${m.id}>${t("copy")}</button><button data-dismiss=${m.id}>${t("dismiss")}</button></div>
+  </section>`;
+}
+
+/** A job no longer on this phone: what of it the server refused, if anything. */
+export async function missingView(id) {
+  const [mine] = await read(["outbox"], (q) => [q.where("outbox", "orderId", id)]);
+  const rejected = mine.filter((m) => m.state === "rejected");
+  draw($("#view"), html`${back()}${rejected.length ? rejected.map(rejectedCard) : html`<p class="muted">${t("no_jobs")}</p>`}`);
+}
+
+/** The buttons of rejected cards and of the list's notices, wherever they are drawn. */
+export function listenToCards() {
+  document.addEventListener("click", async (ev) => {
+    const copy = ev.target.closest?.("[data-copy]");
+    const dismiss = ev.target.closest?.("[data-dismiss]");
+    if (copy) {
+      const [m] = await read(["outbox"], (q) => [q.get("outbox", +copy.dataset.copy)]);
+      try { await navigator.clipboard.writeText(typedText(m.args)); copy.textContent = t("copied"); } catch { /* no clipboard (not a secure context): the text stays on screen */ }
+    }
+    if (dismiss) { await (await load()).db.outbox.update(+dismiss.dataset.dismiss, { dismissed: true }); remember(); ui.route(); }
+    const forget = ev.target.closest?.("[data-forget]");
+    if (forget) { await put("notices", (await value("notices", [])).filter((n) => n.id !== +forget.dataset.forget)); remember(); ui.route(); }
+  });
+}
+
+
+/** Texts one per line (<br> between them), or "—" when there are none. */
+export const lines = (texts) => (texts.length ? texts.flatMap((x, i) => (i ? [html`<br>`, x] : [x])) : "—");
