@@ -274,6 +274,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.id_taken": ("该上传编号已被使用。", "That upload id is already in use."),
     "upload.not_found": ("上传不存在。", "No such upload."),
     "upload.expired": ("上传已过期,请重新上传。", "The upload expired; start it again."),
+    "upload.store_unavailable": (
+        "照片存储暂时不可用,请 {retry_after} 秒后重传最后一段。",
+        "The photo store is unavailable for now: send the last part again in {retry_after} s.",
+    ),
     "upload.finished": ("上传已结束(偏移 {offset})。", "The upload is already finished (offset {offset})."),
     "upload.offset_mismatch": (
         "上传偏移不符:服务器已收到 {expected} 字节,请求从 {given} 字节续传。",
