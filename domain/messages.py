@@ -474,6 +474,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.open_exists": ("您已有一张未完成的交接班单 #{id}。", "You already have an unfinished handover sheet, #{id}."),
     "handover.unknown_person": ("{id} 不是在岗的调度人员。", "{id} is not an active dispatcher."),
     "server.error": ("服务器内部错误,已记录。", "Internal error; it has been logged."),
+    "server.database_unavailable": (
+        "数据库暂时不可用,请 {retry_after} 秒后重试。", "The database is unavailable for now: try again in {retry_after} s.",
+    ),
 }
 
 
