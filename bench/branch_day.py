@@ -19,7 +19,7 @@ The load, in compressed time (`--compression` 12: an hour of the day in 5 minute
 - consoles: `--consoles` dispatchers' event streams, reconnecting when a stream ends.
 Faults (`--faults`): `kill` = kill -9 of one app process at 30 % of the day (app processes that
 end are started again 2 s later, as systemd's Restart=always does); `postgres` = PostgreSQL stopped at 50 % and started 3 s later
-(a private server, tests/private_postgres.py, never the shared one); `s3` = the S3 endpoint down
+(the run always has a server of its own, tests/private_postgres.py, never the shared one); `s3` = the S3 endpoint down
 for `--s3-down` seconds from 60 %.
 Afterwards every phone drains its outbox and finishes its photo, and the run checks: every
 mutation applied or rejected (with a reason) exactly once (one outcome row per id, the client's
@@ -52,7 +52,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sync_common import (
-    PG_ADMIN_URL, PYTHON, ROOT, add_technicians, bound, database, day_mutations, free_port, log, percentile, seed_day,
+    PYTHON,
+    ROOT,
+    add_technicians,
+    bound,
+    database,
+    day_mutations,
+    free_port,
+    log,
+    percentile,
+    seed_day,
     seed_world,
 )
 
@@ -108,8 +117,9 @@ class Report:
         }
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time (user + system) of every PostgreSQL process on this machine so far."""
+def postgres_cpu_seconds(postmaster: int) -> float:
+    """CPU time (user + system) so far of one PostgreSQL server: its postmaster and the
+    processes it forked (backends, checkpointer, walwriter, …), none of another server's."""
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -117,8 +127,8 @@ def postgres_cpu_seconds() -> float:
                 stat = f.read()
         except OSError:
             continue
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        if name.startswith("postgres"):
+        rest = stat[stat.rindex(")") + 2:].split()
+        if int(pid) == postmaster or int(rest[1]) == postmaster:
             total += int(rest[11]) + int(rest[12])
     return total / tick
 
@@ -505,7 +515,7 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                     length = args.minutes * 60
                     period = SYNC_PERIOD_S / args.compression
                     rate = ORDERS_PER_HOUR_PEAK * args.compression / 3600
-                    cpu_before, started = postgres_cpu_seconds(), time.monotonic()
+                    cpu_before, started = postgres_cpu_seconds(postgres.postmaster()), time.monotonic()
                     until = started + length
                     for phone in phones:  # a photo taken at some moment of the day
                         phone.photo_due = started + random.uniform(0, 0.9) * length
@@ -542,7 +552,8 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                         await asyncio.gather(*(p.sync(http, report, batch=50) for p in phones if not p.done))
                         await asyncio.sleep(period)
                     report.seconds = time.monotonic() - started
-                    report.postgres_cpu_s = postgres_cpu_seconds() - cpu_before
+                    # After a restart only the new server's time counts: the old one's is gone with it.
+                    report.postgres_cpu_s = postgres_cpu_seconds(postgres.postmaster()) - (0 if "postgres" in faults else cpu_before)
                     await asyncio.gather(*streams)
                     if report.consoles_streaming_at_end < args.consoles:
                         report.problems.append(f"{report.consoles_streaming_at_end} of {args.consoles} consoles streaming at the end")
@@ -575,11 +586,10 @@ def run(argv: list[str] | None = None) -> Report:
     workdir = Path(tempfile.mkdtemp(prefix="branch-day-"))
     from tests.private_postgres import PrivatePostgres
 
-    # A restart would break every other run on the shared server: that fault gets a server of its own.
-    with (PrivatePostgres() if "postgres" in args.faults else contextlib.nullcontext()) as postgres:
-        admin_url = postgres.admin_url if postgres else PG_ADMIN_URL
-        with database("postgres", "branch_day", workdir, admin_url) as url:
-            return asyncio.run(day(args, url, workdir, postgres))
+    # A server of the run's own: a restart would break every other run on the shared one, and
+    # its CPU time is this run's alone.
+    with PrivatePostgres() as postgres, database("postgres", "branch_day", workdir, postgres.admin_url) as url:
+        return asyncio.run(day(args, url, workdir, postgres))
 
 
 if __name__ == "__main__":

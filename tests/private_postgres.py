@@ -55,6 +55,10 @@ class PrivatePostgres:
         time.sleep(down_seconds)
         self._ctl("start")
 
+    def postmaster(self) -> int:
+        """The server's process id (its first line of postmaster.pid)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")

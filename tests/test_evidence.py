@@ -21,10 +21,10 @@ from tusclient.client import TusClient
 import settings as config
 from db.engine import write_transaction
 from db.evidence_tables import EvidenceUpload, PhotoBlob
+from tests.browser.conftest import free_port
 from tests.conftest import run
 from tests.evidence_fixtures import evidence_dir, live, s3, stored_files  # noqa: F401 (fixtures)
 from tests.photos import photo
-from tests.browser.conftest import free_port
 from tests.test_work_orders import FIELD_CLOSE, sign
 
 TUS = {"Tus-Resumable": "1.0.0"}
