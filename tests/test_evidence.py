@@ -345,8 +345,8 @@ def test_an_upload_whose_last_part_meets_the_photo_store_down_finishes_when_sent
     done = patch(api, "tech2", location, data[half:], offset=half)
     assert done.status_code == 204 and done.headers["upload-offset"] == str(len(data)), done.text
     sha = hashlib.sha256(data).hexdigest()
-    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket="evidence")["Contents"]) == [
-        sha, f"{sha}.display.jpg", f"{sha}.thumb.jpg"]
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="evidence", Prefix=sha)["Contents"])
+    assert keys == [sha, f"{sha}.display.jpg", f"{sha}.thumb.jpg"]
     assert attach(api, "tech2", order_id, location.rsplit("/", 1)[-1])["status"] == "ready"
 
 
