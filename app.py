@@ -4,13 +4,15 @@ OpenAPI docs, logging, and the database's start-up and shut-down."""
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
-from litestar.logging.config import StructLoggingConfig
+from litestar.logging.config import LoggingConfig, StructLoggingConfig, default_structlog_standard_lib_processors
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -110,9 +112,19 @@ def _openapi() -> OpenAPIConfig:
 
 def _logging() -> StructlogConfig:
     """One JSON line per request (method, path, status; never bodies: they carry passwords and
-    customer data). Expected 4xx errors are not logged as exceptions; 500s are, in api/errors.py."""
+    customer data). Expected 4xx errors are not logged as exceptions; 500s are, in api/errors.py.
+    Other libraries' records with a traceback (asyncpg's pool while PostgreSQL restarts) get it
+    as text: Litestar's JSON chain for them has no exception step and failed on the tuple."""
+    json_lines = not sys.stderr.isatty()
+    stdlib = default_structlog_standard_lib_processors(as_json=json_lines)
+    if json_lines:
+        stdlib.insert(-1, structlog.processors.format_exc_info)
     return StructlogConfig(
-        structlog_logging_config=StructLoggingConfig(log_exceptions="debug"),
+        structlog_logging_config=StructLoggingConfig(
+            log_exceptions="debug",
+            standard_lib_logging_config=LoggingConfig(
+                formatters={"standard": {"()": structlog.stdlib.ProcessorFormatter, "processors": stdlib}}),
+        ),
         middleware_logging_config=LoggingMiddlewareConfig(
             request_log_fields=("path", "method", "query"),
             response_log_fields=("status_code",),

@@ -21,7 +21,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from db.engine import is_unique_violation
+from db.engine import is_connection_lost, is_unique_violation
 from domain.errors import DomainError, RateLimited
 from domain.messages import pick_language, render
 
@@ -39,7 +39,9 @@ TITLES = {
     422: ("内容不完整", "Unprocessable content"),
     429: ("请求过于频繁", "Too many requests"),
     500: ("服务器错误", "Internal server error"),
+    503: ("服务暂不可用", "Service unavailable"),
 }
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 
 def _language(request: Request[Any, Any, Any]) -> str:
@@ -132,6 +134,10 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
             return problem(request, 400, "request.invalid", extra={"reason": reason})
     if is_unique_violation(exc):
         return problem(request, 409, "request.conflict")
+    if is_connection_lost(exc):  # PostgreSQL restarting: expected, brief, and the client retries
+        log.warning("database unavailable", method=request.method, path=request.url.path, error=repr(exc))
+        return problem(request, 503, "server.database_unavailable", {"retry_after": DATABASE_RETRY_AFTER_SECONDS},
+                       headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
     log.error(
         "unhandled error", method=request.method, path=request.url.path,
         traceback="".join(traceback.format_exception(exc)),

@@ -90,21 +90,22 @@ def migrate(url: str) -> None:
 
 
 @contextmanager
-def database(kind: str, tag: str, workdir: Path) -> Iterator[str]:
-    """A fresh, migrated database; yields its DATABASE_URL and drops it afterwards."""
+def database(kind: str, tag: str, workdir: Path, admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
+    """A fresh, migrated database (on PostgreSQL, on the server of `admin_url`); yields its
+    DATABASE_URL and drops it afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{workdir / f'{tag}.db'}"
         migrate(url)
         yield url
         return
     name = f"bench_sync_{tag}_{os.getpid()}"
-    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"', url=admin_url))
     try:
         migrate(url)
         yield url
     finally:
-        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', url=admin_url))
 
 
 @asynccontextmanager

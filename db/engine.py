@@ -176,6 +176,31 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
 
+# PostgreSQL going away: shutting down or restarting (57P01-57P03), the connection cut or closed
+# under a query, or refused while the server is down.
+_CONNECTION_LOST = (
+    asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError, ConnectionError,
+)
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The database could not be reached, or the connection went while a request used it (a
+    restart, a failover): the request may succeed when sent again in a few seconds. The pool
+    replaces closed connections by itself."""
+    while exc is not None:
+        if isinstance(exc, _CONNECTION_LOST):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
+            return True
+        # An idle pooled connection that got PostgreSQL's shutdown notice is stuck consuming that
+        # error until its socket closes; a query on it meets this instead of a closed connection.
+        if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def is_lock_conflict(exc: BaseException) -> bool:
     """PostgreSQL aborted the transaction to break a deadlock (40P01) or a serialisation conflict
     (40001): nothing of it was written, and running it again may well succeed."""

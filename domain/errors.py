@@ -54,5 +54,12 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(RateLimited):
+    """A service the request needs is down for now (the photo store): the same request, sent
+    again after `retry_after` seconds, may succeed."""
+
+    status = 503
+
+
 class BadRequest(DomainError):
     status = 400

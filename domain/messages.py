@@ -274,6 +274,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.id_taken": ("该上传编号已被使用。", "That upload id is already in use."),
     "upload.not_found": ("上传不存在。", "No such upload."),
     "upload.expired": ("上传已过期,请重新上传。", "The upload expired; start it again."),
+    "upload.store_unavailable": (
+        "照片存储暂时不可用,请 {retry_after} 秒后重传最后一段。",
+        "The photo store is unavailable for now: send the last part again in {retry_after} s.",
+    ),
     "upload.finished": ("上传已结束(偏移 {offset})。", "The upload is already finished (offset {offset})."),
     "upload.offset_mismatch": (
         "上传偏移不符:服务器已收到 {expected} 字节,请求从 {given} 字节续传。",
@@ -470,6 +474,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.open_exists": ("您已有一张未完成的交接班单 #{id}。", "You already have an unfinished handover sheet, #{id}."),
     "handover.unknown_person": ("{id} 不是在岗的调度人员。", "{id} is not an active dispatcher."),
     "server.error": ("服务器内部错误,已记录。", "Internal error; it has been logged."),
+    "server.database_unavailable": (
+        "数据库暂时不可用,请 {retry_after} 秒后重试。", "The database is unavailable for now: try again in {retry_after} s.",
+    ),
 }
 
 

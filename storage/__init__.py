@@ -4,6 +4,6 @@ Keys are content addresses (sha256 of the original photo), so writing a key that
 a retried or duplicated upload is stored once.
 """
 
-from storage.blobs import BlobStore, LocalStore, S3Store, blob_store
+from storage.blobs import BlobStore, LocalStore, S3Store, StoreUnavailable, blob_store
 
-__all__ = ["BlobStore", "LocalStore", "S3Store", "blob_store"]
+__all__ = ["BlobStore", "LocalStore", "S3Store", "StoreUnavailable", "blob_store"]

@@ -13,6 +13,11 @@ import anyio.to_thread
 import settings as config
 
 
+class StoreUnavailable(Exception):
+    """The store could not be reached or answered with a server error: nothing was written or
+    read, and the same call may succeed later."""
+
+
 class BlobStore(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store `data` under `key` unless the key exists. Never leaves a partial object."""
@@ -55,6 +60,23 @@ class LocalStore:
         return await anyio.to_thread.run_sync(self.path(key).read_bytes)
 
 
+def _s3_call(call):
+    """Run a boto3 call in a thread; an endpoint that is down or failing is StoreUnavailable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    def run():
+        try:
+            return call()
+        except BotoCoreError as exc:  # connection refused or cut, timeouts: botocore's own retries spent
+            raise StoreUnavailable(repr(exc)) from exc
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                raise StoreUnavailable(repr(exc)) from exc
+            raise
+
+    return anyio.to_thread.run_sync(run)
+
+
 class S3Store:
     """S3 or any S3-compatible service (MinIO, Ceph, a cloud's OSS with an S3 endpoint)."""
 
@@ -68,15 +90,13 @@ class S3Store:
         if await self.has(key):
             return
         # A single PUT is atomic in S3: the object appears whole or not at all.
-        await anyio.to_thread.run_sync(
-            lambda: self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-        )
+        await _s3_call(lambda: self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type))
 
     async def has(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
         try:
-            await anyio.to_thread.run_sync(lambda: self.client.head_object(Bucket=self.bucket, Key=key))
+            await _s3_call(lambda: self.client.head_object(Bucket=self.bucket, Key=key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return False
@@ -87,12 +107,12 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            response = await anyio.to_thread.run_sync(lambda: self.client.get_object(Bucket=self.bucket, Key=key))
+            response = await _s3_call(lambda: self.client.get_object(Bucket=self.bucket, Key=key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 raise FileNotFoundError(key) from exc
             raise
-        return await anyio.to_thread.run_sync(response["Body"].read)
+        return await _s3_call(response["Body"].read)
 
 
 @lru_cache(maxsize=None)

@@ -5,6 +5,7 @@ the printable record, S3 storage against moto's server, and bad files (SQLite an
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import socket
@@ -20,6 +21,7 @@ from tusclient.client import TusClient
 import settings as config
 from db.engine import write_transaction
 from db.evidence_tables import EvidenceUpload, PhotoBlob
+from tests.browser.conftest import free_port
 from tests.conftest import run
 from tests.evidence_fixtures import evidence_dir, live, s3, stored_files  # noqa: F401 (fixtures)
 from tests.photos import photo
@@ -323,6 +325,29 @@ def test_photos_go_to_s3_compatible_storage(api, s3):
     assert Image.open(io.BytesIO(thumb.content)).format == "JPEG"
     assert api.get("dispatcher", f"/api/work-orders/{order_id}/photos/{shown['id']}/original").content == data
     assert stored_files(config.settings.evidence_dir) == []  # nothing on local disk
+
+
+def test_an_upload_whose_last_part_meets_the_photo_store_down_finishes_when_sent_again(api, s3, monkeypatch):
+    order_id = on_site(api)
+    data = photo("JPEG", seed=12)
+    half = len(data) // 2
+    location = create_upload(api, "tech2", len(data)).headers["location"]
+    assert patch(api, "tech2", location, data[:half]).status_code == 204
+    working = config.settings
+    monkeypatch.setattr(config, "settings", dataclasses.replace(working, s3_endpoint=f"http://127.0.0.1:{free_port()}"))
+    refused = patch(api, "tech2", location, data[half:], offset=half)
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "5", refused.text
+    assert refused.json()["code"] == "upload.store_unavailable"
+    # The last part does not count yet: the phone's client, asking where to go on, sends it again.
+    head = api.client.head(location, headers={**api.headers("tech2"), **TUS})
+    assert head.headers["upload-offset"] == str(half)
+    monkeypatch.setattr(config, "settings", working)
+    done = patch(api, "tech2", location, data[half:], offset=half)
+    assert done.status_code == 204 and done.headers["upload-offset"] == str(len(data)), done.text
+    sha = hashlib.sha256(data).hexdigest()
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="evidence", Prefix=sha)["Contents"])
+    assert keys == [sha, f"{sha}.display.jpg", f"{sha}.thumb.jpg"]
+    assert attach(api, "tech2", order_id, location.rsplit("/", 1)[-1])["status"] == "ready"
 
 
 # ---- bad input -------------------------------------------------------------------------------

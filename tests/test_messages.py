@@ -177,6 +177,8 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "upload.checksum_algorithm": {"algorithm": "crc32"},
     "upload.bad_header": {"header": "Upload-Offset"},
     "upload.finished": {"offset": 5_000_000},
+    "upload.store_unavailable": {"retry_after": 5},
+    "server.database_unavailable": {"retry_after": 2},
     "upload.offset_mismatch": {"expected": 1000, "given": 500},
     "signature.too_many_points": {"max": 20000},
     "signature.time_goes_back": {"stroke": 2},

@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 
+import asyncpg
 import pytest
 
+from api.reference import controller as reference_controller
 from db.migration_state import NotMigrated, known_migrations
 from tests.conftest import ROOT, run
 
@@ -62,3 +64,25 @@ def test_uvicorn_refuses_to_serve_an_empty_database_and_says_why(tmp_path):
     assert started.returncode != 0
     assert "the database is not migrated" in started.stderr
     assert "python cli.py migrate" in started.stderr
+
+
+@pytest.mark.parametrize("lost", [
+    lambda: asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+    lambda: asyncpg.CannotConnectNowError("the database system is starting up"),
+    lambda: ConnectionRefusedError(111, "Connect call failed"),
+    lambda: asyncpg.InterfaceError("cannot call Transaction.rollback(): the underlying connection is closed"),
+    lambda: asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+])
+def test_a_database_going_away_mid_request_is_a_503_to_retry_not_an_internal_error(api, monkeypatch, lost):
+    """PostgreSQL restarting: the request that met it is answered 503 with Retry-After (the
+    phones and the console send it again), a problem detail in the caller's language."""
+    async def restarting():
+        raise lost()
+
+    monkeypatch.setattr(reference_controller, "reference_data", restarting)
+    response = api.get("tech2", "/api/reference")
+    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "server.database_unavailable"
+    monkeypatch.undo()
+    assert api.get("tech2", "/api/reference").status_code == 200

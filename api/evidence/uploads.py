@@ -18,6 +18,7 @@ from pathlib import Path
 from weakref import WeakValueDictionary
 
 import anyio.to_thread
+import structlog
 
 import servertime
 import settings as config
@@ -26,12 +27,14 @@ from api.evidence import imaging, tus
 from api.work_orders.service import TZ, retrying
 from db.engine import is_unique_violation, write_transaction
 from db.evidence_tables import EvidenceUpload, OrderPhoto, PhotoBlob
-from domain.errors import Conflict, DomainError, Invalid, NotFound
+from domain.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from domain.evidence import SNIFF_BYTES, ChecksumMismatch, Gone, TooLarge, UnsupportedMedia, sniff_format
-from storage import blob_store
+from storage import StoreUnavailable, blob_store
 from sync import changes
 
 RECEIVING, COMPLETE, REJECTED = "receiving", "complete", "rejected"
+STORE_RETRY_AFTER_SECONDS = 5  # a phone whose last chunk met the photo store down sends it again after this
+log = structlog.get_logger("fieldservice.evidence")
 # One writer per upload in this process; the offset check in the database covers the rest.
 _locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -155,15 +158,16 @@ async def receive(
             await _reject(row["upload_id"], exc)
             raise
         new_offset = offset + received
+        if complete_body and new_offset == row["length"]:
+            # The last bytes count only together with the upload's outcome: should storing fail
+            # (the photo store down), the offset stays before them and the phone sends them again.
+            return await _finish({**row, "offset": new_offset})
         written = await EvidenceUpload.update({EvidenceUpload.offset: new_offset}).where(
             (EvidenceUpload.upload_id == row["upload_id"]) & (EvidenceUpload.offset == offset)
         ).returning(EvidenceUpload.id)
         if not written:
             raise Conflict("upload.offset_mismatch", expected=row["offset"], given=offset)
-        row = {**row, "offset": new_offset}
-        if complete_body and new_offset == row["length"]:
-            return await _finish(row)
-        return _upload(row)
+        return _upload({**row, "offset": new_offset})
 
 
 async def _append(row: dict, body: AsyncIterator[bytes], checksum: tuple[str, bytes] | None) -> tuple[int, bool]:
@@ -227,12 +231,14 @@ async def _finish(row: dict) -> Upload:
         if not await PhotoBlob.exists().where(PhotoBlob.sha256 == sha256):
             await _store(sha256, data)
         facts = await anyio.to_thread.run_sync(imaging.capture, data, TZ)
+    except Unavailable:
+        raise  # no fault of the photo's: sent again, it goes through
     except DomainError as exc:
         await _reject(upload_id, exc)
         raise
     keep_location = row["share_location"]
     await _settle(upload_id, {
-        EvidenceUpload.status: COMPLETE, EvidenceUpload.sha256: sha256,
+        EvidenceUpload.status: COMPLETE, EvidenceUpload.offset: row["offset"], EvidenceUpload.sha256: sha256,
         EvidenceUpload.completed_at: servertime.now(), EvidenceUpload.taken_at: facts.taken_at,
         EvidenceUpload.latitude: facts.latitude if keep_location else None,
         EvidenceUpload.longitude: facts.longitude if keep_location else None,
@@ -263,10 +269,14 @@ async def _settle(upload_id: str, values: dict) -> None:
 async def _store(sha256: str, data: bytes) -> None:
     photo = await anyio.to_thread.run_sync(imaging.verify, data, config.settings.photo_max_pixels)
     store = blob_store()
-    await store.put(original_key(sha256), data, f"image/{photo.format.lower()}")
     variants = {"display": variant_key(sha256, "display"), "thumb": variant_key(sha256, "thumb")}
-    await store.put(variants["display"], photo.display, "image/jpeg")
-    await store.put(variants["thumb"], photo.thumbnail, "image/jpeg")
+    try:
+        await store.put(original_key(sha256), data, f"image/{photo.format.lower()}")
+        await store.put(variants["display"], photo.display, "image/jpeg")
+        await store.put(variants["thumb"], photo.thumbnail, "image/jpeg")
+    except StoreUnavailable as exc:  # keys are contents: what was stored before is skipped next time
+        log.warning("photo store unavailable", error=str(exc))
+        raise Unavailable("upload.store_unavailable", retry_after=STORE_RETRY_AFTER_SECONDS) from exc
     try:
         await PhotoBlob.insert(
             PhotoBlob(sha256=sha256, format=photo.format, width=photo.width, height=photo.height,
