@@ -7,6 +7,7 @@ from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Text, Timestamp
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from db.reach_tables import ReachNotice
 from db.tables import StaffUser, WorkOrder
 
 
@@ -53,6 +54,8 @@ class PushOutbox(Table, tablename="push_outbox"):
     sent_at = Timestamptz(null=True, default=None)
     last_status = Integer(null=True, default=None)  # the push service's HTTP status, last attempt
     last_error = Varchar(length=200, default="")
+    # The tracked notice (db.reach_tables) this push carries, if any: one push per notice and device.
+    reach_notice = ForeignKey(references=ReachNotice, null=True, on_delete=OnDelete.cascade)
 
 
 class PushClockWarning(Table, tablename="push_clock_warning"):
