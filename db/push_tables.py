@@ -47,7 +47,7 @@ class PushOutbox(Table, tablename="push_outbox"):
     urgency = Varchar(length=8)
     ttl_seconds = Integer()
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(length=8, default="pending")  # pending / sent / failed / expired
+    state = Varchar(length=8, default="pending")  # pending / sent / failed / expired / dropped (reach/)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claim = Varchar(length=32, default="")  # the sender that holds the row while sending it

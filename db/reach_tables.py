@@ -61,7 +61,7 @@ class ReachOutbox(Table, tablename="reach_outbox"):
     channel = Varchar(length=16)
     address = Varchar(length=64)  # the WeCom user id, the mobile number
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(length=8, default="pending")  # pending / sent / failed
+    state = Varchar(length=8, default="pending")  # pending / sent / failed / dropped (seen or superseded first)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
     claim = Varchar(length=32, default="")

@@ -114,8 +114,9 @@ ACTION_WORDS = {
     NoticeType.urged: ("催单", "chased"),
     NoticeType.withdrawn: ("工单改派", "reassigned"),
 }
-# Providers limit each template parameter (Tencent: 12 characters for most templates).
-SMS_PARAM_CHARS = 12
+# Providers limit each template parameter's length (notice templates: a few dozen characters);
+# an order code (16) must pass whole.
+SMS_PARAM_CHARS = 20
 
 
 def wecom_text(type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo) -> str:

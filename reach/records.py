@@ -13,7 +13,8 @@ from typing import Any
 import servertime
 from api.work_orders.service import load_policy
 from db.engine import write_transaction
-from db.reach_tables import EscalationPolicy, ReachNotice
+from db.push_tables import PushOutbox
+from db.reach_tables import EscalationPolicy, ReachNotice, ReachOutbox
 from domain import notifications as notes_rules
 from domain import reach as rules
 from domain.clocks import ClockName
@@ -58,18 +59,28 @@ async def notify(notes: Sequence[notes_rules.Notification], order: Mapping[str, 
         clock = ClockName.urge_contact if note.type == notes_rules.NoticeType.urged else ClockName.contact
         limit = lookup(clock, order["kind"], order["priority"], now)
         due = rules.deadlines(policy, note.type, limit.minutes if limit else None)
-        await N.update({N.superseded_at: now, N.escalate_at: None, N.alert_at: None}).where(
-            (N.recipient == note.recipient) & (N.work_order == note.work_order) & N.superseded_at.is_null())
+        older = await N.update({N.superseded_at: now, N.escalate_at: None, N.alert_at: None}).where(
+            (N.recipient == note.recipient) & (N.work_order == note.work_order) & N.superseded_at.is_null()
+        ).returning(N.id)
+        await _drop_unsent([r["id"] for r in older])
         row = N(recipient=note.recipient, work_order=note.work_order, notice=note.type.value, params=note.params,
                 topic=note.topic, urgency=note.urgency.value, ttl_seconds=note.ttl_seconds,
-                order_version=order["version"], created_at=now, channels=contact.order,
+                order_version=order["version"], created_at=now, channels=contact.order, tried=[],
                 escalate_at=now + due.escalate_after, escalate_seconds=int(due.escalate_after.total_seconds()),
                 alert_at=now + due.alert_after if due.alert_after else None, policy=policy_id)
-        notice = (await N.insert(row).returning(*N.all_columns()).output(load_json=True))[0]
+        notice = {**row.to_dict(), "id": (await N.insert(row).returning(N.id))[0]["id"]}
         await _open_next_channel(notice, contact, all_channels, now)
         events.append(_event(notice, state=rules.State.queued.value))
     await live_events.publish_all(events)
     return len(events)
+
+
+async def _drop_unsent(notice_ids: list[int]) -> None:
+    """Notices seen or superseded need no more sending on any channel."""
+    if notice_ids:
+        for outbox in (ReachOutbox.notice, PushOutbox.reach_notice):
+            table = outbox._meta.table
+            await table.update({table.state: "dropped"}).where(outbox.is_in(notice_ids) & (table.state == "pending"))
 
 
 async def _open_next_channel(notice: dict, contact: Contact, all_channels: dict[str, Channel], now: datetime) -> str | None:
@@ -130,6 +141,7 @@ async def seen(user_id: int, order_id: int, by: str, now: datetime | None = None
     await _received(mine, by, now)
     rows = await N.update({N.seen_at: now, N.seen_by: by, N.alert_at: None}).where(
         mine & N.seen_at.is_null()).returning(N.id, N.work_order, N.recipient)
+    await _drop_unsent([r["id"] for r in rows])
     await live_events.publish_all([_event(n, state=rules.State.seen.value, by=by) for n in rows])
     return len(rows)
 

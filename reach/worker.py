@@ -94,11 +94,10 @@ class Sender:
 
 
 async def round_(sender: Sender, now: datetime | None = None) -> int:
-    """Everything the worker does once: send, escalate, alert."""
-    handled = await sender.deliver_due(now)
+    """Everything the worker does once: escalate (so a new channel sends in this round), alert, send."""
     await records.escalate_due(now)
     await records.alert_due(now)
-    return handled
+    return await sender.deliver_due(now)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
