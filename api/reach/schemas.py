@@ -27,6 +27,7 @@ class ChannelSend(Response, kw_only=True):
 class NoticeOut(Response, kw_only=True):
     id: int
     work_order: int
+    code: str  # the order's
     recipient: int
     recipient_name: str
     notice: str  # assigned / urged / withdrawn

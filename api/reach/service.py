@@ -44,7 +44,7 @@ async def _out(rows: list[dict]) -> list[s.NoticeOut]:
                                             attempts=o["attempts"], error=o["last_error"]))
     return [
         s.NoticeOut(
-            id=r["id"], work_order=r["work_order"], recipient=r["recipient"], recipient_name=r["recipient_name"],
+            id=r["id"], work_order=r["work_order"], code=r["params"].get("code", ""), recipient=r["recipient"], recipient_name=r["recipient_name"],
             notice=r["notice"], state=rules.state(r["first_sent_at"], r["delivered_at"], r["seen_at"]).value,
             created_at=r["created_at"], sent_at=r["first_sent_at"], sent_via=r["first_sent_via"],
             delivered_at=r["delivered_at"], delivered_by=r["delivered_by"], seen_at=r["seen_at"],

@@ -9,6 +9,7 @@ import { read, value } from "./idb.js";
 import { TECH_ACTIONS, allowed, byUrgency, recordedWork, signatureState, view } from "./local.js";
 import { KEY, badgesHtml, dueLine, listHtml } from "./quicklist.js";
 import { onChange, status } from "./status.js";
+import { reportSeen } from "./reach.js";
 
 let engine = null;
 const load = () => (engine ||= import("./engine.js"));
@@ -580,7 +581,7 @@ function show(h, snap, first) {
   let m;
   if ((m = h.match(/^\/job\/(\d+)\/sign$/))) return signView(+m[1]);
   if ((m = h.match(/^\/job\/(\d+)\/close$/))) return closeView(+m[1]);
-  if ((m = h.match(/^\/job\/(\d+)$/))) return detailView(+m[1]);
+  if ((m = h.match(/^\/job\/(\d+)$/))) { reportSeen(+m[1]); return detailView(+m[1]); }
   if (h === "/sync") return syncView();
   return listView(snap, first);
 }

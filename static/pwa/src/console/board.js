@@ -1,6 +1,7 @@
 // The technician board: where each technician is in their day (on site / en route / idle, from
 // the orders they hold), their load, and their devices' last contact with actions not yet synced.
 import { addTexts } from "./i18n.js";
+import { drawBoardReach } from "./reach.js";
 
 addTexts({
   "zh-CN": {
@@ -44,7 +45,7 @@ export default {
       const people = s.board.people;
       el.innerHTML = `<p class="muted small">${esc(t("b_as_of", { t: fmtTime(s.board.as_of, true) }))}</p>
         <table class="grid" id="board"><thead><tr><th>${esc(t("b_name"))}</th><th>${esc(t("b_team"))}</th><th>${esc(t("b_where"))}</th>
-          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th></tr></thead>
+          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th><th>${esc(t("r_board"))}</th></tr></thead>
         <tbody>${people.map((p) => `<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
           <td><b>${esc(p.name)}</b>${p.role === "contractor" ? ` <span class="badge">${esc(t("b_contractor"))}</span>` : ""}</td>
           <td>${esc(p.team || "")}</td>
@@ -53,7 +54,8 @@ export default {
           <td>${p.last_event_at ? esc(fmtTime(p.last_event_at, true)) : ""}</td>
           <td class="contact">${contactText(p.contact)}</td>
           <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? `<span class="badge orange">${esc(t("b_pending_n", { n: p.contact.outbox_pending }))}</span>` : ""}</td>
-        </tr>`).join("") || `<tr><td colspan="7" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
+          <td class="reach"></td>
+        </tr>`).join("") || `<tr><td colspan="8" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
     }
 
     async function load() {
@@ -61,11 +63,13 @@ export default {
       if (!board || !s.alive) return;
       s.board = board;
       draw();
+      drawBoardReach(el.querySelector("#board"), ctx);
     }
     // A burst of `order` events (a bulk dispatch) costs a fetch or two of the board.
     const refresh = ctx.refresher(load);
     ctx.on("order", () => refresh());
     ctx.on("reconnect", () => refresh());
+    ctx.on("notice", () => refresh());
     ctx.every(30_000, load); // devices' contact changes without any event
     load();
   },
