@@ -132,6 +132,7 @@ REPORT_NAMES = {
     "group.satisfaction": ("满意度", "Satisfaction"),
     "group.outage": ("片区故障", "Area outages"),
     "group.handover": ("交接班", "Shift handover"),
+    "group.reach": ("通知送达", "Reaching technicians"),
     "first_dispatch_on_time": ("首次派单及时率", "First dispatch on time"),
     # Without the limits' minutes: they are the policy's, which a supervisor may change.
     "first_dispatch_on_time_normal": ("普通工单派单及时率", "Ordinary orders dispatched on time"),
@@ -160,6 +161,10 @@ REPORT_NAMES = {
     "handover_on_time": ("交接班准时率", "Handovers on time"),
     "handovers_held_back": ("因故障未发公告推迟的交接班", "Handovers held back by an unpublished outage"),
     "handover_minutes_late": ("交接班延迟", "Handover delay"),
+    "notices": ("派单/催单/改派通知", "Notices to technicians"),
+    "notices_delivered": ("通知送达率", "Notices delivered to the phone"),
+    "notice_minutes_to_delivery": ("通知送达用时", "Time to delivery"),
+    "notices_unseen_alerts": ("超时未查看(已提醒调度)", "Not seen in time (dispatchers alerted)"),
     "score": ("{score}分", "{score} of 5"),
     "csv.period": ("统计期间", "Period"),
     "csv.area": ("片区", "Area"),

@@ -22,6 +22,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +40,7 @@ class Delivery:
     to: str
     text: str = ""
     parameters: Any = None
-    at: float = 0.0
+    at: float = 0.0  # time.time() of receipt
 
 
 @dataclass
@@ -126,9 +127,7 @@ class FakeChannels:
             return queue.pop(0) if queue else None
 
     def _record(self, delivery: Delivery) -> None:
-        import time
-
-        delivery.at = time.monotonic()
+        delivery.at = time.time()
         with self._lock:
             self.deliveries.append(delivery)
 
