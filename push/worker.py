@@ -86,6 +86,8 @@ async def _send(sender: PushSender, row: dict, now: datetime) -> Outcome | None:
 
 async def _mark(row: dict, outcome: Outcome | None, now: datetime, claimant: str) -> None:
     mine = (PushOutbox.id == row["id"]) & (PushOutbox.claim == claimant)
+    if row["reach_notice"] and (outcome is None or outcome.verdict in (Verdict.gone, Verdict.failed)):
+        await reach.escalate_now(row["reach_notice"], now)  # this device will not get it: try the next channel
     if outcome is None:
         await PushOutbox.update({PushOutbox.state: "expired"}).where(mine)
     elif outcome.verdict == Verdict.gone:

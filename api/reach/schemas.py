@@ -47,7 +47,6 @@ class NoticeOut(Response, kw_only=True):
 
 class Seen(Request, kw_only=True):
     work_order: Id
-    device_time: datetime | None = None
 
 
 class Receipt(Request, kw_only=True):
