@@ -24,6 +24,7 @@ from settings import settings
 from tests.conftest import run
 from tests.fake_channels import FakeChannels
 from tests.test_bad_input import assert_problem
+from tests.test_push import push  # noqa: F401  (the fake push service fixture)
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Chengdu
 MOBILE = "13800138000"
@@ -398,3 +399,32 @@ def test_preferences_are_validated_and_audited(api):
     assert response.json()["channels"] == ["sms", "webpush"] and response.json()["own"] is True
     assert run(AuditEntry.count().where(AuditEntry.action == "reach.preferences")) == 1
     assert api.get("tech2b", "/api/reach/preferences").json()["channels"] == list(settings.reach_channels)
+
+
+# ---- web push in the chain ----------------------------------------------------------------------
+
+
+def test_web_push_first_then_wecom_when_the_push_service_drops_the_phone(api, fake, push):
+    """The phone's push subscription is gone (410, as when a browser drops it): the notice goes to
+    WeCom in the next round, without waiting for the policy's time. The push carried the notice's
+    id, which the service worker reports as a receipt."""
+    from tests.test_push import deliver, subscribe
+
+    at(0)
+    phone = push.subscriber()
+    subscribe(api, "tech2", phone.subscription("phone"))
+    reachable(api, "tech2", ["webpush", "wecom"], wecom_user="LiWeiXiu")
+    order = dispatched(api)
+    deliver()
+    [first] = push.for_subscriber(phone)
+    [notice] = notices(api, order["id"])
+    assert first.message["notice"] == notice["id"] and (notice["state"], notice["sent_via"]) == ("sent", "webpush")
+
+    second = dispatched(api)
+    push.script(phone, (410, {}))
+    deliver()
+    worker_round()
+    assert [m.text.split("\n")[0] for m in fake.of("wecom")] == ["新派工单"]
+    [notice] = notices(api, second["id"])
+    assert (notice["state"], notice["sent_via"]) == ("sent", "wecom")
+    assert [c["channel"] for c in notice["channels"]] == ["wecom"]  # the push row went with its subscription
