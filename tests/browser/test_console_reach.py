@@ -45,4 +45,19 @@ def test_the_console_shows_unseen_then_seen_live_when_the_phone_opens_the_job(de
     # The board's column says the same.
     desk.goto("/console#board")
     expect(desk.locator(f'#board tr[data-person="{server.world.uid("tech2")}"] td.reach')).to_contain_text("已查看", timeout=LIVE)
+    # The 通知送达 tab: each technician's newest notice.
+    desk.goto("/console#reach")
+    expect(desk.locator(f'#reach-board tr[data-person="{server.world.uid("tech2")}"]')).to_have_attribute("data-state", "seen")
     assert desk.errors == [] and phone.errors == []
+
+
+def test_a_supervisor_sets_a_new_version_of_the_escalation_policy(desk, server):
+    desk_log_in(desk, "supervisor")
+    desk.goto("/console#reach")
+    expect(desk.locator("#reach-policy-now")).to_contain_text("33%")
+    desk.fill('#reach-policy-form input[name="seen_minutes"]', "45")
+    desk.click("#reach-policy-form button")
+    expect(desk.locator("#reach-policy-now")).to_contain_text("45 分钟")
+    policy = server.office.get("supervisor", "/api/policies/escalation")
+    assert [(p["seen_minutes"], p["deliver_percent"]) for p in policy] == [(45, 33)]
+    assert desk.errors == []

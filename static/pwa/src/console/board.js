@@ -45,7 +45,7 @@ export default {
       const people = s.board.people;
       el.innerHTML = `<p class="muted small">${esc(t("b_as_of", { t: fmtTime(s.board.as_of, true) }))}</p>
         <table class="grid" id="board"><thead><tr><th>${esc(t("b_name"))}</th><th>${esc(t("b_team"))}</th><th>${esc(t("b_where"))}</th>
-          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th><th>${esc(t("r_board"))}</th></tr></thead>
+          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th><th>${esc(t("rc_board"))}</th></tr></thead>
         <tbody>${people.map((p) => `<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
           <td><b>${esc(p.name)}</b>${p.role === "contractor" ? ` <span class="badge">${esc(t("b_contractor"))}</span>` : ""}</td>
           <td>${esc(p.team || "")}</td>

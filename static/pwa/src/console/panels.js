@@ -10,6 +10,7 @@ import outages from "./outages.js";
 import handover from "./handover.js";
 import reports from "./reports.js";
 import accounts from "./accounts.js";
+import reach from "./reach-panel.js";
 
 export const PANELS = [
   queue,
@@ -20,4 +21,5 @@ export const PANELS = [
   callbacks,
   reports,
   accounts,
+  reach,
 ];
