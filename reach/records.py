@@ -184,10 +184,12 @@ async def escalate_due(now: datetime | None = None) -> int:
 async def alert_due(now: datetime | None = None) -> int:
     """Notices not seen by their deadline: the dispatchers are alerted, once. Returns alerts."""
     now = now or servertime.now()
+    due = (N.alert_at <= now) & N.seen_at.is_null() & N.superseded_at.is_null() & N.alerted_at.is_null()
+    if not await N.exists().where(due):  # the common round: no write lock taken
+        return 0
     async with write_transaction():
-        rows = await N.update({N.alerted_at: now, N.alert_at: None}).where(
-            (N.alert_at <= now) & N.seen_at.is_null() & N.superseded_at.is_null() & N.alerted_at.is_null()
-        ).returning(N.id, N.work_order, N.recipient, N.delivered_at)
+        rows = await N.update({N.alerted_at: now, N.alert_at: None}).where(due).returning(
+            N.id, N.work_order, N.recipient, N.delivered_at)
         await live_events.publish_all([
             _event(n, state=(rules.State.delivered if n["delivered_at"] else rules.State.sent).value, alert=True)
             for n in rows])
