@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
@@ -61,3 +62,30 @@ def test_a_supervisor_sets_a_new_version_of_the_escalation_policy(desk, server):
     policy = server.office.get("supervisor", "/api/policies/escalation")
     assert [(p["seen_minutes"], p["deliver_percent"]) for p in policy] == [(45, 33)]
     assert desk.errors == []
+
+
+CHANNELS_ON = {"WECOM_CORP_ID": "ww-test", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s",
+               "SMS_PROVIDER": "aliyun", "SMS_ACCESS_KEY_ID": "k", "SMS_ACCESS_KEY_SECRET": "s",
+               "SMS_SIGN_NAME": "装维调度", "SMS_TEMPLATE_ID": "SMS_1"}
+
+
+@pytest.mark.parametrize("server_env", [CHANNELS_ON])
+def test_the_technician_chooses_their_channels_on_the_phone(phone, server):
+    order = create_order(server, "ordinary", "宽带断网")
+    phone.goto("/")
+    phone.fill("#login-username", "tech2")
+    phone.fill("#login-password", PASSWORD)
+    phone.click("#login-submit")
+    phone.wait_for_selector(f'.job-card[data-id="{order["id"]}"]')
+    phone.goto("/#/sync")
+    form = phone.locator("#reach-settings-form")
+    expect(form.locator('select[name="c1"] option')).to_have_count(4)  # —, push, WeCom, SMS
+    form.locator('select[name="c1"]').select_option("wecom")
+    form.locator('select[name="c2"]').select_option("sms")
+    form.locator('select[name="c3"]').select_option("")
+    form.locator('input[name="wecom_user"]').fill("LiWeiXiu")
+    form.locator("button").click()
+    expect(phone.locator("#reach-settings-note")).to_have_text("已保存")
+    prefs = server.office.get("tech2", "/api/reach/preferences")
+    assert (prefs["channels"], prefs["wecom_user"], prefs["own"]) == (["wecom", "sms"], "LiWeiXiu", True)
+    assert phone.errors == []

@@ -396,8 +396,10 @@ async function syncView() {
       <button id="logout" class="link">${e(t("logout"))}</button>
     </section>
     ${rejected.map(rejectedCard).join("")}
+    <section class="card" id="reach-settings"></section>
     <section class="card"><h2>${e(t("outbox"))}</h2><ul class="outbox">${others.map((m) => `<li data-mutation="${m.id}" data-state="${m.state}">#${m.id} ${e(t("a_" + m.name))} · ${e(m.orderCode || "")} ${STATE_CHIP(m)} <span class="muted small">${e(fmtTime(m.deviceTime, true))}</span></li>`).join("") || `<li class="muted">${e(t("nothing_pending"))}</li>`}</ul></section>`;
   $("#sync-now").onclick = async () => (await load()).syncNow();
+  import("./reach-settings.js").then((m) => m.drawReachSettings($("#reach-settings")));
   if ($("#relogin")) $("#relogin").onclick = () => loginView();
   if ($("#push-on")) $("#push-on").onclick = () => subscribePush(true);
   $("#logout").onclick = async () => {

@@ -6,17 +6,20 @@ import { value } from "./idb.js";
 const SEEN_AGAIN_AFTER_MS = 15_000; // a redraw of the open job is not another opening
 const told = new Map();
 
-async function post(path, body) {
+/** A call with the stored token: the answer's JSON (null when empty), or null when it failed. */
+export async function call(path, method = "GET", body = undefined) {
   const token = await value("token");
-  if (!token) return false;
+  if (!token) return null;
   try {
     const response = await fetch(path, {
-      method: "POST", cache: "no-store", keepalive: true, body: JSON.stringify(body),
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      method, cache: "no-store", keepalive: method !== "GET", body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Accept-Language": document?.documentElement?.lang || "zh-CN" },
     });
-    return response.ok;
-  } catch { return false; } // offline: nothing to do
+    if (!response.ok) return null;
+    return response.status === 204 ? {} : response.json();
+  } catch { return null; } // offline: nothing to do
 }
+const post = async (path, body) => (await call(path, "POST", body)) !== null;
 
 /** The technician opened job `orderId`. */
 export async function reportSeen(orderId) {
