@@ -379,6 +379,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "push.key_invalid": ("推送订阅的 {field} 密钥无效。", "The subscription's {field} key is not valid."),
     "push.subscription_not_found": ("设备 {device_id} 没有推送订阅。", "Device {device_id} has no push subscription."),
     "reach.notice_not_found": ("通知 {notice} 不存在或不是发给您的。", "Notice {notice} does not exist or is not yours."),
+    "reach.user_not_found": ("人员 {user} 不存在或已停用。", "Staff member {user} does not exist or is inactive."),
     "user.exists": ("用户名 {username} 已存在。", "The username {username} is taken."),
     "user.not_found": ("账号 {id} 不存在。", "Account {id} does not exist."),
     "user.deactivate_self": ("不能停用自己的账号。", "You cannot deactivate your own account."),

@@ -428,3 +428,17 @@ def test_web_push_first_then_wecom_when_the_push_service_drops_the_phone(api, fa
     [notice] = notices(api, second["id"])
     assert (notice["state"], notice["sent_via"]) == ("sent", "wecom")
     assert [c["channel"] for c in notice["channels"]] == ["wecom"]  # the push row went with its subscription
+
+
+def test_a_supervisor_sets_a_technicians_wecom_id_and_nobody_else_can(api):
+    tech = api.world.uid("tech2")
+    assert api.client.put(f"/api/reach/preferences/{tech}", json={"wecom_user": "LiWeiXiu"},
+                          headers=api.headers("dispatcher")).status_code == 403
+    assert api.get("tech2b", f"/api/reach/preferences/{tech}").status_code == 403
+    response = api.client.put(f"/api/reach/preferences/{tech}", json={"channels": ["wecom"], "wecom_user": "LiWeiXiu"},
+                              headers=api.headers("supervisor"))
+    assert response.status_code == 200 and response.json()["wecom_user"] == "LiWeiXiu"
+    assert api.get("tech2", "/api/reach/preferences").json()["channels"] == ["wecom"]
+    assert_problem(api.get("supervisor", "/api/reach/preferences/999999"), 404)
+    [entry] = run(AuditEntry.select().where(AuditEntry.action == "reach.preferences"))
+    assert (entry["actor"], entry["target"]) == (api.world.uid("supervisor"), f"user/{tech}")

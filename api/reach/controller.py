@@ -16,7 +16,7 @@ from api.reach import schemas as s
 from api.reach import service
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, OFFICE_ROLES, POLICY_EDITORS
 
-OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+PathId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]  # an order or a user
 Caught = Request[Caller, str, Any]
 
 
@@ -25,7 +25,7 @@ class ReachController(Controller):
     tags = ["reach"]
 
     @get("/orders/{order_id:int}", opt=roles(OFFICE_ROLES))
-    async def order(self, order_id: OrderId) -> list[s.NoticeOut]:
+    async def order(self, order_id: PathId) -> list[s.NoticeOut]:
         """Every notice of the order: to whom, on which channels, sent, delivered, seen."""
         return await service.order_notices(order_id)
 
@@ -52,12 +52,22 @@ class ReachController(Controller):
     @get("/preferences", opt=roles(ANY_ROLE))
     async def preferences(self, request: Caught) -> s.PreferencesOut:
         """How the caller is reached: channels in order, WeCom id, mobile, push devices."""
-        return await service.preferences(request.user)
+        return await service.preferences(request.user.id)
 
     @put("/preferences", opt=roles(ANY_ROLE))
     async def set_preferences(self, data: JSONBody[s.Preferences], request: Caught) -> s.PreferencesOut:
         """Choose the channels and their order (empty: the branch's), and the WeCom user id."""
-        return await service.set_preferences(request.user, data)
+        return await service.set_preferences(request.user, request.user.id, data)
+
+    @get("/preferences/{user_id:int}", opt=roles(POLICY_EDITORS))
+    async def preferences_of(self, user_id: PathId) -> s.PreferencesOut:
+        """How a staff member is reached (supervisors, admins)."""
+        return await service.preferences(user_id)
+
+    @put("/preferences/{user_id:int}", opt=roles(POLICY_EDITORS))
+    async def set_preferences_of(self, user_id: PathId, data: JSONBody[s.Preferences], request: Caught) -> s.PreferencesOut:
+        """Set a staff member's channels and WeCom user id for them (supervisors, admins)."""
+        return await service.set_preferences(request.user, user_id, data)
 
 
 class EscalationPolicyController(Controller):

@@ -87,9 +87,11 @@ async def receipt(caller: Caller, data: s.Receipt) -> None:
         raise NotFound("reach.notice_not_found", notice=data.notice)
 
 
-async def preferences(caller: Caller) -> s.PreferencesOut:
-    contact = (await contacts([caller.id]))[caller.id]
-    own = await ReachPreference.select(ReachPreference.channels).where(ReachPreference.user == caller.id).first()
+async def preferences(user_id: int) -> s.PreferencesOut:
+    contact = (await contacts([user_id])).get(user_id)
+    if contact is None:
+        raise NotFound("reach.user_not_found", user=user_id)
+    own = await ReachPreference.select(ReachPreference.channels).where(ReachPreference.user == user_id).first()
     return s.PreferencesOut(
         channels=contact.order, own=bool(own and own["channels"]), wecom_user=contact.wecom_user,
         mobile=contact.mobile is not None, push_devices=len(contact.devices),
@@ -97,17 +99,19 @@ async def preferences(caller: Caller) -> s.PreferencesOut:
     )
 
 
-async def set_preferences(caller: Caller, data: s.Preferences) -> s.PreferencesOut:
+async def set_preferences(caller: Caller, user_id: int, data: s.Preferences) -> s.PreferencesOut:
+    """The user's own choice, or a supervisor's for them (their WeCom id, say)."""
+    await preferences(user_id)  # an active user
     now = servertime.now()
     values = {"channels": list(dict.fromkeys(data.channels)), "wecom_user": data.wecom_user}
     async with write_transaction():
         P = ReachPreference
         if not await P.update({P.channels: values["channels"], P.wecom_user: data.wecom_user, P.updated_at: now}).where(
-                P.user == caller.id).returning(P.id):
-            await P.insert(P(user=caller.id, updated_at=now, **values))
+                P.user == user_id).returning(P.id):
+            await P.insert(P(user=user_id, updated_at=now, **values))
         await AuditEntry.insert(AuditEntry(actor=caller.id, actor_role=caller.role, action="reach.preferences",
-                                           target=f"user/{caller.id}", payload=values, server_time=now))
-    return await preferences(caller)
+                                           target=f"user/{user_id}", payload=values, server_time=now))
+    return await preferences(user_id)
 
 
 def _policy_out(row: dict | None) -> s.EscalationPolicyOut:
