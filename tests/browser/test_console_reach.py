@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import publish, shot
 from tests.browser.test_console_dispatch import log_in as desk_log_in
 from tests.browser.test_console_live import LIVE
 from tests.browser.test_pwa_offline import create_order
@@ -35,6 +35,7 @@ def test_the_console_shows_unseen_then_seen_live_when_the_phone_opens_the_job(de
     expect(notice).to_have_attribute("data-state", "delivered", timeout=LIVE)
     expect(notice.locator(".reach-state")).to_have_text(re.compile(r"^已送达 \d\d:\d\d · 未查看$"))
     shot(desk, "console-notice-unseen")
+    publish("console-notice-unseen")
 
     # The technician opens the job: the console says 已查看, live.
     phone.click(f'.job-card[data-id="{order["id"]}"]')
