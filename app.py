@@ -42,12 +42,14 @@ from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
 from api.reference.controller import ReferenceController
 from api.reports.controller import ReportController
+from api.reach.controller import EscalationPolicyController, ReachController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
 from db.migration_state import require_migrated
 from events.listener import live_events
 from push.worker import push_sender
+from reach.worker import reach_worker
 from sync.housekeeping import sync_housekeeping
 from settings import ROOT, settings
 
@@ -147,6 +149,7 @@ def create_app() -> Litestar:
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController, AccountController]
+    handlers += [ReachController, EscalationPolicyController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
@@ -158,7 +161,7 @@ def create_app() -> Litestar:
         ))
     return Litestar(
         route_handlers=handlers,
-        lifespan=[database, push_sender, sync_housekeeping, live_events, settled_heap],
+        lifespan=[database, push_sender, reach_worker, sync_housekeeping, live_events, settled_heap],
         middleware=[_request_metrics().middleware, DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         guards=[role_guard],
         before_send=[security_headers(inline_script_hashes(PWA_DIST))],

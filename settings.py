@@ -106,6 +106,28 @@ class Settings:
     )
     # How often the sender looks for notifications to send (the assignment-to-phone delay).
     push_poll_seconds: float = field(default_factory=lambda: float(os.environ.get("PUSH_POLL_SECONDS", "1")))
+    # Reaching technicians (reach/, issue 18): the channels tried in turn when a notice is not
+    # delivered (a user's own preference overrides the order). A channel whose credentials are
+    # empty is skipped. WeCom application messages: corp id, agent id, the app's secret.
+    reach_channels: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            c.strip() for c in os.environ.get("REACH_CHANNELS", "webpush,wecom,sms").split(",") if c.strip()
+        )
+    )
+    wecom_corp_id: str = field(default_factory=lambda: os.environ.get("WECOM_CORP_ID", ""))
+    wecom_agent_id: str = field(default_factory=lambda: os.environ.get("WECOM_AGENT_ID", ""))
+    wecom_secret: str = field(default_factory=lambda: os.environ.get("WECOM_SECRET", ""), repr=False)
+    wecom_api_base: str = field(default_factory=lambda: os.environ.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"))
+    # SMS through one provider, "aliyun" or "tencent" (empty: no SMS); only templates approved in
+    # advance can be sent, so the text is SMS_TEMPLATE_ID with the notice's parameters.
+    sms_provider: str = field(default_factory=lambda: os.environ.get("SMS_PROVIDER", ""))
+    sms_access_key_id: str = field(default_factory=lambda: os.environ.get("SMS_ACCESS_KEY_ID", ""))
+    sms_access_key_secret: str = field(default_factory=lambda: os.environ.get("SMS_ACCESS_KEY_SECRET", ""), repr=False)
+    sms_sign_name: str = field(default_factory=lambda: os.environ.get("SMS_SIGN_NAME", ""))
+    sms_template_id: str = field(default_factory=lambda: os.environ.get("SMS_TEMPLATE_ID", ""))
+    sms_app_id: str = field(default_factory=lambda: os.environ.get("SMS_APP_ID", ""))  # Tencent's SmsSdkAppId
+    sms_region: str = field(default_factory=lambda: os.environ.get("SMS_REGION", "ap-guangzhou"))
+    sms_api_base: str = field(default_factory=lambda: os.environ.get("SMS_API_BASE", ""))  # empty: the provider's
     # Job evidence. Unfinished uploads always sit on local disk under EVIDENCE_DIR/incoming;
     # finished photos go to EVIDENCE_STORE: "local" (EVIDENCE_DIR/blobs) or "s3".
     evidence_dir: Path = field(

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from db import evidence_tables, tables
 from db.dispatch_tables import DISPATCH_TABLES
 from db.push_tables import PUSH_TABLES
+from db.reach_tables import REACH_TABLES
 from db.sync_tables import SYNC_TABLES
 
 APP_CONFIG = AppConfig(
@@ -31,5 +32,6 @@ APP_CONFIG = AppConfig(
         evidence_tables.PhotoBlob,
         evidence_tables.OrderPhoto,
         *DISPATCH_TABLES,
+        *REACH_TABLES,
     ],
 )

@@ -7,6 +7,7 @@ from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Text, Timestamp
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from db.reach_tables import ReachNotice
 from db.tables import StaffUser, WorkOrder
 
 
@@ -46,13 +47,15 @@ class PushOutbox(Table, tablename="push_outbox"):
     urgency = Varchar(length=8)
     ttl_seconds = Integer()
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(length=8, default="pending")  # pending / sent / failed / expired
+    state = Varchar(length=8, default="pending")  # pending / sent / failed / expired / dropped (reach/)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claim = Varchar(length=32, default="")  # the sender that holds the row while sending it
     sent_at = Timestamptz(null=True, default=None)
     last_status = Integer(null=True, default=None)  # the push service's HTTP status, last attempt
     last_error = Varchar(length=200, default="")
+    # The tracked notice (db.reach_tables) this push carries, if any: one push per notice and device.
+    reach_notice = ForeignKey(references=ReachNotice, null=True, on_delete=OnDelete.cascade)
 
 
 class PushClockWarning(Table, tablename="push_clock_warning"):

@@ -221,12 +221,15 @@ def render(type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo
 
 
 def payload(
-    type_: NoticeType, params: Mapping[str, Any], topic: str, work_order: int | None, lang: str, tz: ZoneInfo
+    type_: NoticeType, params: Mapping[str, Any], topic: str, work_order: int | None, lang: str, tz: ZoneInfo,
+    notice: int | None = None,
 ) -> bytes:
     """What the service worker receives: it shows `title`/`body` (tag = topic, so a newer
-    notification of the same order replaces the older one), then syncs; `order` opens the job."""
+    notification of the same order replaces the older one), then syncs; `order` opens the job;
+    `notice` (a tracked notice's id) is what it reports as delivered."""
     title, body = render(type_, params, lang, tz)
-    message = {"type": type_.value, "title": title, "body": body, "tag": topic, "order": work_order, "lang": lang}
+    message = {"type": type_.value, "title": title, "body": body, "tag": topic, "order": work_order, "lang": lang,
+               "notice": notice}
     data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
     assert len(data) <= MAX_PAYLOAD_BYTES, "texts are clipped, so a payload cannot outgrow its budget"
     return data

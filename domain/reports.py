@@ -110,12 +110,23 @@ class HandoverFacts:
 
 
 @dataclass(frozen=True)
+class NoticeFacts:
+    """A tracked notice to a technician (reach/): assigned, urged or withdrawn."""
+
+    created_at: datetime
+    delivered_at: datetime | None
+    alerted_at: datetime | None  # not seen within the escalation policy's limit
+    superseded: bool  # a newer notice of the order to the same person replaced it
+
+
+@dataclass(frozen=True)
 class ReportInput:
     period: Period
     now: datetime
     orders: Sequence[OrderHistory]
     outages: Sequence[OutageFacts] = ()  # of the area chosen
     handovers: Sequence[HandoverFacts] = ()  # of the whole branch
+    notices: Sequence[NoticeFacts] = ()  # of the area chosen
 
     # Indexes over a month of a branch (~10k orders), built once for all the figures.
     @cached_property
@@ -340,6 +351,21 @@ def handover_figures(data: ReportInput) -> list[Figure]:
     ]
 
 
+def reach_figures(data: ReportInput) -> list[Figure]:
+    """Notices queued in the period: how many reached the phone and how fast; how many were not
+    seen in time (the dispatchers were alerted). One neither delivered nor superseded is pending."""
+    queued = [n for n in data.notices if data.period.holds(n.created_at)]
+    delivered = [n for n in queued if n.delivered_at is not None]
+    pending = sum(n.delivered_at is None and not n.superseded for n in queued)
+    alerted = [n for n in data.notices if n.alerted_at is not None and data.period.holds(n.alerted_at)]
+    return [
+        Figure("notices", Unit.count, len(queued)),
+        Figure("notices_delivered", Unit.rate, len(delivered), len(queued) - pending, pending=pending),
+        _duration("notice_minutes_to_delivery", [n.delivered_at - n.created_at for n in delivered], pending=pending),
+        Figure("notices_unseen_alerts", Unit.count, len(alerted)),
+    ]
+
+
 FigureGroup = Callable[[ReportInput], list[Figure]]
 
 GROUPS: dict[str, FigureGroup] = {
@@ -351,6 +377,7 @@ GROUPS: dict[str, FigureGroup] = {
     "satisfaction": satisfaction_figures,
     "outage": outage_figures,
     "handover": handover_figures,
+    "reach": reach_figures,
 }
 # Groups counted over the whole branch whatever area is chosen.
 BRANCH_WIDE = frozenset({"handover"})

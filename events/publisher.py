@@ -31,8 +31,9 @@ OUTAGE = "outage"  # {"id", "status"}
 HANDOVER = "handover"  # {"id", "status"}
 CALLBACK = "callback"  # {"order_id"}
 SYNC_REJECTION = "sync_rejection"  # {"order_id", "client_id", …}
+NOTICE = "notice"  # {"id", "work_order", "recipient", "state"?, "alert"?}: a tracked notice moved (reach/)
 RESYNC = "resync"  # sent by the server itself: events may have been missed, fetch again
-NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION})
+NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, NOTICE})
 
 _encoder = msgspec.json.Encoder()
 

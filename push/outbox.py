@@ -54,11 +54,17 @@ def order_view(order: Mapping[str, Any]) -> rules.OrderView:
 
 
 async def enqueue_for_event(before: Mapping[str, Any], after: Mapping[str, Any], event: Mapping[str, Any]) -> int:
-    """Called by the work-order service after a step, inside its transaction."""
+    """Called by the work-order service after a step, inside its transaction. The notices of a
+    step are tracked (reach/: receipts, other channels, escalation); a step the holder takes
+    on their order shows they have seen it."""
+    from reach import records as reach  # reach queues web push through this module's tables
+
+    if event["actor"] == after["assignee"]:
+        await reach.seen(event["actor"], after["id"], event["action"], event["server_time"])
     notes = rules.for_event(
         order_view(before), order_view(after), event["action"], event["actor"], settings.push_ttl_seconds
     )
-    return await enqueue(notes)
+    return await reach.notify(notes, after)
 
 
 async def enqueue_outage_notice(area_id: int, notice: rules.OutageNotice) -> int:

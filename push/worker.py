@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
 from litestar import Litestar
+from piccolo.columns.combination import Combinable
+from piccolo.table import Table
 
 import servertime
 from db.push_tables import PushOutbox, PushSubscription
 from domain import notifications as rules
+from domain.reach import Channel
 from push.outbox import warn_of_clocks
 from push.sender import CONNECTIONS, Outcome, PushSender, Verdict, open_sender, retry_delay
 from push.vapid import server_key
+from reach import records as reach
 from settings import settings
 
 log = structlog.get_logger("fieldservice.push")
@@ -41,30 +45,31 @@ CLAIMED_COLUMNS = (
     PushOutbox.urgency, PushOutbox.ttl_seconds, PushOutbox.created_at, PushOutbox.attempts,
     PushOutbox.subscription, PushOutbox.subscription.endpoint.as_alias("endpoint"),
     PushOutbox.subscription.p256dh.as_alias("p256dh"), PushOutbox.subscription.auth.as_alias("auth"),
-    PushOutbox.subscription.language.as_alias("language"),
+    PushOutbox.subscription.language.as_alias("language"), PushOutbox.reach_notice,
 )
 
 
-async def claim(now: datetime, claimant: str, limit: int = BATCH) -> list[dict]:
-    """Take up to `limit` due rows. The update re-checks that each row is still due, so of two
-    senders racing for a row only one gets it back from RETURNING."""
-    due = await PushOutbox.select(PushOutbox.id).where(
-        (PushOutbox.state == "pending") & (PushOutbox.next_attempt_at <= now)
-    ).order_by(PushOutbox.next_attempt_at).limit(limit)
+async def claim_due(table: type[Table], columns: Sequence, now: datetime, claimant: str, limit: int,
+                    where: Combinable | None = None) -> list[dict]:
+    """Take up to `limit` due rows of an outbox table (push_outbox, reach_outbox). The update
+    re-checks that each row is still due, so of two senders racing for a row only one gets it
+    back from RETURNING."""
+    due_now = (table.state == "pending") & (table.next_attempt_at <= now)
+    if where is not None:
+        due_now &= where
+    due = await table.select(table.id).where(due_now).order_by(table.next_attempt_at).limit(limit)
     if not due:
         return []
-    taken = await PushOutbox.update(
-        {PushOutbox.next_attempt_at: now + LEASE, PushOutbox.claim: claimant,
-         PushOutbox.attempts: PushOutbox.attempts + 1}
-    ).where(
-        PushOutbox.id.is_in([r["id"] for r in due]) & (PushOutbox.state == "pending")
-        & (PushOutbox.next_attempt_at <= now)
-    ).returning(PushOutbox.id)
+    taken = await table.update(
+        {table.next_attempt_at: now + LEASE, table.claim: claimant, table.attempts: table.attempts + 1}
+    ).where(table.id.is_in([r["id"] for r in due]) & due_now).returning(table.id)
     if not taken:
         return []
-    return await PushOutbox.select(*CLAIMED_COLUMNS).where(
-        PushOutbox.id.is_in([r["id"] for r in taken])
-    ).output(load_json=True)
+    return await table.select(*columns).where(table.id.is_in([r["id"] for r in taken])).output(load_json=True)
+
+
+async def claim(now: datetime, claimant: str, limit: int = BATCH) -> list[dict]:
+    return await claim_due(PushOutbox, CLAIMED_COLUMNS, now, claimant, limit)
 
 
 async def _send(sender: PushSender, row: dict, now: datetime) -> Outcome | None:
@@ -73,13 +78,16 @@ async def _send(sender: PushSender, row: dict, now: datetime) -> Outcome | None:
     if ttl_left <= 0:
         return None
     data = rules.payload(
-        rules.NoticeType(row["notice"]), row["params"], row["topic"], row["work_order"], row["language"], TZ
+        rules.NoticeType(row["notice"]), row["params"], row["topic"], row["work_order"], row["language"], TZ,
+        row["reach_notice"],
     )
     return await sender.send(row["endpoint"], row["p256dh"], row["auth"], data, ttl_left, row["urgency"], row["topic"])
 
 
 async def _mark(row: dict, outcome: Outcome | None, now: datetime, claimant: str) -> None:
     mine = (PushOutbox.id == row["id"]) & (PushOutbox.claim == claimant)
+    if row["reach_notice"] and (outcome is None or outcome.verdict in (Verdict.gone, Verdict.failed)):
+        await reach.escalate_now(row["reach_notice"], now)  # this device will not get it: try the next channel
     if outcome is None:
         await PushOutbox.update({PushOutbox.state: "expired"}).where(mine)
     elif outcome.verdict == Verdict.gone:
@@ -116,9 +124,10 @@ async def deliver_due(sender: PushSender, now: datetime | None = None) -> int:
     outcomes = await asyncio.gather(*(send(row) for row in rows))
     sent = [row["id"] for row, outcome in zip(rows, outcomes) if outcome and outcome.verdict == Verdict.sent]
     if sent:  # the common case, in one statement
-        await PushOutbox.update(
-            {PushOutbox.state: "sent", PushOutbox.sent_at: servertime.now()}
-        ).where(PushOutbox.id.is_in(sent) & (PushOutbox.claim == claimant))
+        at = servertime.now()
+        marked = await PushOutbox.update({PushOutbox.state: "sent", PushOutbox.sent_at: at}).where(
+            PushOutbox.id.is_in(sent) & (PushOutbox.claim == claimant)).returning(PushOutbox.reach_notice)
+        await reach.sent({r["reach_notice"] for r in marked if r["reach_notice"]}, Channel.webpush, at)
     for row, outcome in zip(rows, outcomes):
         if not (outcome and outcome.verdict == Verdict.sent):
             await _mark(row, outcome, now, claimant)

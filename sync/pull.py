@@ -13,6 +13,7 @@ from db.engine import locked, write_transaction
 from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncPurge, SyncScopeChange
 from db.tables import WorkOrder
 from domain.vocabulary import State
+from reach import records as reach
 from settings import settings
 from sync import changes
 from sync.protocol import Cursor, closed_cutoff, decode_cursor, must_reset
@@ -76,6 +77,7 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
             results = [result_of(r, lang) for r in rows]
 
     reference_changed = since is None or since.through < clock["reference_version"]
+    await reach.delivered_by_pull(caller.id, {o["id"]: o["version"] for o in page}, removed)
     return PullOut(
         cursor=next_cursor.encode(),
         more=more,

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 import servertime
 from app import create_app
 from db.push_tables import PushClockWarning, PushOutbox, PushSubscription, VapidKey
+from db.reach_tables import ReachNotice
 from db.tables import StaffUser
 from domain.notifications import OutageNotice
 from push.outbox import enqueue_outage_notice, warn_of_clocks
@@ -194,6 +195,8 @@ def test_a_new_assignment_reaches_every_device_in_its_language(api, push):
     assert english.message == {
         "type": "assigned", "title": "New order assigned", "body": f"{code} · repair · 锦江片区 · due 23 Nov 10:30",
         "tag": f"wo-{order['id']}", "order": order["id"], "lang": "en",
+        # the tracked notice the service worker reports received (reach/, issue 18)
+        "notice": run(ReachNotice.select(ReachNotice.id).first())["id"],
     }
     assert chinese.message["title"] == "新派工单"
     assert chinese.message["body"] == f"{code} · 报修 · 锦江片区 · 时限 11月23日 10:30"

@@ -237,6 +237,13 @@ def test_figures_of_a_day_equal_those_counted_by_hand(api):
         "handover_on_time": (0, 0, 0, None),
         "handovers_held_back": (0, 0, 0, 0),
         "handover_minutes_late": (0, 0, 0, None),
+        # 10 dispatches, o2's urge and o9's send-back (tech1's order withdrawn): 12 notices. The
+        # technician's own step delivers (and sees) them: o2's dispatch after 3 min, o2's urge and
+        # the other 7 after 1 (o8 and o9's withdrawal pending; o9's assignment superseded unseen).
+        "notices": (12, 0, 0, 12),
+        "notices_delivered": (9, 10, 2, 0.9),
+        "notice_minutes_to_delivery": (11, 9, 2, 11 / 9),
+        "notices_unseen_alerts": (0, 0, 0, 0),  # no reach worker ran
     }
     breakdowns = {f["key"]: [(b["label"], b["count"]) for b in f["breakdown"]]
                   for g in body["groups"] for f in g["figures"] if f["breakdown"]}
@@ -291,7 +298,7 @@ def test_the_csv_opens_in_excel_with_chinese_or_english_headers(api):
     assert ["回访", "有效投诉回访率", "0.0%", "0", "1", "0", "100%"] in rows
     assert ["满意度", "回访满意度", "3.00", "6", "2", "", ""] in rows
     assert ["满意度", "签名满意度 · 5分", "1", "", "", "", ""] in rows
-    assert len(rows) == 4 + 26 + 5 + 5 + 5 + 5  # figures, then the breakdown rows of four of them
+    assert len(rows) == 4 + 30 + 5 + 5 + 5 + 5  # figures (26, and reach's 4), then the breakdown rows of four of them
 
     english = read_csv(api.get("supervisor", f"/api/reports.csv?{DAY}", lang="en-US,en;q=0.9"))
     assert english[:4] == [["Period", "2026-11-23 – 2026-11-23"], ["Area", "All areas"], [],

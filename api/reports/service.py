@@ -13,6 +13,7 @@ from api.reports import schemas as s
 from api.work_orders import service as orders
 from api.work_orders.schemas import PersonRef
 from db.dispatch_tables import HandoverSheet, Outage
+from db.reach_tables import ReachNotice
 from db.tables import Area, WorkOrder
 from domain import reports
 from domain.errors import NotFound
@@ -75,6 +76,18 @@ async def load_handovers(period: reports.Period) -> list[reports.HandoverFacts]:
             for r in rows]
 
 
+async def load_notices(period: reports.Period, area_id: int | None) -> list[reports.NoticeFacts]:
+    """The tracked notices queued or alerted in the period (of orders in the area)."""
+    N = ReachNotice
+    in_period = ((N.created_at >= period.start) & (N.created_at < period.end)) | (
+        (N.alerted_at >= period.start) & (N.alerted_at < period.end))
+    query = N.select(N.created_at, N.delivered_at, N.alerted_at, N.superseded_at).where(in_period)
+    if area_id is not None:
+        query = query.where(N.work_order.area == area_id)
+    return [reports.NoticeFacts(r["created_at"], r["delivered_at"], r["alerted_at"], r["superseded_at"] is not None)
+            for r in await query]
+
+
 def _breakdown_label(figure: str, key: str, lang: str) -> str:
     if figure in BREAKDOWN_NAMES:
         return name_of(BREAKDOWN_NAMES[figure], key, lang)
@@ -99,6 +112,7 @@ async def report(
         period, servertime.now(), await load(period, area_id),
         outages=await load_outages(period, area_id) if "outage" in wanted else (),
         handovers=await load_handovers(period) if "handover" in wanted else (),
+        notices=await load_notices(period, area_id) if "reach" in wanted else (),
     )
     computed = reports.report(data, groups)
     return s.ReportOut(

@@ -5,6 +5,7 @@
 import { nodes } from "./client.js";
 import { setLang, t } from "./i18n.js";
 import { value } from "./idb.js";
+import { reportSeen } from "./reach.js";
 import { onChange, status } from "./status.js";
 import { renderBar } from "./views/bar.js";
 import { closeView } from "./views/close.js";
@@ -37,7 +38,7 @@ function show(h, snap, first) {
   let m;
   if ((m = h.match(/^\/job\/(\d+)\/sign$/))) return signView(+m[1]);
   if ((m = h.match(/^\/job\/(\d+)\/close$/))) return closeView(+m[1]);
-  if ((m = h.match(/^\/job\/(\d+)$/))) return detailView(+m[1]);
+  if ((m = h.match(/^\/job\/(\d+)$/))) { reportSeen(+m[1]); return detailView(+m[1]); }
   if (h === "/sync") return syncView();
   return listView(snap, first);
 }

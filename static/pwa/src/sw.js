@@ -2,6 +2,8 @@
 // serves it cache-first so the app starts with no network, never touches /api (the page's own
 // outbox handles that), and shows every push as a notification (iOS revokes silent pushes).
 /* global __SHELL__, __VERSION__ */
+import { reportReceipt } from "./reach.js";
+
 const CACHE = "shell-" + __VERSION__;
 const SHELL = __SHELL__;
 
@@ -49,7 +51,9 @@ self.addEventListener("push", (event) => {
     data: { order: data.order || null },
   };
   // Always a visible notification, then a sync in any open window.
-  event.waitUntil(Promise.all([self.registration.showNotification(title, options), tellClients({ type: "sync" })]));
+  // A tracked notice's push is reported received: the dispatcher sees it delivered.
+  const receipt = data.notice ? reportReceipt(data.notice) : null;
+  event.waitUntil(Promise.all([self.registration.showNotification(title, options), tellClients({ type: "sync" }), receipt]));
 });
 
 self.addEventListener("notificationclick", (event) => {

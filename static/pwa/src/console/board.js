@@ -2,6 +2,7 @@
 // the orders they hold), their load, and their devices' last contact with actions not yet synced.
 import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
+import { drawBoardReach } from "./reach.js";
 
 addTexts({
   "zh-CN": {
@@ -45,7 +46,7 @@ export default {
       const people = s.board.people;
       draw(el, html`<p class="muted small">${t("b_as_of", { t: fmtTime(s.board.as_of, true) })}</p>
         <table class="grid" id="board"><thead><tr><th>${t("b_name")}</th><th>${t("b_team")}</th><th>${t("b_where")}</th>
-          <th>${t("b_orders")}</th><th>${t("b_last_step")}</th><th>${t("b_contact")}</th><th>${t("b_pending")}</th></tr></thead>
+          <th>${t("b_orders")}</th><th>${t("b_last_step")}</th><th>${t("b_contact")}</th><th>${t("b_pending")}</th><th>${t("rc_board")}</th></tr></thead>
         <tbody>${some(people.map((p) => html`<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
           <td><b>${p.name}</b>${p.role === "contractor" ? html` <span class="badge">${t("b_contractor")}</span>` : ""}</td>
           <td>${p.team || ""}</td>
@@ -54,7 +55,8 @@ export default {
           <td>${p.last_event_at ? fmtTime(p.last_event_at, true) : ""}</td>
           <td class="contact">${contactText(p.contact)}</td>
           <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? html`<span class="badge orange">${t("b_pending_n", { n: p.contact.outbox_pending })}</span>` : ""}</td>
-        </tr>`)) || html`<tr><td colspan="7" class="muted">${t("b_empty")}</td></tr>`}</tbody></table>`);
+          <td class="reach"></td>
+        </tr>`)) || html`<tr><td colspan="8" class="muted">${t("b_empty")}</td></tr>`}</tbody></table>`);
     }
 
     async function load() {
@@ -62,11 +64,13 @@ export default {
       if (!board || !s.alive) return;
       s.board = board;
       redraw();
+      drawBoardReach(el.querySelector("#board"), ctx);
     }
     // A burst of `order` events (a bulk dispatch) costs a fetch or two of the board.
     const refresh = ctx.refresher(load);
     ctx.on("order", () => refresh());
     ctx.on("reconnect", () => refresh());
+    ctx.on("notice", () => refresh());
     ctx.every(30_000, load); // devices' contact changes without any event
     load();
   },

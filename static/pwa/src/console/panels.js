@@ -11,6 +11,7 @@ import outages from "./outages.js";
 import handover from "./handover.js";
 import reports from "./reports.js";
 import accounts from "./accounts.js";
+import reach from "./reach-panel.js";
 
 export const PANELS = [
   queue,
@@ -21,4 +22,5 @@ export const PANELS = [
   callbacks,
   reports,
   accounts,
+  reach,
 ];

@@ -5,6 +5,7 @@
 // changed light up for a moment.
 import { draw, html, some } from "../client.js";
 import { drawEvidence } from "./evidence.js";
+import { drawReach, mountReachAlerts } from "./reach.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -78,7 +79,8 @@ export default {
     const whereText = (w) => (w.status === "idle" ? t("q_idle") : t("w_" + w.status, { code: w.order_code }));
     const option = (value, label, current) => html`<option value=${value} ?selected=${String(current ?? "") === String(value)}>${label}</option>`;
 
-    draw(el, html`<div class="split"><section id="queue-list"></section><aside class="pane card" id="order-pane"></aside></div>`);
+    draw(el, html`<div id="reach-alerts-box"></div><div class="split"><section id="queue-list"></section><aside class="pane card" id="order-pane"></aside></div>`);
+    mountReachAlerts(el.querySelector("#reach-alerts-box"), ctx);
     const listEl = el.querySelector("#queue-list"), paneEl = el.querySelector("#order-pane");
 
     // ------------------------------------------------------------ list
@@ -274,6 +276,7 @@ export default {
           <label>${t("q_reason_code")}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r)))}</select></label>
           <label>${t("q_reason")}<textarea name="reason" required maxlength="2000"></textarea></label>
           <button class="danger">${t("q_send_back")}</button></form></details>` : ""}
+        <section id="pane-reach"></section>
         <section id="pane-evidence"></section>
         <h3>${t("history")}</h3>
         <ul class="history">${o.history.slice().reverse().map((e) => {
@@ -293,6 +296,7 @@ export default {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
       drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
+      drawReach(paneEl.querySelector("#pane-reach"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
       const back = paneEl.querySelector("#send-back");
@@ -312,6 +316,8 @@ export default {
       if (data.id === s.open && !(s.detail?.id === data.id && s.detail.version >= data.version)) refreshOpen();
     });
     ctx.on("reconnect", () => { refreshList(); if (s.open) refreshOpen(); });
+    const refreshReach = ctx.refresher(() => s.detail && drawReach(paneEl.querySelector("#pane-reach"), s.detail, ctx, () => s.alive && s.detail?.id === s.open));
+    ctx.on("notice", (data) => { if (data.work_order === s.open) refreshReach(); });
     ctx.every(1000, () => el.querySelectorAll(".countdown[data-due]").forEach((node) => {
       const due = node.dataset.due;
       node.textContent = countdown(due);

@@ -26,8 +26,10 @@ export async function syncView() {
       <button id="logout" class="link" @click=${logout}>${t("logout")}</button>
     </section>
     ${rejected.map(rejectedCard)}
+    <section class="card" id="reach-settings"></section>
     <section class="card"><h2>${t("outbox")}</h2><ul class="outbox">${others.length ? others.map((m) => html`<li data-mutation=${m.id} data-state=${m.state}>#${m.id} ${t("a_" + m.name)} · ${m.orderCode || ""} ${stateChip(m)} <span class="muted small">${fmtTime(m.deviceTime, true)}</span></li>`)
       : html`<li class="muted">${t("nothing_pending")}</li>`}</ul></section>`);
+  import("../reach-settings.js").then((m) => m.drawReachSettings($("#reach-settings")));
 }
 
 async function logout() {

@@ -1,0 +1,1 @@
+"""Reaching technicians on several channels, with receipts and escalation (issue 18)."""
