@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGUAGES = ("zh-CN", "en")
@@ -514,6 +515,30 @@ NAMED_PARAMS = {
 }
 
 
+_ARTICLE = re.compile(r"\b([Aa]) \{(\w+)\}")
+# Words that begin with a vowel letter but not a vowel sound.
+_CONSONANT_SOUND = ("one", "uni", "use", "eu")
+
+
+def _article(word: str) -> str:
+    """The English indefinite article for a (rendered) word: "an install", "a one-way"."""
+    vowel = word[:1].lower() in "aeiou" and not word.lower().startswith(_CONSONANT_SOUND)
+    return "an" if vowel else "a"
+
+
+def _articles(template: str, params: dict[str, Any]) -> str:
+    """"a {kind}" in an English template takes the article the filled-in name needs."""
+
+    def fix(m: re.Match[str]) -> str:
+        value = params.get(m.group(2))
+        if not isinstance(value, str):
+            return m.group(0)
+        article = _article(value)
+        return f"{article.capitalize() if m.group(1) == 'A' else article} {{{m.group(2)}}}"
+
+    return _ARTICLE.sub(fix, template)
+
+
 def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
     for name, table in NAMED_PARAMS.items():
@@ -525,7 +550,7 @@ def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
         names = [name_of(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))
-    template = zh if lang == "zh-CN" else en
+    template = zh if lang == "zh-CN" else _articles(en, params)
     try:
         return template.format(**params)
     except (KeyError, IndexError):
