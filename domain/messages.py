@@ -473,6 +473,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "server.error": ("服务器内部错误,已记录。", "Internal error; it has been logged."),
 }
 
+# ---- calls to customers and system clients (issue 19, item 1) --------------------------------
+MESSAGES.update({
+    "call.times_out_of_order": ("通话时间有误:应答不能早于开始,结束不能早于应答或开始。",
+                                "The call's times are out of order: answered before started, or ended before either."),
+    "call.unknown_order": ("工单 {code} 不存在。", "There is no work order {code}."),
+    "call.unknown_agent": ("坐席/调度账号 {agent} 不存在。", "There is no staff account {agent}."),
+    "call.report_conflict": ("通话 {call_id} 已上报,本次上报的 {fields} 与之前不同。",
+                             "Call {call_id} was reported before with other {fields}."),
+    "call.empty_rest_window": ("休息时段的开始和结束不能相同。", "A rest window cannot start and end at the same time."),
+    "system_client.name_taken": ("系统客户端名称 {name} 已被使用。", "The system client name {name} is taken."),
+    "system_client.not_found": ("系统客户端 {id} 不存在。", "System client {id} does not exist."),
+})
+REPORT_NAMES.update({
+    "group.calls": ("电联客户", "Calls to customers"),
+    "calls_within_limit": ("通话时长达标率", "Calls within the length limit"),
+    "calls_outside_rest_hours": ("避开客户休息时间率", "Calls outside the customer's rest hours"),
+    "calls_recorded": ("呼叫中心系统录音率", "Calls through the recorded system"),
+    "call_minutes": ("平均通话时长", "Mean call length"),
+})
+
 
 def pick_language(accept_language: str | None) -> str:
     """zh-CN unless the caller prefers English (by the order of Accept-Language, honouring q)."""

@@ -27,6 +27,11 @@ What a figure counts is what *happened* in the period, at its effective time:
   outage still without its notice, or published and not yet restored, is *pending* for the time it
   has not reached yet; one past its first estimated restoration and still not restored has already
   missed it;
+- calls to customers (§2.1.3 B): the calls that started in the period (a telephony report, or a
+  tap on "call" never matched to one), judged by the call policy in force when each started:
+  talk time within the limit (3 minutes; over the answered calls that ended, those still going
+  pending), outside the customer's rest hours (outbound calls to the order's contact), and made
+  through the recorded system (a reported call with a recording; a bare tap is not);
 - handover punctuality: the handovers scheduled in the period, branch-wide (a shift hands over the
   whole desk, not an area). On time: the incoming dispatcher signed by the scheduled time; one not
   signed yet is pending until that time and late after it. Late while an unpublished outage held
@@ -48,6 +53,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.callbacks import SCORES
+from domain.calls import Verdict as CallVerdict
 from domain.clocks import Clock, ClockName, ClockState, EventFact
 from domain.errors import BadRequest
 from domain.lifecycle import Action
@@ -116,6 +122,7 @@ class ReportInput:
     orders: Sequence[OrderHistory]
     outages: Sequence[OutageFacts] = ()  # of the area chosen
     handovers: Sequence[HandoverFacts] = ()  # of the whole branch
+    calls: Sequence[CallVerdict] = ()  # started in the period (about orders of the area chosen)
 
     # Indexes over a month of a branch (~10k orders), built once for all the figures.
     @cached_property
@@ -340,6 +347,19 @@ def handover_figures(data: ReportInput) -> list[Figure]:
     ]
 
 
+def call_figures(data: ReportInput) -> list[Figure]:
+    talked = [c for c in data.calls if c.seconds is not None]
+    to_customers = [c for c in data.calls if c.to_customer]
+    return [
+        Figure("calls_within_limit", Unit.rate, sum(1 for c in talked if c.within_limit), len(talked),
+               pending=sum(1 for c in data.calls if c.ongoing)),
+        Figure("calls_outside_rest_hours", Unit.rate, sum(1 for c in to_customers if not c.in_rest_hours),
+               len(to_customers), target=1.0),
+        Figure("calls_recorded", Unit.rate, sum(1 for c in data.calls if c.recorded), len(data.calls), target=1.0),
+        _duration("call_minutes", [timedelta(seconds=c.seconds or 0) for c in talked]),
+    ]
+
+
 FigureGroup = Callable[[ReportInput], list[Figure]]
 
 GROUPS: dict[str, FigureGroup] = {
@@ -351,6 +371,7 @@ GROUPS: dict[str, FigureGroup] = {
     "satisfaction": satisfaction_figures,
     "outage": outage_figures,
     "handover": handover_figures,
+    "calls": call_figures,
 }
 # Groups counted over the whole branch whatever area is chosen.
 BRANCH_WIDE = frozenset({"handover"})
