@@ -266,6 +266,7 @@ async function detailView(id) {
     </section>
     <section class="card"><h2>${e(t("clocks"))}</h2><ul class="clocks">${(o.clocks || []).map((c) => `
       <li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">${e(t("c_" + c.name) === "c_" + c.name ? c.name : t("c_" + c.name))}: ${e(t(c.state))} · ${e(t("due_at", { t: fmtTime(c.due, true) }))}${c.stopped_at ? ` · ✓ ${e(fmtTime(c.stopped_at, true))}` : ""}</li>`).join("")}</ul></section>
+    <section class="card" id="calls"></section>
     <section class="card"><h2>${e(t("history"))}</h2><ul class="history">${o.local.slice().reverse().map(localItem).join("")}${(o.history || []).slice().reverse().map(historyItem).join("")}</ul></section>`;
   bindDetail(o);
 }
@@ -299,6 +300,7 @@ function bindDetail(o) {
   import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
   for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
   load(); // the buttons write through Dexie: have it ready before the first tap
+  import("./calls.js").then((m) => m.bindCalls(o.id));
   const act = async (name, args = {}) => {
     await enqueue(name, { order_id: o.id, ...args }, { orderCode: o.code });
     dirty = false;

@@ -4,6 +4,7 @@
 // list (a burst of them costs a fetch or two) and the open order if it changed; the rows that
 // changed light up for a moment.
 import { drawEvidence } from "./evidence.js";
+import { drawCalls } from "./calls.js";
 import { addTexts } from "./i18n.js";
 
 addTexts({
@@ -273,6 +274,7 @@ export default {
           <label>${esc(t("q_reason_code"))}<select name="reason_code">${reasons.map((r) => option(r, t("sb_" + r))).join("")}</select></label>
           <label>${esc(t("q_reason"))}<textarea name="reason" required maxlength="2000"></textarea></label>
           <button class="danger">${esc(t("q_send_back"))}</button></form></details>` : ""}
+        <section id="pane-calls"></section>
         <section id="pane-evidence"></section>
         <h3>${esc(t("history"))}</h3>
         <ul class="history">${o.history.slice().reverse().map((e) => {
@@ -292,6 +294,7 @@ export default {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
       drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
+      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
       const back = paneEl.querySelector("#send-back");

@@ -1,0 +1,55 @@
+// Calls to the customer in the order pane (§2.1.3 B): "call" opens the desk phone (tel:) and is
+// recorded as an attempt; the order's calls as the telephony system reported them, each judged
+// (recorded, in the customer's rest hours, within the length limit). GET/POST …/calls.
+import { html, render } from "lit-html";
+import { addTexts } from "./i18n.js";
+
+addTexts({
+  "zh-CN": {
+    cl_title: "电联记录", cl_call: "呼叫客户 {phone}", cl_none: "暂无通话记录", cl_attempt: "拨号(未收到录音系统记录)",
+    cl_recorded: "已录音", cl_unrecorded: "无录音", cl_rest: "客户休息时间", cl_over: "超过 {m} 分钟", cl_within: "{m} 分钟内",
+    cl_talk: "通话 {s}", cl_unanswered: "未接通", cl_rest_now: "现在是客户休息时间,{t} 后再联系为宜。", cl_tapped: "已记录拨号",
+  },
+  en: {
+    cl_title: "Calls", cl_call: "Call customer {phone}", cl_none: "No calls yet", cl_attempt: "Dialled (no record from the recorded system)",
+    cl_recorded: "recorded", cl_unrecorded: "not recorded", cl_rest: "customer's rest hours", cl_over: "over {m} min", cl_within: "within {m} min",
+    cl_talk: "talked {s}", cl_unanswered: "not answered", cl_rest_now: "It is the customer's rest time: better call after {t}.", cl_tapped: "Dial recorded",
+  },
+});
+
+const talk = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+
+function callItem(c, t, fmtTime) {
+  const verdicts = [
+    c.origin === "attempt" ? t("cl_attempt") : t(c.recorded ? "cl_recorded" : "cl_unrecorded"),
+    c.seconds === null ? (c.answered_at || c.origin === "attempt" ? "" : t("cl_unanswered")) : t("cl_talk", { s: talk(c.seconds) }),
+    c.within_limit === null ? "" : t(c.within_limit ? "cl_within" : "cl_over", { m: c.max_minutes }),
+    c.in_rest_hours ? t("cl_rest") : "",
+  ].filter(Boolean);
+  const bad = c.in_rest_hours || c.within_limit === false || !c.recorded;
+  return html`<li class="call ${bad ? "call-bad" : ""}" data-origin=${c.origin}>
+    <span class="muted small">${fmtTime(c.started_at, true)}</span> <b>${c.staff?.name || ""}</b> → ${c.callee}
+    <div class="small">${verdicts.join(" · ")}</div></li>`;
+}
+
+/** Fill `el` with order `o`'s calls and the call button; `current()`: the pane still shows `o`. */
+export async function drawCalls(el, o, ctx, current) {
+  const { api, t, fmtTime, toast } = ctx;
+  const calls = await api(`/api/work-orders/${o.id}/calls`, { quiet: true }).catch(() => []);
+  if (!current()) return;
+  const phone = o.contact_phone || o.customer?.phone;
+  const tap = async () => {
+    // The desk phone dials (tel:, the link's own default); the attempt is recorded beside it.
+    const answer = await api(`/api/work-orders/${o.id}/calls`, {
+      method: "POST", body: { tapped_on: "console", device_time: new Date().toISOString() },
+    }).catch(() => null);
+    if (!answer) return;
+    toast(answer.rest_ends_at ? t("cl_rest_now", { t: fmtTime(answer.rest_ends_at, true) }) : t("cl_tapped"),
+      { ok: !answer.rest_ends_at, title: t("cl_title"), ms: 6000 });
+    if (current()) await drawCalls(el, o, ctx, current);
+  };
+  render(html`<h3>${t("cl_title")}</h3>
+    ${phone ? html`<a class="button" id="call-customer" href="tel:${phone}" @click=${tap}>${t("cl_call", { phone })}</a>` : ""}
+    <ul class="history calls" id="calls-list">${calls.length ? calls.slice().reverse().map((c) => callItem(c, t, fmtTime))
+      : html`<li class="muted">${t("cl_none")}</li>`}</ul>`, el);
+}
