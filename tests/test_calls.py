@@ -95,13 +95,19 @@ def test_a_tap_is_an_attempt_until_the_telephony_system_reports_its_call(api):
     attempt = tapped.json()
     assert attempt["origin"] == "attempt" and attempt["recorded"] is False and attempt["rest_ends_at"] is None
     assert attempt["callee"] == order["contact_phone"] and attempt["staff"]["name"] == "王调度"
-    at(0.5)
+    at(0.5)  # a second tap, after the first one's call started
+    second = api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}).json()
     reported = _report(api, _key(api), 201, **_call(order, "CC-9", T0 + timedelta(seconds=20), 200)).json()
-    # The same call: the attempt became the reported call (one row), now recorded, over 3 minutes.
+    # The first tap's call: that attempt became the reported call, now recorded, over 3 minutes.
     assert reported["id"] == attempt["id"] and reported["tapped_on"] == "console"
     calls = api.get("dispatcher", f"/api/work-orders/{order['id']}/calls").json()
-    assert len(calls) == 1 and calls[0]["recorded"] is True and calls[0]["within_limit"] is False
+    assert [c["id"] for c in calls] == [attempt["id"], second["id"]]
+    assert calls[0]["recorded"] is True and calls[0]["within_limit"] is False and calls[1]["origin"] == "attempt"
     assert calls[0]["seconds"] == 200 and calls[0]["max_minutes"] == 3
+    # A call by someone else, or to another number, is not a tap's.
+    other = _report(api, _key(api, "备用"), 201, **_call(order, "CC-10", T0 + timedelta(seconds=40), 30,
+                                                            agent="dispatcher2")).json()
+    assert other["id"] not in (attempt["id"], second["id"]) and other["tapped_on"] == ""
 
 
 def test_technicians_tap_and_read_the_calls_of_their_own_orders_only(api):

@@ -198,15 +198,19 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
 
 
 async def _matching_attempt(order_id: int, staff_id: int, data: s.CallReport) -> dict | None:
-    """The latest unreported tap by the same person on the same order to the same number, made up
-    to ATTEMPT_MATCH_WINDOW before the call started: the call it led to."""
+    """The unreported tap by the same person on the same order to the same number that the call
+    came of: the latest made up to ATTEMPT_MATCH_WINDOW before it started (or, failing that, one
+    within ATTEMPT_CLOCK_SKEW after: the telephony system's clock may be ahead)."""
     candidates = await CallRecord.select().where(
         (CallRecord.origin == rules.Origin.attempt) & (CallRecord.work_order == order_id)
         & (CallRecord.staff == staff_id)
         & (CallRecord.tapped_at >= data.started_at - rules.ATTEMPT_MATCH_WINDOW)
         & (CallRecord.tapped_at <= data.started_at + rules.ATTEMPT_CLOCK_SKEW)
-    ).order_by(CallRecord.tapped_at, ascending=False)
-    return next((c for c in candidates if _digits(c["callee"]) == _digits(data.callee)), None)
+    )
+    same_number = [c for c in candidates if _digits(c["callee"]) == _digits(data.callee)]
+    # The latest tap made before the call started; a tap just after it only for the clocks' skew.
+    before = [c for c in same_number if c["tapped_at"] <= data.started_at]
+    return max(before or same_number, key=lambda c: c["tapped_at"], default=None)
 
 
 async def _audit(client: Caller, action: str, call_id: str, payload: object, now: datetime) -> None:
