@@ -175,3 +175,32 @@ def test_the_reports_count_call_length_rest_hours_and_recording(api):
     csv = api.get("supervisor", "/api/reports.csv?from=2026-11-23&to=2026-11-23").text
     assert "电联客户,通话时长达标率,50.0%,1,2,0," in csv
     assert "电联客户,呼叫中心系统录音率,66.7%,2,3,0,100%" in csv
+
+
+def test_the_command_line_creates_a_key_that_the_api_accepts(tmp_path):
+    """An operator without an admin account at hand: `cli.py create-system-client NAME` on the machine."""
+    import os
+    import subprocess
+    import sys
+
+    from litestar.testing import TestClient
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from app import create_app
+    from db.engine import bind
+    from tests.conftest import ROOT, migrate
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrate(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    made = subprocess.run([sys.executable, "cli.py", "create-system-client", "呼叫中心"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    again = subprocess.run([sys.executable, "cli.py", "create-system-client", "呼叫中心"], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "exists" in again.stderr
+    bind(SQLiteEngine(path=str(tmp_path / "cli.db"), timeout=30))
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        body = {"call_id": "C-1", "caller": "96123", "callee": "13800000000", "started_at": "2026-11-23T02:00:00+00:00"}
+        assert client.post("/api/telephony/calls", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 201

@@ -58,7 +58,8 @@ async def list_clients() -> list[s.SystemClientOut]:
     return [_out(r) for r in await SystemClient.select().order_by(SystemClient.id)]
 
 
-async def create(caller: Caller, data: s.SystemClientCreate) -> s.SystemClientOut:
+async def create(caller: Caller | None, data: s.SystemClientCreate) -> s.SystemClientOut:
+    """A new client and its key (None: from the command line, on the machine itself)."""
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     now = servertime.now()
     async with write_transaction():
@@ -66,8 +67,9 @@ async def create(caller: Caller, data: s.SystemClientCreate) -> s.SystemClientOu
             raise Conflict("system_client.name_taken", name=data.name)
         rows = await SystemClient.insert(SystemClient(
             name=data.name, role=data.role, key_id=key_id, secret_hash=_digest(secret), active=True,
-            created_at=now, created_by=caller.id))
-        await AuditEntry.insert(AuditEntry(actor=caller.id, actor_role=caller.role, action="system_client.create",
+            created_at=now, created_by=caller and caller.id))
+        await AuditEntry.insert(AuditEntry(actor=caller and caller.id, actor_role=caller.role if caller else "cli",
+                                           action="system_client.create",
                                            target=data.name, payload={"role": data.role, "key_id": key_id},
                                            server_time=now))
     row = await SystemClient.select().where(SystemClient.id == rows[0]["id"]).first()
