@@ -31,8 +31,9 @@ OUTAGE = "outage"  # {"id", "status"}
 HANDOVER = "handover"  # {"id", "status"}
 CALLBACK = "callback"  # {"order_id"}
 SYNC_REJECTION = "sync_rejection"  # {"order_id", "client_id", …}
+CALL = "call"  # {"id", "order_id"}: a call reported or a tap on "call" (issue 19)
 RESYNC = "resync"  # sent by the server itself: events may have been missed, fetch again
-NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION})
+NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, CALL})
 
 _encoder = msgspec.json.Encoder()
 

@@ -12,6 +12,7 @@ from api.calls import schemas as s
 from api.system_clients.service import used as client_used
 from api.work_orders.schemas import PersonRef
 from api.work_orders.service import TZ, can_read
+import events.publisher as events
 from db.call_tables import CallPolicyVersion, CallRecord
 from db.engine import write_transaction
 from db.tables import AuditEntry, StaffUser, WorkOrder
@@ -136,6 +137,7 @@ async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
         await AuditEntry.insert(AuditEntry(actor=caller.id, actor_role=caller.role, action="call.attempt",
                                            target=f"work_order:{order_id}", payload={"tapped_on": data.tapped_on},
                                            server_time=now))
+        await events.publish(events.CALL, {"id": rows[0]["id"], "order_id": order_id})
     row = await CallRecord.select().where(CallRecord.id == rows[0]["id"]).first()
     versions = await policy_versions()
     rest_ends = rules.policy_at(versions, now).rest_ends(now, TZ)
@@ -165,6 +167,7 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
                 raise Invalid("call.unknown_agent", agent=data.agent)
             staff_id = user["id"]
         existing = await CallRecord.select().where(CallRecord.call_id == data.call_id).first()
+        filled: dict = {}
         if existing is not None:
             conflicts = rules.conflicting_fields(
                 {**{k: existing[k] for k in _FIELDS}, "work_order": existing["work_order"], "staff": existing["staff"]},
@@ -193,6 +196,8 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
                                                                  "work_order": order_id}, now)
             await client_used(client.id)
             new = True
+        if new or filled:
+            await events.publish(events.CALL, {"id": row_id, "order_id": order_id or (existing or {}).get("work_order")})
     row = await CallRecord.select().where(CallRecord.id == row_id).first()
     return (await _out([row]))[0], new
 

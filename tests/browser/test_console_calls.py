@@ -39,6 +39,8 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     page.wait_for_selector('.toast.ok:has-text("已记录拨号")')
     page.wait_for_selector('#calls-list li[data-origin="attempt"]')
     assert "王调度" in page.inner_text("#calls-list")
+    # The call's clock counts down the policy's 3 minutes (it started just now).
+    page.wait_for_selector('#calls-list .call-clock:has-text("通话限时 3 分钟:剩 2:")')
 
     # In the customer's rest hours (a window around now), the tap warns when calling may resume.
     now = datetime.now(TZ)
@@ -58,7 +60,7 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
         "answered_at": (started + timedelta(seconds=8)).isoformat(),
         "ended_at": (started + timedelta(seconds=8 + 95)).isoformat(), "recording_ref": "rec/CC-100.wav"}, timeout=60)
     assert r.status_code == 201, r.text
-    page.reload()
+    # Live: the report redraws the pane (the `call` event), no reload.
     page.wait_for_selector('#calls-list li[data-origin="telephony"]:has-text("已录音")')
     assert "通话 1:35" in page.inner_text('#calls-list li[data-origin="telephony"]')
     assert page.locator("#calls-list li").count() == 2
