@@ -84,7 +84,7 @@ def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
     assert page.errors == []
 
 
-def test_a_supervisor_is_warned_when_next_year_has_no_holidays(desk, server):
+def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_call_figures(desk, server):
     page = desk
     coverage = server.office.get("supervisor", "/api/policies/calendar/coverage")
     year = coverage["next_year"]
@@ -94,6 +94,9 @@ def test_a_supervisor_is_warned_when_next_year_has_no_holidays(desk, server):
     page.click("#logout")
     log_in(page, "supervisor")
     page.wait_for_selector("#tabs a")
+    # The reports panel shows the calls group beside the others.
+    page.click('#tabs a[data-panel="reports"]')
+    page.wait_for_selector('#report section[data-group="calls"] [data-figure="calls_recorded"]')
     if coverage["next_year_covered"]:  # a newer chinesecalendar already has next year
         assert page.locator("#calendar-notice").count() == 0
         return
