@@ -120,3 +120,15 @@ def test_the_front_end_names_every_value_the_server_sends(front_end_keys, prefix
     have = _languages(front_end_keys, console=False)
     missing = sorted((lang, prefix + v.value) for v in values for lang in have if prefix + v.value not in have[lang])
     assert missing == []
+
+
+def test_a_routing_refusal_reads_well_in_both_languages(api, world):
+    """Item 7 as a dispatcher meets it: a 422 titled as a rule refusal, "an install order"."""
+    order = api.create(kind="install")
+    answers = {lang: api.post("dispatcher", f"/api/work-orders/{order['id']}/dispatch",
+                              {"assignee_id": world.uid("tech2")}, lang=lang) for lang in ("zh-CN", "en")}
+    assert {r.status_code for r in answers.values()} == {422}
+    zh, en = answers["zh-CN"].json(), answers["en"].json()
+    assert zh["title"] == "内容不符合规则" and en["title"] == "Unprocessable content"
+    text = en["detail"] + " ".join(str(e) for e in en.get("errors", []))
+    assert "An install order goes to an install team" in text and "a install" not in text.lower()
