@@ -21,7 +21,7 @@ async function draw(el, orderId) {
   const calls = navigator.onLine ? await api(`/api/work-orders/${orderId}/calls`).catch(() => null) : null;
   if (!el.isConnected) return;
   render(html`<h2>${t("cl_title")}</h2>${calls === null ? html`<p class="muted small">${t("cl_offline")}</p>`
-    : html`<ul class="history" id="calls-list">${calls.length ? calls.slice().reverse().map(item)
+    : html`<ul class="call-list" id="calls-list">${calls.length ? calls.slice().reverse().map(item)
       : html`<li class="muted">${t("cl_none")}</li>`}</ul>`}`, el);
 }
 

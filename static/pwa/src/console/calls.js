@@ -72,7 +72,7 @@ export async function drawCalls(el, o, ctx, current) {
   offCall = ctx.on("call", (d) => { if (d.order_id === o.id && current()) drawCalls(el, o, ctx, current); });
   render(html`<h3>${t("cl_title")}</h3>
     ${phone ? html`<a class="button" id="call-customer" href="tel:${phone}" @click=${tap}>${t("cl_call", { phone })}</a>` : ""}
-    <ul class="history calls" id="calls-list">${calls.length ? calls.slice().reverse().map((c) => callItem(c, t, fmtTime))
+    <ul class="call-list calls" id="calls-list">${calls.length ? calls.slice().reverse().map((c) => callItem(c, t, fmtTime))
       : html`<li class="muted">${t("cl_none")}</li>`}</ul>`, el);
   tick(t);
   ticking ||= setInterval(() => tick(t), 1000);
