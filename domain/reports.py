@@ -48,8 +48,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from domain.callbacks import SCORES

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
+import events.publisher as events
 import servertime
 from api.auth.schemas import Caller
 from api.calls import schemas as s
 from api.system_clients.service import used as client_used
 from api.work_orders.schemas import PersonRef
 from api.work_orders.service import TZ, can_read
-import events.publisher as events
 from db.call_tables import CallPolicyVersion, CallRecord
 from db.engine import write_transaction
 from db.tables import AuditEntry, StaffUser, WorkOrder

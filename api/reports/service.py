@@ -16,7 +16,8 @@ from api.work_orders.schemas import PersonRef
 from db.dispatch_tables import HandoverSheet, Outage
 from db.tables import Area, WorkOrder
 from domain import reports
-from domain.calls import Verdict as CallVerdict, judge
+from domain.calls import Verdict as CallVerdict
+from domain.calls import judge
 from domain.errors import NotFound
 from domain.messages import OUTAGE_STATUS_NAMES, REPORT_NAMES, SEND_BACK_REASON_NAMES, name_of
 

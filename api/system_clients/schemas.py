@@ -1,7 +1,7 @@
 from datetime import datetime
+from typing import Literal
 
 from api.types import Name, Request, Response
-from typing import Literal
 
 
 class SystemClientOut(Response, kw_only=True):
