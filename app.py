@@ -28,6 +28,7 @@ from api.auth.controller import AuthController
 from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
 from api.callbacks.controller import CallbackController
+from api.calls.controller import CallPolicyController, OrderCallController, TelephonyController
 from api.dispatch.controller import DispatchController
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
@@ -43,6 +44,7 @@ from api.push.controller import PushController
 from api.reference.controller import ReferenceController
 from api.reports.controller import ReportController
 from api.reach.controller import EscalationPolicyController, ReachController
+from api.system_clients.controller import SystemClientController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
@@ -150,6 +152,7 @@ def create_app() -> Litestar:
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController, AccountController]
     handlers += [ReachController, EscalationPolicyController]
+    handlers += [TelephonyController, OrderCallController, CallPolicyController, SystemClientController]
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

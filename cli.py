@@ -4,6 +4,7 @@
     python cli.py seed-demo              # only with APP_MODE=demo, only into an empty database
     python cli.py create-user USERNAME --role dispatcher --name 王调度 [--team CODE] [--area CODE]
     python cli.py reset-password USERNAME
+    python cli.py create-system-client NAME   # the telephony system's key (printed once)
     python cli.py backup FILE            # the database and the evidence store, one archive
     python cli.py restore FILE           # into an empty database (run no migrations before)
 Passwords are asked for at the prompt, or read from stdin with --password-stdin.
@@ -92,6 +93,20 @@ async def _reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _create_system_client(args: argparse.Namespace) -> int:
+    from api.system_clients.schemas import SystemClientCreate
+    from api.system_clients.service import create
+    from domain.errors import Conflict
+
+    try:
+        client = await create(None, SystemClientCreate(name=args.name))
+    except Conflict:
+        print(f"a system client named {args.name} exists", file=sys.stderr)
+        return 1
+    print(f"created system client {args.name}; its key (shown only now):\n{client.key}")
+    return 0
+
+
 async def _backup(args: argparse.Namespace) -> int:
     from ops.backup import take
 
@@ -129,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-password", help="set a new password and revoke the user's tokens")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    system = sub.add_parser("create-system-client", help="create the telephony system's key (POST /api/telephony/calls)")
+    system.add_argument("name")
     backup = sub.add_parser("backup", help="write the database and the evidence store to one archive")
     backup.add_argument("file")
     restore = sub.add_parser("restore", help="restore an archive into an empty database and evidence store")
@@ -141,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_seed_demo())
     if args.command == "create-user":
         return asyncio.run(_create_user(args))
+    if args.command == "create-system-client":
+        return asyncio.run(_create_system_client(args))
     if args.command == "backup":
         return asyncio.run(_backup(args))
     if args.command == "restore":

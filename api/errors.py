@@ -36,7 +36,7 @@ TITLES = {
     405: ("方法不允许", "Method not allowed"),
     409: ("状态冲突", "Conflict"),
     413: ("内容过大", "Content too large"),
-    422: ("内容不完整", "Unprocessable content"),
+    422: ("内容不符合规则", "Unprocessable content"),
     429: ("请求过于频繁", "Too many requests"),
     500: ("服务器错误", "Internal server error"),
     503: ("服务暂不可用", "Service unavailable"),

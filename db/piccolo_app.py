@@ -3,6 +3,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db import evidence_tables, tables
+from db.call_tables import CALL_TABLES
 from db.dispatch_tables import DISPATCH_TABLES
 from db.push_tables import PUSH_TABLES
 from db.reach_tables import REACH_TABLES
@@ -33,5 +34,6 @@ APP_CONFIG = AppConfig(
         evidence_tables.OrderPhoto,
         *DISPATCH_TABLES,
         *REACH_TABLES,
+        *CALL_TABLES,
     ],
 )

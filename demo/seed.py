@@ -30,6 +30,7 @@ from api.outages import service as outage_service
 from api.work_orders import schemas as s
 from api.work_orders import service
 from api.work_orders.controller import STEP_BODIES
+from db.call_tables import CallRecord
 from db.dispatch_tables import HandoverSheet, Outage
 from db.engine import current_engine
 from sync import contact as device_contact
@@ -655,6 +656,51 @@ async def _devices(now: datetime, callers: dict[str, Caller]) -> None:
                 "order_id": transferred["id"], "text": "客户电话说机顶盒已经恢复，约明早再上门看一次"})
             await device_push.push(callers[username], PushIn(client_id=client_id, mutations=[note]), "zh-CN", 1)
         await device_contact.note_pull(callers[username], client_id, queued)
+# ---- calls to customers (issue 19): the call centre's recorded system and taps on "call" ------
+
+
+async def _calls(now: datetime, callers: dict[str, Caller]) -> None:
+    """The telephony system's key; the dispatchers' calls about open orders, as it reported them
+    (one over the 3 minutes, one matched to a tap in the console), a tap at night never reported
+    (the customer's rest hours, not through the recorded system), and a technician's tap."""
+    from api.calls import schemas as call_schemas
+    from api.calls import service as call_service
+    from api.system_clients import schemas as client_schemas
+    from api.system_clients import service as client_service
+    from db.call_tables import SystemClient
+
+    servertime.travel_to(now - timedelta(days=2))
+    await client_service.create(callers["admin"], client_schemas.SystemClientCreate(name="呼叫中心录音系统"))
+    telephony = client_service.caller_of_client(await SystemClient.select().first())
+    held = await WorkOrder.select(WorkOrder.id, WorkOrder.code, WorkOrder.contact_phone).where(
+        WorkOrder.state.is_in(["dispatched", "accepted", "contacted"])).order_by(WorkOrder.id).limit(3)
+    mine = await WorkOrder.select(WorkOrder.id).where(
+        (WorkOrder.assignee.username == "tech2") & (WorkOrder.state.is_in(["accepted", "contacted", "en_route"]))).first()
+
+    async def report(order: dict, call_id: str, agent: str, start: datetime, talk_s: int) -> None:
+        servertime.travel_to(start + timedelta(seconds=talk_s + 30))
+        await call_service.report(telephony, call_schemas.CallReport(
+            call_id=call_id, order_code=order["code"], agent=agent, caller="96123", callee=order["contact_phone"],
+            started_at=start, answered_at=start + timedelta(seconds=12),
+            ended_at=start + timedelta(seconds=12 + talk_s), recording_ref=f"rec/2026/{call_id}.wav"))
+
+    async def tap(order_id: int, who: str, at: datetime, on: str) -> None:
+        servertime.travel_to(at)
+        await call_service.tap(callers[who], order_id, call_schemas.CallTap(tapped_on=on))
+
+    if held:
+        await tap(held[0]["id"], "dispatcher", now - timedelta(minutes=50), "console")
+        await report(held[0], "CC20261204-0001", "dispatcher", now - timedelta(minutes=49, seconds=40), 150)
+    if len(held) > 1:
+        await report(held[1], "CC20261204-0002", "dispatcher2", now - timedelta(hours=3), 4 * 60 + 30)
+    if len(held) > 2:
+        last_night = datetime.combine((now - timedelta(days=1)).astimezone(service.TZ).date(),
+                                      datetime.min.time().replace(hour=22, minute=30), tzinfo=service.TZ)
+        await tap(held[2]["id"], "dispatcher2", last_night, "console")
+    if mine:
+        await tap(mine["id"], "tech2", now - timedelta(minutes=20), "phone")
+
+
 # ---- the dispatcher's desk: the 南城都汇 outage's notices and last shift's handover ----------
 
 
@@ -835,6 +881,7 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
             jitter = timedelta(seconds=random.Random(number).randint(1, 40))
             await _play_order(number, scenario, _Play(now - jitter, users, callers, customers))
         await _devices(now, callers)
+        await _calls(now, callers)
         for event in desk:
             await _at_desk(event, play)
     finally:
@@ -851,6 +898,7 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
         "orders": await _count(WorkOrder),
         "outages": await _count(Outage),
         "handovers": await _count(HandoverSheet),
+        "calls": await _count(CallRecord),
         "events": await _count(WorkOrderEvent),
         "at_risk": await _count(WorkOrder, WorkOrder.clock_next_risk <= real_now,
                                 WorkOrder.clock_next_due > real_now),

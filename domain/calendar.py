@@ -1,9 +1,14 @@
-"""Working days: Monday–Friday, except holidays; weekend days worked instead (调休) count."""
+"""Working days: Monday–Friday, except holidays; weekend days worked instead (调休) count.
+
+The holidays and 调休 days are China's official ones (the `chinesecalendar` package) with the
+branch supervisors' own entries on top."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 from zoneinfo import ZoneInfo
 
 
@@ -27,3 +32,49 @@ def end_of_working_days(
         if is_working_day(day, exceptions):
             counted += 1
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+
+
+# ---- China's official calendar ----------------------------------------------------------------
+# The State Council publishes each year's holidays and 调休 working days late in the year before;
+# the `chinesecalendar` package carries them. Supervisors' own entries (calendar_day rows) go on top.
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    working: bool
+    name: str
+    source: str  # "official" (the package) or "supervisor" (an entry of the branch's)
+
+
+@cache
+def official_days() -> dict[date, CalendarDay]:
+    """Holidays on weekdays and weekends alike (named), and weekend days worked instead (调休)."""
+    from chinese_calendar import constants
+
+    names = {h.value: h.chinese for h in constants.Holiday}
+    out = {d: CalendarDay(d, False, names.get(str(n), str(n)), "official") for d, n in constants.holidays.items()}
+    for d, n in constants.workdays.items():
+        out[d] = CalendarDay(d, True, f"{names.get(str(n), str(n))}调休上班", "official")
+    return out
+
+
+def official_years() -> frozenset[int]:
+    return frozenset(d.year for d in official_days())
+
+
+def business_calendar(edits: Mapping[date, tuple[bool, str]]) -> dict[date, CalendarDay]:
+    """The official days with the supervisors' entries on top (an entry wins on its day)."""
+    out = dict(official_days())
+    out.update({d: CalendarDay(d, working, name, "supervisor") for d, (working, name) in edits.items()})
+    return out
+
+
+def exceptions_of(days: Mapping[date, CalendarDay]) -> dict[date, bool]:
+    """What is_working_day() and the clocks read."""
+    return {d: c.working for d, c in days.items()}
+
+
+def year_covered(year: int, edits: Mapping[date, tuple[bool, str]]) -> bool:
+    """Whether anyone has said which days of `year` are holidays: the package, or a supervisor."""
+    return year in official_years() or any(d.year == year for d in edits)

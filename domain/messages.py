@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGUAGES = ("zh-CN", "en")
@@ -486,6 +487,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# ---- calls to customers and system clients (issue 19, item 1) --------------------------------
+MESSAGES.update({
+    "call.times_out_of_order": ("通话时间有误:应答不能早于开始,结束不能早于应答或开始。",
+                                "The call's times are out of order: answered before started, or ended before either."),
+    "call.unknown_order": ("工单 {code} 不存在。", "There is no work order {code}."),
+    "call.unknown_agent": ("坐席/调度账号 {agent} 不存在。", "There is no staff account {agent}."),
+    "call.report_conflict": ("通话 {call_id} 已上报,本次上报的 {fields} 与之前不同。",
+                             "Call {call_id} was reported before with other {fields}."),
+    "call.empty_rest_window": ("休息时段的开始和结束不能相同。", "A rest window cannot start and end at the same time."),
+    "system_client.name_taken": ("系统客户端名称 {name} 已被使用。", "The system client name {name} is taken."),
+    "system_client.not_found": ("系统客户端 {id} 不存在。", "System client {id} does not exist."),
+})
+REPORT_NAMES.update({
+    "group.calls": ("电联客户", "Calls to customers"),
+    "calls_within_limit": ("通话时长达标率", "Calls within the length limit"),
+    "calls_outside_rest_hours": ("避开客户休息时间率", "Calls outside the customer's rest hours"),
+    "calls_recorded": ("呼叫中心系统录音率", "Calls through the recorded system"),
+    "call_minutes": ("平均通话时长", "Mean call length"),
+})
+
 
 def pick_language(accept_language: str | None) -> str:
     """zh-CN unless the caller prefers English (by the order of Accept-Language, honouring q)."""
@@ -528,6 +549,30 @@ NAMED_PARAMS = {
 }
 
 
+_ARTICLE = re.compile(r"\b([Aa]) \{(\w+)\}")
+# Words that begin with a vowel letter but not a vowel sound.
+_CONSONANT_SOUND = ("one", "uni", "use", "eu")
+
+
+def _article(word: str) -> str:
+    """The English indefinite article for a (rendered) word: "an install", "a one-way"."""
+    vowel = word[:1].lower() in "aeiou" and not word.lower().startswith(_CONSONANT_SOUND)
+    return "an" if vowel else "a"
+
+
+def _articles(template: str, params: dict[str, Any]) -> str:
+    """"a {kind}" in an English template takes the article the filled-in name needs."""
+
+    def fix(m: re.Match[str]) -> str:
+        value = params.get(m.group(2))
+        if not isinstance(value, str):
+            return m.group(0)
+        article = _article(value)
+        return f"{article.capitalize() if m.group(1) == 'A' else article} {{{m.group(2)}}}"
+
+    return _ARTICLE.sub(fix, template)
+
+
 def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
     for name, table in NAMED_PARAMS.items():
@@ -539,7 +584,7 @@ def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
         names = [name_of(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))
-    template = zh if lang == "zh-CN" else en
+    template = zh if lang == "zh-CN" else _articles(en, params)
     try:
         return template.format(**params)
     except (KeyError, IndexError):

@@ -27,6 +27,11 @@ What a figure counts is what *happened* in the period, at its effective time:
   outage still without its notice, or published and not yet restored, is *pending* for the time it
   has not reached yet; one past its first estimated restoration and still not restored has already
   missed it;
+- calls to customers (§2.1.3 B): the calls that started in the period (a telephony report, or a
+  tap on "call" never matched to one), judged by the call policy in force when each started:
+  talk time within the limit (3 minutes; over the answered calls that ended, those still going
+  pending), outside the customer's rest hours (outbound calls to the order's contact), and made
+  through the recorded system (a reported call with a recording; a bare tap is not);
 - handover punctuality: the handovers scheduled in the period, branch-wide (a shift hands over the
   whole desk, not an area). On time: the incoming dispatcher signed by the scheduled time; one not
   signed yet is pending until that time and late after it. Late while an unpublished outage held
@@ -43,11 +48,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from domain.callbacks import SCORES
+from domain.calls import Verdict as CallVerdict
 from domain.clocks import Clock, ClockName, ClockState, EventFact
 from domain.errors import BadRequest
 from domain.lifecycle import Action
@@ -127,6 +133,7 @@ class ReportInput:
     outages: Sequence[OutageFacts] = ()  # of the area chosen
     handovers: Sequence[HandoverFacts] = ()  # of the whole branch
     notices: Sequence[NoticeFacts] = ()  # of the area chosen
+    calls: Sequence[CallVerdict] = ()  # started in the period (about orders of the area chosen)
 
     # Indexes over a month of a branch (~10k orders), built once for all the figures.
     @cached_property
@@ -366,6 +373,19 @@ def reach_figures(data: ReportInput) -> list[Figure]:
     ]
 
 
+def call_figures(data: ReportInput) -> list[Figure]:
+    talked = [c for c in data.calls if c.seconds is not None]
+    to_customers = [c for c in data.calls if c.to_customer]
+    return [
+        Figure("calls_within_limit", Unit.rate, sum(1 for c in talked if c.within_limit), len(talked),
+               pending=sum(1 for c in data.calls if c.ongoing)),
+        Figure("calls_outside_rest_hours", Unit.rate, sum(1 for c in to_customers if not c.in_rest_hours),
+               len(to_customers), target=1.0),
+        Figure("calls_recorded", Unit.rate, sum(1 for c in data.calls if c.recorded), len(data.calls), target=1.0),
+        _duration("call_minutes", [timedelta(seconds=c.seconds or 0) for c in talked]),
+    ]
+
+
 FigureGroup = Callable[[ReportInput], list[Figure]]
 
 GROUPS: dict[str, FigureGroup] = {
@@ -378,6 +398,7 @@ GROUPS: dict[str, FigureGroup] = {
     "outage": outage_figures,
     "handover": handover_figures,
     "reach": reach_figures,
+    "calls": call_figures,
 }
 # Groups counted over the whole branch whatever area is chosen.
 BRANCH_WIDE = frozenset({"handover"})

@@ -13,6 +13,12 @@ class Role(StrEnum):
     backoffice = "backoffice"  # 资料录入 / 营业网点 / 投诉处理 / 专线对接
 
 
+class ClientRole(StrEnum):
+    """Machine callers (api/system_clients): admitted to their own endpoints only, never a staff role's."""
+
+    telephony = "telephony"  # the call centre's system: reports calls (§2.1.3 B a)
+
+
 FIELD_ROLES = frozenset({Role.technician, Role.contractor})
 OFFICE_ROLES = frozenset({Role.admin, Role.supervisor, Role.dispatcher, Role.agent, Role.backoffice})
 DISPATCH_ROLES = frozenset({Role.dispatcher, Role.supervisor, Role.admin})
@@ -22,6 +28,8 @@ POLICY_EDITORS = frozenset({Role.supervisor, Role.admin})
 REPORT_READERS = frozenset({Role.supervisor, Role.admin})
 # Staff accounts (/api/accounts: create, deactivate, reset passwords, end sessions): admins only.
 ACCOUNT_ADMINS = frozenset({Role.admin})
+# Who may tap "call" on an order (recorded as an attempt): office staff and field staff (their own orders).
+CALLERS = OFFICE_ROLES | FIELD_ROLES
 
 
 class Kind(StrEnum):

@@ -32,8 +32,9 @@ HANDOVER = "handover"  # {"id", "status"}
 CALLBACK = "callback"  # {"order_id"}
 SYNC_REJECTION = "sync_rejection"  # {"order_id", "client_id", …}
 NOTICE = "notice"  # {"id", "work_order", "recipient", "state"?, "alert"?}: a tracked notice moved (reach/)
+CALL = "call"  # {"id", "order_id"}: a call reported or a tap on "call" (issue 19)
 RESYNC = "resync"  # sent by the server itself: events may have been missed, fetch again
-NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, NOTICE})
+NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, NOTICE, CALL})
 
 _encoder = msgspec.json.Encoder()
 

@@ -63,6 +63,12 @@ def test_demo_covers_every_kind_and_state_with_live_clocks(db):
         assert 0 < figures["callback_coverage"]["value"] < 1
         assert figures["complaint_callback_coverage"]["value"] < 1
         assert figures["satisfaction_callback"]["denominator"] >= 5
+        # Calls (issue 19): one recorded within 3 minutes, one over, a night-time tap never recorded.
+        assert summary["calls"] == 4
+        assert (figures["calls_within_limit"]["numerator"], figures["calls_within_limit"]["denominator"]) == (1, 2)
+        assert figures["calls_recorded"]["numerator"] == 2 and figures["calls_recorded"]["denominator"] == 4
+        # (The others' hours follow the time the demo is loaded at: the night-time tap is always in rest hours.)
+        assert figures["calls_outside_rest_hours"]["numerator"] < figures["calls_outside_rest_hours"]["denominator"] == 4
 
 
 def test_seed_demo_refuses_in_production_and_into_a_used_database(db):

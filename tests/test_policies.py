@@ -61,8 +61,8 @@ def test_a_holiday_moves_the_callback_due_date(api):
     assert clock(detail, "callback")["due"].startswith("2026-11-26T16:00:00")  # end of Thursday
     listed = api.get("dispatcher", "/api/work-orders?clock=at_risk").json()
     assert listed["total"] == 0
-    assert api.get("dispatcher", "/api/policies/calendar").json() == [
-        {"day": "2026-11-24", "working": False, "name": "临时停工"}
+    assert [d for d in api.get("dispatcher", "/api/policies/calendar?year=2026").json() if d["day"] >= "2026-11-01"] == [
+        {"day": "2026-11-24", "working": False, "name": "临时停工", "source": "supervisor"}
     ]
     assert api.client.delete("/api/policies/calendar/2026-11-24", headers=api.headers("supervisor")).status_code == 204
     detail = api.get("dispatcher", f"/api/work-orders/{order['id']}").json()
@@ -82,3 +82,62 @@ def test_a_working_weekend_day_counts_for_callbacks(api):
                       method="office", cause="咨询", solution="解答", result="已答复")
     # Saturday (worked) and Monday are the two working days: due at the end of Monday.
     assert clock(closed, "callback")["due"].startswith("2026-11-30T16:00:00")
+
+
+def _close_consultation(api):
+    order = api.create(kind="consultation")
+    return api.step("dispatcher", order["id"], "close", closure_category="consultation", outcome="resolved",
+                    method="office", cause="咨询", solution="解答", result="已答复")
+
+
+def test_the_official_national_day_holiday_and_its_working_saturday_count(api):
+    """China's published 2026 calendar (chinesecalendar): 1–7 October off, Saturday 10 October worked."""
+    from servertime import travel_to
+
+    # (Later first: the test's sign-in tokens stay valid when the clock is stood back.)
+    travel_to(datetime(2026, 10, 9, 7, 0, tzinfo=timezone.utc))  # Friday 15:00 local
+    closed = _close_consultation(api)
+    assert clock(closed, "callback")["due"].startswith("2026-10-12T16:00:00")  # Saturday 10 (worked), Monday 12
+    travel_to(datetime(2026, 9, 30, 7, 0, tzinfo=timezone.utc))  # Wednesday
+    closed = _close_consultation(api)
+    # Thursday 8 and Friday 9 October are the two working days after the holiday week.
+    assert clock(closed, "callback")["due"].startswith("2026-10-09T16:00:00")
+    days = {d["day"]: d for d in api.get("agent", "/api/policies/calendar?year=2026").json()}
+    assert days["2026-10-01"] == {"day": "2026-10-01", "working": False, "name": "国庆节", "source": "official"}
+    assert days["2026-10-10"]["working"] is True and days["2026-10-10"]["source"] == "official"
+
+
+def test_a_supervisors_entry_wins_over_the_official_day_and_removing_it_restores_it(api):
+    from servertime import travel_to
+
+    travel_to(datetime(2026, 9, 30, 7, 0, tzinfo=timezone.utc))
+    order = _close_consultation(api)
+    # The branch decides 1 October is a working day for it (an emergency rota).
+    assert api.client.put("/api/policies/calendar/2026-10-01", json={"working": True, "name": "值班"},
+                          headers=api.headers("supervisor")).status_code == 200
+    detail = api.get("dispatcher", f"/api/work-orders/{order['id']}").json()
+    assert clock(detail, "callback")["due"].startswith("2026-10-08T16:00:00")  # 1 October, then Thursday 8
+    listed = {d["day"]: d for d in api.get("dispatcher", "/api/policies/calendar?year=2026").json()}
+    assert listed["2026-10-01"] == {"day": "2026-10-01", "working": True, "name": "值班", "source": "supervisor"}
+    assert api.client.delete("/api/policies/calendar/2026-10-01", headers=api.headers("supervisor")).status_code == 204
+    detail = api.get("dispatcher", f"/api/work-orders/{order['id']}").json()
+    assert clock(detail, "callback")["due"].startswith("2026-10-09T16:00:00")
+    listed = {d["day"]: d for d in api.get("dispatcher", "/api/policies/calendar?year=2026").json()}
+    assert listed["2026-10-01"]["source"] == "official"
+    # The official days themselves are not entries: there is nothing of a supervisor's to remove.
+    assert api.client.delete("/api/policies/calendar/2026-10-02", headers=api.headers("supervisor")).status_code == 404
+
+
+def test_coverage_says_when_next_year_has_no_holiday_data(api):
+    at(0)  # November 2026: the package (1.11) has 2004–2026
+    coverage = api.get("supervisor", "/api/policies/calendar/coverage").json()
+    assert coverage["next_year"] == 2027 and coverage["next_year_covered"] is False
+    assert 2026 in coverage["official_years"] and 2027 not in coverage["official_years"]
+    api.client.put("/api/policies/calendar/2027-01-01", json={"working": False, "name": "元旦"},
+                   headers=api.headers("supervisor"))
+    assert api.get("supervisor", "/api/policies/calendar/coverage").json()["next_year_covered"] is True
+    from servertime import travel_to
+
+    travel_to(datetime(2025, 6, 1, tzinfo=timezone.utc))
+    assert api.get("dispatcher", "/api/policies/calendar/coverage").json() == {
+        "official_years": coverage["official_years"], "next_year": 2026, "next_year_covered": True}

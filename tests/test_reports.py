@@ -244,6 +244,11 @@ def test_figures_of_a_day_equal_those_counted_by_hand(api):
         "notices_delivered": (9, 10, 2, 0.9),
         "notice_minutes_to_delivery": (11, 9, 2, 11 / 9),
         "notices_unseen_alerts": (0, 0, 0, 0),  # no reach worker ran
+        # No calls that day (tests/test_calls.py counts them).
+        "calls_within_limit": (0, 0, 0, None),
+        "calls_outside_rest_hours": (0, 0, 0, None),
+        "calls_recorded": (0, 0, 0, None),
+        "call_minutes": (0, 0, 0, None),
     }
     breakdowns = {f["key"]: [(b["label"], b["count"]) for b in f["breakdown"]]
                   for g in body["groups"] for f in g["figures"] if f["breakdown"]}
@@ -298,7 +303,7 @@ def test_the_csv_opens_in_excel_with_chinese_or_english_headers(api):
     assert ["回访", "有效投诉回访率", "0.0%", "0", "1", "0", "100%"] in rows
     assert ["满意度", "回访满意度", "3.00", "6", "2", "", ""] in rows
     assert ["满意度", "签名满意度 · 5分", "1", "", "", "", ""] in rows
-    assert len(rows) == 4 + 30 + 5 + 5 + 5 + 5  # figures (26, and reach's 4), then the breakdown rows of four of them
+    assert len(rows) == 4 + 26 + 4 + 4 + 5 + 5 + 5 + 5  # figures (26, reach's 4, calls' 4), then the breakdown rows of four of them
 
     english = read_csv(api.get("supervisor", f"/api/reports.csv?{DAY}", lang="en-US,en;q=0.9"))
     assert english[:4] == [["Period", "2026-11-23 – 2026-11-23"], ["Area", "All areas"], [],

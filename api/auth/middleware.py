@@ -7,6 +7,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from api.auth.service import caller_for_token
+from api.system_clients.service import caller_for_key, is_system_key
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
@@ -22,7 +23,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         token = bearer_token(connection)
         if token is None or len(token) > 128:
             raise NotAuthorizedException()
-        caller = await caller_for_token(token)
+        caller = await (caller_for_key(token) if is_system_key(token) else caller_for_token(token))
         if caller is None:
             raise NotAuthorizedException()
         return AuthenticationResult(user=caller, auth=token)

@@ -30,9 +30,15 @@ class PolicyController(Controller):
         return await service.set_policy(request.user, data)
 
     @get("/calendar", opt=roles(OFFICE_ROLES))
-    async def calendar(self) -> list[s.CalendarDayOut]:
-        """Exceptions to Monday–Friday: holidays and weekend days worked instead (调休)."""
-        return await service.list_calendar()
+    async def calendar(self, year: FromQuery[int | None] = None) -> list[s.CalendarDayOut]:
+        """Exceptions to Monday–Friday: holidays and weekend days worked instead (调休), China's
+        official ones with the supervisors' entries on top (an entry wins on its day)."""
+        return await service.list_calendar(year)
+
+    @get("/calendar/coverage", opt=roles(OFFICE_ROLES))
+    async def calendar_coverage(self) -> s.CalendarCoverageOut:
+        """The years with official holiday data, and whether next year has any (official or entered)."""
+        return await service.calendar_coverage()
 
     @put("/calendar/{day:date}", opt=roles(POLICY_EDITORS))
     async def set_day(self, day: FromPath[date], data: JSONBody[s.CalendarDaySet], request: Request[Caller, str, object]) -> s.CalendarDayOut:
@@ -40,5 +46,6 @@ class PolicyController(Controller):
 
     @delete("/calendar/{day:date}", opt=roles(POLICY_EDITORS), status_code=HTTP_204_NO_CONTENT)
     async def clear_day(self, day: FromPath[date], request: Request[Caller, str, object]) -> None:
+        """Remove a supervisor's entry: the day is again as the official calendar has it."""
         if not await service.clear_calendar_day(request.user, day):
             raise NotFoundException()

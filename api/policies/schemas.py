@@ -41,6 +41,15 @@ class CalendarDayOut(Response, kw_only=True):
     day: date
     working: bool
     name: str
+    source: str = "supervisor"  # "official": China's published calendar; "supervisor": the branch's entry
+
+
+class CalendarCoverageOut(Response, kw_only=True):
+    """Which years the calendar knows the holidays of; the console warns when next year is not one."""
+
+    official_years: list[int]
+    next_year: int
+    next_year_covered: bool
 
 
 class CalendarDaySet(Request, kw_only=True):

@@ -7,9 +7,11 @@ from datetime import date
 import servertime
 from api.auth.schemas import Caller
 from api.policies import schemas as s
-from api.work_orders.service import recompute_running_clocks
+from api.policies.calendar import calendar_days, supervisor_entries
+from api.work_orders.service import TZ, recompute_running_clocks
 from db.engine import write_transaction
 from db.tables import AuditEntry, CalendarDay, ClockPolicy
+from domain import calendar as calendar_rules
 from domain.clocks import DEFAULT_POLICY
 from sync import changes as sync_changes
 
@@ -76,9 +78,17 @@ async def ensure_default_policies() -> None:
         )
 
 
-async def list_calendar() -> list[s.CalendarDayOut]:
-    rows = await CalendarDay.select().order_by(CalendarDay.day)
-    return [s.CalendarDayOut(day=r["day"], working=r["working"], name=r["name"]) for r in rows]
+async def list_calendar(year: int | None) -> list[s.CalendarDayOut]:
+    days = await calendar_days()
+    return [s.CalendarDayOut(day=c.day, working=c.working, name=c.name, source=c.source)
+            for d, c in sorted(days.items()) if year is None or d.year == year]
+
+
+async def calendar_coverage() -> s.CalendarCoverageOut:
+    next_year = servertime.now().astimezone(TZ).year + 1
+    return s.CalendarCoverageOut(
+        official_years=sorted(calendar_rules.official_years()), next_year=next_year,
+        next_year_covered=calendar_rules.year_covered(next_year, await supervisor_entries()))
 
 
 async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) -> s.CalendarDayOut:
@@ -96,7 +106,7 @@ async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) ->
         )
         await sync_changes.reference_changed()
     await recompute_running_clocks()
-    return s.CalendarDayOut(day=day, working=data.working, name=data.name)
+    return s.CalendarDayOut(day=day, working=data.working, name=data.name, source="supervisor")
 
 
 async def clear_calendar_day(caller: Caller, day: date) -> bool:

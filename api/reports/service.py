@@ -9,6 +9,7 @@ import io
 from datetime import date
 
 import servertime
+from api.calls import service as call_service
 from api.reports import schemas as s
 from api.work_orders import service as orders
 from api.work_orders.schemas import PersonRef
@@ -16,6 +17,8 @@ from db.dispatch_tables import HandoverSheet, Outage
 from db.reach_tables import ReachNotice
 from db.tables import Area, WorkOrder
 from domain import reports
+from domain.calls import Verdict as CallVerdict
+from domain.calls import judge
 from domain.errors import NotFound
 from domain.messages import OUTAGE_STATUS_NAMES, REPORT_NAMES, SEND_BACK_REASON_NAMES, name_of
 
@@ -88,6 +91,12 @@ async def load_notices(period: reports.Period, area_id: int | None) -> list[repo
             for r in await query]
 
 
+async def load_calls(period: reports.Period, area_id: int | None) -> list[CallVerdict]:
+    """The calls started in the period (about orders of the area), each judged by its policy."""
+    versions = await call_service.policy_versions()
+    return [judge(c, versions, orders.TZ) for c in await call_service.calls_started(period.start, period.end, area_id)]
+
+
 def _breakdown_label(figure: str, key: str, lang: str) -> str:
     if figure in BREAKDOWN_NAMES:
         return name_of(BREAKDOWN_NAMES[figure], key, lang)
@@ -113,6 +122,7 @@ async def report(
         outages=await load_outages(period, area_id) if "outage" in wanted else (),
         handovers=await load_handovers(period) if "handover" in wanted else (),
         notices=await load_notices(period, area_id) if "reach" in wanted else (),
+        calls=await load_calls(period, area_id) if "calls" in wanted else (),
     )
     computed = reports.report(data, groups)
     return s.ReportOut(

@@ -22,7 +22,6 @@ from api.work_orders import schemas as s
 from db.direct import insert_many, update_one
 from db.engine import is_lock_conflict, is_unique_violation, locked, write_transaction
 from db.tables import (
-    CalendarDay,
     ClockPolicy,
     Community,
     Customer,
@@ -33,6 +32,7 @@ from db.tables import (
     WorkOrder,
     WorkOrderEvent,
 )
+from api.policies.calendar import calendar_days
 from domain import callbacks as callback_rules
 from domain import closure as closure_rules
 from domain import priority as priority_rules
@@ -48,6 +48,7 @@ from domain.clocks import (
     policy_lookup,
     summarise,
 )
+from domain.calendar import exceptions_of
 from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
 from domain.routing import route_issues
@@ -80,7 +81,8 @@ async def load_policy() -> PolicyLookup:
 
 
 async def load_calendar() -> dict:
-    return {r["day"]: r["working"] for r in await CalendarDay.select(CalendarDay.day, CalendarDay.working)}
+    """The official calendar with the supervisors' entries on top (domain.calendar)."""
+    return exceptions_of(await calendar_days())
 
 
 @dataclass(frozen=True)

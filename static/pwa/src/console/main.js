@@ -2,6 +2,7 @@
 // language switch, api() that turns RFC 9457 problems into visible errors, and the live-events
 // client on GET /api/events. Online only: no service worker, no local database.
 import { PANELS } from "./panels.js";
+import { calendarNotice, clearCalendarNotice } from "./calendar-notice.js";
 import { HttpError, draw, html, logIn, logOut, request } from "../client.js";
 import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
 
@@ -329,6 +330,7 @@ function start(session, user) {
   me = user;
   route();
   connectLive(session);
+  calendarNotice(me, (path, options) => api(path, { session, ...options }));
 }
 
 /** End the session and show the login form; a session that has already ended (its late 401) is
@@ -336,6 +338,7 @@ function start(session, user) {
 function signedOut(session, message = "") {
   if (session !== signedIn) return;
   endSession(session);
+  clearCalendarNotice();
   if (store.get("token") === session.token) store.set("token", null); // not another tab's newer login
   me = null;
   live.connects = 0;

@@ -5,6 +5,7 @@
 // changed light up for a moment.
 import { draw, html, some } from "../client.js";
 import { drawEvidence } from "./evidence.js";
+import { drawCalls } from "./calls.js";
 import { drawReach, mountReachAlerts } from "./reach.js";
 import { addTexts } from "./i18n.js";
 
@@ -277,6 +278,7 @@ export default {
           <label>${t("q_reason")}<textarea name="reason" required maxlength="2000"></textarea></label>
           <button class="danger">${t("q_send_back")}</button></form></details>` : ""}
         <section id="pane-reach"></section>
+        <section id="pane-calls"></section>
         <section id="pane-evidence"></section>
         <h3>${t("history")}</h3>
         <ul class="history">${o.history.slice().reverse().map((e) => {
@@ -296,6 +298,7 @@ export default {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
       drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
+      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, () => s.alive && s.detail === o);
       drawReach(paneEl.querySelector("#pane-reach"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));

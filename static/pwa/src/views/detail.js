@@ -116,6 +116,7 @@ export async function detailView(id) {
     </section>
     <section class="card"><h2>${t("clocks")}</h2><ul class="clocks">${(o.clocks || []).map((c) => html`
       <li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">${t("c_" + c.name) === "c_" + c.name ? c.name : t("c_" + c.name)}: ${t(c.state)} · ${t("due_at", { t: fmtTime(c.due, true) })}${c.stopped_at ? ` · ✓ ${fmtTime(c.stopped_at, true)}` : ""}</li>`)}</ul></section>
+    <section class="card" id="calls"></section>
     <section class="card"><h2>${t("history")}</h2><ul class="history">${o.local.slice().reverse().map(localItem)}${(o.history || []).slice().reverse().map(historyItem)}</ul></section>`);
   bindDetail(o);
 }
@@ -124,6 +125,7 @@ function bindDetail(o) {
   import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
   for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
   load(); // the buttons write through Dexie: have it ready before the first tap
+  import("../calls.js").then((m) => m.bindCalls(o.id));
   const act = async (name, args = {}) => {
     await enqueue(name, { order_id: o.id, ...args }, { orderCode: o.code });
     ui.dirty = false;

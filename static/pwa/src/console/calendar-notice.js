@@ -1,0 +1,29 @@
+// A supervisor's warning when the business calendar has no holidays for next year (the official
+// data comes with the chinesecalendar package; a year it does not cover yet needs an upgrade or
+// the supervisors' own entries). GET /api/policies/calendar/coverage.
+import { html, render } from "lit-html";
+import { addTexts, t } from "./i18n.js";
+
+addTexts({
+  "zh-CN": { cal_missing: "工作日历缺少 {year} 年的法定节假日和调休安排:请升级节假日数据,或在日历中手工录入,否则回访时限将按周一至周五计算。" },
+  en: { cal_missing: "The business calendar has no holidays or 调休 working days for {year}: update the holiday data or enter them by hand, or callback limits will count Monday–Friday only." },
+});
+
+const READERS = ["supervisor", "admin"];
+
+/** Show the warning above the panels when it applies; `api` is the session's. */
+export async function calendarNotice(me, api) {
+  clearCalendarNotice();
+  if (!READERS.includes(me.role)) return;
+  const coverage = await api("/api/policies/calendar/coverage", { quiet: true }).catch(() => null);
+  if (!coverage || coverage.next_year_covered) return;
+  const box = document.createElement("div");
+  box.id = "calendar-notice";
+  box.className = "notice warning";
+  document.getElementById("view").before(box);
+  render(html`<p role="status">${t("cal_missing", { year: coverage.next_year })}</p>`, box);
+}
+
+export function clearCalendarNotice() {
+  document.getElementById("calendar-notice")?.remove();
+}

@@ -1,0 +1,111 @@
+"""Calls to customers in Chromium (issue 19): the dispatcher taps "call" in the console's order pane
+(an attempt, with a warning in the customer's rest hours), the telephony system's report of the call
+shows as recorded; the technician's tap on the phone is recorded too; a supervisor is warned when
+the business calendar has no holidays for next year."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from tests.browser.conftest import shot
+from tests.browser.test_console_dispatch import log_in, new_order
+from tests.browser.test_field_screens import open_job
+from tests.browser.test_pwa_offline import log_in as phone_log_in
+
+TZ = ZoneInfo("Asia/Shanghai")
+# tel: links would hand over to the operating system: keep the page where it is (after the app's own handlers).
+NO_DIAL = """() => document.addEventListener("click", (e) => {
+  if (e.target.closest('a[href^="tel:"]')) e.preventDefault(); })"""
+
+
+def rest_hours(server, *windows: tuple[str, str]) -> None:
+    server.office.post("supervisor", "/api/policies/calls",
+                       {"max_minutes": 3, "rest_hours": [{"start": a, "end": b} for a, b in windows]})
+
+
+def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(desk, server):
+    page = desk
+    order = new_order(server, "电视无信号")
+    rest_hours(server)  # none: whatever the hour this test runs at
+    log_in(page, "dispatcher")
+    page.goto(f"/console#queue/{order['id']}")
+    page.wait_for_selector("#calls-list li.muted")  # no calls yet
+    page.evaluate(NO_DIAL)
+    assert page.get_attribute("#call-customer", "href") == f"tel:{order['contact_phone']}"
+    page.click("#call-customer")
+    page.wait_for_selector('.toast.ok:has-text("已记录拨号")')
+    page.wait_for_selector('#calls-list li[data-origin="attempt"]')
+    assert "王调度" in page.inner_text("#calls-list")
+    # The call's clock counts down the policy's 3 minutes (it started just now).
+    page.wait_for_selector('#calls-list .call-clock:has-text("通话限时 3 分钟:剩 2:")')
+
+    # In the customer's rest hours (a window around now), the tap warns when calling may resume.
+    now = datetime.now(TZ)
+    start, end = (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")
+    rest_hours(server, (start, end))
+    page.click("#call-customer")
+    page.wait_for_selector(f'.toast:not(.ok):has-text("{end}")')
+    page.wait_for_selector('#calls-list li.call-bad:has-text("客户休息时间")')
+
+    # The telephony system reports the first call: the attempt becomes the recorded call.
+    key = server.office.post("admin", "/api/system-clients", {"name": "呼叫中心"})["key"]
+    attempt = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")[0]
+    started = datetime.fromisoformat(attempt["started_at"]) + timedelta(seconds=5)
+    r = httpx.post(f"{server.url}/api/telephony/calls", headers={"Authorization": f"Bearer {key}"}, json={
+        "call_id": "CC-100", "order_code": order["code"], "agent": "dispatcher", "caller": "8001",
+        "callee": order["contact_phone"], "started_at": started.isoformat(),
+        "answered_at": (started + timedelta(seconds=8)).isoformat(),
+        "ended_at": (started + timedelta(seconds=8 + 95)).isoformat(), "recording_ref": "rec/CC-100.wav"}, timeout=60)
+    assert r.status_code == 201, r.text
+    # Live: the report redraws the pane (the `call` event), no reload.
+    page.wait_for_selector('#calls-list li[data-origin="telephony"]:has-text("已录音")')
+    assert "通话 1:35" in page.inner_text('#calls-list li[data-origin="telephony"]')
+    assert page.locator("#calls-list li").count() == 2
+    shot(page, "console-calls")
+    assert page.errors == []
+
+
+def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
+    page = phone
+    order = new_order(server, "宽带断网")
+    server.office.post("dispatcher", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": server.world.uid("tech2")})
+    rest_hours(server)
+    phone_log_in(page, "tech2")
+    open_job(page, order["id"])
+    page.wait_for_selector("#calls li.muted")
+    page.evaluate(NO_DIAL)
+    page.click("#call")
+    page.wait_for_selector('#calls-list li[data-origin="attempt"]')
+    calls = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")
+    assert [(c["tapped_on"], c["staff"]["name"]) for c in calls] == [("phone", "李维修")]
+    assert page.errors == []
+
+
+def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_call_figures(desk, server):
+    page = desk
+    coverage = server.office.get("supervisor", "/api/policies/calendar/coverage")
+    year = coverage["next_year"]
+    log_in(page, "dispatcher")  # not a supervisor's matter
+    page.wait_for_selector("#tabs a")
+    assert page.locator("#calendar-notice").count() == 0
+    page.click("#logout")
+    log_in(page, "supervisor")
+    page.wait_for_selector("#tabs a")
+    # The reports panel shows the calls group beside the others.
+    page.click('#tabs a[data-panel="reports"]')
+    page.wait_for_selector('#report section[data-group="calls"] [data-figure="calls_recorded"]')
+    if coverage["next_year_covered"]:  # a newer chinesecalendar already has next year
+        assert page.locator("#calendar-notice").count() == 0
+        return
+    page.wait_for_selector(f'#calendar-notice:has-text("{year}")')
+    shot(page, "console-calendar-notice")
+    # Entering next year's first holiday by hand answers the warning.
+    r = httpx.put(f"{server.url}/api/policies/calendar/{year}-01-01", json={"working": False, "name": "元旦"},
+                  headers=server.office.headers("supervisor"), timeout=60)
+    assert r.status_code == 200, r.text
+    page.reload()
+    page.wait_for_selector("#tabs a")
+    assert page.locator("#calendar-notice").count() == 0
