@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from db import evidence_tables, tables
 from db.dispatch_tables import DISPATCH_TABLES
+from db.duty_tables import DUTY_TABLES
 from db.push_tables import PUSH_TABLES
 from db.sync_tables import SYNC_TABLES
 
@@ -31,5 +32,6 @@ APP_CONFIG = AppConfig(
         evidence_tables.PhotoBlob,
         evidence_tables.OrderPhoto,
         *DISPATCH_TABLES,
+        *DUTY_TABLES,
     ],
 )
