@@ -27,6 +27,7 @@ from api.auth.guards import PUBLIC_PATHS, role_guard
 from api.auth.middleware import TokenAuthMiddleware
 from api.callbacks.controller import CallbackController
 from api.dispatch.controller import DispatchController
+from api.duty.controller import BroadcastController, CallInController, RosterController
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
@@ -40,6 +41,7 @@ from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
 from api.reference.controller import ReferenceController
 from api.reports.controller import ReportController
+from api.routing.controller import ContractorRoutingController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
@@ -135,6 +137,7 @@ def create_app() -> Litestar:
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController, AccountController]
+    handlers += [BroadcastController, RosterController, CallInController, ContractorRoutingController]  # issue 19
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

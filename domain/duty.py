@@ -51,6 +51,13 @@ def broadcast_holding_back(events: Sequence[BroadcastFacts]) -> list[int]:
     return [e.id for e in events if e.status == BroadcastStatus.open]
 
 
+def check_broadcast_reported(held: Sequence[int]) -> None:
+    """Refuse signing a handover while `held` (from broadcast_holding_back) names events."""
+    if held:
+        raise Conflict("handover.held_back_broadcast", broadcast_events=list(held),
+                       ids=", ".join(f"#{i}" for i in held))
+
+
 def check_broadcast_step(status: str, step: str) -> BroadcastStatus:
     """report: open → reported (a report may be filed again while reported, to correct it);
     close: reported → closed. Returns the status after the step."""
@@ -58,7 +65,7 @@ def check_broadcast_step(status: str, step: str) -> BroadcastStatus:
         return BroadcastStatus.reported
     if step == "close" and status == BroadcastStatus.reported:
         return BroadcastStatus.closed
-    raise Conflict("broadcast.wrong_status", status=status, step=step)
+    raise Conflict("broadcast.wrong_status", broadcast_status=status)
 
 
 # ---- shifts and the roster -----------------------------------------------------------------

@@ -79,7 +79,7 @@ def route_issues(
         return [
             Issue(
                 "routing.contractor_kind",
-                {"kind": kind, "allowed": sorted(contractor_kinds)},
+                {"kind": kind, "contractor_kinds": sorted(contractor_kinds)},
                 "assignee",
             )
         ]

@@ -30,9 +30,10 @@ ORDER = "order"  # {"id", "code", "state", "version", "assignee_id"}
 OUTAGE = "outage"  # {"id", "status"}
 HANDOVER = "handover"  # {"id", "status"}
 CALLBACK = "callback"  # {"order_id"}
+DUTY = "duty"  # {"what": "broadcast" | "roster", "id"}: the duty desk (issue 19)
 SYNC_REJECTION = "sync_rejection"  # {"order_id", "client_id", …}
 RESYNC = "resync"  # sent by the server itself: events may have been missed, fetch again
-NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION})
+NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, DUTY})
 
 _encoder = msgspec.json.Encoder()
 
