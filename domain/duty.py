@@ -95,9 +95,6 @@ class ShiftRef:
     day: date
     shift: Shift
 
-    def starts_at(self, tz: ZoneInfo) -> datetime:
-        return datetime.combine(self.day, SHIFT_STARTS[self.shift], tz)
-
 
 def shift_at(instant: datetime, tz: ZoneInfo) -> ShiftRef:
     """The shift an instant falls in (a night shift belongs to the day it began)."""
