@@ -1,17 +1,18 @@
 // The technician board: where each technician is in their day (on site / en route / idle, from
 // the orders they hold), their load, and their devices' last contact with actions not yet synced.
 import { addTexts } from "./i18n.js";
+import { drawBoardDuty } from "./dutyviews.js";
 
 addTexts({
   "zh-CN": {
     b_name: "人员", b_team: "班组", b_where: "当前", b_orders: "在手工单", b_last_step: "最近操作", b_contact: "设备联络",
     b_pending: "待同步", b_idle: "空闲", b_since: "自 {t}", b_offline: "离线 {m}", b_online: "在线", b_no_device: "未登录过设备",
-    b_pending_n: "{n} 个操作未同步", b_empty: "没有外勤人员", b_as_of: "更新于 {t}", b_contractor: "代维",
+    b_pending_n: "{n} 个操作未同步", b_empty: "没有外勤人员", b_as_of: "更新于 {t}", b_contractor: "代维", b_duty: "本班出勤",
   },
   en: {
     b_name: "Person", b_team: "Team", b_where: "Now", b_orders: "Orders held", b_last_step: "Last step", b_contact: "Devices",
     b_pending: "Unsynced", b_idle: "Idle", b_since: "since {t}", b_offline: "offline {m}", b_online: "online", b_no_device: "no device yet",
-    b_pending_n: "{n} actions not synced", b_empty: "No field staff", b_as_of: "as of {t}", b_contractor: "contractor",
+    b_pending_n: "{n} actions not synced", b_empty: "No field staff", b_as_of: "as of {t}", b_contractor: "contractor", b_duty: "This shift",
   },
 });
 
@@ -44,7 +45,7 @@ export default {
       const people = s.board.people;
       el.innerHTML = `<p class="muted small">${esc(t("b_as_of", { t: fmtTime(s.board.as_of, true) }))}</p>
         <table class="grid" id="board"><thead><tr><th>${esc(t("b_name"))}</th><th>${esc(t("b_team"))}</th><th>${esc(t("b_where"))}</th>
-          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th></tr></thead>
+          <th>${esc(t("b_orders"))}</th><th>${esc(t("b_last_step"))}</th><th>${esc(t("b_contact"))}</th><th>${esc(t("b_pending"))}</th><th>${esc(t("b_duty"))}</th></tr></thead>
         <tbody>${people.map((p) => `<tr data-person="${p.id}" data-status="${p.where.status}" data-load="${p.load}">
           <td><b>${esc(p.name)}</b>${p.role === "contractor" ? ` <span class="badge">${esc(t("b_contractor"))}</span>` : ""}</td>
           <td>${esc(p.team || "")}</td>
@@ -53,7 +54,9 @@ export default {
           <td>${p.last_event_at ? esc(fmtTime(p.last_event_at, true)) : ""}</td>
           <td class="contact">${contactText(p.contact)}</td>
           <td class="pending" data-pending="${p.contact.outbox_pending}">${p.contact.outbox_pending ? `<span class="badge orange">${esc(t("b_pending_n", { n: p.contact.outbox_pending }))}</span>` : ""}</td>
-        </tr>`).join("") || `<tr><td colspan="7" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
+          <td class="duty"></td>
+        </tr>`).join("") || `<tr><td colspan="8" class="muted">${esc(t("b_empty"))}</td></tr>`}</tbody></table>`;
+      drawBoardDuty(el, people, ctx);
     }
 
     async function load() {
@@ -65,6 +68,7 @@ export default {
     // A burst of `order` events (a bulk dispatch) costs a fetch or two of the board.
     const refresh = ctx.refresher(load);
     ctx.on("order", () => refresh());
+    ctx.on("duty", () => refresh());
     ctx.on("reconnect", () => refresh());
     ctx.every(30_000, load); // devices' contact changes without any event
     load();

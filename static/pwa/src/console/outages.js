@@ -1,6 +1,7 @@
 // Area outages (片区故障): the alerts, the fault notice with every element the manual requires,
 // linked orders handled together, the restoration notice. Agents read; dispatchers act.
 import { addTexts } from "./i18n.js";
+import { drawCallIn } from "./dutyviews.js";
 
 addTexts({
   "zh-CN": {
@@ -121,6 +122,7 @@ export default {
         ${d.note ? `<p>${esc(d.note)}</p>` : ""}
       </div>
       ${current ? noticeView(current) : ""}
+      <div id="o-callin-box"></div>
       <h3>${esc(t("o_orders"))}</h3>
       <table class="grid" id="linked"><tbody>${d.linked.map((o) => `<tr data-id="${o.id}" class="${o.unlinked_at ? "muted" : ""}">
         <td>${acts && !o.unlinked_at ? `<input type="checkbox" name="linked" value="${o.id}" class="inline-check">` : ""}</td>
@@ -174,6 +176,7 @@ export default {
 
     const wirePane = () => {
       const on = (sel, fn) => { const node = el.querySelector(sel); if (node) node[node.tagName === "FORM" ? "onsubmit" : "onclick"] = fn; };
+      if (acts && ["confirmed", "published"].includes(detail.status)) drawCallIn(el.querySelector("#o-callin-box"), detail.id, ctx);
       on("#o-unlink", (ev) => submit(ev, () => api(path("/orders/unlink"), { method: "POST", body: { order_ids: checked("linked") } })));
       on("#o-link", (ev) => submit(ev, () => api(path("/orders/link"), { method: "POST", body: { order_ids: checked("candidate") } })));
       on("#o-confirm", (ev) => submit(ev, () => api(path("/confirm"), { method: "POST", body: form(el, "#o-confirm") })));

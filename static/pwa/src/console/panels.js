@@ -8,6 +8,7 @@ import conflicts from "./conflicts.js";
 import queue from "./queue.js";
 import outages from "./outages.js";
 import handover from "./handover.js";
+import duty from "./duty.js";
 import reports from "./reports.js";
 import accounts from "./accounts.js";
 
@@ -17,6 +18,7 @@ export const PANELS = [
   conflicts,
   outages,
   handover,
+  duty,
   callbacks,
   reports,
   accounts,
