@@ -49,7 +49,7 @@ export default {
     const values = (form) => Object.fromEntries(new FormData(form).entries());
     const write = async (ev, call, done) => {
       ev.preventDefault();
-      try { await call(values(ev.target)); } catch { return; } // shown by api()
+      try { await call(ev.target.tagName === "FORM" ? values(ev.target) : {}); } catch { return; } // shown by api()
       if (done) ctx.toast(done, { ok: true, ms: 2500 });
       await load();
     };
