@@ -109,7 +109,7 @@ def shift_at(instant: datetime, tz: ZoneInfo) -> ShiftRef:
 def check_attendance(current: str, new: str) -> None:
     """The supervisor's check marks present or absent; a call-in is recorded as such, not checked over."""
     if new not in CHECKS:
-        raise Conflict("duty.wrong_check", attendance=new)
+        raise Conflict("duty.wrong_check")
     if current == Attendance.called_in:
         raise Conflict("duty.called_in", attendance=current)
 

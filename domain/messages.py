@@ -490,10 +490,8 @@ MESSAGES |= {
         "代维队伍在该片区只能承接{contractor_kinds}工单,不能承接{kind}工单。",
         "Contractors' teams may take only {contractor_kinds} orders in this area, not a {kind} order.",
     ),
-    "routing.unknown_area": ("片区 {id} 不存在。", "Area {id} does not exist."),
     "broadcast.not_found": ("安播事件 {id} 不存在。", "Broadcast-safety event {id} does not exist."),
     "broadcast.in_future": ("发生时间不能晚于当前时间。", "The time it happened cannot be in the future."),
-    "broadcast.unknown_area": ("片区 {id} 不存在。", "Area {id} does not exist."),
     "broadcast.wrong_status": (
         "该安播事件当前为“{broadcast_status}”,不能执行此操作。",
         "The broadcast-safety event is {broadcast_status}; that cannot be done now.",

@@ -101,7 +101,7 @@ async def record_broadcast(caller: Caller, data: s.BroadcastIn) -> s.BroadcastOu
     if data.occurred_at > now:
         raise Invalid("broadcast.in_future")
     if data.area_id is not None and not await Area.exists().where(Area.id == data.area_id):
-        raise Invalid("broadcast.unknown_area", id=data.area_id)
+        raise Invalid("area.not_found", id=data.area_id)
     async with write_transaction():
         rows = await BroadcastEvent.insert(BroadcastEvent(
             kind=data.kind.value, occurred_at=data.occurred_at, channel=data.channel.strip(), area=data.area_id,

@@ -47,7 +47,7 @@ async def policies(history: bool) -> list[s.ContractorRoutingOut]:
 async def set_policy(caller: Caller, data: s.ContractorRoutingSet) -> s.ContractorRoutingOut:
     now = servertime.now()
     if data.area_id is not None and not await Area.exists().where(Area.id == data.area_id):
-        raise Invalid("routing.unknown_area", id=data.area_id)
+        raise Invalid("area.not_found", id=data.area_id)
     kinds = sorted({k.value for k in data.kinds})
     async with write_transaction():
         rows = await ContractorRoutingPolicy.insert(ContractorRoutingPolicy(
