@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from domain.errors import Conflict, Forbidden
 
-
 # ---- broadcast safety ----------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ calling in staff for a confirmed outage, and the contractor routing policy. SQLi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,7 +37,7 @@ def audit(target_prefix: str) -> list[str]:
     ("2026-11-23 23:59", ("2026-11-23", "night")),
 ])
 def test_the_shift_an_instant_falls_in(local, expected):
-    instant = datetime.fromisoformat(local).replace(tzinfo=TZ).astimezone(timezone.utc)
+    instant = datetime.fromisoformat(local).replace(tzinfo=TZ).astimezone(UTC)
     shift = rules.shift_at(instant, TZ)
     assert (shift.day.isoformat(), shift.shift.value) == expected
 

@@ -182,8 +182,9 @@ async def roster(day: date | None, shift: rules.Shift | None) -> s.Roster:
 
 async def on_duty_now() -> dict[int, str]:
     """Who is on the current shift's roster, and their attendance (the technician board)."""
+    shift = current_shift()
     rows = await DutyEntry.select(DutyEntry.user, DutyEntry.attendance).where(
-        (DutyEntry.day == current_shift().day) & (DutyEntry.shift == current_shift().shift))
+        (DutyEntry.day == shift.day) & (DutyEntry.shift == shift.shift))
     return {r["user"]: r["attendance"] for r in rows}
 
 
