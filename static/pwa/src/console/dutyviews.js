@@ -13,7 +13,7 @@ addTexts({
     d_broadcast_on_sheet: "安播事件", d_held_broadcast: "存在尚未报备的安播事件({ids}),交接班须推迟到报备之后。",
     d_not_on_roster: "接班人不在该班次的值班表中:请排班,或由值班主管指定代班。",
     d_callin: "增设在岗人员", d_callin_hint: "大面积故障已确认:以下人员本班次不在岗,可通知到岗增援。",
-    d_callin_btn: "记录已通知到岗", d_called_in: "已增援到岗", d_in_area: "本片区", d_none: "无", d_callin_done: "已记录 {n} 人到岗",
+    d_callin_btn: "记录已通知到岗", d_called_in: "已增援到岗", d_in_area: "本片区", d_none: "无", d_callin_done: "已记录 {n} 人到岗", d_callin_note: "备注(如何通知、预计到岗时间)",
   },
   en: {
     d_bk_illegal_insertion: "illegal insertion", d_bk_interruption: "interruption", d_bk_other: "other broadcast-safety event",
@@ -22,7 +22,7 @@ addTexts({
     d_broadcast_on_sheet: "Broadcast-safety events", d_held_broadcast: "Broadcast-safety events not yet reported ({ids}): the handover waits for the report.",
     d_not_on_roster: "The incoming dispatcher is not on that shift's roster: roster them, or have a supervisor name a substitute.",
     d_callin: "Call in more staff", d_callin_hint: "The mass outage is confirmed: these people are off duty this shift and can be called in.",
-    d_callin_btn: "Record as called in", d_called_in: "Called in", d_in_area: "this area", d_none: "None", d_callin_done: "{n} called in",
+    d_callin_btn: "Record as called in", d_called_in: "Called in", d_in_area: "this area", d_none: "None", d_callin_done: "{n} called in", d_callin_note: "Note (how they were told, when they arrive)",
   },
 });
 
@@ -79,6 +79,7 @@ export async function drawCallIn(node, outageId, ctx) {
         <td><input type="checkbox" name="callin" value=${c.id} class="inline-check"></td><td>${c.name}</td>
         <td>${c.team || t("r_" + c.role)}</td><td>${c.phone}</td><td>${c.in_area ? html`<span class="badge">${t("d_in_area")}</span>` : nothing}</td></tr>`)}
       </tbody></table>
-      <input name="note" maxlength="200"><button class="primary">${t("d_callin_btn")}</button></form>` : nothing}`, node);
+      <label>${t("d_callin_note")}<input name="note" maxlength="200"></label>
+      <button class="primary">${t("d_callin_btn")}</button></form>` : nothing}`, node);
   show(proposal);
 }
