@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 
 from api.outages.schemas import Ref
-from api.types import AwareDatetime, Id, Request, RequiredText, Response, ShortText, Text
+from api.types import NOT_BLANK, AwareDatetime, Id, Request, RequiredText, Response, ShortText, Text
 from domain.duty import BroadcastKind, Shift
 
 UserIds = Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
@@ -23,7 +23,7 @@ class BroadcastIn(Request, kw_only=True):
 
     kind: BroadcastKind
     occurred_at: AwareDatetime
-    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^(?=[^\x00]*$)\s*\S")]
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
     area_id: Id | None = None  # None: the whole branch
     description: RequiredText
     informed: Text = ""
