@@ -30,6 +30,7 @@ from api.auth.middleware import TokenAuthMiddleware
 from api.callbacks.controller import CallbackController
 from api.calls.controller import CallPolicyController, OrderCallController, TelephonyController
 from api.dispatch.controller import DispatchController
+from api.duty.controller import BroadcastController, CallInController, RosterController
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
 from api.errors import EXCEPTION_HANDLERS
@@ -45,6 +46,7 @@ from api.reference.controller import ReferenceController
 from api.reports.controller import ReportController
 from api.reach.controller import EscalationPolicyController, ReachController
 from api.system_clients.controller import SystemClientController
+from api.routing.controller import ContractorRoutingController
 from api.sync.controller import SyncController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
@@ -153,6 +155,7 @@ def create_app() -> Litestar:
     handlers += [CallbackController, ReportController, AccountController]
     handlers += [ReachController, EscalationPolicyController]
     handlers += [TelephonyController, OrderCallController, CallPolicyController, SystemClientController]
+    handlers += [BroadcastController, RosterController, CallInController, ContractorRoutingController]  # issue 19
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
             create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from db import evidence_tables, tables
 from db.call_tables import CALL_TABLES
 from db.dispatch_tables import DISPATCH_TABLES
+from db.duty_tables import DUTY_TABLES
 from db.push_tables import PUSH_TABLES
 from db.reach_tables import REACH_TABLES
 from db.sync_tables import SYNC_TABLES
@@ -35,5 +36,6 @@ APP_CONFIG = AppConfig(
         *DISPATCH_TABLES,
         *REACH_TABLES,
         *CALL_TABLES,
+        *DUTY_TABLES,
     ],
 )

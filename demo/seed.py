@@ -23,6 +23,8 @@ from piccolo.engine.postgres import PostgresEngine
 import servertime
 from api.auth.schemas import Caller
 from api.auth.service import caller_of, create_user
+from api.duty import schemas as duty_schemas
+from api.duty import service as duty_service
 from api.handover import schemas as handover_schemas
 from api.handover import service as handover_service
 from api.outages import schemas as outage_schemas
@@ -32,6 +34,7 @@ from api.work_orders import service
 from api.work_orders.controller import STEP_BODIES
 from db.call_tables import CallRecord
 from db.dispatch_tables import HandoverSheet, Outage
+from db.duty_tables import BroadcastEvent, DutyEntry
 from db.engine import current_engine
 from sync import contact as device_contact
 from sync import push as device_push
@@ -47,6 +50,7 @@ from db.tables import (
     WorkOrder,
     WorkOrderEvent,
 )
+from domain.duty import BroadcastKind, Shift, shift_at
 from domain.lifecycle import Action
 from domain.routing import TeamFunction as F
 from domain.vocabulary import (
@@ -761,13 +765,61 @@ async def _sign_in(who: Caller, play: _Play) -> Any:
         note="已阅，重点跟踪C项VIP及专线工单。"))
 
 
+# ---- the duty desk (issue 19): the roster and its check, a call-in, a broadcast-safety event ----
+
+ROSTERED = ["dispatcher", "tech1", "tech2", "tech3", "tech5", "contractor1", "agent", "backoffice"]
+
+
+async def _roster(who: Caller, play: _Play) -> Any:
+    """The shift the handover an hour ago began (and the current one, if another): the supervisor's roster."""
+    shifts = dict.fromkeys(shift_at(play.at(ago), duty_service.TZ) for ago in (60, 0))
+    for shift in shifts:
+        await duty_service.add_to_roster(who, duty_schemas.RosterAdd(
+            day=shift.day, shift=Shift(shift.shift), user_ids=[play.users[u] for u in ROSTERED]))
+
+
+async def _duty_check(who: Caller, play: _Play) -> Any:
+    """出勤检查 at the handover: 吴海 (tech4) is not rostered; 郑伟 (tech5) called in sick."""
+    for entry in (await duty_service.roster(None, None)).entries:
+        if entry.attendance == "called_in":
+            continue
+        absent = entry.user.id == play.users["tech5"]
+        await duty_service.check_attendance(who, entry.id, duty_schemas.AttendanceCheck(
+            attendance="absent" if absent else "present", note="电话请假(发烧)" if absent else ""))
+
+
+async def _call_in(who: Caller, play: _Play) -> Any:
+    return await duty_service.call_in(who, await _nanchengduhui(play), duty_schemas.CallInIn(
+        user_ids=[play.users["tech4"]], note="南城都汇主干光缆中断，电话通知吴海到岗增援"))
+
+
+async def _broadcast(who: Caller, play: _Play) -> Any:
+    return await duty_service.record_broadcast(who, duty_schemas.BroadcastIn(
+        kind=BroadcastKind.illegal_insertion, occurred_at=play.at(47), channel="CDTV-2 成都经济资讯", area_id=play.areas["GX"],
+        description="高新片区用户来电反映该频道约40秒画面被不明信号插播，前端机房监看确认为非法插播。",
+        informed="前端机房值班员", actions="前端机房切换备用信源"))
+
+
+async def _report_broadcast(who: Caller, play: _Play) -> Any:
+    event = await BroadcastEvent.select(BroadcastEvent.id).first()
+    return await duty_service.report_broadcast(who, event["id"], duty_schemas.BroadcastReport(
+        informed="前端机房、分公司值班领导、市广电局安全播出科",
+        actions="切换备用信源，保存监看录像，排查高新片区光节点",
+        report="今日高新片区CDTV-2频道被非法插播约40秒，已切换备用信源恢复正常播出，录像已留存，已报备市广电局。"))
+
+
 # (minutes before loading, actor, what they do), played between the orders at their instants
 DESK: list[tuple[float, str, Callable[[Caller, _Play], Awaitable[Any]]]] = [
+    (100, "supervisor", _roster),  # the duty desk (issue 19)
     (80, "dispatcher2", _confirm),
+    (78, "dispatcher2", _call_in),
     (75, "dispatcher2", _publish),
     (72, "dispatcher2", _prepare_handover),  # the shift changes an hour ago; prepared ahead
     (62, "dispatcher2", _sign_out),
     (59, "dispatcher", _sign_in),
+    (55, "supervisor", _duty_check),
+    (45, "dispatcher", _broadcast),
+    (35, "dispatcher", _report_broadcast),
     (30, "dispatcher", _revise),
 ]
 
@@ -899,6 +951,8 @@ async def _load(now: datetime, scenarios: list[tuple[int, Scenario]]) -> dict:
         "outages": await _count(Outage),
         "handovers": await _count(HandoverSheet),
         "calls": await _count(CallRecord),
+        "roster_entries": await _count(DutyEntry),
+        "broadcast_events": await _count(BroadcastEvent),
         "events": await _count(WorkOrderEvent),
         "at_risk": await _count(WorkOrder, WorkOrder.clock_next_risk <= real_now,
                                 WorkOrder.clock_next_due > real_now),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.routing import route_issues
+from domain.routing import DEFAULT_CONTRACTOR_KINDS, route_issues
 from domain.vocabulary import State
 
 # Orders a person is working: assigned to them and not yet returned to dispatch or ended.
@@ -62,6 +62,7 @@ class Person:
     home_area_ids: frozenset[int]  # their own area and their team's
     held: tuple[HeldOrder, ...] = ()
     last_event_at: datetime | None = None  # their latest step on an order they hold
+    team_employer: str | None = None
 
     @property
     def load(self) -> int:
@@ -79,6 +80,7 @@ class OrderToPlace:
     customer_network: str
     area_id: int
     assignee_id: int | None
+    contractor_kinds: frozenset[str] = DEFAULT_CONTRACTOR_KINDS  # the routing policy in the order's area
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def suggest(order: OrderToPlace, people: list[Person], limit: int = 10) -> list[
     People the matrix refuses are never suggested (dispatching them needs a supervisor's override)."""
     ranked = []
     for person in people:
-        if route_issues(order.kind, order.customer_network, person.team_function, person.team_network):
+        if route_issues(order.kind, order.customer_network, person.team_function, person.team_network,
+                        person.team_employer, order.contractor_kinds):
             continue
         where = whereabouts(list(person.held))
         ranked.append(Suggestion(person, where, person.works_in(order.area_id), person.id == order.assignee_id))

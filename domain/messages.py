@@ -508,6 +508,53 @@ REPORT_NAMES.update({
 })
 
 
+# ---- the duty desk (issue 19): broadcast safety, the roster, call-ins, contractor routing ----
+BROADCAST_STATUS_NAMES = {
+    "open": ("待报备", "awaiting report"),
+    "reported": ("已报备", "reported"),
+    "closed": ("已结束", "closed"),
+}
+ATTENDANCE_NAMES = {
+    "rostered": ("已排班", "rostered"),
+    "present": ("在岗", "present"),
+    "absent": ("缺勤", "absent"),
+    "called_in": ("增援到岗", "called in"),
+}
+MESSAGES |= {
+    "routing.contractor_kind": (
+        "代维队伍在该片区只能承接{contractor_kinds}工单,不能承接{kind}工单。",
+        "Contractors' teams may take only {contractor_kinds} orders in this area, not a {kind} order.",
+    ),
+    "broadcast.not_found": ("安播事件 {id} 不存在。", "Broadcast-safety event {id} does not exist."),
+    "broadcast.in_future": ("发生时间不能晚于当前时间。", "The time it happened cannot be in the future."),
+    "broadcast.wrong_status": (
+        "该安播事件当前为“{broadcast_status}”,不能执行此操作。",
+        "The broadcast-safety event is {broadcast_status}; that cannot be done now.",
+    ),
+    "broadcast.busy": ("该安播事件正被他人修改,请刷新后重试。", "Someone else is changing this event; reload and try again."),
+    "duty.not_found": ("值班记录 {id} 不存在。", "Roster entry {id} does not exist."),
+    "duty.unknown_person": ("人员 {ids} 不存在、已停用或不能排班。", "Staff {ids} do not exist, are inactive or cannot be rostered."),
+    "duty.already_on_shift": ("人员 {ids} 已在该班次的值班表中。", "Staff {ids} are on that shift's roster already."),
+    "duty.wrong_check": ("出勤检查只能记为在岗或缺勤。", "The duty check records present or absent only."),
+    "duty.called_in": ("该人员为增援到岗,不再做出勤检查。", "That person was called in; there is no duty check to record."),
+    "duty.outage_not_confirmed": (
+        "片区故障当前为“{status}”:确认后、恢复前才能增派人员。",
+        "The outage is {status}: staff are called in once it is confirmed and until it is restored.",
+    ),
+    "handover.held_back_broadcast": (
+        "存在尚未报备的安播事件({ids}):交接班须推迟到报备之后。",
+        "Broadcast-safety events not yet reported ({ids}): the handover waits until they are.",
+    ),
+    "handover.incoming_not_on_roster": (
+        "{id} 不在该班次的值班表中:请先排班,或由值班主管指定接班人。",
+        "{id} is not on that shift's roster: add them to it, or have a supervisor name them as substitute.",
+    ),
+    "handover.not_on_roster": (
+        "您不在该班次的值班表中,也不是值班主管指定的接班人。",
+        "You are not on that shift's roster, nor the substitute a supervisor named.",
+    ),
+}
+
 def pick_language(accept_language: str | None) -> str:
     """zh-CN unless the caller prefers English (by the order of Accept-Language, honouring q)."""
     if not accept_language:
@@ -546,6 +593,7 @@ NAMED_PARAMS = {
     "team_function": TEAM_FUNCTION_NAMES, "team_network": NETWORK_NAMES,
     "customer_network": NETWORK_NAMES, "expected": CLOSURE_CATEGORY_NAMES,
     "status": OUTAGE_STATUS_NAMES, "step": OUTAGE_STEP_NAMES, "sheet_status": HANDOVER_STATUS_NAMES,
+    "broadcast_status": BROADCAST_STATUS_NAMES, "attendance": ATTENDANCE_NAMES, "contractor_kinds": KIND_NAMES,
 }
 
 
@@ -575,12 +623,14 @@ def _articles(template: str, params: dict[str, Any]) -> str:
 
 def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
+    separator = "、" if lang == "zh-CN" else ", "
     for name, table in NAMED_PARAMS.items():
-        if name in params:
+        if isinstance(params.get(name), list):
+            params[name] = separator.join(name_of(table, v, lang) for v in params[name])
+        elif name in params:
             params[name] = name_of(table, params[name], lang)
     if isinstance(params.get("allowed"), list):
         table = {"routing": TEAM_FUNCTION_NAMES, "outage": OUTAGE_STEP_NAMES}.get(key.split(".")[0], ACTION_NAMES)
-        separator = "、" if lang == "zh-CN" else ", "
         names = [name_of(table, a, lang) for a in params["allowed"]]
         params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))

@@ -1,9 +1,13 @@
-"""The routing matrix (§2.1.2 C–D): which team may take which kind of order."""
+"""The routing matrix (§2.1.2 C–D): which team may take which kind of order, on which network,
+and which kinds a contractor's team (代维公司) may take in an area (the contractor routing policy:
+rows are versions per area, edited by supervisors; an area without its own rows follows the
+branch-wide one, and without any, DEFAULT_CONTRACTOR_KINDS)."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from domain.errors import Issue
-from domain.vocabulary import Kind
+from domain.vocabulary import Employer, Kind
 
 
 class TeamFunction(StrEnum):
@@ -25,12 +29,31 @@ ROUTES: dict[Kind, frozenset[TeamFunction]] = {
     Kind.dedicated_line: frozenset({TeamFunction.dedicated_line}),
 }
 
+
+# Contractors maintain the plant in the field: installs and repairs, not dedicated lines or office work.
+DEFAULT_CONTRACTOR_KINDS = frozenset({Kind.install, Kind.repair})
+
+
+def contractor_kinds_in_force(rows: Iterable[dict], area_id: int) -> frozenset[str]:
+    """The kinds contractors may take in `area_id`, from policy rows (`area`, `kinds`) oldest first:
+    the area's newest row, else the newest branch-wide one (area None), else the default."""
+    own = branch = None
+    for row in rows:
+        if row["area"] == area_id:
+            own = row
+        elif row["area"] is None:
+            branch = row
+    chosen = own or branch
+    return frozenset(chosen["kinds"]) if chosen else frozenset(DEFAULT_CONTRACTOR_KINDS)
+
+
 # Teams that go to the customer's premises, and so must match the customer's network.
 FIELD_FUNCTIONS = frozenset({TeamFunction.install, TeamFunction.repair, TeamFunction.dedicated_line})
 
 
 def route_issues(
-    kind: str, customer_network: str, team_function: str | None, team_network: str | None
+    kind: str, customer_network: str, team_function: str | None, team_network: str | None,
+    team_employer: str | None = None, contractor_kinds: frozenset[str] = DEFAULT_CONTRACTOR_KINDS,
 ) -> list[Issue]:
     """Why a team may not take this order; empty when it may."""
     if team_function is None:
@@ -49,6 +72,14 @@ def route_issues(
             Issue(
                 "routing.wrong_network",
                 {"team_network": team_network, "customer_network": customer_network},
+                "assignee",
+            )
+        ]
+    if team_employer == Employer.contractor and kind not in contractor_kinds:
+        return [
+            Issue(
+                "routing.contractor_kind",
+                {"kind": kind, "contractor_kinds": sorted(contractor_kinds)},
                 "assignee",
             )
         ]

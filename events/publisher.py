@@ -30,11 +30,12 @@ ORDER = "order"  # {"id", "code", "state", "version", "assignee_id"}
 OUTAGE = "outage"  # {"id", "status"}
 HANDOVER = "handover"  # {"id", "status"}
 CALLBACK = "callback"  # {"order_id"}
+DUTY = "duty"  # {"what": "broadcast" | "roster", "id"}: the duty desk (issue 19)
 SYNC_REJECTION = "sync_rejection"  # {"order_id", "client_id", …}
 NOTICE = "notice"  # {"id", "work_order", "recipient", "state"?, "alert"?}: a tracked notice moved (reach/)
 CALL = "call"  # {"id", "order_id"}: a call reported or a tap on "call" (issue 19)
 RESYNC = "resync"  # sent by the server itself: events may have been missed, fetch again
-NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, NOTICE, CALL})
+NAMES = frozenset({ORDER, OUTAGE, HANDOVER, CALLBACK, SYNC_REJECTION, NOTICE, CALL, DUTY})
 
 _encoder = msgspec.json.Encoder()
 

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from app import create_app
 from db.dispatch_tables import HandoverSheet, Outage, OutageNotice
+from db.duty_tables import BroadcastEvent, DutyEntry
 from db.tables import StaffUser, WorkOrder
 from demo.seed import DEMO_PASSWORD, load_demo
 from domain.vocabulary import Kind, State
@@ -40,6 +41,12 @@ def test_demo_covers_every_kind_and_state_with_live_clocks(db):
     assert run(OutageNotice.count()) == 2
     [sheet] = run(HandoverSheet.select(HandoverSheet.status, HandoverSheet.items).output(load_json=True))
     assert sheet["status"] == "completed" and sheet["items"]["a"] and sheet["items"]["b"] and sheet["items"]["c"]
+    # The duty desk: a roster checked by the supervisor, someone called in for the outage, and a
+    # reported broadcast-safety event on the next handover's item B.
+    assert summary["roster_entries"] >= 9 and summary["broadcast_events"] == 1
+    attendance = {e["attendance"] for e in run(DutyEntry.select(DutyEntry.attendance))}
+    assert {"present", "absent", "called_in"} <= attendance
+    assert [e["status"] for e in run(BroadcastEvent.select(BroadcastEvent.status))] == ["reported"]
     users = {u["username"]: u["role"] for u in run(StaffUser.select(StaffUser.username, StaffUser.role))}
     assert REQUIRED_USERS.items() <= users.items()
 

@@ -215,6 +215,18 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "area.not_found": {"id": 9},
     "team.not_found": {"id": 9},
     "user.not_found": {"id": 9},
+    # the duty desk (issue 19): api/duty, api/routing, domain/duty.py, domain/routing.py
+    "routing.contractor_kind": {"kind": "dedicated_line", "contractor_kinds": ["install", "repair"]},
+    "broadcast.not_found": {"id": 4},
+    "broadcast.wrong_status": {"broadcast_status": "closed"},
+    "duty.not_found": {"id": 4},
+    "duty.unknown_person": {"ids": "7, 8"},
+    "duty.already_on_shift": {"ids": "7"},
+    "duty.wrong_check": {},
+    "duty.called_in": {"attendance": "called_in"},
+    "duty.outage_not_confirmed": {"status": "suspected"},
+    "handover.held_back_broadcast": {"ids": "#1", "broadcast_events": [1]},
+    "handover.incoming_not_on_roster": {"id": 7},
     # not raised anywhere yet: the parameters their templates name
     "policy.not_found": {"id": 1},
     "policy.unknown_kind": {"kind": "fax"},
@@ -244,6 +256,8 @@ def test_every_message_renders_whole_with_the_params_the_code_passes(key, lang):
 
 
 def _names_of(table, value, lang):
+    if isinstance(value, list):  # a list of identifiers is shown as their names, joined
+        return ("、" if lang == "zh-CN" else ", ").join(_names_of(table, v, lang) for v in value)
     names = table.get(str(value), (str(value), str(value)))
     return names[LANGUAGES.index(lang)]
 
@@ -283,6 +297,7 @@ def _domain_issues():
     found += route_issues("repair", "two_way", None, None)
     found += route_issues("repair", "two_way", "install", "two_way")
     found += route_issues("repair", "two_way", "repair", "one_way")
+    found += route_issues("dedicated_line", "two_way", "dedicated_line", "two_way", "contractor")
     return found
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import servertime
 from api.dispatch import schemas as s
+from api.duty.service import on_duty_now
+from api.routing.service import contractor_kinds
 from db.sync_tables import SyncClient
 from db.tables import StaffUser, WorkOrder, WorkOrderEvent
 from domain.dispatch import HELD_STATES, HeldOrder, OrderToPlace, Person, Whereabouts, suggest, whereabouts
@@ -21,6 +23,7 @@ async def _people(roles: Iterable[str]) -> tuple[list[Person], dict[int, s.Conta
         StaffUser.id, StaffUser.display_name, StaffUser.role, StaffUser.area,
         StaffUser.team.name.as_alias("team_name"), StaffUser.team.function.as_alias("team_function"),
         StaffUser.team.network.as_alias("team_network"), StaffUser.team.area.as_alias("team_area"),
+        StaffUser.team.employer.as_alias("team_employer"),
     ).where((StaffUser.active == True) & StaffUser.role.is_in(list(roles))).order_by(StaffUser.display_name)  # noqa: E712
     if not users:
         return [], {}
@@ -51,7 +54,7 @@ async def _people(roles: Iterable[str]) -> tuple[list[Person], dict[int, s.Conta
             team_function=u["team_function"], team_network=u["team_network"],
             home_area_ids=frozenset(a for a in (u["area"], u["team_area"]) if a is not None),
             held=tuple(sorted(held[u["id"]], key=lambda o: (o.changed_at, o.id), reverse=True)),
-            last_event_at=last_event.get(u["id"]),
+            last_event_at=last_event.get(u["id"]), team_employer=u["team_employer"],
         )
         for u in users
     ]
@@ -76,10 +79,12 @@ def _where(w: Whereabouts) -> s.Whereabouts:
 
 async def board() -> s.Board:
     people, contacts = await _people(r.value for r in FIELD_ROLES)
+    duty = await on_duty_now()
     return s.Board(as_of=servertime.now(), people=[
         s.BoardRow(
             id=p.id, name=p.name, role=p.role, team=p.team_name, where=_where(whereabouts(list(p.held))),
             load=p.load, orders=[o.code for o in p.held], last_event_at=p.last_event_at, contact=contacts[p.id],
+            duty=duty.get(p.id),
         )
         for p in people
     ])
@@ -95,7 +100,7 @@ async def suggestions(order_id: int) -> s.Suggestions:
     people, contacts = await _people(r.value for r in HANDLERS)
     ranked = suggest(OrderToPlace(
         id=order["id"], kind=order["kind"], customer_network=order["customer_network"],
-        area_id=order["area"], assignee_id=order["assignee"],
+        area_id=order["area"], assignee_id=order["assignee"], contractor_kinds=await contractor_kinds(order["area"]),
     ), people)
     return s.Suggestions(order_id=order_id, as_of=servertime.now(), candidates=[
         s.SuggestionOut(

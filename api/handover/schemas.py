@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from api.duty.schemas import BroadcastItem
 from api.outages.schemas import Ref
 from api.types import AwareDatetime, Id, Request, RequiredText, Response, Text
 
@@ -63,6 +64,7 @@ class Items(Response, kw_only=True):
     a: list[OrderItem]  # unfinished orders to urge or track
     b: list[OutageItem]  # emergencies: open area outages
     c: list[OrderItem]  # VIP, dedicated line, 110/119, mayor hotline
+    broadcast: list[BroadcastItem] = []  # item B too: broadcast-safety events not closed (issue 19)
 
 
 class SheetSummary(Response, kw_only=True):
@@ -87,3 +89,5 @@ class SheetOut(SheetSummary, kw_only=True):
     substitute_reason: str
     created_at: datetime
     held_back_by: list[int]  # outages without a published notice, now: signing waits for them
+    held_back_by_broadcast: list[int] = []  # broadcast-safety events not yet reported: signing waits too
+    incoming_on_roster: bool | None = None  # None: nobody named, or no roster for the shift

@@ -11,6 +11,7 @@ import msgspec
 import events
 import servertime
 from api.auth.schemas import Caller
+from api.duty import service as duty
 from api.handover import schemas as s
 from api.outages import records as outage_records
 from api.outages.schemas import Ref
@@ -18,6 +19,7 @@ from api.work_orders.service import summary_flags
 from db.dispatch_tables import HandoverSheet, Outage, OutageNotice, OutageOrder
 from db.engine import write_transaction
 from db.tables import AuditEntry, StaffUser, WorkOrder
+from domain import duty as duty_rules
 from domain import handover as rules
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.outages import OPEN
@@ -82,6 +84,7 @@ async def compile_items(now: datetime) -> s.Items:
                         estimated_restoration=estimates.get(o["id"]))
            for o in outages],
         c=[item(i) for i in sheet.c],
+        broadcast=await duty.on_handover_sheet(),
     )
 
 
@@ -128,13 +131,17 @@ async def list_sheets(limit: int, offset: int) -> list[s.SheetSummary]:
 async def detail(sheet_id: int) -> s.SheetOut:
     sheet = await _load(sheet_id)
     names = await _names([sheet])
+    open_ = sheet["status"] != rules.Status.completed
     return s.SheetOut(
         **_summary_fields(sheet, names), compiled_at=sheet["compiled_at"],
         items=msgspec.convert(sheet["items"], s.Items), planned_work=sheet["planned_work"],
         systems=sheet["systems"], other=sheet["other"], incoming_note=sheet["incoming_note"],
         substitute_named_by=_ref(sheet["substitute_named_by"], names),
         substitute_reason=sheet["substitute_reason"], created_at=sheet["created_at"],
-        held_back_by=await held_back_by() if sheet["status"] != rules.Status.completed else [],
+        held_back_by=await held_back_by() if open_ else [],
+        held_back_by_broadcast=await duty.broadcast_holding_back() if open_ else [],
+        incoming_on_roster=await duty.on_roster(sheet["incoming"], sheet["scheduled_at"])
+        if open_ and sheet["incoming"] else None,
     )
 
 
@@ -153,17 +160,20 @@ async def _update(sheet_id: int, now: datetime, **fields: Any) -> None:
         HandoverSheet.id == sheet_id)
 
 
-async def _check_incoming(caller: Caller, incoming_id: int | None) -> None:
-    """The incoming dispatcher named on a sheet: on duty, and not the outgoing one."""
+async def _check_incoming(caller: Caller, incoming_id: int | None, scheduled_at: datetime | None) -> None:
+    """The incoming dispatcher named on a sheet: on duty, not the outgoing one, and on the roster
+    of the shift the handover starts (when one was drawn up)."""
     if incoming_id is not None:
         await _on_duty(incoming_id)
         if incoming_id == caller.id:
             raise Forbidden("handover.same_person")
+        if scheduled_at is not None and await duty.on_roster(incoming_id, scheduled_at) is False:
+            raise Invalid("handover.incoming_not_on_roster", id=incoming_id)
 
 
 async def create(caller: Caller, data: s.CreateSheet) -> s.SheetOut:
     now = servertime.now()
-    await _check_incoming(caller, data.incoming_id)
+    await _check_incoming(caller, data.incoming_id, data.scheduled_at)
     async with write_transaction():
         mine = await HandoverSheet.select(HandoverSheet.id).where(
             (HandoverSheet.outgoing == caller.id) & (HandoverSheet.status != rules.Status.completed)).first()
@@ -183,9 +193,9 @@ async def create(caller: Caller, data: s.CreateSheet) -> s.SheetOut:
 
 async def edit(caller: Caller, sheet_id: int, data: s.EditSheet) -> s.SheetOut:
     now = servertime.now()
-    await _check_incoming(caller, data.incoming_id)
     async with write_transaction():
         sheet = await _load(sheet_id)
+        await _check_incoming(caller, data.incoming_id, sheet["scheduled_at"])
         rules.check_outgoing(sheet["status"], sheet["outgoing"], caller.id)
         fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         if "incoming_id" in fields:
@@ -205,14 +215,20 @@ async def recompile(caller: Caller, sheet_id: int) -> s.SheetOut:
     return await detail(sheet_id)
 
 
-async def _hold_back_if_needed(sheet: dict, caller: Caller, now: datetime) -> list[int]:
-    """An unpublished mass outage postpones the handover (§1.2.4 A): the first refusal is kept on
-    the sheet, so punctuality reports do not count the wait against the dispatchers."""
-    held = await held_back_by()
-    if held and sheet["held_back_at"] is None:
+async def _hold_back_if_needed(sheet: dict, caller: Caller, now: datetime) -> tuple[list[int], list[int]]:
+    """An unpublished mass outage, or an unreported broadcast-safety event, postpones the handover
+    (§1.2.4 A): the first refusal is kept on the sheet, so punctuality reports do not count the wait
+    against the dispatchers. Returns (outages, broadcast-safety events) holding it back."""
+    held, broadcast = await held_back_by(), await duty.broadcast_holding_back()
+    if (held or broadcast) and sheet["held_back_at"] is None:
         await _update(sheet["id"], now, held_back_at=now)
-        await _changed(sheet["id"], caller, "handover.held_back", now, outages=held)
-    return held
+        await _changed(sheet["id"], caller, "handover.held_back", now, outages=held, broadcast_events=broadcast)
+    return held, broadcast
+
+
+def _check_not_held_back(held: tuple[list[int], list[int]]) -> None:
+    rules.check_not_held_back(held[0])
+    duty_rules.check_broadcast_reported(held[1])
 
 
 async def sign_out(caller: Caller, sheet_id: int) -> s.SheetOut:
@@ -221,11 +237,11 @@ async def sign_out(caller: Caller, sheet_id: int) -> s.SheetOut:
         sheet = await _load(sheet_id)
         rules.check_outgoing(sheet["status"], sheet["outgoing"], caller.id)
         held = await _hold_back_if_needed(sheet, caller, now)
-        if not held:
+        if not any(held):
             await _update(sheet_id, now, status=rules.Status.signed_out.value, outgoing_signed_at=now)
             await _changed(sheet_id, caller, "handover.signed_out", now)
     # Raised after the commit: the postponement itself is on record.
-    rules.check_not_held_back(held)
+    _check_not_held_back(held)
     return await detail(sheet_id)
 
 
@@ -234,13 +250,15 @@ async def sign_in(caller: Caller, sheet_id: int, data: s.SignIn) -> s.SheetOut:
     async with write_transaction():
         sheet = await _load(sheet_id)
         rules.check_incoming(sheet["status"], sheet["incoming"], sheet["outgoing"], caller.id)
+        on_roster = await duty.on_roster(caller.id, sheet["scheduled_at"])
+        duty_rules.check_takes_over(on_roster, on_roster is False and await duty.named_substitute(sheet_id, caller.id))
         held = await _hold_back_if_needed(sheet, caller, now)
-        if not held:
+        if not any(held):
             await _update(sheet_id, now, status=rules.Status.completed.value, incoming=caller.id,
                           incoming_signed_at=now, incoming_note=data.note)
             await _changed(sheet_id, caller, "handover.completed", now,
                            late_minutes=round((now - sheet["scheduled_at"]).total_seconds() / 60, 1))
-    rules.check_not_held_back(held)
+    _check_not_held_back(held)
     return await detail(sheet_id)
 
 

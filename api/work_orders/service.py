@@ -51,6 +51,7 @@ from domain.clocks import (
 from domain.calendar import exceptions_of
 from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
+from api.routing.service import contractor_kinds
 from domain.routing import route_issues
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
 from events import publisher as live_events
@@ -431,12 +432,14 @@ async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
         StaffUser.id, StaffUser.display_name, StaffUser.role, StaffUser.active,
         StaffUser.team.id.as_alias("team_id"), StaffUser.team.function.as_alias("team_function"),
         StaffUser.team.network.as_alias("team_network"), StaffUser.team.name.as_alias("team_name"),
+        StaffUser.team.employer.as_alias("team_employer"),
     ).where(StaffUser.id == body.assignee_id).first()
     if user is None or not user["active"]:
         raise Invalid("order.assignee_not_found", id=body.assignee_id)
     if Role(user["role"]) not in HANDLERS:
         raise Invalid("order.assignee_role", name=user["display_name"])
-    issues = route_issues(order["kind"], order["customer_network"], user["team_function"], user["team_network"])
+    issues = route_issues(order["kind"], order["customer_network"], user["team_function"], user["team_network"],
+                          user["team_employer"], await contractor_kinds(order["area"]))
     overridden = bool(issues and body.override_reason and caller.role in (Role.supervisor, Role.admin))
     if issues and not overridden:
         raise Invalid(issues[0].key, issues, **issues[0].params)

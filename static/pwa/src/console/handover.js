@@ -3,6 +3,7 @@
 import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
 import { fromLocalInput, localInput } from "./outages.js";
+import { drawSheetDuty } from "./dutyviews.js";
 
 addTexts({
   "zh-CN": {
@@ -82,6 +83,7 @@ export default {
       <h3>${t("h_b")}</h3><table class="grid" id="h-b"><tbody>${s.items.b.length ? s.items.b.map((o) => html`<tr data-id="${o.id}">
         <td><a href="#outages/${o.id}">#${o.id}</a></td><td>${o.area} · ${o.place}</td><td>${t("o_st_" + o.status)}</td>
         <td>${o.orders}</td><td>${fmtTime(o.estimated_restoration, true)}</td></tr>`) : html`<tr><td class="muted">${t("h_empty")}</td></tr>`}</tbody></table>
+      <div id="h-duty"></div>
       <h3>${t("h_c")}</h3><table class="grid" id="h-c"><tbody>${orderRows(s.items.c)}</tbody></table>
       <form id="h-edit">${text("planned_work", t("h_d"), s.planned_work, editable)}${text("systems", t("h_e"), s.systems, editable)}${text("other", t("h_f"), s.other, editable)}
         ${editable ? html`<button>${t("h_save")}</button>` : ""}</form>
@@ -115,6 +117,7 @@ export default {
         return api("/api/handovers", { method: "POST", body: { ...v, scheduled_at: fromLocalInput(v.scheduled_at), incoming_id: v.incoming_id ? Number(v.incoming_id) : null } });
       }));
       if (!sheet) return;
+      drawSheetDuty(el.querySelector("#h-duty"), sheet, ctx);
       on("#h-edit", (ev) => write(ev, () => api(path(), { method: "PATCH", body: values("#h-edit") })));
       on("#h-compile", (ev) => write(ev, () => api(path("/compile"), { method: "POST" })));
       on("#h-sign-out", (ev) => write(ev, () => api(path("/sign-out"), { method: "POST" })));
@@ -143,6 +146,7 @@ export default {
       .then(([d, s]) => { staff = [...d, ...s]; return load(); });
     ctx.on("handover", load);
     ctx.on("outage", load);
+    ctx.on("duty", load);
     ctx.on("reconnect", load);
   },
   unmount() { generation += 1; },

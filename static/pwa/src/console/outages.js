@@ -2,6 +2,7 @@
 // linked orders handled together, the restoration notice. Agents read; dispatchers act.
 import { draw, html, some } from "../client.js";
 import { addTexts } from "./i18n.js";
+import { drawCallIn } from "./dutyviews.js";
 
 addTexts({
   "zh-CN": {
@@ -122,6 +123,7 @@ export default {
         ${d.note ? html`<p>${d.note}</p>` : ""}
       </div>
       ${current ? noticeView(current) : ""}
+      <div id="o-callin-box"></div>
       <h3>${t("o_orders")}</h3>
       <table class="grid" id="linked"><tbody>${d.linked.map((o) => html`<tr data-id="${o.id}" class="${o.unlinked_at ? "muted" : ""}">
         <td>${acts && !o.unlinked_at ? html`<input type="checkbox" name="linked" value="${o.id}" class="inline-check">` : ""}</td>
@@ -175,6 +177,7 @@ export default {
 
     const wirePane = () => {
       const on = (sel, fn) => { const node = el.querySelector(sel); if (node) node[node.tagName === "FORM" ? "onsubmit" : "onclick"] = fn; };
+      if (acts && ["confirmed", "published"].includes(detail.status)) drawCallIn(el.querySelector("#o-callin-box"), detail.id, ctx);
       on("#o-unlink", (ev) => submit(ev, () => api(path("/orders/unlink"), { method: "POST", body: { order_ids: checked("linked") } })));
       on("#o-link", (ev) => submit(ev, () => api(path("/orders/link"), { method: "POST", body: { order_ids: checked("candidate") } })));
       on("#o-confirm", (ev) => submit(ev, () => api(path("/confirm"), { method: "POST", body: form(el, "#o-confirm") })));

@@ -9,6 +9,7 @@ import conflicts from "./conflicts.js";
 import queue from "./queue.js";
 import outages from "./outages.js";
 import handover from "./handover.js";
+import duty from "./duty.js";
 import reports from "./reports.js";
 import accounts from "./accounts.js";
 import reach from "./reach-panel.js";
@@ -19,6 +20,7 @@ export const PANELS = [
   conflicts,
   outages,
   handover,
+  duty,
   callbacks,
   reports,
   accounts,
