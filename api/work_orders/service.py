@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -408,6 +408,9 @@ class Change:
 
     fields: dict[str, Any]
     payload: dict[str, Any]
+    # Columns the order row reads through joins (ORDER_COLUMNS) that the new fields change:
+    # the answer must name the new holder, not the one the row was read with.
+    joined: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -445,6 +448,7 @@ async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
             "team_id": user["team_id"], "team_name": user["team_name"],
             "routing_overridden": overridden,
         },
+        joined={"assignee_name": user["display_name"]},
     )
 
 
@@ -462,7 +466,7 @@ async def _transfer(ctx: Context) -> Change:
 
 
 async def _unassign(ctx: Context) -> Change:
-    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]})
+    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]}, {"assignee_name": None})
 
 
 async def _nothing(ctx: Context) -> Change:
@@ -527,7 +531,10 @@ async def _close(ctx: Context) -> Change:
 
 async def _reopen(ctx: Context) -> Change:
     # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
-    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {})
+    return Change(
+        {"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {},
+        {"assignee_name": None},
+    )
 
 
 async def _callback(ctx: Context) -> Change:
@@ -671,15 +678,18 @@ class Workset:
         read the orders again when next asked."""
         self._orders, self._events, self._photos = {}, {}, {}
 
-    def record(self, order: dict, event: dict, fields: dict[str, Any], actor_name: str) -> dict:
-        """A decided step: its event and the order's new fields. Returns the order as it now stands."""
+    def record(
+        self, order: dict, event: dict, fields: dict[str, Any], actor_name: str, joined: dict[str, Any] | None = None,
+    ) -> dict:
+        """A decided step: its event and the order's new fields (`joined`: the joined columns they
+        change, kept but not written). Returns the order as it now stands."""
         order_id = event["work_order"]
         self._new_events.append(event)
         # As the database will give it back: the payload through JSON (enums and dates as text).
         stored = {**event, "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])), "actor_name": actor_name}
         self._events[order_id] = [*self._events[order_id], stored]
         self._fields[order_id] = {**self._fields.get(order_id, {}), **fields}
-        self._orders[order_id] = {**order, **fields}
+        self._orders[order_id] = {**order, **fields, **(joined or {})}
         return self._orders[order_id]
 
     async def flush(self) -> None:
@@ -733,7 +743,7 @@ async def apply_step(
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
         "clock_breached": summary.breached,
     }
-    written = work.record(order, event, fields, caller.display_name)
+    written = work.record(order, event, fields, caller.display_name, change.joined)
     if alone:
         await work.flush()
     await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
