@@ -21,6 +21,10 @@ from domain.vocabulary import (
 
 # A "detailed remark" for VIP and dedicated-line orders (§2.1.5 A d) is at least this long.
 DETAILED_REMARK_MIN_CHARS = 10
+# What every closure states, and what a field visit's closure (not an appointment) adds; the
+# phone checks the same before queueing (sent in the sync reference data).
+REQUIRED_PARTS = ("cause", "solution", "result")
+FIELD_WORK_PARTS = ("work_done", "labour_hours")
 WEEKDAYS_ZH = "一二三四五六日"
 
 
@@ -86,7 +90,7 @@ def closure_issues(
             Issue("closure.category_mismatch", {"kind": order.kind, "expected": expected.value},
                   "closure_category")
         )
-    for part in ("cause", "solution", "result"):
+    for part in REQUIRED_PARTS:
         if not getattr(form, part).strip():
             issues.append(Issue(f"closure.missing_{part}", {}, part))
     if (order.tier in (Tier.vip, Tier.dedicated_line) or order.kind == Kind.dedicated_line) and (

@@ -23,8 +23,6 @@ from domain.vocabulary import FIELD_ROLES, OFFICE_ROLES, Role, State
 from storage import blob_store
 from sync import changes
 
-VARIANTS = ("thumb", "display", "original")
-
 
 def _may_add_photos(caller: Caller, order: dict) -> bool:
     """The technician holding the order, or the office (the customer's file is theirs to keep)."""

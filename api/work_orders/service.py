@@ -558,19 +558,40 @@ async def _sign(ctx: Context) -> Change:
     return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body, photos))
 
 
-EFFECTS: dict[Action, Effect] = {
-    Action.dispatch: _dispatch,
-    Action.transfer: _transfer,
-    Action.reject: _unassign,
-    Action.send_back: _unassign,
-    Action.cancel: _unassign,
-    Action.urge: _urge,
-    Action.flag_remark: _flag_remark,
-    Action.close: _close,
-    Action.reopen: _reopen,
-    Action.approve_waiver: _approve_waiver,
-    Action.sign: _sign,
-    Action.callback: _callback,
+@dataclass(frozen=True)
+class Handling:
+    """The API's part of a step (the rest is its spec, domain/lifecycle.py STEPS): the struct its
+    request body decodes into and what it does to the order besides appending its event."""
+
+    body: type[s.Step]
+    effect: Effect
+
+
+STEP_HANDLING: dict[Action, Handling] = {
+    Action.dispatch: Handling(s.Dispatch, _dispatch),
+    Action.transfer: Handling(s.Transfer, _transfer),
+    Action.accept: Handling(s.Step, _nothing),
+    Action.reject: Handling(s.Reason, _unassign),
+    Action.contact: Handling(s.Step, _nothing),
+    Action.start_travel: Handling(s.Step, _nothing),
+    Action.arrive: Handling(s.Step, _nothing),
+    Action.return_result: Handling(s.ReturnResult, _nothing),
+    Action.request_send_back: Handling(s.Reason, _nothing),
+    Action.cannot_proceed: Handling(s.Reason, _nothing),
+    Action.send_back: Handling(s.SendBack, _unassign),
+    Action.resubmit: Handling(s.Step, _nothing),
+    Action.cancel: Handling(s.Reason, _unassign),
+    Action.close: Handling(s.Close, _close),
+    Action.reopen: Handling(s.Reason, _reopen),
+    Action.append: Handling(s.Append, _nothing),
+    Action.urge: Handling(s.Step, _urge),
+    Action.flag_remark: Handling(s.FlagRemark, _flag_remark),
+    Action.note: Handling(s.Note, _nothing),
+    Action.record_work: Handling(s.RecordWork, _nothing),
+    Action.sign: Handling(s.Sign, _sign),
+    Action.request_waiver: Handling(s.Reason, _nothing),
+    Action.approve_waiver: Handling(s.Step, _approve_waiver),
+    Action.callback: Handling(s.Callback, _callback),
 }
 
 
@@ -722,7 +743,7 @@ async def apply_step(
         body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
     )
     ctx = Context(caller, order, events, body, when.effective, now, work)
-    change = await EFFECTS.get(action, _nothing)(ctx)
+    change = await STEP_HANDLING[action].effect(ctx)
     if order["first_contact_owner"] is None and Role(caller.role) in DISPATCH_ROLES:
         # 首问负责制 (§2.1): the first dispatcher to handle the order owns it to the end.
         change.fields["first_contact_owner"] = caller.id

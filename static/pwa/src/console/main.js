@@ -4,6 +4,7 @@
 import { PANELS } from "./panels.js";
 import { problemText } from "../client.js";
 import { esc, fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { learnTechnician } from "../local.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const store = {
@@ -341,6 +342,9 @@ function start(session, user) {
   me = user;
   route();
   connectLive(session);
+  // The technician's step labels (rejected pushes, histories) are the server's step spec: drawn
+  // from the next draw on (a first visit draws the bare step names until then).
+  api("/api/reference", { session, quiet: true }).then((ref) => learnTechnician(ref.technician)).catch(() => {});
 }
 
 /** End the session and show the login form; a session that has already ended (its late 401) is
