@@ -228,6 +228,27 @@ FOLLOWS: dict[Action, Action] = {Action.reopen: Action.callback}
 PHONE_STEPS: dict[str, Action] = {step.phone.mutation: action for action, step in STEPS.items() if step.phone}
 
 
+@dataclass(frozen=True)
+class ReadScope:
+    """The orders a person may read: every one, or those they hold and (back office) those their
+    team holds. The one rule behind an order's detail, the order list and its photos."""
+
+    holder: int | None  # None: every order
+    team: int | None = None
+
+    def covers(self, assignee: int | None, team: int | None) -> bool:
+        return self.holder is None or assignee == self.holder or (self.team is not None and team == self.team)
+
+
+def read_scope(role: Role, user_id: int, team_id: int | None) -> ReadScope:
+    """Technicians and contractors see only what they hold; back office what its team holds too."""
+    if role in FIELD_ROLES:
+        return ReadScope(user_id)
+    if role == Role.backoffice:
+        return ReadScope(user_id, team_id)
+    return ReadScope(None)
+
+
 def may_take(action: Action, role: Role, holds_order: bool) -> bool:
     """Whether this role may ever take this step on an order (ignoring its state)."""
     step = STEPS.get(action)

@@ -49,9 +49,9 @@ from domain.clocks import (
     summarise,
 )
 from domain.errors import Conflict, Invalid, NotFound
-from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
+from domain.lifecycle import HANDLERS, Action, ReadScope, allowed_actions, read_scope, transition
 from domain.routing import route_issues
-from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from domain.vocabulary import DISPATCH_ROLES, HalfDay, Outcome, Role, State
 from events import publisher as live_events
 from push import outbox as push_outbox
 from settings import settings
@@ -107,16 +107,12 @@ ORDER_COLUMNS = (
 )
 
 
+def scope_of(caller: Caller) -> ReadScope:
+    return read_scope(Role(caller.role), caller.id, caller.team_id)
+
+
 def can_read(caller: Caller, order: dict) -> bool:
-    """Technicians and contractors see only what they hold; back office what its team holds."""
-    role = Role(caller.role)
-    if role in FIELD_ROLES:
-        return order["assignee"] == caller.id
-    if role == Role.backoffice:
-        return order["assignee"] == caller.id or (
-            caller.team_id is not None and order["team"] == caller.team_id
-        )
-    return True
+    return scope_of(caller).covers(order["assignee"], order["team"])
 
 
 async def _order_for(caller: Caller, order_id: int) -> dict:
@@ -131,41 +127,32 @@ async def history(order_id: int) -> list[dict]:
     return (await histories([order_id]))[order_id]
 
 
-async def histories(order_ids: list[int]) -> dict[int, list[dict]]:
-    """`history` of many orders in one query."""
-    rows = await (
-        WorkOrderEvent.select(
-            *WorkOrderEvent.all_columns(),
-            WorkOrderEvent.actor.display_name.as_alias("actor_name"),
-        )
-        .where(WorkOrderEvent.work_order.is_in(order_ids))
-        .order_by(WorkOrderEvent.work_order)
-        .order_by(WorkOrderEvent.seq)
-        .output(load_json=True)
-    ) if order_ids else []
-    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
-    for row in rows:
-        by_order[row.pop("work_order")].append(row)
-    return by_order
+# What the clocks need of an event: queues and reports read only these, for many orders at once.
+CLOCK_COLUMNS = (
+    WorkOrderEvent.seq, WorkOrderEvent.action, WorkOrderEvent.actor,
+    WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+)
 
 
-async def clock_histories(order_ids: Select | list[int]) -> dict[int, list[dict]]:
-    """The histories of many orders in one query (`order_ids`: ids, or a sub-select of them),
-    oldest event first, with only what the clocks need: for queues and reports, never one per order."""
+async def histories(order_ids: Select | list[int], *, clocks_only: bool = False) -> dict[int, list[dict]]:
+    """`history` of many orders in one query (`order_ids`: ids, each answered even without
+    events, or a sub-select of them), oldest event first; `clocks_only`: only what the clocks
+    need (CLOCK_COLUMNS), for queues and reports."""
+    if isinstance(order_ids, list) and not order_ids:
+        return {}
+    columns = CLOCK_COLUMNS if clocks_only else WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order])
     rows = await (
         WorkOrderEvent.select(
-            WorkOrderEvent.work_order, WorkOrderEvent.seq, WorkOrderEvent.action,
-            WorkOrderEvent.actor, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
-            WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+            WorkOrderEvent.work_order, *columns, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
         )
         .where(WorkOrderEvent.work_order.is_in(order_ids))
         .order_by(WorkOrderEvent.work_order)
         .order_by(WorkOrderEvent.seq)
         .output(load_json=True)
     )
-    by_order: dict[int, list[dict]] = {}
+    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids} if isinstance(order_ids, list) else {}
     for row in rows:
-        by_order.setdefault(row["work_order"], []).append(row)
+        by_order.setdefault(row.pop("work_order"), []).append(row)
     return by_order
 
 
@@ -175,10 +162,6 @@ def facts(events: list[dict]) -> list[EventFact]:
 
 def clock_class(events: list[dict]) -> str:
     return events[0]["payload"].get("clock_class", "normal")
-
-
-def _clocks(order: dict, events: list[dict], policy: PolicyLookup, calendar: dict, now: datetime) -> list[Clock]:
-    return compute_clocks(facts(events), order["kind"], clock_class(events), policy, now, calendar, TZ)
 
 
 def clocks_of(kind: str, events: list[dict], rules: TimeRules, now: datetime) -> list[Clock]:
@@ -213,6 +196,8 @@ def _summary_fields(order: dict, at_risk: bool, breached: bool) -> dict[str, Any
         state=order["state"], priority=order["priority"], urge_count=order["urge_count"],
         remark_flagged=order["remark_flagged"], customer_name=order["customer_name"],
         customer_tier=order["customer_tier"],
+        key_customer=priority_rules.key_customer(order["customer_tier"], order["kind"]),
+        dedicated_line=priority_rules.dedicated_line(order["customer_tier"], order["kind"]),
         area=s.PersonRef(id=order["area"], name=order["area_name"]),
         assignee=_ref(order["assignee"], order["assignee_name"]),
         created_at=order["created_at"], appointment_at=order["appointment_at"],
@@ -308,7 +293,7 @@ async def _related(orders: list[dict]) -> _Related:
 def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) -> s.OrderDetail:
     now = servertime.now()
     events = related.events[order["id"]]
-    clocks = _clocks(order, events, rules.policy, rules.calendar, now)
+    clocks = clocks_of(order["kind"], events, rules, now)
     customer = related.customers[order["customer"]]
 
     def named(key: str) -> s.PersonRef | None:
@@ -357,12 +342,10 @@ class Filters:
 async def list_orders(caller: Caller, f: Filters) -> s.OrderPage:
     now = servertime.now()
     where = []
-    role = Role(caller.role)
-    if role in FIELD_ROLES:
-        where.append(WorkOrder.assignee == caller.id)
-    elif role == Role.backoffice:
-        mine = WorkOrder.assignee == caller.id
-        where.append(mine | (WorkOrder.team == caller.team_id) if caller.team_id else mine)
+    scope = scope_of(caller)
+    if scope.holder is not None:  # the SQL of ReadScope.covers
+        held = WorkOrder.assignee == scope.holder
+        where.append(held | (WorkOrder.team == scope.team) if scope.team is not None else held)
     if f.state:
         where.append(WorkOrder.state.is_in(f.state))
     if f.kind:
@@ -490,20 +473,9 @@ async def _flag_remark(ctx: Context) -> Change:
     )
 
 
-def _closure_form(body: s.Close) -> closure_rules.ClosureForm:
-    return closure_rules.ClosureForm(
-        closure_category=body.closure_category, outcome=body.outcome, cause=body.cause,
-        solution=body.solution, result=body.result, method=body.method, remark=body.remark,
-        appointment_date=body.appointment_date, appointment_half_day=body.appointment_half_day,
-        work_done=body.work_done, labour_hours=body.labour_hours,
-        materials=[closure_rules.MaterialUse(m.code, m.quantity) for m in body.materials],
-        device_swaps=[closure_rules.DeviceSwap(d.device, d.old_serial, d.new_serial) for d in body.device_swaps],
-    )
-
-
 async def _close(ctx: Context) -> Change:
     body: s.Close = ctx.body
-    form = _closure_form(body)
+    form = body
     current = _since_reopen(ctx.events)
     facts = closure_rules.OrderFacts(
         kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
@@ -758,7 +730,7 @@ async def apply_step(
     )
     updated = {**order, **change.fields, "state": next_state.value}
     rules = rules or await load_time_rules()
-    summary = summarise(_clocks(updated, [*events, event], rules.policy, rules.calendar, now))
+    summary = summarise(clocks_of(updated["kind"], [*events, event], rules, now))
     fields = {
         **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
@@ -841,10 +813,10 @@ async def recompute_running_clocks() -> int:
     """After a calendar change: refresh the clock summary of every order with a running clock.
     (Policy changes need none: a clock keeps the limit in force when it started.)"""
     now = servertime.now()
-    policy, calendar = await load_policy(), await load_calendar()
+    rules = await load_time_rules()
     orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(WorkOrder.clock_next_due.is_not_null())
     for order in orders:
-        summary = summarise(_clocks(order, await history(order["id"]), policy, calendar, now))
+        summary = summarise(clocks_of(order["kind"], await history(order["id"]), rules, now))
         await WorkOrder.update(
             {WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
              WorkOrder.clock_breached: summary.breached}

@@ -27,7 +27,7 @@ export function closureProblems(o, f) {
   const missing = (v) => (typeof v === "number" ? !(v > 0) : !String(v ?? "").trim());
   const need = (fields) => { for (const field of fields) if (missing(f[field])) p.push([field, t("need", { f: t(field) })]); };
   need(rules.required);
-  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < rules.detailed_remark_min) p.push(["remark", t("need", { f: t("detail_remark") })]);
+  if (o.key_customer && (f.remark || "").trim().length < rules.detailed_remark_min) p.push(["remark", t("need", { f: t("detail_remark") })]);
   if (f.outcome === "appointment") {
     if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
     else {

@@ -83,7 +83,7 @@ const score = (o) => {
   if (o.breached) s += 1000;
   if (o.at_risk) s += 500;
   if (o.priority === "high") s += 200;
-  if (o.customer_tier === "vip" || o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") s += 100;
+  if (o.key_customer) s += 100; // VIP or dedicated line: the server's rule (domain/priority.py)
   s += Math.min(o.urge_count || 0, 5) * 20;
   if (o.remark_flagged) s += 20;
   return s;

@@ -102,7 +102,7 @@ export default {
     function badges(o) {
       const b = [];
       if (o.customer_tier === "vip") b.push(`<span class="badge gold">${esc(t("vip"))}</span>`);
-      if (o.customer_tier === "dedicated_line") b.push(`<span class="badge gold">${esc(t("dl"))}</span>`);
+      if (o.dedicated_line) b.push(`<span class="badge gold">${esc(t("dl"))}</span>`);
       if (o.priority === "high") b.push(`<span class="badge orange">${esc(t("high"))}</span>`);
       if (o.urge_count) b.push(`<span class="badge red">${esc(t("urged", { n: o.urge_count }))}</span>`);
       if (o.remark_flagged) b.push(`<span class="badge orange">${esc(t("flagged"))}</span>`);
