@@ -535,7 +535,7 @@ class Handling:
     """The API's part of a step (the rest is its spec, domain/lifecycle.py STEPS): the struct its
     request body decodes into and what it does to the order besides appending its event."""
 
-    body: type[s.Step]
+    body: type[s.Step] | type[s.Close]  # Close extends the closure form, not Step
     effect: Effect
 
 
