@@ -1,29 +1,24 @@
-"""Constrained field types shared by every payload: bounded, and free of NUL characters
-(PostgreSQL text cannot hold them)."""
+"""The constrained field types and payload bases every API payload uses. They are the domain's
+(domain/types.py), where structs the domain and the API share (the closure form) use them too."""
 
-from datetime import datetime
-from typing import Annotated
+from domain.types import (
+    NO_NUL,
+    NOT_BLANK,
+    AwareDatetime,
+    Code,
+    Hours,
+    Id,
+    Name,
+    Phone,
+    Quantity,
+    Request,
+    RequiredText,
+    Response,
+    ShortText,
+    Text,
+)
 
-import msgspec
-
-NO_NUL = r"^[^\x00]*$"
-
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[0-9+\- ]+$")]
-ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
-Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
-# Where the manual requires words (a reason, a result, a description): no NUL, and something
-# besides whitespace (spaces, tabs, newlines, 全角空格 all count as nothing).
-NOT_BLANK = r"^(?=[^\x00]*$)\s*\S"
-RequiredText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
-Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of every request body: an unknown field is an error, never silently dropped."""
-
-
-class Response(msgspec.Struct, kw_only=True):
-    """Base of every response body."""
+__all__ = [
+    "NO_NUL", "NOT_BLANK", "AwareDatetime", "Code", "Hours", "Id", "Name", "Phone", "Quantity", "Request",
+    "RequiredText", "Response", "ShortText", "Text",
+]

@@ -31,7 +31,6 @@ from api.outages import schemas as outage_schemas
 from api.outages import service as outage_service
 from api.work_orders import schemas as s
 from api.work_orders import service
-from api.work_orders.controller import STEP_BODIES
 from db.call_tables import CallRecord
 from db.dispatch_tables import HandoverSheet, Outage
 from db.duty_tables import BroadcastEvent, DutyEntry
@@ -601,7 +600,7 @@ def _body(st: Step, kind: Kind, play: _Play, seed: int) -> s.Step:
             params["appointment_date"] = _local_day(play.at(st.ago), params.pop("appointment_in_days"))
     if st.action == Action.sign:
         params["strokes"] = _signature(seed)
-    return msgspec.convert(params, STEP_BODIES[st.action][0])
+    return msgspec.convert(params, service.STEP_HANDLING[st.action].body)
 
 
 def _create_body(sc: Scenario, play: _Play) -> s.CreateOrder:

@@ -14,20 +14,10 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.calendar import end_of_working_days
-from domain.lifecycle import Action
-from domain.vocabulary import Kind
+from domain.lifecycle import STEPS, Action
+from domain.vocabulary import ClockName, Kind
 
 A = Action
-
-
-class ClockName(StrEnum):
-    dispatch = "dispatch"  # first dispatch: 10 min, 5 min for VIP / dedicated line / mayor hotline
-    redispatch = "redispatch"  # back in the pool (rejected, reopened, resubmitted): same limit
-    contact = "contact"  # high-priority order: a technician in contact within 30 min
-    urge_contact = "urge_contact"  # urged or flagged: technician contacts the customer in 10 min
-    transfer = "transfer"  # 30 min from the previous department's result
-    complaint_reply = "complaint_reply"  # complaint: reply to the customer within 2 h
-    callback = "callback"  # 回访 within 2 working days of closure
 
 
 class ClockState(StrEnum):
@@ -72,28 +62,12 @@ class Clock:
 
 
 # What stops each clock: the first such event at or after the clock started.
-_CLOSING = {A.close, A.cancel, A.send_back}
+# What stops and what starts each clock, from the step spec (creation, which starts dispatch,
+# contact and complaint_reply, is not a step: see _starts).
 STOPPERS: dict[ClockName, frozenset[str]] = {
-    ClockName.dispatch: frozenset({A.dispatch, A.transfer} | _CLOSING),
-    ClockName.redispatch: frozenset({A.dispatch, A.transfer} | _CLOSING),
-    ClockName.contact: frozenset({A.contact, A.arrive} | _CLOSING),
-    ClockName.urge_contact: frozenset({A.contact, A.arrive} | _CLOSING),
-    ClockName.transfer: frozenset({A.transfer, A.dispatch} | _CLOSING),
-    ClockName.complaint_reply: frozenset({A.contact} | _CLOSING),
-    ClockName.callback: frozenset({A.callback, A.reopen}),
+    name: frozenset(action for action, step in STEPS.items() if name in step.stops) for name in ClockName
 }
-
-# What starts each clock (besides creation, which starts dispatch, contact and complaint_reply).
-STARTERS: dict[str, ClockName] = {
-    A.reject: ClockName.redispatch,
-    A.reopen: ClockName.redispatch,
-    A.resubmit: ClockName.redispatch,
-    A.urge: ClockName.urge_contact,
-    A.flag_remark: ClockName.urge_contact,
-    A.return_result: ClockName.transfer,
-    A.request_send_back: ClockName.transfer,
-    A.close: ClockName.callback,
-}
+STARTERS: dict[str, ClockName] = {action: step.starts for action, step in STEPS.items() if step.starts}
 
 
 def _ordered(events: Sequence[EventFact]) -> list[EventFact]:

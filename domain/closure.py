@@ -3,55 +3,64 @@ so the technician fixes the form in one go."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from domain.errors import Issue
+from domain.priority import key_customer
+from domain.types import Code, Hours, Name, Quantity, Request, ShortText, Text
 from domain.vocabulary import (
     CLOSURE_CATEGORY_OF_KIND,
     FIELD_KINDS,
+    ClosureCategory,
     HalfDay,
     Kind,
     Method,
     Outcome,
-    Tier,
 )
 
 # A "detailed remark" for VIP and dedicated-line orders (§2.1.5 A d) is at least this long.
 DETAILED_REMARK_MIN_CHARS = 10
+# What every closure states, and what a field visit's closure (not an appointment) adds; the
+# phone checks the same before queueing (sent in the sync reference data).
+REQUIRED_PARTS = ("cause", "solution", "result")
+FIELD_WORK_PARTS = ("work_done", "labour_hours")
 WEEKDAYS_ZH = "一二三四五六日"
 
 
-@dataclass(frozen=True)
-class MaterialUse:
-    code: str
-    quantity: float
+class MaterialUse(Request):
+    code: Code
+    quantity: Quantity
 
 
-@dataclass(frozen=True)
-class DeviceSwap:
-    device: str
-    old_serial: str
-    new_serial: str
+class DeviceSwap(Request):
+    device: Name
+    old_serial: ShortText
+    new_serial: ShortText
 
 
-@dataclass(frozen=True)
-class ClosureForm:
-    closure_category: str
-    outcome: str
-    cause: str
-    solution: str
-    result: str
-    method: str = Method.on_site
-    remark: str = ""
+class ClosureForm(Request):
+    """What a closure states: the close step's request body is this form (api/work_orders/schemas.py
+    Close adds only the step's device time and note), checked here as it came."""
+
+    closure_category: ClosureCategory
+    outcome: Outcome
+    cause: Text = ""
+    solution: Text = ""
+    result: Text = ""
+    method: Method = Method.on_site
+    remark: Text = ""
     appointment_date: date | None = None
-    appointment_half_day: str | None = None
-    work_done: str = ""
-    labour_hours: float | None = None
-    materials: Sequence[MaterialUse] = field(default_factory=tuple)
-    device_swaps: Sequence[DeviceSwap] = field(default_factory=tuple)
+    appointment_half_day: HalfDay | None = None
+    work_done: Text = ""
+    labour_hours: Hours | None = None
+    materials: Annotated[list[MaterialUse], msgspec.Meta(max_length=100)] = []
+    device_swaps: Annotated[list[DeviceSwap], msgspec.Meta(max_length=20)] = []
 
 
 @dataclass(frozen=True)
@@ -86,12 +95,10 @@ def closure_issues(
             Issue("closure.category_mismatch", {"kind": order.kind, "expected": expected.value},
                   "closure_category")
         )
-    for part in ("cause", "solution", "result"):
+    for part in REQUIRED_PARTS:
         if not getattr(form, part).strip():
             issues.append(Issue(f"closure.missing_{part}", {}, part))
-    if (order.tier in (Tier.vip, Tier.dedicated_line) or order.kind == Kind.dedicated_line) and (
-        len(form.remark.strip()) < DETAILED_REMARK_MIN_CHARS
-    ):
+    if key_customer(order.tier, order.kind) and len(form.remark.strip()) < DETAILED_REMARK_MIN_CHARS:
         issues.append(
             Issue("closure.detailed_remark_required", {"min": DETAILED_REMARK_MIN_CHARS}, "remark")
         )

@@ -53,8 +53,6 @@ class PhotoStatus(StrEnum):
     rejected = "rejected"  # the upload arrived but is not an acceptable photo
 
 
-# Only these are accepted; GIF, BMP, TIFF, SVG are not camera output.
-FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 SNIFF_BYTES = 16
 # No side of a phone photo is this long; a 1×60000 strip is an attack on the thumbnailer.

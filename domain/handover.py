@@ -19,7 +19,8 @@ from enum import StrEnum
 
 from domain.errors import Conflict, Forbidden
 from domain.outages import UNPUBLISHED
-from domain.vocabulary import OPEN_STATES, Kind, Source, State, Tier
+from domain.priority import dedicated_line
+from domain.vocabulary import OPEN_STATES, Source, State, Tier
 
 
 class Status(StrEnum):
@@ -81,7 +82,7 @@ def special_reasons(order: OrderFacts) -> list[Reason]:
     reasons = []
     if order.customer_tier == Tier.vip:
         reasons.append(Reason.vip)
-    if order.customer_tier == Tier.dedicated_line or order.kind == Kind.dedicated_line:
+    if dedicated_line(order.customer_tier, order.kind):
         reasons.append(Reason.dedicated_line)
     if order.source == Source.emergency:
         reasons.append(Reason.emergency)

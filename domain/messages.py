@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.lifecycle import CREATE_LABEL, STEPS
+
 LANGUAGES = ("zh-CN", "en")
 
 STATE_NAMES = {
@@ -21,33 +23,8 @@ STATE_NAMES = {
     "cancelled": ("已撤销", "cancelled"),
 }
 
-ACTION_NAMES = {
-    "create": ("新建", "create"),
-    "dispatch": ("派单", "dispatch"),
-    "transfer": ("转派", "transfer"),
-    "accept": ("接单", "accept"),
-    "reject": ("拒单", "reject"),
-    "contact": ("联系客户", "contact customer"),
-    "start_travel": ("出发", "start travel"),
-    "arrive": ("到场", "arrive"),
-    "return_result": ("回馈处理结果", "return result"),
-    "request_send_back": ("申请回退", "request send-back"),
-    "cannot_proceed": ("无法施工", "cannot proceed"),
-    "send_back": ("回退", "send back"),
-    "resubmit": ("重新提交", "resubmit"),
-    "cancel": ("撤销", "cancel"),
-    "close": ("结单", "close"),
-    "reopen": ("重启工单", "reopen"),
-    "append": ("信息追加", "append information"),
-    "urge": ("催单", "urge"),
-    "flag_remark": ("标注重要备注", "flag remark"),
-    "note": ("备注", "note"),
-    "record_work": ("登记材料工时", "record materials and labour"),
-    "sign": ("客户签名", "customer signature"),
-    "request_waiver": ("申请免签", "request signature waiver"),
-    "approve_waiver": ("批准免签", "approve signature waiver"),
-    "callback": ("回访", "callback"),
-}
+# A step's name is declared with the step (domain/lifecycle.py STEPS).
+ACTION_NAMES = {"create": CREATE_LABEL, **{action.value: step.label for action, step in STEPS.items()}}
 
 ROLE_NAMES = {
     "admin": ("管理员", "administrator"),
@@ -115,12 +92,6 @@ SEND_BACK_REASON_NAMES = {
     "duplicate": ("重复工单", "duplicate"),
     "customer_info_wrong": ("客户信息有误", "customer details wrong"),
     "other": ("其他", "other"),
-}
-
-SATISFACTION_NAMES = {
-    "satisfied": ("满意", "satisfied"),
-    "fair": ("基本满意", "fairly satisfied"),
-    "dissatisfied": ("不满意", "dissatisfied"),
 }
 
 # The reports (domain/reports.py): figure groups, figures, breakdown rows and the CSV's columns.

@@ -15,9 +15,9 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.lifecycle import ASSIGNED, Action
+from domain.lifecycle import ASSIGNED, STEPS
 from domain.messages import KIND_NAMES
-from domain.vocabulary import OPEN_STATES, Priority
+from domain.vocabulary import OPEN_STATES, NoticeType, Priority
 
 # A push service accepts 4 KB of encrypted payload; ours stays far below so that no text a user
 # typed (an outage cause, an area name) can make a push fail.
@@ -27,15 +27,6 @@ MAX_BODY_CHARS = 200
 MAX_FIELD_CHARS = 60  # each free-text part of an outage notice
 # A clock warning is worthless once the clock has breached; it still lives long enough to arrive.
 MIN_TTL_SECONDS = 60
-
-
-class NoticeType(StrEnum):
-    assigned = "assigned"  # dispatched or transferred to you (also a second dispatch)
-    withdrawn = "withdrawn"  # transferred to someone else, sent back or cancelled: no longer yours
-    urged = "urged"  # 催单
-    clock_warning = "clock_warning"  # a time limit of an order you hold is about to breach
-    outage = "outage"  # 片区故障 in your area
-    outage_restored = "outage_restored"
 
 
 class Urgency(StrEnum):
@@ -94,8 +85,6 @@ def _about(order: OrderView, recipient: int, type_: NoticeType, ttl_seconds: int
     )
 
 
-# Steps that put an order in someone's hands.
-ASSIGNING = frozenset({Action.dispatch, Action.transfer})
 
 
 def for_event(
@@ -105,10 +94,9 @@ def for_event(
     notes = []
     if before.state in OPEN_STATES and before.assignee not in (None, after.assignee, actor):
         notes.append(_about(after, before.assignee, NoticeType.withdrawn, ttl_seconds))
-    if action in ASSIGNING and after.assignee not in (None, actor):
-        notes.append(_about(after, after.assignee, NoticeType.assigned, ttl_seconds))
-    elif action == Action.urge and after.assignee is not None:
-        notes.append(_about(after, after.assignee, NoticeType.urged, ttl_seconds))
+    step = STEPS.get(action)
+    if step is not None and step.notifies is not None and after.assignee not in (None, actor):
+        notes.append(_about(after, after.assignee, step.notifies, ttl_seconds))
     return notes
 
 
@@ -158,8 +146,8 @@ def outage_notifications(notice: OutageNotice, technicians: Iterable[int], ttl_s
 
 # ---- what the phone shows -----------------------------------------------------------------
 
-# type: ((zh-CN title, en title), (zh-CN body, en body)). {line} is the order line: code, kind,
-# area and, where it matters, the due time.
+# Each type's ((zh-CN title, en title), (zh-CN body, en body)). {line} is the order line: code,
+# kind, area and, where it matters, the due time.
 TEXTS: dict[NoticeType, tuple[tuple[str, str], tuple[str, str]]] = {
     NoticeType.assigned: (("新派工单", "New order assigned"), ("{line}", "{line}")),
     NoticeType.withdrawn: (

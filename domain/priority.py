@@ -6,10 +6,21 @@ from domain.vocabulary import Kind, Priority, Source, Tier
 URGES_FOR_HIGH_PRIORITY = 2
 
 
+def dedicated_line(tier: str, kind: str) -> bool:
+    """A dedicated-line customer, or a dedicated-line order of any customer."""
+    return tier == Tier.dedicated_line or kind == Kind.dedicated_line
+
+
+def key_customer(tier: str, kind: str) -> bool:
+    """重点客户: VIP or dedicated line. Short time limits, a detailed closure remark; the server
+    sends the flag with each order so no screen decides it again."""
+    return tier == Tier.vip or dedicated_line(tier, kind)
+
+
 def clock_class(tier: str, kind: str, source: str) -> Priority:
     """The class whose time limits apply: VIP, dedicated-line, mayor-hotline and 110/119 orders
     get the short dispatch limit and the contact clock (§2.1.2 B). Fixed at creation."""
-    if tier in (Tier.vip, Tier.dedicated_line) or kind == Kind.dedicated_line:
+    if key_customer(tier, kind):
         return Priority.high
     if source in (Source.mayor_hotline, Source.emergency):
         return Priority.high

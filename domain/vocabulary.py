@@ -132,3 +132,22 @@ CLOSURE_CATEGORY_OF_KIND: dict[Kind, ClosureCategory] = {
 FIELD_KINDS = frozenset({Kind.install, Kind.repair, Kind.dedicated_line})
 
 SEND_BACK_REASONS = ("out_of_scope", "wrong_dispatch", "duplicate", "customer_info_wrong", "other")
+
+
+class ClockName(StrEnum):
+    dispatch = "dispatch"  # first dispatch: 10 min, 5 min for VIP / dedicated line / mayor hotline
+    redispatch = "redispatch"  # back in the pool (rejected, reopened, resubmitted): same limit
+    contact = "contact"  # high-priority order: a technician in contact within 30 min
+    urge_contact = "urge_contact"  # urged or flagged: technician contacts the customer in 10 min
+    transfer = "transfer"  # 30 min from the previous department's result
+    complaint_reply = "complaint_reply"  # complaint: reply to the customer within 2 h
+    callback = "callback"  # 回访 within 2 working days of closure
+
+
+class NoticeType(StrEnum):
+    assigned = "assigned"  # dispatched or transferred to you (also a second dispatch)
+    withdrawn = "withdrawn"  # transferred to someone else, sent back or cancelled: no longer yours
+    urged = "urged"  # 催单
+    clock_warning = "clock_warning"  # a time limit of an order you hold is about to breach
+    outage = "outage"  # 片区故障 in your area
+    outage_restored = "outage_restored"

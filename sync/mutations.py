@@ -19,7 +19,7 @@ from api.work_orders import schemas as s
 from api.work_orders import service
 from domain.errors import Invalid
 from domain.evidence import PhotoKind
-from domain.lifecycle import Action
+from domain.lifecycle import PHONE_STEPS, Action
 
 
 class AttachPhoto(s.Step, kw_only=True):
@@ -54,19 +54,10 @@ async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules:
     await evidence.attach_photo(caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time)
 
 
+# A phone's steps, named as the step spec names them, and a photo (not a step: any state).
 MUTATIONS: dict[str, Mutation] = {
-    "accept": step(Action.accept, s.Step),
-    "reject": step(Action.reject, s.Reason),
-    "contact": step(Action.contact, s.Step),
-    "start_travel": step(Action.start_travel, s.Step),
-    "arrive": step(Action.arrive, s.Step),
-    "add_note": step(Action.note, s.Note),
-    "record_work": step(Action.record_work, s.RecordWork),
+    **{name: step(action, service.STEP_HANDLING[action].body) for name, action in PHONE_STEPS.items()},
     "attach_photo": Mutation(AttachPhoto, _attach_photo, in_workset=False),
-    "capture_signature": step(Action.sign, s.Sign),
-    "close": step(Action.close, s.Close),
-    "request_send_back": step(Action.request_send_back, s.Reason),
-    "cannot_proceed": step(Action.cannot_proceed, s.Reason),
 }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import DomainError
-from domain.lifecycle import Action
+from domain.lifecycle import STEPS, Action
 from domain.vocabulary import State
 
 # Canonical decimal numbers in ASCII digits only ("٣" and "５" are digits to `\d`), the whole
@@ -106,15 +106,8 @@ def resume_point(last_settled: int, first_unsettled: int | None) -> int:
     return max(last_settled, first_unsettled - 1)
 
 
-# The steps that take an order out of its assignee's hands.
-LOSING_STEPS = {
-    Action.dispatch: "sync.reassigned",
-    Action.transfer: "sync.reassigned",
-    Action.reject: "sync.you_rejected",
-    Action.send_back: "sync.sent_back",
-    Action.cancel: "sync.cancelled",
-    Action.reopen: "sync.reopened",
-}
+# The steps that take an order out of its assignee's hands, with why (from the step spec).
+LOSING_STEPS = {action: step.loses_access for action, step in STEPS.items() if step.loses_access}
 
 
 def lost_access_reason(events: Sequence[dict], user_id: int) -> tuple[str, dict] | None:

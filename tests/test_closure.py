@@ -6,7 +6,7 @@ resolved, ordinary repair, with the given fields replaced.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 

@@ -263,3 +263,22 @@ def test_append_only_after_closure_and_callback_stops_its_clock(api):
     called = api.step("agent", order["id"], "callback", reached=True, satisfaction=5, remark="客户满意")
     assert clock(called, "callback")["state"] == "met"
     assert closed["version"] + 1 == called["version"]
+
+
+def test_dispatch_and_transfer_answers_name_the_new_holder(api):
+    """The answer to a dispatch names the person just given the order, not the one before."""
+    at(0)
+    order = api.create()
+    first = api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
+    assert first["assignee"] == {"id": api.world.uid("tech2"), "name": "李维修"}
+    api.step("tech2", order["id"], "accept")
+    api.step("tech2", order["id"], "return-result", result="楼道分支器损坏,需线路组处理", special_fault=True)
+    again = api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2b"))
+    assert again["assignee"] == {"id": api.world.uid("tech2b"), "name": "周维修"}
+    api.step("tech2b", order["id"], "accept")
+    api.step("tech2b", order["id"], "cannot-proceed", reason="楼顶无护栏,雨天无法安全登高")
+    moved = api.step("dispatcher", order["id"], "transfer", assignee_id=api.world.uid("tech2"))
+    assert moved["assignee"] == {"id": api.world.uid("tech2"), "name": "李维修"}
+    rejected = api.step("tech2", order["id"], "reject", reason="不在本人片区")
+    assert rejected["assignee"] is None
+    assert api.get("dispatcher", f"/api/work-orders/{order['id']}").json()["assignee"] is None

@@ -71,7 +71,7 @@ async def queue(f: Filters) -> s.CallbackQueue:
         page.order_by(WorkOrder.clock_next_due).order_by(WorkOrder.id).limit(f.limit).offset(f.offset)
         .output(load_json=True)
     )
-    histories = await orders.clock_histories([r["id"] for r in rows]) if rows else {}
+    histories = await orders.histories([r["id"] for r in rows], clocks_only=True)
     rules = await orders.load_time_rules()
     return s.CallbackQueue(
         items=[_item(r, histories.get(r["id"], []), rules, now) for r in rows],

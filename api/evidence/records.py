@@ -76,7 +76,7 @@ async def signing_facts(
     photos: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What a signature records besides its body: the hash of the record it binds."""
-    issues = stroke_issues([[(p.x, p.y, p.t) for p in stroke] for stroke in body.strokes])
+    issues = stroke_issues(body.strokes)
     if issues:
         raise Invalid("signature.invalid", issues)
     record = await record_now(order, events, photos)

@@ -32,6 +32,29 @@ class MaterialOut(Response, kw_only=True):
     unit: str
 
 
+class PhoneStep(Response, kw_only=True):
+    """A step a technician takes on the phone, from the step spec (domain/lifecycle.py STEPS)."""
+
+    mutation: str  # the name the phone pushes (sync/mutations.py)
+    action: str  # the step, as the order's history names it
+    moves: dict[str, str | None]  # from-state → to-state (null: the state does not change)
+    label: dict[str, str]  # by language: zh-CN, en
+
+
+class ClosureRules(Response, kw_only=True):
+    """What a closure must state (domain/closure.py), for the phone's check before queueing."""
+
+    required: list[str]
+    field_work: list[str]  # also required of a field visit on site that is not an appointment
+    field_kinds: list[str]
+    detailed_remark_min: int  # a key customer's closure remark, in characters
+
+
+class TechnicianSpec(Response, kw_only=True):
+    steps: list[PhoneStep]
+    closure: ClosureRules
+
+
 class Reference(Response, kw_only=True):
     """Everything a form needs to offer choices: places, teams, materials and the manual's lists."""
 
@@ -43,6 +66,7 @@ class Reference(Response, kw_only=True):
     routes: dict[str, list[str]]
     send_back_reasons: list[str]
     clock_policies: list[ClockPolicyOut]
+    technician: TechnicianSpec  # the phone plays its outbox and checks closures with these
 
 
 class StaffOut(Caller, frozen=True, kw_only=True):

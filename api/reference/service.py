@@ -5,8 +5,10 @@ from __future__ import annotations
 from api.policies.service import list_policies
 from api.reference import schemas as s
 from db.tables import Area, Community, Material, Road, Team
+from domain.closure import DETAILED_REMARK_MIN_CHARS, FIELD_WORK_PARTS, REQUIRED_PARTS
+from domain.lifecycle import STEPS
 from domain.routing import ROUTES
-from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, SEND_BACK_REASONS, Kind
+from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, FIELD_KINDS, SEND_BACK_REASONS, Kind, State
 
 
 async def reference_data() -> s.Reference:
@@ -35,4 +37,24 @@ async def reference_data() -> s.Reference:
         routes={k.value: sorted(v) for k, v in ROUTES.items()},
         send_back_reasons=list(SEND_BACK_REASONS),
         clock_policies=await list_policies(history=False),
+        technician=technician_spec(),
+    )
+
+
+def technician_spec() -> s.TechnicianSpec:
+    """The technician's part of the step spec and the closure rules: the phone copies none of it."""
+    steps = [
+        s.PhoneStep(
+            mutation=step.phone.mutation, action=action.value,
+            moves={a.value: (step.moves[a] or None) and step.moves[a].value for a in State if a in step.moves},
+            label={"zh-CN": step.phone.button[0], "en": step.phone.button[1]},
+        )
+        for action, step in STEPS.items() if step.phone
+    ]
+    return s.TechnicianSpec(
+        steps=steps,
+        closure=s.ClosureRules(
+            required=list(REQUIRED_PARTS), field_work=list(FIELD_WORK_PARTS),
+            field_kinds=sorted(FIELD_KINDS), detailed_remark_min=DETAILED_REMARK_MIN_CHARS,
+        ),
     )

@@ -44,7 +44,7 @@ async def load(period: reports.Period, area_id: int | None) -> list[reports.Orde
     if area_id is not None:
         ids = ids.where(WorkOrder.area == area_id)
     rows = await WorkOrder.select(WorkOrder.id, WorkOrder.kind, WorkOrder.created_at).where(WorkOrder.id.is_in(ids))
-    histories = await orders.clock_histories(ids)
+    histories = await orders.histories(ids, clocks_only=True)
     rules = await orders.load_time_rules()
     now = servertime.now()
     loaded = []

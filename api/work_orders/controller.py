@@ -12,7 +12,7 @@ from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
 from api.work_orders import schemas as s
 from api.work_orders import service
-from domain.lifecycle import CALL_CENTRE, STEPS, Action, may_take
+from domain.lifecycle import CALL_CENTRE, STEPS, Action, Step, may_take
 from domain.vocabulary import Kind, Priority, Role, State
 
 OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="work-order id")]
@@ -55,7 +55,10 @@ class WorkOrderController(Controller):
         return await service.detail(request.user, order_id)
 
 
-def _step_handler(action: Action, body: type[s.Step], summary: str) -> HTTPRouteHandler:
+def _step_handler(action: Action, body: type[s.Step]) -> HTTPRouteHandler:
+    step = STEPS[action]
+    summary = f"{step.label[0]} {step.label[1]}"
+
     async def take_step(order_id: int, data: JSONBody[s.Step], request: Request[Caller, str, object]) -> s.OrderDetail:
         return await service.act(request.user, order_id, action, data)
 
@@ -70,37 +73,22 @@ def _step_handler(action: Action, body: type[s.Step], summary: str) -> HTTPRoute
         opt=roles(allowed),
         status_code=200,
         summary=summary,
+        description=_described(step),
         operation_id=f"workOrder_{action.value}",
     )(take_step)
 
 
-STEP_BODIES: dict[Action, tuple[type[s.Step], str]] = {
-    Action.dispatch: (s.Dispatch, "派单 Dispatch to a technician or back-office handler (second dispatch from returned / cannot-proceed)"),
-    Action.transfer: (s.Transfer, "转派 Transfer to another team or person"),
-    Action.accept: (s.Step, "接单 The assignee accepts"),
-    Action.reject: (s.Reason, "拒单 The assignee declines, with a reason"),
-    Action.contact: (s.Step, "联系客户 Customer contacted"),
-    Action.start_travel: (s.Step, "出发 En route"),
-    Action.arrive: (s.Step, "到场 On site"),
-    Action.return_result: (s.ReturnResult, "回馈 Return a result to dispatch (starts the 30-minute transfer clock)"),
-    Action.request_send_back: (s.Reason, "申请回退 The assignee asks dispatch to send the order back"),
-    Action.cannot_proceed: (s.Reason, "无法施工 Cannot proceed: unsafe, with a reason"),
-    Action.send_back: (s.SendBack, "回退 Send back to the call centre, with a reason"),
-    Action.resubmit: (s.Step, "重新提交 The call centre resubmits a sent-back order"),
-    Action.cancel: (s.Reason, "撤销 Cancel, with a reason"),
-    Action.close: (s.Close, "结单 Close: resolved, unresolved or appointment (validated per the manual)"),
-    Action.reopen: (s.Reason, "重启 Reopen: the customer is not satisfied"),
-    Action.append: (s.Append, "信息追加 Append information after closure"),
-    Action.urge: (s.Step, "催单 Urge: starts a 10-minute contact clock"),
-    Action.flag_remark: (s.FlagRemark, "重要备注 Flag an important agent remark: starts a 10-minute contact clock"),
-    Action.note: (s.Note, "备注 Add a note"),
-    Action.record_work: (s.RecordWork, "登记材料工时 Record materials used and labour as the work goes"),
-    Action.sign: (s.Sign, "客户签名 The customer signs the service record on the technician's device"),
-    Action.request_waiver: (s.Reason, "申请免签 Ask for a signature waiver, with a reason"),
-    Action.approve_waiver: (s.Step, "批准免签 A supervisor approves the waiver"),
-    Action.callback: (s.Callback, "回访 Record the callback and the customer's satisfaction"),
-}
-assert set(STEP_BODIES) == set(STEPS), "every lifecycle step has an endpoint"
+def _described(step: Step) -> str:
+    """What the step spec says of a step, for the OpenAPI document."""
+    moves = "; ".join(f"{a} → {b or a}" for a, b in step.moves.items())
+    who = [r.value for r in sorted(step.office)] + (["the order's holder"] if step.handler else [])
+    parts = [f"States: {moves}.", f"Taken by: {', '.join(who)}."]
+    if step.starts:
+        parts.append(f"Starts the {step.starts} clock.")
+    if step.stops:
+        parts.append(f"Stops: {', '.join(sorted(step.stops))}.")
+    return " ".join(parts)
+
 
 work_order_router = Router(
     path="/",
@@ -109,7 +97,7 @@ work_order_router = Router(
         Router(
             path="/api/work-orders",
             tags=["work-order steps"],
-            route_handlers=[_step_handler(a, body, summary) for a, (body, summary) in STEP_BODIES.items()],
+            route_handlers=[_step_handler(a, handling.body) for a, handling in service.STEP_HANDLING.items()],
         ),
     ],
 )

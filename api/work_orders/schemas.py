@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from api.evidence.schemas import EvidenceSummary
 from api.outages.schemas import OrderOutage
-from api.types import AwareDatetime, Code, Id, Name, Phone, Request, RequiredText, Response, ShortText, Text
+from api.types import AwareDatetime, Hours, Id, Name, Phone, Request, RequiredText, Response, ShortText, Text
+from domain.closure import ClosureForm, MaterialUse
 from domain.vocabulary import (
-    ClosureCategory,
-    HalfDay,
     Kind,
-    Method,
-    Outcome,
     Source,
 )
 
 Satisfaction = Annotated[int, msgspec.Meta(ge=1, le=5)]
-Hours = Annotated[float, msgspec.Meta(ge=0, le=24)]
-Quantity = Annotated[float, msgspec.Meta(gt=0, le=10_000)]
 Coordinate = Annotated[float, msgspec.Meta(ge=-10_000, le=10_000)]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=86_400_000)]
 SendBackReason = Literal["out_of_scope", "wrong_dispatch", "duplicate", "customer_info_wrong", "other"]
@@ -81,37 +76,18 @@ class FlagRemark(Step, kw_only=True):
     remark: RequiredText
 
 
-class MaterialUse(Request, kw_only=True):
-    code: Code
-    quantity: Quantity
-
-
-class DeviceSwap(Request, kw_only=True):
-    device: Name
-    old_serial: ShortText
-    new_serial: ShortText
-
-
 class RecordWork(Step, kw_only=True):
     work_done: Text = ""
     labour_hours: Hours | None = None
     materials: Annotated[list[MaterialUse], msgspec.Meta(max_length=100)] = []
 
 
-class Close(Step, kw_only=True):
-    closure_category: ClosureCategory
-    outcome: Outcome
-    method: Method = Method.on_site
-    cause: Text = ""
-    solution: Text = ""
-    result: Text = ""
-    remark: Text = ""
-    appointment_date: date | None = None
-    appointment_half_day: HalfDay | None = None
-    work_done: Text = ""
-    labour_hours: Hours | None = None
-    materials: Annotated[list[MaterialUse], msgspec.Meta(max_length=100)] = []
-    device_swaps: Annotated[list[DeviceSwap], msgspec.Meta(max_length=20)] = []
+class Close(ClosureForm, kw_only=True):
+    """The closure form (domain/closure.py) with what every step carries (as Step: a struct has
+    one base with fields)."""
+
+    device_time: AwareDatetime | None = None
+    note: Text = ""
 
 
 class Append(Step, kw_only=True):
@@ -119,12 +95,9 @@ class Append(Step, kw_only=True):
     final_outcome: Literal["resolved", "unresolved"] | None = None
 
 
-class StrokePoint(Request, array_like=True, kw_only=True):
-    """[x, y, t]: position in CSS pixels on the signing pad, milliseconds since the stroke began."""
-
-    x: Coordinate
-    y: Coordinate
-    t: Millis
+# [x, y, t]: position in CSS pixels on the signing pad, milliseconds since the stroke began. A
+# tuple, not an array-like struct, so that OpenAPI documents the array the phone sends.
+StrokePoint = tuple[Coordinate, Coordinate, Millis]
 
 
 class Sign(Step, kw_only=True):
@@ -195,6 +168,9 @@ class OrderSummary(Response, kw_only=True):
     remark_flagged: bool
     customer_name: str
     customer_tier: str
+    # VIP or dedicated line (domain/priority.py key_customer): the short limits, a detailed closure remark
+    key_customer: bool
+    dedicated_line: bool  # by the customer's tier or the order's kind
     area: PersonRef
     assignee: PersonRef | None
     created_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -50,10 +50,10 @@ from domain.clocks import (
 )
 from domain.calendar import exceptions_of
 from domain.errors import Conflict, Invalid, NotFound
-from domain.lifecycle import HANDLERS, Action, allowed_actions, transition
+from domain.lifecycle import HANDLERS, Action, ReadScope, allowed_actions, read_scope, transition
 from api.routing.service import contractor_kinds
 from domain.routing import route_issues
-from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, HalfDay, Outcome, Role, State
+from domain.vocabulary import DISPATCH_ROLES, HalfDay, Outcome, Role, State
 from events import publisher as live_events
 from push import outbox as push_outbox
 from settings import settings
@@ -110,16 +110,12 @@ ORDER_COLUMNS = (
 )
 
 
+def scope_of(caller: Caller) -> ReadScope:
+    return read_scope(Role(caller.role), caller.id, caller.team_id)
+
+
 def can_read(caller: Caller, order: dict) -> bool:
-    """Technicians and contractors see only what they hold; back office what its team holds."""
-    role = Role(caller.role)
-    if role in FIELD_ROLES:
-        return order["assignee"] == caller.id
-    if role == Role.backoffice:
-        return order["assignee"] == caller.id or (
-            caller.team_id is not None and order["team"] == caller.team_id
-        )
-    return True
+    return scope_of(caller).covers(order["assignee"], order["team"])
 
 
 async def _order_for(caller: Caller, order_id: int) -> dict:
@@ -134,41 +130,32 @@ async def history(order_id: int) -> list[dict]:
     return (await histories([order_id]))[order_id]
 
 
-async def histories(order_ids: list[int]) -> dict[int, list[dict]]:
-    """`history` of many orders in one query."""
-    rows = await (
-        WorkOrderEvent.select(
-            *WorkOrderEvent.all_columns(),
-            WorkOrderEvent.actor.display_name.as_alias("actor_name"),
-        )
-        .where(WorkOrderEvent.work_order.is_in(order_ids))
-        .order_by(WorkOrderEvent.work_order)
-        .order_by(WorkOrderEvent.seq)
-        .output(load_json=True)
-    ) if order_ids else []
-    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
-    for row in rows:
-        by_order[row.pop("work_order")].append(row)
-    return by_order
+# What the clocks need of an event: queues and reports read only these, for many orders at once.
+CLOCK_COLUMNS = (
+    WorkOrderEvent.seq, WorkOrderEvent.action, WorkOrderEvent.actor,
+    WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+)
 
 
-async def clock_histories(order_ids: Select | list[int]) -> dict[int, list[dict]]:
-    """The histories of many orders in one query (`order_ids`: ids, or a sub-select of them),
-    oldest event first, with only what the clocks need: for queues and reports, never one per order."""
+async def histories(order_ids: Select | list[int], *, clocks_only: bool = False) -> dict[int, list[dict]]:
+    """`history` of many orders in one query (`order_ids`: ids, each answered even without
+    events, or a sub-select of them), oldest event first; `clocks_only`: only what the clocks
+    need (CLOCK_COLUMNS), for queues and reports."""
+    if isinstance(order_ids, list) and not order_ids:
+        return {}
+    columns = CLOCK_COLUMNS if clocks_only else WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order])
     rows = await (
         WorkOrderEvent.select(
-            WorkOrderEvent.work_order, WorkOrderEvent.seq, WorkOrderEvent.action,
-            WorkOrderEvent.actor, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
-            WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+            WorkOrderEvent.work_order, *columns, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
         )
         .where(WorkOrderEvent.work_order.is_in(order_ids))
         .order_by(WorkOrderEvent.work_order)
         .order_by(WorkOrderEvent.seq)
         .output(load_json=True)
     )
-    by_order: dict[int, list[dict]] = {}
+    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids} if isinstance(order_ids, list) else {}
     for row in rows:
-        by_order.setdefault(row["work_order"], []).append(row)
+        by_order.setdefault(row.pop("work_order"), []).append(row)
     return by_order
 
 
@@ -178,10 +165,6 @@ def facts(events: list[dict]) -> list[EventFact]:
 
 def clock_class(events: list[dict]) -> str:
     return events[0]["payload"].get("clock_class", "normal")
-
-
-def _clocks(order: dict, events: list[dict], policy: PolicyLookup, calendar: dict, now: datetime) -> list[Clock]:
-    return compute_clocks(facts(events), order["kind"], clock_class(events), policy, now, calendar, TZ)
 
 
 def clocks_of(kind: str, events: list[dict], rules: TimeRules, now: datetime) -> list[Clock]:
@@ -216,6 +199,8 @@ def _summary_fields(order: dict, at_risk: bool, breached: bool) -> dict[str, Any
         state=order["state"], priority=order["priority"], urge_count=order["urge_count"],
         remark_flagged=order["remark_flagged"], customer_name=order["customer_name"],
         customer_tier=order["customer_tier"],
+        key_customer=priority_rules.key_customer(order["customer_tier"], order["kind"]),
+        dedicated_line=priority_rules.dedicated_line(order["customer_tier"], order["kind"]),
         area=s.PersonRef(id=order["area"], name=order["area_name"]),
         assignee=_ref(order["assignee"], order["assignee_name"]),
         created_at=order["created_at"], appointment_at=order["appointment_at"],
@@ -311,7 +296,7 @@ async def _related(orders: list[dict]) -> _Related:
 def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) -> s.OrderDetail:
     now = servertime.now()
     events = related.events[order["id"]]
-    clocks = _clocks(order, events, rules.policy, rules.calendar, now)
+    clocks = clocks_of(order["kind"], events, rules, now)
     customer = related.customers[order["customer"]]
 
     def named(key: str) -> s.PersonRef | None:
@@ -360,12 +345,10 @@ class Filters:
 async def list_orders(caller: Caller, f: Filters) -> s.OrderPage:
     now = servertime.now()
     where = []
-    role = Role(caller.role)
-    if role in FIELD_ROLES:
-        where.append(WorkOrder.assignee == caller.id)
-    elif role == Role.backoffice:
-        mine = WorkOrder.assignee == caller.id
-        where.append(mine | (WorkOrder.team == caller.team_id) if caller.team_id else mine)
+    scope = scope_of(caller)
+    if scope.holder is not None:  # the SQL of ReadScope.covers
+        held = WorkOrder.assignee == scope.holder
+        where.append(held | (WorkOrder.team == scope.team) if scope.team is not None else held)
     if f.state:
         where.append(WorkOrder.state.is_in(f.state))
     if f.kind:
@@ -411,6 +394,9 @@ class Change:
 
     fields: dict[str, Any]
     payload: dict[str, Any]
+    # Columns the order row reads through joins (ORDER_COLUMNS) that the new fields change:
+    # the answer must name the new holder, not the one the row was read with.
+    joined: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -450,6 +436,7 @@ async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
             "team_id": user["team_id"], "team_name": user["team_name"],
             "routing_overridden": overridden,
         },
+        joined={"assignee_name": user["display_name"]},
     )
 
 
@@ -467,7 +454,7 @@ async def _transfer(ctx: Context) -> Change:
 
 
 async def _unassign(ctx: Context) -> Change:
-    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]})
+    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]}, {"assignee_name": None})
 
 
 async def _nothing(ctx: Context) -> Change:
@@ -491,20 +478,9 @@ async def _flag_remark(ctx: Context) -> Change:
     )
 
 
-def _closure_form(body: s.Close) -> closure_rules.ClosureForm:
-    return closure_rules.ClosureForm(
-        closure_category=body.closure_category, outcome=body.outcome, cause=body.cause,
-        solution=body.solution, result=body.result, method=body.method, remark=body.remark,
-        appointment_date=body.appointment_date, appointment_half_day=body.appointment_half_day,
-        work_done=body.work_done, labour_hours=body.labour_hours,
-        materials=[closure_rules.MaterialUse(m.code, m.quantity) for m in body.materials],
-        device_swaps=[closure_rules.DeviceSwap(d.device, d.old_serial, d.new_serial) for d in body.device_swaps],
-    )
-
-
 async def _close(ctx: Context) -> Change:
     body: s.Close = ctx.body
-    form = _closure_form(body)
+    form = body
     current = _since_reopen(ctx.events)
     facts = closure_rules.OrderFacts(
         kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
@@ -532,7 +508,10 @@ async def _close(ctx: Context) -> Change:
 
 async def _reopen(ctx: Context) -> Change:
     # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
-    return Change({"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {})
+    return Change(
+        {"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {},
+        {"assignee_name": None},
+    )
 
 
 async def _callback(ctx: Context) -> Change:
@@ -556,19 +535,40 @@ async def _sign(ctx: Context) -> Change:
     return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body, photos))
 
 
-EFFECTS: dict[Action, Effect] = {
-    Action.dispatch: _dispatch,
-    Action.transfer: _transfer,
-    Action.reject: _unassign,
-    Action.send_back: _unassign,
-    Action.cancel: _unassign,
-    Action.urge: _urge,
-    Action.flag_remark: _flag_remark,
-    Action.close: _close,
-    Action.reopen: _reopen,
-    Action.approve_waiver: _approve_waiver,
-    Action.sign: _sign,
-    Action.callback: _callback,
+@dataclass(frozen=True)
+class Handling:
+    """The API's part of a step (the rest is its spec, domain/lifecycle.py STEPS): the struct its
+    request body decodes into and what it does to the order besides appending its event."""
+
+    body: type[s.Step] | type[s.Close]  # Close extends the closure form, not Step
+    effect: Effect
+
+
+STEP_HANDLING: dict[Action, Handling] = {
+    Action.dispatch: Handling(s.Dispatch, _dispatch),
+    Action.transfer: Handling(s.Transfer, _transfer),
+    Action.accept: Handling(s.Step, _nothing),
+    Action.reject: Handling(s.Reason, _unassign),
+    Action.contact: Handling(s.Step, _nothing),
+    Action.start_travel: Handling(s.Step, _nothing),
+    Action.arrive: Handling(s.Step, _nothing),
+    Action.return_result: Handling(s.ReturnResult, _nothing),
+    Action.request_send_back: Handling(s.Reason, _nothing),
+    Action.cannot_proceed: Handling(s.Reason, _nothing),
+    Action.send_back: Handling(s.SendBack, _unassign),
+    Action.resubmit: Handling(s.Step, _nothing),
+    Action.cancel: Handling(s.Reason, _unassign),
+    Action.close: Handling(s.Close, _close),
+    Action.reopen: Handling(s.Reason, _reopen),
+    Action.append: Handling(s.Append, _nothing),
+    Action.urge: Handling(s.Step, _urge),
+    Action.flag_remark: Handling(s.FlagRemark, _flag_remark),
+    Action.note: Handling(s.Note, _nothing),
+    Action.record_work: Handling(s.RecordWork, _nothing),
+    Action.sign: Handling(s.Sign, _sign),
+    Action.request_waiver: Handling(s.Reason, _nothing),
+    Action.approve_waiver: Handling(s.Step, _approve_waiver),
+    Action.callback: Handling(s.Callback, _callback),
 }
 
 
@@ -676,15 +676,18 @@ class Workset:
         read the orders again when next asked."""
         self._orders, self._events, self._photos = {}, {}, {}
 
-    def record(self, order: dict, event: dict, fields: dict[str, Any], actor_name: str) -> dict:
-        """A decided step: its event and the order's new fields. Returns the order as it now stands."""
+    def record(
+        self, order: dict, event: dict, fields: dict[str, Any], actor_name: str, joined: dict[str, Any] | None = None,
+    ) -> dict:
+        """A decided step: its event and the order's new fields (`joined`: the joined columns they
+        change, kept but not written). Returns the order as it now stands."""
         order_id = event["work_order"]
         self._new_events.append(event)
         # As the database will give it back: the payload through JSON (enums and dates as text).
         stored = {**event, "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])), "actor_name": actor_name}
         self._events[order_id] = [*self._events[order_id], stored]
         self._fields[order_id] = {**self._fields.get(order_id, {}), **fields}
-        self._orders[order_id] = {**order, **fields}
+        self._orders[order_id] = {**order, **fields, **(joined or {})}
         return self._orders[order_id]
 
     async def flush(self) -> None:
@@ -717,7 +720,7 @@ async def apply_step(
         body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
     )
     ctx = Context(caller, order, events, body, when.effective, now, work)
-    change = await EFFECTS.get(action, _nothing)(ctx)
+    change = await STEP_HANDLING[action].effect(ctx)
     if order["first_contact_owner"] is None and Role(caller.role) in DISPATCH_ROLES:
         # 首问负责制 (§2.1): the first dispatcher to handle the order owns it to the end.
         change.fields["first_contact_owner"] = caller.id
@@ -732,13 +735,13 @@ async def apply_step(
     )
     updated = {**order, **change.fields, "state": next_state.value}
     rules = rules or await load_time_rules()
-    summary = summarise(_clocks(updated, [*events, event], rules.policy, rules.calendar, now))
+    summary = summarise(clocks_of(updated["kind"], [*events, event], rules, now))
     fields = {
         **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
         "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
         "clock_breached": summary.breached,
     }
-    written = work.record(order, event, fields, caller.display_name)
+    written = work.record(order, event, fields, caller.display_name, change.joined)
     if alone:
         await work.flush()
     await sync_changes.order_changed(order_id, order["assignee"], updated["assignee"])
@@ -815,10 +818,10 @@ async def recompute_running_clocks() -> int:
     """After a calendar change: refresh the clock summary of every order with a running clock.
     (Policy changes need none: a clock keeps the limit in force when it started.)"""
     now = servertime.now()
-    policy, calendar = await load_policy(), await load_calendar()
+    rules = await load_time_rules()
     orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(WorkOrder.clock_next_due.is_not_null())
     for order in orders:
-        summary = summarise(_clocks(order, await history(order["id"]), policy, calendar, now))
+        summary = summarise(clocks_of(order["kind"], await history(order["id"]), rules, now))
         await WorkOrder.update(
             {WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
              WorkOrder.clock_breached: summary.breached}

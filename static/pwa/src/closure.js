@@ -1,9 +1,7 @@
 // The closure's rules as the phone checks them before queueing (the server's are domain/closure.py),
 // and the service record's work: what the customer signs and the closure then carries.
 import { t } from "./i18n.js";
-import { signatureState } from "./local.js";
-
-const FIELD_KINDS = ["install", "repair", "dedicated_line"];
+import { signatureState, technician } from "./local.js";
 
 export function sumWork(work) {
   const materials = new Map();
@@ -21,12 +19,15 @@ function todayInShanghai() {
   return { date: `${get("year")}-${get("month")}-${get("day")}`, hour: +get("hour") };
 }
 
-/** The server's closure rules (domain/closure.py), checked before queueing. */
+/** The server's closure rules (domain/closure.py, sent as the reference data's technician.closure), checked before queueing. */
 export function closureProblems(o, f) {
+  const rules = technician().closure;
   const p = [];
-  const need = (field, label) => { if (!String(f[field] ?? "").trim()) p.push([field, t("need", { f: t(label) })]); };
-  need("cause", "cause"); need("solution", "solution"); need("result", "result");
-  if ((["vip", "dedicated_line"].includes(o.customer_tier) || o.kind === "dedicated_line") && (f.remark || "").trim().length < 10) p.push(["remark", t("need", { f: t("detail_remark") })]);
+  // Text must say something; a number (the hours) must be above zero.
+  const missing = (v) => (typeof v === "number" ? !(v > 0) : !String(v ?? "").trim());
+  const need = (fields) => { for (const field of fields) if (missing(f[field])) p.push([field, t("need", { f: t(field) })]); };
+  need(rules.required);
+  if (o.key_customer && (f.remark || "").trim().length < rules.detailed_remark_min) p.push(["remark", t("need", { f: t("detail_remark") })]);
   if (f.outcome === "appointment") {
     if (!f.appointment_date || !f.appointment_half_day) p.push(["appointment_date", t("need", { f: t("appt_date") })]);
     else {
@@ -34,11 +35,8 @@ export function closureProblems(o, f) {
       if (f.appointment_date < now.date || (f.appointment_date === now.date && f.appointment_half_day === "am" && now.hour >= 12)) p.push(["appointment_date", t("appt_past")]);
     }
   }
-  const field = FIELD_KINDS.includes(o.kind) && f.method === "on_site";
-  if (field && f.outcome !== "appointment") {
-    need("work_done", "work_done");
-    if (!(f.labour_hours > 0)) p.push(["labour_hours", t("need", { f: t("labour_hours") })]);
-  }
+  const field = rules.field_kinds.includes(o.kind) && f.method === "on_site";
+  if (field && f.outcome !== "appointment") need(rules.field_work);
   if (field && f.outcome !== "appointment" && !["local", "valid"].includes(signatureState(o))) p.push(["signature", t("need_signature")]);
   return p;
 }

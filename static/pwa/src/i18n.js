@@ -1,4 +1,5 @@
 // zh-CN first, English as a switch. Keys are short; {name} placeholders.
+import { stepLabel } from "./local.js";
 import { span } from "./quicklist.js";
 
 const zh = {
@@ -15,9 +16,8 @@ const zh = {
   customer: "客户", phone: "电话", call: "拨打", address: "地址", map: "地图", contact: "联系人",
   description: "故障/需求", remark: "坐席备注", history: "记录", clocks: "时限", actions: "操作",
   back: "返回", save: "保存", cancel: "取消", confirm: "确认", send: "提交",
-  a_accept: "接单", a_reject: "拒单", a_contact: "已联系客户", a_start_travel: "出发", a_arrive: "到场",
-  a_add_note: "备注", a_record_work: "工料登记", a_capture_signature: "客户签字", a_close: "结单",
-  a_request_send_back: "申请回退", a_cannot_proceed: "无法施工", a_attach_photo: "照片",
+  // the labels of the technician's steps (a_<mutation>) are the server's step spec (local.js)
+  a_attach_photo: "照片",
   note: "备注内容", add_note: "添加备注", work_done: "完成工作", labour_hours: "工时(小时)",
   materials: "材料", quantity: "数量", add_material: "添加材料", record: "登记",
   reason: "原因", reason_required: "请填写原因",
@@ -75,9 +75,7 @@ const en = {
   customer: "Customer", phone: "Phone", call: "Call", address: "Address", map: "Map", contact: "Contact",
   description: "Reported", remark: "Agent remark", history: "History", clocks: "Clocks", actions: "Actions",
   back: "Back", save: "Save", cancel: "Cancel", confirm: "Confirm", send: "Submit",
-  a_accept: "Accept", a_reject: "Reject", a_contact: "Contacted", a_start_travel: "En route", a_arrive: "On site",
-  a_add_note: "Note", a_record_work: "Work & materials", a_capture_signature: "Customer signature", a_close: "Close",
-  a_request_send_back: "Ask to send back", a_cannot_proceed: "Cannot proceed", a_attach_photo: "Photo",
+  a_attach_photo: "Photo",
   note: "Note", add_note: "Add note", work_done: "Work done", labour_hours: "Labour (hours)",
   materials: "Materials", quantity: "Qty", add_material: "Add material", record: "Record",
   reason: "Reason", reason_required: "A reason is required",
@@ -125,7 +123,8 @@ let current = "zh-CN";
 export const setLang = (lang) => { current = DICTS[lang] ? lang : "zh-CN"; document.documentElement.lang = current; };
 export const lang = () => current;
 export function t(key, params) {
-  let s = DICTS[current][key] ?? zh[key] ?? key;
+  const step = key.startsWith("a_") ? key.slice(2) : null;
+  let s = DICTS[current][key] ?? (step && (stepLabel(step, current) ?? stepLabel(step, "zh-CN"))) ?? zh[key] ?? key;
   if (params) for (const k in params) s = s.replaceAll(`{${k}}`, params[k]);
   return s;
 }

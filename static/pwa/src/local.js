@@ -1,36 +1,54 @@
 // What the technician sees of an order: the server's document with the actions still in the
 // outbox played on top (the server stays the truth; its next document replaces all of this).
-const WORKING = ["accepted", "contacted", "en_route", "on_site"];
-const ASSIGNED = [...WORKING, "dispatched"];
-const MOVES = {
-  accept: { dispatched: "accepted" },
-  reject: { dispatched: "new" },
-  contact: { accepted: "contacted", contacted: null, en_route: null, on_site: null },
-  start_travel: { accepted: "en_route", contacted: "en_route" },
-  arrive: { accepted: "on_site", contacted: "on_site", en_route: "on_site" },
-  request_send_back: Object.fromEntries(ASSIGNED.map((s) => [s, "returned"])),
-  cannot_proceed: Object.fromEntries(WORKING.map((s) => [s, "cannot_proceed"])),
-  close: Object.fromEntries([...ASSIGNED, "new", "returned", "cannot_proceed"].map((s) => [s, "closed"])),
-  record_work: Object.fromEntries(WORKING.map((s) => [s, null])),
-  capture_signature: Object.fromEntries(WORKING.map((s) => [s, null])),
-  add_note: null, // any state
-  attach_photo: null,
-};
-export const TECH_ACTIONS = ["accept", "reject", "contact", "start_travel", "arrive", "add_note", "record_work",
-  "capture_signature", "close", "request_send_back", "cannot_proceed"];
 
+// The technician's steps and closure rules are the server's step spec (domain/lifecycle.py
+// STEPS), sent in the sync pull's reference data: sync.js keeps them here, in localStorage, so
+// the job list can play the outbox on the first paint, before IndexedDB or a pull answers.
+const SPEC_KEY = "fs.technician";
+const NONE = { steps: [], closure: { required: [], field_work: [], field_kinds: [], detailed_remark_min: 0 } };
+let specText = null;
+let spec = NONE;
+let moves = {};
+/** The mutation names of the steps a technician takes (a live binding: current after technician()). */
+export let TECH_ACTIONS = [];
+
+/** The server's technician spec as last pulled. */
+export function technician() {
+  let text = null;
+  try { text = localStorage.getItem(SPEC_KEY); } catch { /* storage disabled: nothing learnt */ }
+  if (text !== specText) {
+    specText = text;
+    spec = text ? JSON.parse(text) : NONE;
+    moves = Object.fromEntries(spec.steps.map((s) => [s.mutation, s.moves]));
+    TECH_ACTIONS = spec.steps.map((s) => s.mutation);
+  }
+  return spec;
+}
+
+/** Keep the spec a pull brought (its reference data's `technician`). */
+export function learnTechnician(next) {
+  try { localStorage.setItem(SPEC_KEY, JSON.stringify(next)); } catch { /* storage full: the last one stays */ }
+}
+
+/** The phone's label of a step it takes (by mutation name), or undefined. */
+export function stepLabel(name, language) {
+  return technician().steps.find((s) => s.mutation === name)?.label[language];
+}
+
+/** Whether this phone may take the step (by mutation name) in this state. */
 export function allowed(name, state) {
-  const moves = MOVES[name];
-  return moves === null || (moves && state in moves);
+  technician();
+  return name in moves && state in moves[name];
 }
 
 /** The order as it stands on this device: server document + unsettled outbox entries. */
 export function view(order, outbox) {
   const mine = outbox.filter((m) => m.orderId === order.id && !m.settled && m.state !== "rejected").sort((a, b) => a.id - b.id);
   const v = { ...order, local: [], localSigned: null, localWork: [] };
+  technician();
   for (const m of mine) {
-    const moves = MOVES[m.name];
-    if (moves && v.state in moves && moves[v.state]) v.state = moves[v.state];
+    const to = moves[m.name]?.[v.state];
+    if (to) v.state = to;
     if (m.name === "close") v.closure = m.args;
     if (m.name === "record_work") v.localWork.push(m.args);
     if (m.name === "capture_signature") v.localSigned = m;
@@ -65,7 +83,7 @@ const score = (o) => {
   if (o.breached) s += 1000;
   if (o.at_risk) s += 500;
   if (o.priority === "high") s += 200;
-  if (o.customer_tier === "vip" || o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") s += 100;
+  if (o.key_customer) s += 100; // VIP or dedicated line: the server's rule (domain/priority.py)
   s += Math.min(o.urge_count || 0, 5) * 20;
   if (o.remark_flagged) s += 20;
   return s;

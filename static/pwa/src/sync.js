@@ -4,6 +4,7 @@
 // restart resumes where it stopped.
 import { HttpError, problemText, request } from "./client.js";
 import { db, get, put } from "./db.js";
+import { learnTechnician } from "./local.js";
 import { emit, status } from "./status.js";
 
 let timer = null;
@@ -145,7 +146,7 @@ async function pull(own) {
       if (!cursor) await db.orders.clear(); // a snapshot replaces everything
       if (p.orders.length) await db.orders.bulkPut(p.orders);
       if (p.removed.length) await remove(p);
-      if (p.reference) await put("reference", p.reference);
+      if (p.reference) await put("reference", p.reference), learnTechnician(p.reference.technician);
       for (const r of p.results) {
         const m = await db.outbox.get(r.id);
         if (m && m.state !== "rejected" && m.state !== "done") await db.outbox.update(r.id, settle(m, r));

@@ -5,6 +5,7 @@ import { PANELS } from "./panels.js";
 import { calendarNotice, clearCalendarNotice } from "./calendar-notice.js";
 import { HttpError, draw, html, logIn, logOut, request } from "../client.js";
 import { fmtSpan, fmtTime, lang, setLang, t } from "./i18n.js";
+import { learnTechnician } from "../local.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const store = {
@@ -330,6 +331,9 @@ function start(session, user) {
   me = user;
   route();
   connectLive(session);
+  // The technician's step labels (rejected pushes, histories) are the server's step spec: drawn
+  // from the next draw on (a first visit draws the bare step names until then).
+  api("/api/reference", { session, quiet: true }).then((ref) => learnTechnician(ref.technician)).catch(() => {});
   calendarNotice(me, (path, options) => api(path, { session, ...options }));
 }
 

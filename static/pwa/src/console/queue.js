@@ -106,7 +106,7 @@ export default {
     function badges(o) {
       const b = [];
       if (o.customer_tier === "vip") b.push(html`<span class="badge gold">${t("vip")}</span>`);
-      if (o.customer_tier === "dedicated_line") b.push(html`<span class="badge gold">${t("dl")}</span>`);
+      if (o.dedicated_line) b.push(html`<span class="badge gold">${t("dl")}</span>`);
       if (o.priority === "high") b.push(html`<span class="badge orange">${t("high")}</span>`);
       if (o.urge_count) b.push(html`<span class="badge red">${t("urged", { n: o.urge_count })}</span>`);
       if (o.remark_flagged) b.push(html`<span class="badge orange">${t("flagged")}</span>`);

@@ -44,7 +44,7 @@ export function badges(o) {
   const b = [];
   if (o.breached) b.push({ colour: "red", text: t("breached") });
   if (o.customer_tier === "vip") b.push({ colour: "gold", text: t("vip") });
-  if (o.customer_tier === "dedicated_line" || o.kind === "dedicated_line") b.push({ colour: "gold", text: t("dl") });
+  if (o.dedicated_line) b.push({ colour: "gold", text: t("dl") });
   if (o.urge_count) b.push({ colour: "red", text: t("urged", { n: o.urge_count }) });
   if (o.remark_flagged) b.push({ colour: "orange", text: t("flagged") });
   if (o.priority === "high") b.push({ colour: "orange", text: t("high") });
