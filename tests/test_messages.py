@@ -145,6 +145,13 @@ def fields_of(template: str) -> set[str]:
 
 # The parameters each message's raiser passes (api/, domain/), as found in the code.
 CODE_PARAMS: dict[str, dict[str, object]] = {
+    "reach.notice_not_found": {"notice": 12},
+    "reach.user_not_found": {"user": 9},
+    "call.unknown_order": {"code": "GD20261204-0001"},
+    "call.unknown_agent": {"agent": "8001"},
+    "call.report_conflict": {"call_id": "c-1", "fields": "started_at, callee"},
+    "system_client.name_taken": {"name": "呼叫中心"},
+    "system_client.not_found": {"id": 3},
     "lifecycle.forbidden": {"action": "dispatch", "role": "contractor"},
     "lifecycle.illegal": {"action": "accept", "state": "on_site", "allowed": ["contact", "close"]},
     "order.not_found": {"id": 42},
