@@ -102,6 +102,17 @@ def test_every_front_end_file_has_each_key_in_both_languages(front_end_keys):
     assert missing == []
 
 
+def test_no_two_console_panels_define_the_same_key(front_end_keys):
+    """The console's panels add their texts to one dictionary: a key two panels define is shown
+    with whichever loaded last (the reports' "{m} 分钟" once read the notices panel's)."""
+    owners: dict[str, list[str]] = {}
+    for file, langs in front_end_keys.items():
+        if file.startswith("console/"):
+            for key in set(langs.get("zh-CN", [])) | set(langs.get("en", [])):
+                owners.setdefault(key, []).append(file)
+    assert {key: files for key, files in owners.items() if len(files) > 1} == {}
+
+
 _USED = re.compile(r'\bt\(\s*"([A-Za-z0-9_]+)"\s*[,)]')
 
 
