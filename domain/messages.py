@@ -277,7 +277,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图片像素过多({width}×{height}),上限 {max} 像素。",
         "The image has too many pixels ({width} x {height}); the limit is {max}.",
     ),
-    "photo.not_allowed": ("只有工单处理人和后台人员可以添加照片。", "Only the assigned technician and office staff may add photos."),
     "photo.order_cancelled": ("工单已撤销,不能添加照片。", "The order is cancelled; photos cannot be added."),
     "photo.unknown_kind": ("未知的照片类型 {photo_kind}。", "Unknown photo kind {photo_kind}."),
     "photo.caption_invalid": ("照片说明不能超过200字。", "A caption may be at most 200 characters."),
