@@ -44,9 +44,9 @@ class ReachNotice(Table, tablename="reach_notice"):
     first_sent_at = Timestamptz(null=True, default=None)
     first_sent_via = Varchar(length=16, default="")
     delivered_at = Timestamptz(null=True, default=None)
-    delivered_by = Varchar(length=16, default="")  # pull / push / seen
+    delivered_by = Varchar(length=32, default="")  # pull / push / opened / the step's action (request_send_back: 17)
     seen_at = Timestamptz(null=True, default=None)
-    seen_by = Varchar(length=16, default="")  # opened / the step's action
+    seen_by = Varchar(length=32, default="")  # opened / the step's action
     alerted_at = Timestamptz(null=True, default=None)
     superseded_at = Timestamptz(null=True, default=None)
     policy = ForeignKey(references=EscalationPolicy, null=True, on_delete=OnDelete.restrict)

@@ -805,7 +805,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 16,
+            "length": 32,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -848,7 +848,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 16,
+            "length": 32,
             "default": "",
             "null": False,
             "primary_key": False,
