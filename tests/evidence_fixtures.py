@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import settings as config
@@ -82,6 +83,9 @@ def s3(evidence_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its buckets per process, not per server: an earlier test's (the branch day's
+    # photos) would still be there. Start empty.
+    httpx.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     client.create_bucket(Bucket="evidence")
     monkeypatch.setattr(config, "settings", dataclasses.replace(
