@@ -138,7 +138,8 @@ async def purge(now: datetime) -> None:
     await PushOutbox.delete().where((PushOutbox.state != "pending") & (PushOutbox.created_at < now - KEEP_DONE))
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile (the push and reach workers' idle wait)."""
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
@@ -157,7 +158,7 @@ async def _serve(sender: PushSender, stop: asyncio.Event) -> None:
             await purge(now)
             next_purge = now + PURGE_EVERY
         if not busy:  # a full batch means more is waiting: go on at once
-            await _pause(stop, settings.push_poll_seconds)
+            await pause(stop, settings.push_poll_seconds)
 
 
 async def run(stop: asyncio.Event) -> None:
@@ -169,7 +170,7 @@ async def run(stop: asyncio.Event) -> None:
                 await _serve(sender, stop)
         except Exception:
             log.exception("push sender failed; starting again")
-            await _pause(stop, settings.push_poll_seconds)
+            await pause(stop, settings.push_poll_seconds)
 
 
 @asynccontextmanager

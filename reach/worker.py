@@ -22,7 +22,7 @@ from litestar import Litestar
 import servertime
 from db.reach_tables import ReachOutbox
 from push.sender import Outcome, Verdict, retry_delay
-from push.worker import claim_due
+from push.worker import claim_due, pause
 from reach import records
 from reach.channels import OutboxChannel, channels
 from settings import settings
@@ -100,13 +100,6 @@ async def round_(sender: Sender, now: datetime | None = None) -> int:
     return await sender.deliver_due(now)
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
-
-
 @asynccontextmanager
 async def open_sender() -> AsyncIterator[Sender]:
     async with aiohttp.ClientSession() as session:
@@ -119,10 +112,10 @@ async def run(stop: asyncio.Event) -> None:
             async with open_sender() as sender:
                 while not stop.is_set():
                     if await round_(sender) < BATCH:
-                        await _pause(stop, settings.push_poll_seconds)
+                        await pause(stop, settings.push_poll_seconds)
         except Exception:
             log.exception("reach worker failed; starting again")
-            await _pause(stop, settings.push_poll_seconds)
+            await pause(stop, settings.push_poll_seconds)
 
 
 @asynccontextmanager
