@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from tests.browser.conftest import ROOT, _page, publish, shot
-from tests.browser.test_pwa_offline import add_photos, create_order, draw_signature, log_in, wait_synced
+from tests.browser.test_pwa_offline import (
+    add_photos,
+    create_order,
+    draw_signature,
+    log_in,
+    wait_synced,
+)
 from tests.photos import photo
 
 AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text() if (ROOT / "node_modules" / "axe-core").exists() else ""
@@ -162,6 +168,40 @@ def test_the_customer_signs_the_complete_record_and_the_closure_carries_what_was
     assert float(closed["closure"]["labour_hours"]) == 2
     check = office.get("dispatcher", f"/api/work-orders/{order['id']}/signature/verify")
     assert check["valid"] and len(check["record"]["work"]) == 2
+    assert not page.errors, page.errors
+
+
+def test_background_redraws_while_recording_work_neither_drop_the_materials_nor_show_an_older_job(phone, server):
+    """A sync's redraw can land while the technician records work (CI caught it: the job stayed
+    drawn without the work just recorded, 签字 never unlocked). Materials listed before a redraw are
+    still recorded, the newest state is what stays on screen, and the form is cleared once queued."""
+    page = phone
+    order = create_order(server, "ordinary", "宽带断网")
+    log_in(page)
+    open_job(page, order["id"])
+    step(page, "accept", "accepted")
+    step(page, "arrive", "on_site")
+    page.click("#work-box summary")
+    page.fill("#work-done", "更换光猫")
+    page.fill("#labour-hours", "1")
+    page.select_option("#material-code", "ONU")
+    page.fill("#material-qty", "2")
+    page.click("#add-material")
+    page.evaluate("() => window.__app.redraw()")  # a sync's redraw, finished before the tap
+    assert page.input_value("#work-done") == "更换光猫" and page.input_value("#labour-hours") == "1"
+    assert "ONU × 2" in page.inner_text("#material-rows")
+    # Redraws that overlap the tap: whichever read they started with, the last drawing is the newest.
+    page.evaluate("""async () => {
+      const draws = Array.from({ length: 8 }, () => window.__app.redraw());
+      document.querySelector("#work-submit").click();
+      for (let i = 0; i < 8; i++) { draws.push(window.__app.redraw()); await new Promise((r) => setTimeout(r, 5)); }
+      await Promise.all(draws);
+    }""")
+    page.wait_for_selector("#go-sign", timeout=5000)
+    [work] = [m for m in page.evaluate("() => window.__app.db.outbox.toArray()") if m["name"] == "record_work"]
+    assert work["args"]["materials"] == [{"code": "ONU", "quantity": 2}]
+    assert work["args"]["work_done"] == "更换光猫" and work["args"]["labour_hours"] == 1
+    assert page.input_value("#work-done") == "" and page.inner_text("#material-rows").strip() == ""
     assert not page.errors, page.errors
 
 

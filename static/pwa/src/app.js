@@ -20,15 +20,29 @@ import { listenToCards, openBoxes, ui } from "./views/ui.js";
 // ---------------------------------------------------------------- routing and start-up
 let lastHash = null;
 let updateReady = false;
-async function route() {
+// One drawing at a time. Views read IndexedDB before they draw, so two overlapping drawings can
+// finish out of order and leave an older read on screen (the job without the work just recorded):
+// a call while one runs asks for one more drawing after it, which reads the newest state.
+let drawing = null;
+let drawAgain = false;
+function route() {
+  if (drawing) { drawAgain = true; return drawing; }
+  drawing = (async () => {
+    try {
+      do { drawAgain = false; await drawScreen(); } while (drawAgain);
+    } finally { drawing = null; }
+  })();
+  return drawing;
+}
+
+async function drawScreen() {
   if (updateReady && (location.hash === "" || location.hash === "#/")) return location.reload();
   const moved = location.hash !== lastHash; // a new screen opens at its top; a redraw stays put
-  if (moved) { openBoxes.clear(); lastHash = location.hash; }
+  if (moved) { openBoxes.clear(); lastHash = location.hash; ui.dirty = false; } // a redraw keeps the typing (drawView)
   const first = window.__firstList; // the inline first paint's list, once
   window.__firstList = null;
   const snap = await snapshot();
   await renderBar(snap);
-  ui.dirty = false;
   if (!snap.token || (status.authExpired && location.hash === "#/login")) return loginView();
   await show(location.hash.replace(/^#/, "") || "/", snap, first);
   if (moved) window.scrollTo(0, 0);
@@ -110,6 +124,6 @@ async function startEngine() {
 
 ui.route = route;
 listenToCards();
-window.__app = { status }; // db and syncNow once engine.js is loaded (the browser tests read the outbox)
+window.__app = { status, redraw: route }; // db and syncNow once engine.js is loaded (the browser tests read the outbox)
 performance.mark("app-start");
 boot();

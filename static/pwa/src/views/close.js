@@ -8,7 +8,7 @@ import { value } from "../idb.js";
 import { recordedWork, signatureState } from "../local.js";
 import { enqueue, loadOrder, put, syncSoon } from "./data.js";
 import { workRows } from "./sign.js";
-import { $, back, missingView } from "./ui.js";
+import { $, back, drawView, missingView } from "./ui.js";
 
 export async function closeView(id) {
   document.body.className = "";
@@ -22,7 +22,7 @@ export async function closeView(id) {
   const draft = (await value(draftKey)) || {};
   const v = (k) => draft[k] ?? "";
   const text = (name) => html`<label>${t(name === "remark" ? "detail_remark" : name)}<textarea id=${name} name=${name} maxlength="2000" .value=${v(name)}></textarea></label>`;
-  draw($("#view"), html`
+  drawView(html`
     ${back(`#/job/${o.id}`)}
     <form id="close-form" class="card">
       <h1>${t("close_title")} · ${o.code}</h1>

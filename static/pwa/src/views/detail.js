@@ -8,7 +8,7 @@ import { TECH_ACTIONS, allowed, recordedWork, signatureState } from "../local.js
 import { badgeNodes } from "../quicklist.js";
 import { status } from "../status.js";
 import { badges, dueText, enqueue, load, loadOrder, put, remember, syncSoon } from "./data.js";
-import { $, back, missingView, openBoxes, rejectedCard, stateChip, ui } from "./ui.js";
+import { $, back, drawView, missingView, openBoxes, rejectedCard, stateChip, ui } from "./ui.js";
 
 function historyItem(ev) {
   const p = ev.payload || {};
@@ -26,6 +26,8 @@ function localItem(m) {
 
 const PHOTO_KINDS = ["before", "after", "signal_meter", "device_label", "wiring", "site", "other"];
 let photoKind = PHOTO_KINDS[0]; // the kind last chosen stays chosen for the next photo
+// Materials listed but not yet recorded, per job: a background redraw must not drop them.
+const materialDrafts = new Map();
 
 export function photoItem(p) {
   const pct = p.size ? Math.round((100 * (p.sent || 0)) / p.size) : 0;
@@ -60,7 +62,7 @@ export async function detailView(id) {
   const canClose = can("close") && !["new", "dispatched"].includes(o.state);
   const { photos, rejectedHere } = o;
   const photoList = html`<ul id="photo-list" class="photos">${photos.map(photoItem)}</ul>`;
-  draw($("#view"), html`
+  drawView(html`
     ${back()}
     <section class="card">
       <div class="row"><h1 elementtiming="job-detail">${t("k_" + o.kind)} · ${o.customer_name}</h1><span id="job-state" class="state s-${o.state}" data-state=${o.state}>${t("s_" + o.state)}</span></div>
@@ -126,8 +128,11 @@ function bindDetail(o) {
   for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
   load(); // the buttons write through Dexie: have it ready before the first tap
   import("../calls.js").then((m) => m.bindCalls(o.id));
-  const act = async (name, args = {}) => {
+  // A form's text stays on screen through redraws: once queued, it is cleared so a second tap
+  // cannot record the same work twice.
+  const act = async (name, args = {}, form = null) => {
     await enqueue(name, { order_id: o.id, ...args }, { orderCode: o.code });
+    form?.reset();
     ui.dirty = false;
     syncSoon();
     ui.route();
@@ -141,11 +146,13 @@ function bindDetail(o) {
     const text = $("#note-text").value.trim();
     if (!text) return;
     await put(draftKey, "");
-    await act("add_note", { text });
+    await act("add_note", { text }, ev.target);
   };
-  const materials = [];
+  if (!materialDrafts.has(o.id)) materialDrafts.set(o.id, []);
+  const materials = materialDrafts.get(o.id);
   const rows = () => draw($("#material-rows"), materials.map((m, i) => html`<div class="row small">${m.code} × ${m.quantity} <button type="button" data-rm=${i} aria-label=${t("remove")}>✕</button></div>`));
   if ($("#work-form")) {
+    rows();
     $("#work-form").oninput = () => { ui.dirty = true; };
     $("#add-material").onclick = () => {
       const q = parseFloat($("#material-qty").value);
@@ -155,10 +162,12 @@ function bindDetail(o) {
     $("#work-form").onsubmit = async (ev) => {
       ev.preventDefault();
       const hours = parseFloat($("#labour-hours").value);
-      const args = { work_done: $("#work-done").value.trim(), materials };
+      const args = { work_done: $("#work-done").value.trim(), materials: [...materials] };
       if (hours >= 0) args.labour_hours = hours;
       if (!args.work_done && !materials.length && !(hours >= 0)) return;
-      await act("record_work", args);
+      await act("record_work", args, ev.target);
+      materials.length = 0;
+      rows();
     };
   }
   if ($("#photo-kind")) $("#photo-kind").onchange = (ev) => { photoKind = ev.target.value; };
@@ -175,7 +184,7 @@ function bindDetail(o) {
     f.onsubmit = async (ev) => {
       ev.preventDefault();
       const reason = f.querySelector("textarea").value.trim();
-      if (reason) await act(f.dataset.reason, { reason });
+      if (reason) await act(f.dataset.reason, { reason }, f);
     };
   }
 }

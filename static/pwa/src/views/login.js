@@ -1,14 +1,14 @@
 // Logging in (online only): a new user on this phone starts with a clean local database.
-import { HttpError, draw, html, logIn, problemText } from "../client.js";
+import { HttpError, html, logIn, problemText } from "../client.js";
 import { lang, t } from "../i18n.js";
 import { value } from "../idb.js";
 import { status } from "../status.js";
 import { load, subscribePush } from "./data.js";
-import { $, ui } from "./ui.js";
+import { $, drawView, ui } from "./ui.js";
 
 export function loginView(message = "") {
   document.body.className = "";
-  draw($("#view"), html`
+  drawView(html`
     <form id="login" class="card" @submit=${submit}>
       <h1>${t("login")}</h1>
       <p class="muted">${t("login_online")}</p>

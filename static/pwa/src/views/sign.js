@@ -1,11 +1,11 @@
 // The customer's screen: the service record (work done, hours, materials, photos) at the top,
 // then who signs, how satisfied, and the signature pad. Shown only once the record is complete.
-import { draw, html } from "../client.js";
+import { html } from "../client.js";
 import { recordComplete, sumWork } from "../closure.js";
 import { t } from "../i18n.js";
 import { recordedWork } from "../local.js";
 import { enqueue, loadOrder, syncSoon } from "./data.js";
-import { $, lines, missingView } from "./ui.js";
+import { $, drawView, lines, missingView } from "./ui.js";
 
 /** The service record's work rows (work done, hours, materials): what the customer signs and the
  *  closure then carries. */
@@ -24,12 +24,12 @@ export async function signView(id) {
   const photos = o.photos;
   document.body.className = "customer";
   if (!recordComplete(work)) {
-    draw($("#view"), html`<section class="card" id="record-incomplete"><p class="warn">${t("record_incomplete")}</p>
+    drawView(html`<section class="card" id="record-incomplete"><p class="warn">${t("record_incomplete")}</p>
       <a class="button primary" href="#/job/${o.id}">${t("back")}</a></section>`);
     return;
   }
   let score = 0;
-  draw($("#view"), html`
+  drawView(html`
     <section class="card record" id="service-record">
       <h1>${t("sign_title")}</h1>
       <p class="muted">${t("sign_intro")}</p>

@@ -1,12 +1,12 @@
 // The sync panel: when this phone last synced, what waits in the outbox, what the server refused,
 // sync now, notifications, log out.
-import { draw, html, logOut } from "../client.js";
+import { html, logOut } from "../client.js";
 import { fmtTime, t } from "../i18n.js";
 import { value } from "../idb.js";
 import { status } from "../status.js";
 import { load, put, remember, snapshot, subscribePush } from "./data.js";
 import { loginView } from "./login.js";
-import { $, back, rejectedCard, stateChip, ui } from "./ui.js";
+import { $, back, drawView, rejectedCard, stateChip, ui } from "./ui.js";
 
 export async function syncView() {
   document.body.className = "";
@@ -15,7 +15,7 @@ export async function syncView() {
   const rejected = all.filter((m) => m.state === "rejected" && !m.dismissed);
   const others = all.filter((m) => m.state !== "rejected").slice(0, 50);
   const last = snap.lastSync;
-  draw($("#view"), html`
+  drawView(html`
     ${back()}
     <section class="card" id="sync-panel"><h1>${t("sync_panel")}</h1>
       <p>${t("last_sync", { t: last ? fmtTime(last, true) : t("never") })}</p>

@@ -7,8 +7,8 @@ import { load, put, remember } from "./data.js";
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
-/** route: redraw the current screen (app.js sets it); dirty: the technician is typing, so
- *  background syncs don't redraw the view. */
+/** route: redraw the current screen (app.js sets it); dirty: the technician has typed on this
+ *  screen and not sent it yet, so background syncs don't redraw the view. */
 export const ui = { route: () => {}, dirty: false };
 
 // Which sections the technician opened stay open when the view is redrawn.
@@ -16,6 +16,40 @@ export const openBoxes = new Set();
 document.addEventListener("toggle", (ev) => {
   if (ev.target.id) ev.target.open ? openBoxes.add(ev.target.id) : openBoxes.delete(ev.target.id);
 }, true);
+
+// A field the technician changed from what the screen drew.
+function changed(el) {
+  if (el.type === "file") return false;
+  if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+  if (el.tagName === "SELECT") return !el.options[el.selectedIndex]?.defaultSelected;
+  return el.value !== el.defaultValue;
+}
+
+/**
+ * Draw a screen into #view. Redrawing the same screen keeps what the technician typed, chose and
+ * where the caret was: a sync's redraw that started before the typing must not wipe it.
+ */
+export function drawView(template) {
+  const view = $("#view");
+  const same = view.dataset.screen === location.hash;
+  const typed = same ? [...view.querySelectorAll("input[id], textarea[id], select[id]")].filter(changed)
+    .map((el) => [el.id, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]) : [];
+  const active = same && view.contains(document.activeElement) ? document.activeElement : null;
+  draw(view, template);
+  view.dataset.screen = location.hash;
+  for (const [id, v] of typed) {
+    const el = document.getElementById(id);
+    if (el && typeof v === "boolean") el.checked = v;
+    else if (el) el.value = v;
+  }
+  const again = active?.id && document.getElementById(active.id);
+  if (again) {
+    again.focus({ preventScroll: true });
+    if (typeof active.selectionStart === "number" && "setSelectionRange" in again) {
+      try { again.setSelectionRange(active.selectionStart, active.selectionEnd); } catch { /* a number field has no caret */ }
+    }
+  }
+}
 
 export const back = (href = "#/") => html`<a href=${href} class="back">← ${t("back")}</a>`;
 
@@ -43,7 +77,7 @@ export function rejectedCard(m) {
 export async function missingView(id) {
   const [mine] = await read(["outbox"], (q) => [q.where("outbox", "orderId", id)]);
   const rejected = mine.filter((m) => m.state === "rejected");
-  draw($("#view"), html`${back()}${rejected.length ? rejected.map(rejectedCard) : html`<p class="muted">${t("no_jobs")}</p>`}`);
+  drawView(html`${back()}${rejected.length ? rejected.map(rejectedCard) : html`<p class="muted">${t("no_jobs")}</p>`}`);
 }
 
 /** The buttons of rejected cards and of the list's notices, wherever they are drawn. */
