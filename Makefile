@@ -36,7 +36,9 @@ run: migrate
 	APP_MODE=demo $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 5 --no-proxy-headers
 
 # eslint's recommended rules on the PWA and the console (eslint.config.mjs).
-lint: node_modules/.installed
+lint: $(VENV)/.installed node_modules/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	npm run --silent lint
 
 test: setup lint

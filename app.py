@@ -12,7 +12,11 @@ import structlog
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
-from litestar.logging.config import LoggingConfig, StructLoggingConfig, default_structlog_standard_lib_processors
+from litestar.logging.config import (
+    LoggingConfig,
+    StructLoggingConfig,
+    default_structlog_standard_lib_processors,
+)
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -31,9 +35,9 @@ from api.callbacks.controller import CallbackController
 from api.calls.controller import CallPolicyController, OrderCallController, TelephonyController
 from api.dispatch.controller import DispatchController
 from api.duty.controller import BroadcastController, CallInController, RosterController
+from api.errors import EXCEPTION_HANDLERS
 from api.events.controller import EventController
 from api.evidence.controller import EvidenceController, UploadController
-from api.errors import EXCEPTION_HANDLERS
 from api.handover.controller import HandoverController
 from api.headers import inline_script_hashes, security_headers
 from api.health import healthz, readyz
@@ -42,20 +46,20 @@ from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
 from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
+from api.reach.controller import EscalationPolicyController, ReachController
 from api.reference.controller import ReferenceController
 from api.reports.controller import ReportController
-from api.reach.controller import EscalationPolicyController, ReachController
-from api.system_clients.controller import SystemClientController
 from api.routing.controller import ContractorRoutingController
 from api.sync.controller import SyncController
+from api.system_clients.controller import SystemClientController
 from api.work_orders.controller import work_order_router
 from db.engine import current_engine, prepare
 from db.migration_state import require_migrated
 from events.listener import live_events
 from push.worker import push_sender
 from reach.worker import reach_worker
-from sync.housekeeping import sync_housekeeping
 from settings import ROOT, settings
+from sync.housekeeping import sync_housekeeping
 
 SWAGGER_ASSETS = ROOT / "node_modules" / "swagger-ui-dist"
 PWA_DIST = ROOT / "static" / "pwa" / "dist"  # the technician app, built by `npm run build`
@@ -110,7 +114,11 @@ def _openapi() -> OpenAPIConfig:
             )
         ],
         components=Components(
-            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="token from /api/auth/login")}
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http", scheme="bearer", description="token from /api/auth/login"
+                )
+            }
         ),
         security=[{"bearer": []}],
     )
@@ -129,7 +137,10 @@ def _logging() -> StructlogConfig:
         structlog_logging_config=StructLoggingConfig(
             log_exceptions="debug",
             standard_lib_logging_config=LoggingConfig(
-                formatters={"standard": {"()": structlog.stdlib.ProcessorFormatter, "processors": stdlib}}),
+                formatters={
+                    "standard": {"()": structlog.stdlib.ProcessorFormatter, "processors": stdlib}
+                }
+            ),
         ),
         middleware_logging_config=LoggingMiddlewareConfig(
             request_log_fields=("path", "method", "query"),
@@ -143,38 +154,82 @@ def _request_metrics() -> PrometheusConfig:
     """Request count and latency by route template (`/api/work-orders/{order_id}/dispatch`, never one
     series per order). Not the endless event stream, nor the probes."""
     return PrometheusConfig(
-        app_name="fieldservice", prefix="fieldservice", group_path=True,
+        app_name="fieldservice",
+        prefix="fieldservice",
+        group_path=True,
         exclude=["^/api/events", "^/(healthz|readyz|metrics)$"],
     )
 
 
 def create_app() -> Litestar:
-    handlers: list = [AuthController, PolicyController, ReferenceController, work_order_router, SyncController, PushController, healthz, readyz, metrics]
+    handlers: list = [
+        AuthController,
+        PolicyController,
+        ReferenceController,
+        work_order_router,
+        SyncController,
+        PushController,
+        healthz,
+        readyz,
+        metrics,
+    ]
     handlers += [UploadController, EvidenceController, DispatchController, EventController]
     handlers += [OutageController, DetectionPolicyController, HandoverController]
     handlers += [CallbackController, ReportController, AccountController]
     handlers += [ReachController, EscalationPolicyController]
-    handlers += [TelephonyController, OrderCallController, CallPolicyController, SystemClientController]
-    handlers += [BroadcastController, RosterController, CallInController, ContractorRoutingController]  # issue 19
+    handlers += [
+        TelephonyController,
+        OrderCallController,
+        CallPolicyController,
+        SystemClientController,
+    ]
+    handlers += [
+        BroadcastController,
+        RosterController,
+        CallInController,
+        ContractorRoutingController,
+    ]  # issue 19
     if SWAGGER_ASSETS.is_dir():
         handlers.append(
-            create_static_files_router(path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False)
+            create_static_files_router(
+                path="/static/swagger-ui", directories=[SWAGGER_ASSETS], include_in_schema=False
+            )
         )
-    if PWA_DIST.is_dir():  # at `/`, so its service worker controls the whole app; always revalidated
-        handlers.append(create_static_files_router(
-            path="/", directories=[PWA_DIST], html_mode=True, name="pwa", include_in_schema=False,
-            cache_control=CacheControlHeader(no_cache=True),
-        ))
+    if (
+        PWA_DIST.is_dir()
+    ):  # at `/`, so its service worker controls the whole app; always revalidated
+        handlers.append(
+            create_static_files_router(
+                path="/",
+                directories=[PWA_DIST],
+                html_mode=True,
+                name="pwa",
+                include_in_schema=False,
+                cache_control=CacheControlHeader(no_cache=True),
+            )
+        )
     return Litestar(
         route_handlers=handlers,
-        lifespan=[database, push_sender, reach_worker, sync_housekeeping, live_events, settled_heap],
-        middleware=[_request_metrics().middleware, DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        lifespan=[
+            database,
+            push_sender,
+            reach_worker,
+            sync_housekeeping,
+            live_events,
+            settled_heap,
+        ],
+        middleware=[
+            _request_metrics().middleware,
+            DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
         guards=[role_guard],
         before_send=[security_headers(inline_script_hashes(PWA_DIST))],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),
         # Not the event stream: its messages are small and must not wait in a compressor.
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude="^/api/events$"),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude="^/api/events$"
+        ),
         plugins=[StructlogPlugin(_logging())],
         debug=False,
     )

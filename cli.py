@@ -77,7 +77,13 @@ async def _create_user(args: argparse.Namespace) -> int:
             sys.exit(f"no area {args.area}")
         area_id = area["id"]
     user_id = await create_user(
-        args.username, args.name, Role(args.role), _password(args.password_stdin), team_id, area_id, args.phone
+        args.username,
+        args.name,
+        Role(args.role),
+        _password(args.password_stdin),
+        team_id,
+        area_id,
+        args.phone,
     )
     print(f"created user {args.username} (id {user_id})")
     return 0
@@ -122,14 +128,18 @@ async def _restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"refusing: {exc}", file=sys.stderr)
         return 2
-    print(f"restored from {args.file}: {summary}; phones resend what they queued since on their next sync")
+    print(
+        f"restored from {args.file}: {summary}; phones resend what they queued since on their next sync"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     from domain.vocabulary import Role
 
-    parser = argparse.ArgumentParser(prog="cli.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="cli.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="run database migrations forwards")
     sub.add_parser("seed-demo", help="load the demo data into an empty database (APP_MODE=demo)")
@@ -144,11 +154,17 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-password", help="set a new password and revoke the user's tokens")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
-    system = sub.add_parser("create-system-client", help="create the telephony system's key (POST /api/telephony/calls)")
+    system = sub.add_parser(
+        "create-system-client", help="create the telephony system's key (POST /api/telephony/calls)"
+    )
     system.add_argument("name")
-    backup = sub.add_parser("backup", help="write the database and the evidence store to one archive")
+    backup = sub.add_parser(
+        "backup", help="write the database and the evidence store to one archive"
+    )
     backup.add_argument("file")
-    restore = sub.add_parser("restore", help="restore an archive into an empty database and evidence store")
+    restore = sub.add_parser(
+        "restore", help="restore an archive into an empty database and evidence store"
+    )
     restore.add_argument("file")
     args = parser.parse_args(argv)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _fixed: datetime | None = None
 
 
 def now() -> datetime:
-    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+    return _fixed if _fixed is not None else datetime.now(UTC)
 
 
 def travel_to(instant: datetime | None) -> None:

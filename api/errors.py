@@ -80,7 +80,8 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     extra: dict[str, Any] = {}
     if exc.issues:
         extra["errors"] = [
-            {"code": i.key, "field": i.field, "message": render(i.key, lang, i.params)} for i in exc.issues
+            {"code": i.key, "field": i.field, "message": render(i.key, lang, i.params)}
+            for i in exc.issues
         ]
     if exc.key == "lifecycle.illegal":
         extra["current_state"] = exc.params["state"]
@@ -92,11 +93,19 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     return problem(request, exc.status, exc.key, params, extra, headers)
 
 
-def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+def validation_error(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
-            errors.append({"field": item.get("key"), "message": item.get("message"), "source": item.get("source")})
+            errors.append(
+                {
+                    "field": item.get("key"),
+                    "message": item.get("message"),
+                    "source": item.get("source"),
+                }
+            )
     return problem(request, 400, "request.invalid", extra={"errors": errors, "reason": exc.detail})
 
 
@@ -135,11 +144,20 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if is_unique_violation(exc):
         return problem(request, 409, "request.conflict")
     if is_connection_lost(exc):  # PostgreSQL restarting: expected, brief, and the client retries
-        log.warning("database unavailable", method=request.method, path=request.url.path, error=repr(exc))
-        return problem(request, 503, "server.database_unavailable", {"retry_after": DATABASE_RETRY_AFTER_SECONDS},
-                       headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        log.warning(
+            "database unavailable", method=request.method, path=request.url.path, error=repr(exc)
+        )
+        return problem(
+            request,
+            503,
+            "server.database_unavailable",
+            {"retry_after": DATABASE_RETRY_AFTER_SECONDS},
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     log.error(
-        "unhandled error", method=request.method, path=request.url.path,
+        "unhandled error",
+        method=request.method,
+        path=request.url.path,
         traceback="".join(traceback.format_exception(exc)),
     )
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "server.error")
@@ -154,4 +172,3 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error,
     Exception: internal_error,
 }
-

@@ -24,12 +24,16 @@ from litestar.types import Message, Scope
 PERMISSIONS = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()"
 
 
-def content_security_policy(script_hashes: Iterable[str] = (), style_hashes: Iterable[str] = ()) -> str:
+def content_security_policy(
+    script_hashes: Iterable[str] = (), style_hashes: Iterable[str] = ()
+) -> str:
     scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
     styles = " ".join(["'self'", *(f"'sha256-{h}'" for h in style_hashes)])
-    return (f"default-src 'self'; script-src {scripts}; style-src {styles}; img-src 'self' blob: data:; "
-            "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src {styles}; img-src 'self' blob: data:; "
+        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def inline_script_hashes(dist: Path) -> list[str]:

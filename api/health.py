@@ -23,7 +23,10 @@ async def readyz() -> Response[dict[str, str | int]]:
         await ping()
         pending = await pending_migrations()
     except Exception as exc:  # any failure to reach the database is "not ready", never a 500
-        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(
+            {"status": "unavailable", "database": type(exc).__name__},
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if pending:
         return Response(
             {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)},

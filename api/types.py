@@ -19,6 +19,18 @@ from domain.types import (
 )
 
 __all__ = [
-    "NO_NUL", "NOT_BLANK", "AwareDatetime", "Code", "Hours", "Id", "Name", "Phone", "Quantity", "Request",
-    "RequiredText", "Response", "ShortText", "Text",
+    "NO_NUL",
+    "NOT_BLANK",
+    "AwareDatetime",
+    "Code",
+    "Hours",
+    "Id",
+    "Name",
+    "Phone",
+    "Quantity",
+    "Request",
+    "RequiredText",
+    "Response",
+    "ShortText",
+    "Text",
 ]

@@ -83,8 +83,12 @@ class Report:
     console_events: int = 0
     console_reconnects: int = 0
     consoles_streaming_at_end: int = 0
-    faults: dict[str, float] = field(default_factory=dict)  # fault -> seconds into the day it struck
-    consoles_resynced: int = 0  # consoles that got a resync (or a fresh stream) after the PostgreSQL restart
+    faults: dict[str, float] = field(
+        default_factory=dict
+    )  # fault -> seconds into the day it struck
+    consoles_resynced: int = (
+        0  # consoles that got a resync (or a fresh stream) after the PostgreSQL restart
+    )
     photos_stored: int = 0
     pushes_sent: int = 0
     seconds: float = 0.0
@@ -102,17 +106,30 @@ class Report:
     def summary(self) -> dict:
         total = sum(len(v) for v in self.requests.values())
         return {
-            "seconds": round(self.seconds, 1), "requests": total, "requests_per_s": round(total / self.seconds, 1),
-            "endpoints": {k: {"n": len(v), "p50_ms": round(percentile(v, 0.5) * 1000, 1),
-                              "p99_ms": round(percentile(v, 0.99) * 1000, 1), "errors": self.errors.get(k, 0)}
-                          for k, v in sorted(self.requests.items())},
-            "orders_created": self.created, "creates_unanswered": self.create_failed,
-            "console_events": self.console_events, "console_reconnects": self.console_reconnects,
-            "consoles_streaming_at_end": self.consoles_streaming_at_end, "consoles_resynced": self.consoles_resynced,
+            "seconds": round(self.seconds, 1),
+            "requests": total,
+            "requests_per_s": round(total / self.seconds, 1),
+            "endpoints": {
+                k: {
+                    "n": len(v),
+                    "p50_ms": round(percentile(v, 0.5) * 1000, 1),
+                    "p99_ms": round(percentile(v, 0.99) * 1000, 1),
+                    "errors": self.errors.get(k, 0),
+                }
+                for k, v in sorted(self.requests.items())
+            },
+            "orders_created": self.created,
+            "creates_unanswered": self.create_failed,
+            "console_events": self.console_events,
+            "console_reconnects": self.console_reconnects,
+            "consoles_streaming_at_end": self.consoles_streaming_at_end,
+            "consoles_resynced": self.consoles_resynced,
             "faults_at_s": {k: round(v, 1) for k, v in self.faults.items()},
-            "photos_stored": self.photos_stored, "pushes_sent": self.pushes_sent,
+            "photos_stored": self.photos_stored,
+            "pushes_sent": self.pushes_sent,
             "postgres_cpu_s": round(self.postgres_cpu_s, 1),
-            "postgres_waits": dict(self.waits.most_common(12)), "load_average": self.load_average,
+            "postgres_waits": dict(self.waits.most_common(12)),
+            "load_average": self.load_average,
             "problems": self.problems,
         }
 
@@ -127,7 +144,7 @@ def postgres_cpu_seconds(postmaster: int) -> float:
                 stat = f.read()
         except OSError:
             continue
-        rest = stat[stat.rindex(")") + 2:].split()
+        rest = stat[stat.rindex(")") + 2 :].split()
         if int(pid) == postmaster or int(rest[1]) == postmaster:
             total += int(rest[11]) + int(rest[12])
     return total / tick
@@ -141,9 +158,26 @@ class AppProcess:
     def start(self) -> None:
         log_file = open(self.workdir / f"app-{self.port}.log", "ab")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level",
-             "warning", "--no-access-log", "--timeout-graceful-shutdown", "2"],
-            cwd=ROOT, env={**os.environ, **self.env, "DATABASE_URL": self.url}, stdout=log_file, stderr=subprocess.STDOUT)
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "2",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **self.env, "DATABASE_URL": self.url},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self) -> None:
         import httpx
@@ -166,7 +200,9 @@ class AppProcess:
         that ended (killed, or refused to start while PostgreSQL was down) is started again."""
         while time.monotonic() < until:
             if self.process.poll() is not None:
-                log(f"app process on port {self.port} ended ({self.process.returncode}): starting it again")
+                log(
+                    f"app process on port {self.port} ended ({self.process.returncode}): starting it again"
+                )
                 await asyncio.sleep(2)
                 self.start()
             await asyncio.sleep(0.5)
@@ -184,9 +220,16 @@ def with_photo(outbox: list[dict], upload_id: str) -> list[dict]:
     """The day's outbox with a photo attached to the first order once on site (after `arrive`),
     ids renumbered: the phone attaches the photo by the upload id it chose before uploading."""
     at = next(i for i, m in enumerate(outbox) if m["name"] == "arrive") + 1
-    photo = {"name": "attach_photo", "args": {"order_id": outbox[at - 1]["args"]["order_id"], "upload_id": upload_id,
-                                              "kind": "after", "caption": "分支器更换后"},
-             "device_time": outbox[at - 1]["device_time"]}
+    photo = {
+        "name": "attach_photo",
+        "args": {
+            "order_id": outbox[at - 1]["args"]["order_id"],
+            "upload_id": upload_id,
+            "kind": "after",
+            "caption": "分支器更换后",
+        },
+        "device_time": outbox[at - 1]["device_time"],
+    }
     return [{**m, "id": n} for n, m in enumerate([*outbox[:at], photo, *outbox[at:]], start=1)]
 
 
@@ -194,7 +237,9 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-async def call(http, report: Report, endpoint: str, method: str, url: str, ok: tuple[int, ...], **kwargs):
+async def call(
+    http, report: Report, endpoint: str, method: str, url: str, ok: tuple[int, ...], **kwargs
+):
     """One request, timed under `endpoint`; the response if its status is one of `ok`, else None."""
     started = time.perf_counter()
     try:
@@ -207,7 +252,9 @@ async def call(http, report: Report, endpoint: str, method: str, url: str, ok: t
 
 
 class Phone:
-    def __init__(self, username: str, token: str, outbox: list[dict], photo: bytes, upload_id: str) -> None:
+    def __init__(
+        self, username: str, token: str, outbox: list[dict], photo: bytes, upload_id: str
+    ) -> None:
         self.username, self.token, self.outbox = username, token, outbox
         self.client_id = f"phone-{username}"
         self.settled = 0  # every id up to here is settled
@@ -225,13 +272,27 @@ class Phone:
         if not self.photo_done and time.monotonic() >= self.photo_due:
             await self.upload(http, report)
         if self.settled < len(self.outbox):
-            mutations = self.outbox[self.settled:self.settled + batch]
-            response = await call(http, report, "push", "POST", "/api/sync/push", (200,), headers=headers, json={
-                "client_id": self.client_id, "first_unsettled": self.settled + 1, "mutations": mutations})
+            mutations = self.outbox[self.settled : self.settled + batch]
+            response = await call(
+                http,
+                report,
+                "push",
+                "POST",
+                "/api/sync/push",
+                (200,),
+                headers=headers,
+                json={
+                    "client_id": self.client_id,
+                    "first_unsettled": self.settled + 1,
+                    "mutations": mutations,
+                },
+            )
             if response is not None:
                 self.settled = max(self.settled, response.json()["last_mutation_id"])
         params = {"client_id": self.client_id, **({"cursor": self.cursor} if self.cursor else {})}
-        response = await call(http, report, "pull", "GET", "/api/sync/pull", (200,), headers=headers, params=params)
+        response = await call(
+            http, report, "pull", "GET", "/api/sync/pull", (200,), headers=headers, params=params
+        )
         if response is not None:
             self.cursor = response.json()["cursor"]
 
@@ -240,21 +301,45 @@ class Phone:
         is the same upload), ask the server's offset, send the rest. A failure waits for the next sync."""
         headers = {"Authorization": f"Bearer {self.token}", **TUS}
         if self.upload_url is None:
-            created = await call(http, report, "upload create", "POST", "/api/uploads/", (201,), headers={
-                **headers, "Upload-Length": str(len(self.photo)),
-                "Upload-Metadata": f"filename {b64('after.jpg')},id {b64(self.upload_id)}"})
+            created = await call(
+                http,
+                report,
+                "upload create",
+                "POST",
+                "/api/uploads/",
+                (201,),
+                headers={
+                    **headers,
+                    "Upload-Length": str(len(self.photo)),
+                    "Upload-Metadata": f"filename {b64('after.jpg')},id {b64(self.upload_id)}",
+                },
+            )
             if created is None:
                 return
             self.upload_url = created.headers["location"]
-        head = await call(http, report, "upload offset", "HEAD", self.upload_url, (200,), headers=headers)
+        head = await call(
+            http, report, "upload offset", "HEAD", self.upload_url, (200,), headers=headers
+        )
         if head is None:
             return
         offset = int(head.headers["upload-offset"])
         if offset == len(self.photo):  # counted in full only once stored
             self.photo_done = True
             return
-        sent = await call(http, report, "upload patch", "PATCH", self.upload_url, (204,), content=self.photo[offset:],
-                          headers={**headers, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+        sent = await call(
+            http,
+            report,
+            "upload patch",
+            "PATCH",
+            self.upload_url,
+            (204,),
+            content=self.photo[offset:],
+            headers={
+                **headers,
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
         self.photo_done = sent is not None and int(sent.headers["upload-offset"]) == len(self.photo)
 
 
@@ -265,22 +350,54 @@ async def technician(phone: Phone, http, period: float, until: float, report: Re
         await asyncio.sleep(period)
 
 
-async def agents(http, tokens: dict[str, str], world, technicians: list[str], rate: float, until: float, report: Report) -> None:
+async def agents(
+    http,
+    tokens: dict[str, str],
+    world,
+    technicians: list[str],
+    rate: float,
+    until: float,
+    report: Report,
+) -> None:
     """Orders arriving at `rate` a second (Poisson: calls come whether or not the last one is
     done), each created by an agent and dispatched at once."""
     agent, dispatcher = ({"Authorization": f"Bearer {tokens[u]}"} for u in ("agent", "dispatcher"))
 
     async def order() -> None:
-        response = await call(http, report, "create order", "POST", "/api/work-orders", (201,), headers=agent, json={
-            "kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网,光猫LOS灯红"})
+        response = await call(
+            http,
+            report,
+            "create order",
+            "POST",
+            "/api/work-orders",
+            (201,),
+            headers=agent,
+            json={
+                "kind": "repair",
+                "customer_id": world.customers["ordinary"],
+                "description": "宽带断网,光猫LOS灯红",
+            },
+        )
         if response is None:
-            report.create_failed += 1  # no answer: the order may or may not exist (no idempotency key)
+            report.create_failed += (
+                1  # no answer: the order may or may not exist (no idempotency key)
+            )
             return
         report.created += 1
         order_id, assignee = response.json()["id"], world.uid(random.choice(technicians))
-        for _ in range(10):  # a step is safe to send again: a second dispatch of the same is refused (409)
-            if await call(http, report, "dispatch", "POST", f"/api/work-orders/{order_id}/dispatch", (200, 409),
-                          headers=dispatcher, json={"assignee_id": assignee}):
+        for _ in range(
+            10
+        ):  # a step is safe to send again: a second dispatch of the same is refused (409)
+            if await call(
+                http,
+                report,
+                "dispatch",
+                "POST",
+                f"/api/work-orders/{order_id}/dispatch",
+                (200, 409),
+                headers=dispatcher,
+                json={"assignee_id": assignee},
+            ):
                 break
             await asyncio.sleep(1)
 
@@ -303,12 +420,18 @@ class Console:
     async def run(self, http, until: float, report: Report) -> None:
         while time.monotonic() < until:
             try:
-                async with http.stream("GET", "/api/events", headers={"Authorization": f"Bearer {self.token}"},
-                                       timeout=None) as response:
+                async with http.stream(
+                    "GET",
+                    "/api/events",
+                    headers={"Authorization": f"Bearer {self.token}"},
+                    timeout=None,
+                ) as response:
                     if response.status_code != 200:
                         await asyncio.sleep(1)
                         continue
-                    self.resynced_at = time.monotonic()  # a console fetches the board whenever it (re)connects
+                    self.resynced_at = (
+                        time.monotonic()
+                    )  # a console fetches the board whenever it (re)connects
                     async for line in response.aiter_lines():
                         if line.startswith("event:"):
                             report.console_events += 1
@@ -343,41 +466,70 @@ async def sample_waits(url: str, until: float, report: Report) -> None:
                 await connection.close()
         await asyncio.sleep(1)
     loads = sorted(report.load_average)
-    report.load_average = [round(loads[0], 1), round(percentile(loads, 0.5), 1), round(loads[-1], 1)] if loads else []
+    report.load_average = (
+        [round(loads[0], 1), round(percentile(loads, 0.5), 1), round(loads[-1], 1)] if loads else []
+    )
 
 
-async def check(url: str, phones: list[Phone], planned_notes: dict[int, int], orders_before: int, report: Report,
-                s3, pushes) -> None:
+async def check(
+    url: str,
+    phones: list[Phone],
+    planned_notes: dict[int, int],
+    orders_before: int,
+    report: Report,
+    s3,
+    pushes,
+) -> None:
     from db.evidence_tables import EvidenceUpload, PhotoBlob
     from db.push_tables import PushOutbox
     from db.sync_tables import SyncClient, SyncMutation
     from db.tables import WorkOrder, WorkOrderEvent
 
     async with bound(url):
-        clients = {r["client_id"]: r for r in await SyncClient.select(SyncClient.id, SyncClient.client_id, SyncClient.last_mutation_id)}
+        clients = {
+            r["client_id"]: r
+            for r in await SyncClient.select(
+                SyncClient.id, SyncClient.client_id, SyncClient.last_mutation_id
+            )
+        }
         for phone in phones:
             client = clients.get(phone.client_id)
             if client is None or client["last_mutation_id"] != len(phone.outbox):
-                report.problems.append(f"{phone.client_id}: last id {client and client['last_mutation_id']} of {len(phone.outbox)}")
+                report.problems.append(
+                    f"{phone.client_id}: last id {client and client['last_mutation_id']} of {len(phone.outbox)}"
+                )
                 continue
-            outcomes = await SyncMutation.select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.reason_key).where(
-                SyncMutation.client == client["id"])
+            outcomes = await SyncMutation.select(
+                SyncMutation.mutation_id, SyncMutation.status, SyncMutation.reason_key
+            ).where(SyncMutation.client == client["id"])
             ids = sorted(r["mutation_id"] for r in outcomes)
             if ids != list(range(1, len(phone.outbox) + 1)):
-                report.problems.append(f"{phone.client_id}: outcomes for {len(ids)} ids, {len(set(ids))} distinct, of {len(phone.outbox)}")
+                report.problems.append(
+                    f"{phone.client_id}: outcomes for {len(ids)} ids, {len(set(ids))} distinct, of {len(phone.outbox)}"
+                )
             for outcome in outcomes:
-                if outcome["status"] != "applied" and not (outcome["status"] == "rejected" and outcome["reason_key"]):
-                    report.problems.append(f"{phone.client_id} #{outcome['mutation_id']}: {outcome['status']} {outcome['reason_key']!r}")
+                if outcome["status"] != "applied" and not (
+                    outcome["status"] == "rejected" and outcome["reason_key"]
+                ):
+                    report.problems.append(
+                        f"{phone.client_id} #{outcome['mutation_id']}: {outcome['status']} {outcome['reason_key']!r}"
+                    )
         for order_id, count in planned_notes.items():
-            notes = await WorkOrderEvent.count().where((WorkOrderEvent.work_order == order_id) & (WorkOrderEvent.action == "note"))
+            notes = await WorkOrderEvent.count().where(
+                (WorkOrderEvent.work_order == order_id) & (WorkOrderEvent.action == "note")
+            )
             if notes != count:
                 report.problems.append(f"order {order_id}: {notes} notes, {count} planned")
         stored = await WorkOrder.count() - orders_before
         if not report.created <= stored <= report.created + report.create_failed:
-            report.problems.append(f"{stored} orders stored, {report.created} created (+{report.create_failed} unanswered)")
+            report.problems.append(
+                f"{stored} orders stored, {report.created} created (+{report.create_failed} unanswered)"
+            )
         # Photos: each upload complete, each content one blob row and three objects (original,
         # display, thumbnail) in the bucket.
-        uploads = await EvidenceUpload.select(EvidenceUpload.upload_id, EvidenceUpload.status, EvidenceUpload.sha256)
+        uploads = await EvidenceUpload.select(
+            EvidenceUpload.upload_id, EvidenceUpload.status, EvidenceUpload.sha256
+        )
         complete = {str(u["upload_id"]): u["sha256"] for u in uploads if u["status"] == "complete"}
         for phone in phones:
             if phone.upload_id not in complete:
@@ -388,11 +540,19 @@ async def check(url: str, phones: list[Phone], planned_notes: dict[int, int], or
             keys.update(o["Key"].split(".")[0] for o in page.get("Contents", []))
         report.photos_stored = len(blobs)
         if sorted(blobs) != sorted(set(complete.values())) or len(blobs) != len(phones):
-            report.problems.append(f"{len(blobs)} photo blobs for {len(set(complete.values()))} stored contents of {len(phones)} phones")
+            report.problems.append(
+                f"{len(blobs)} photo blobs for {len(set(complete.values()))} stored contents of {len(phones)} phones"
+            )
         if keys != Counter({sha: 3 for sha in blobs}):
-            report.problems.append(f"S3 holds {sum(keys.values())} objects for {len(keys)} photos, not 3 each of {len(blobs)}")
+            report.problems.append(
+                f"S3 holds {sum(keys.values())} objects for {len(keys)} photos, not 3 each of {len(blobs)}"
+            )
         # Pushes: every one queued was sent, and the push service received it (the same phone, the same topic).
-        rows = await PushOutbox.select(PushOutbox.state, PushOutbox.topic, PushOutbox.subscription.endpoint.as_alias("endpoint"))
+        rows = await PushOutbox.select(
+            PushOutbox.state,
+            PushOutbox.topic,
+            PushOutbox.subscription.endpoint.as_alias("endpoint"),
+        )
         states = Counter(r["state"] for r in rows)
         report.pushes_sent = states["sent"]
         if set(states) - {"sent"}:
@@ -400,7 +560,9 @@ async def check(url: str, phones: list[Phone], planned_notes: dict[int, int], or
         received = {(d.token, d.headers.get("topic")) for d in pushes.deliveries}
         lost = [r for r in rows if (r["endpoint"].rsplit("/", 1)[-1], r["topic"]) not in received]
         if lost or pushes.errors:
-            report.problems.append(f"{len(lost)} pushes never received; push service errors: {pushes.errors[:3]}")
+            report.problems.append(
+                f"{len(lost)} pushes never received; push service errors: {pushes.errors[:3]}"
+            )
 
 
 async def pushes_settled(url: str, seconds: float) -> None:
@@ -409,7 +571,9 @@ async def pushes_settled(url: str, seconds: float) -> None:
 
     async with bound(url):
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and await PushOutbox.count().where(PushOutbox.state == "pending"):
+        while time.monotonic() < deadline and await PushOutbox.count().where(
+            PushOutbox.state == "pending"
+        ):
             await asyncio.sleep(0.5)
 
 
@@ -424,11 +588,20 @@ def photo_store(workdir: Path):
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     os.environ.update(credentials)
     client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)
-    env = {**credentials, "EVIDENCE_STORE": "s3", "EVIDENCE_S3_BUCKET": BUCKET, "EVIDENCE_S3_ENDPOINT": f"http://127.0.0.1:{port}"}
+    env = {
+        **credentials,
+        "EVIDENCE_STORE": "s3",
+        "EVIDENCE_S3_BUCKET": BUCKET,
+        "EVIDENCE_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+    }
     try:
         yield server, client, env
     finally:
@@ -445,10 +618,16 @@ async def seed(url: str, args: argparse.Namespace):
 
         async def morning(username: str) -> list[dict]:
             async with gate:
-                return day_mutations(await seed_day(world, username, args.orders, variety=False), args.per_order)
+                return day_mutations(
+                    await seed_day(world, username, args.orders, variety=False), args.per_order
+                )
 
         days = await asyncio.gather(*(morning(t.username) for t in technicians))
-        return world, {t.username: d for t, d in zip(technicians, days)}, await WorkOrder.count()
+        return (
+            world,
+            {t.username: d for t, d in zip(technicians, days, strict=True)},
+            await WorkOrder.count(),
+        )
 
 
 async def each(items, act, at_once: int = 24) -> list:
@@ -482,10 +661,18 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
     metrics_dir.mkdir()
     report = Report()
     with photo_store(workdir) as (s3_server, s3, s3_env), FakePushService(PUSH_SUBJECT) as pushes:
-        env = {"APP_MODE": "production", "EVENTS_KEEPALIVE_SECONDS": "1", "EVIDENCE_DIR": str(workdir / "evidence"),
-               "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024",
-               "PUSH_WORKER": "1", "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*", "PUSH_VAPID_SUBJECT": PUSH_SUBJECT,
-               **s3_env}
+        env = {
+            "APP_MODE": "production",
+            "EVENTS_KEEPALIVE_SECONDS": "1",
+            "EVIDENCE_DIR": str(workdir / "evidence"),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "ARGON2_TIME_COST": "1",
+            "ARGON2_MEMORY_KIB": "1024",
+            "PUSH_WORKER": "1",
+            "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*",
+            "PUSH_VAPID_SUBJECT": PUSH_SUBJECT,
+            **s3_env,
+        }
         processes = [AppProcess(url, workdir, env) for _ in range(args.processes)]
         for process in processes:
             process.start()
@@ -497,41 +684,81 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                 # Phones spread over several clients: one pool for 2,000 phones spent
                 # the load generator's CPU matching queued requests to connections (httpcore's
                 # pool is quadratic in what waits), and measured that instead of the server.
-                count = min(25, -(-len(outboxes) // 80))  # 80 phones or more a client; 200 connections in all
-                limits = httpx.Limits(max_connections=200 // count, max_keepalive_connections=200 // count)
+                count = min(
+                    25, -(-len(outboxes) // 80)
+                )  # 80 phones or more a client; 200 connections in all
+                limits = httpx.Limits(
+                    max_connections=200 // count, max_keepalive_connections=200 // count
+                )
                 async with contextlib.AsyncExitStack() as clients:
-                    pools = [await clients.enter_async_context(
-                        httpx.AsyncClient(base_url=proxy.url, verify=tls, timeout=30, limits=limits)) for _ in range(count)]
+                    pools = [
+                        await clients.enter_async_context(
+                            httpx.AsyncClient(
+                                base_url=proxy.url, verify=tls, timeout=30, limits=limits
+                            )
+                        )
+                        for _ in range(count)
+                    ]
                     http = pools[0]
 
                     async def log_in(username: str) -> str:
-                        response = await http.post("/api/auth/login", json={"username": username, "password": "correct horse battery"})
+                        response = await http.post(
+                            "/api/auth/login",
+                            json={"username": username, "password": "correct horse battery"},
+                        )
                         return response.json()["token"]
 
                     async def allow_notifications(username: str) -> None:
                         subscription = pushes.subscriber().subscription(f"phone-{username}")
-                        response = await http.post("/api/push/subscriptions", json=subscription,
-                                                   headers={"Authorization": f"Bearer {tokens[username]}"})
+                        response = await http.post(
+                            "/api/push/subscriptions",
+                            json=subscription,
+                            headers={"Authorization": f"Bearer {tokens[username]}"},
+                        )
                         assert response.status_code in (200, 201), response.text
 
                     usernames = ["agent", "dispatcher", "dispatcher2", "supervisor", *outboxes]
-                    tokens = dict(zip(usernames, await each(usernames, log_in)))
+                    tokens = dict(zip(usernames, await each(usernames, log_in), strict=True))
                     await each(list(outboxes), allow_notifications)
                     log(f"{len(outboxes)} phones logged in and subscribed")
-                    phones = [Phone(u, tokens[u], outbox, photo("JPEG", (320, 240), seed=n, noise=True), uploads[u])
-                              for n, (u, outbox) in enumerate(outboxes.items())]
+                    phones = [
+                        Phone(
+                            u,
+                            tokens[u],
+                            outbox,
+                            photo("JPEG", (320, 240), seed=n, noise=True),
+                            uploads[u],
+                        )
+                        for n, (u, outbox) in enumerate(outboxes.items())
+                    ]
                     length = args.minutes * 60
                     period = SYNC_PERIOD_S / args.compression
                     rate = ORDERS_PER_HOUR_PEAK * args.compression / 3600
-                    cpu_before, started = postgres_cpu_seconds(postgres.postmaster()), time.monotonic()
+                    cpu_before, started = (
+                        postgres_cpu_seconds(postgres.postmaster()),
+                        time.monotonic(),
+                    )
                     until = started + length
                     for phone in phones:  # a photo taken at some moment of the day
                         phone.photo_due = started + random.uniform(0, 0.9) * length
-                    consoles = [Console(tokens[u]) for u in (["dispatcher", "dispatcher2", "supervisor"] * args.consoles)[:args.consoles]]
+                    consoles = [
+                        Console(tokens[u])
+                        for u in (["dispatcher", "dispatcher2", "supervisor"] * args.consoles)[
+                            : args.consoles
+                        ]
+                    ]
                     streams = [asyncio.create_task(c.run(http, until, report)) for c in consoles]
-                    work = [asyncio.create_task(technician(p, pools[n % len(pools)], period, until, report))
-                            for n, p in enumerate(phones)]
-                    work.append(asyncio.create_task(agents(http, tokens, world, list(outboxes), rate, until, report)))
+                    work = [
+                        asyncio.create_task(
+                            technician(p, pools[n % len(pools)], period, until, report)
+                        )
+                        for n, p in enumerate(phones)
+                    ]
+                    work.append(
+                        asyncio.create_task(
+                            agents(http, tokens, world, list(outboxes), rate, until, report)
+                        )
+                    )
                     work.append(asyncio.create_task(sample_waits(url, until, report)))
                     work += [asyncio.create_task(p.supervise(until)) for p in processes]
 
@@ -558,19 +785,34 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                     # The day's end: every phone sends what it still holds.
                     deadline = time.monotonic() + 180
                     while not all(p.done for p in phones) and time.monotonic() < deadline:
-                        await asyncio.gather(*(p.sync(pools[n % len(pools)], report, batch=50)
-                                               for n, p in enumerate(phones) if not p.done))
+                        await asyncio.gather(
+                            *(
+                                p.sync(pools[n % len(pools)], report, batch=50)
+                                for n, p in enumerate(phones)
+                                if not p.done
+                            )
+                        )
                         await asyncio.sleep(period)
                     report.seconds = time.monotonic() - started
                     # After a restart only the new server's time counts: the old one's is gone with it.
-                    report.postgres_cpu_s = postgres_cpu_seconds(postgres.postmaster()) - (0 if "postgres" in faults else cpu_before)
+                    report.postgres_cpu_s = postgres_cpu_seconds(postgres.postmaster()) - (
+                        0 if "postgres" in faults else cpu_before
+                    )
                     await asyncio.gather(*streams)
                     if report.consoles_streaming_at_end < args.consoles:
-                        report.problems.append(f"{report.consoles_streaming_at_end} of {args.consoles} consoles streaming at the end")
-                    if "postgres" in faults:  # the events published while no process listened are lost: all fetch again
-                        report.consoles_resynced = sum(c.resynced_at > started + report.faults["postgres"] for c in consoles)
+                        report.problems.append(
+                            f"{report.consoles_streaming_at_end} of {args.consoles} consoles streaming at the end"
+                        )
+                    if (
+                        "postgres" in faults
+                    ):  # the events published while no process listened are lost: all fetch again
+                        report.consoles_resynced = sum(
+                            c.resynced_at > started + report.faults["postgres"] for c in consoles
+                        )
                         if report.consoles_resynced < args.consoles:
-                            report.problems.append(f"{report.consoles_resynced} of {args.consoles} consoles resynced after the restart")
+                            report.problems.append(
+                                f"{report.consoles_resynced} of {args.consoles} consoles resynced after the restart"
+                            )
                     await pushes_settled(url, 120)
         finally:
             for process in processes:
@@ -580,7 +822,9 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
 
 
 def run(argv: list[str] | None = None) -> Report:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--technicians", type=int, default=2000)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--compression", type=float, default=12)
@@ -598,7 +842,10 @@ def run(argv: list[str] | None = None) -> Report:
 
     # A server of the run's own: a restart would break every other run on the shared one, and
     # its CPU time is this run's alone.
-    with PrivatePostgres() as postgres, database("postgres", "branch_day", workdir, postgres.admin_url) as url:
+    with (
+        PrivatePostgres() as postgres,
+        database("postgres", "branch_day", workdir, postgres.admin_url) as url,
+    ):
         return asyncio.run(day(args, url, workdir, postgres))
 
 

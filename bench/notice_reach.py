@@ -42,7 +42,9 @@ POLICY_SEEN_MINUTES = 1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--dispatches", type=int, default=40)
     parser.add_argument("--alerts", type=int, default=20)
@@ -59,18 +61,40 @@ def main() -> None:
     with FakeChannels() as channels:
         from tests import fake_channels as fc
 
-        env = {**os.environ, "DATABASE_URL": url, "APP_MODE": "production", "PUSH_WORKER": "1",
-               "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*", "PUSH_VAPID_SUBJECT": SUBJECT,
-               "WECOM_CORP_ID": fc.CORP_ID, "WECOM_AGENT_ID": fc.AGENT_ID, "WECOM_SECRET": fc.CORP_SECRET,
-               "WECOM_API_BASE": channels.base, "SMS_PROVIDER": "aliyun", "SMS_ACCESS_KEY_ID": fc.KEY_ID,
-               "SMS_ACCESS_KEY_SECRET": fc.KEY_SECRET, "SMS_SIGN_NAME": fc.SIGN_NAME,
-               "SMS_TEMPLATE_ID": fc.TEMPLATE, "SMS_API_BASE": f"{channels.base}/aliyun"}
-        subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "APP_MODE": "production",
+            "PUSH_WORKER": "1",
+            "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*",
+            "PUSH_VAPID_SUBJECT": SUBJECT,
+            "WECOM_CORP_ID": fc.CORP_ID,
+            "WECOM_AGENT_ID": fc.AGENT_ID,
+            "WECOM_SECRET": fc.CORP_SECRET,
+            "WECOM_API_BASE": channels.base,
+            "SMS_PROVIDER": "aliyun",
+            "SMS_ACCESS_KEY_ID": fc.KEY_ID,
+            "SMS_ACCESS_KEY_SECRET": fc.KEY_SECRET,
+            "SMS_SIGN_NAME": fc.SIGN_NAME,
+            "SMS_TEMPLATE_ID": fc.TEMPLATE,
+            "SMS_API_BASE": f"{channels.base}/aliyun",
+        }
+        subprocess.run(
+            [sys.executable, "cli.py", "migrate"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         try:
             run_bench(args, url, env, channels)
         finally:
             if admin:
-                asyncio.run(postgres_admin(admin, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+                asyncio.run(
+                    postgres_admin(
+                        admin, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'
+                    )
+                )
 
 
 def wait_for(condition, timeout: float, step: float = 0.01):
@@ -96,56 +120,115 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str], channels)
 
     asyncio.run(ensure_default_policies())
     world = asyncio.run(build_world())
-    asyncio.run(StaffUser.update({StaffUser.phone: MOBILE}).where(StaffUser.username == "tech2b").run())
+    asyncio.run(
+        StaffUser.update({StaffUser.phone: MOBILE}).where(StaffUser.username == "tech2b").run()
+    )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     results: dict[str, list[float]] = {}
     lags: list[float] = []
     try:
-        with FakePushService(subject=SUBJECT) as push, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        with (
+            FakePushService(subject=SUBJECT) as push,
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+        ):
             wait_for(lambda: _healthy(http), timeout=120, step=0.1)
-            tokens = {u: http.post("/api/auth/login", json={"username": u, "password": PASSWORD}).json()["token"]
-                      for u in ("agent", "dispatcher", "supervisor", "tech2", "tech2b")}
+            tokens = {
+                u: http.post("/api/auth/login", json={"username": u, "password": PASSWORD}).json()[
+                    "token"
+                ]
+                for u in ("agent", "dispatcher", "supervisor", "tech2", "tech2b")
+            }
 
             def call(user: str, method: str, path: str, json: dict | None = None):
-                response = http.request(method, path, json=json, headers={"Authorization": f"Bearer {tokens[user]}"})
+                response = http.request(
+                    method, path, json=json, headers={"Authorization": f"Bearer {tokens[user]}"}
+                )
                 assert response.status_code < 300, response.text
                 return response.json() if response.content else None
 
             push.server_key = call("tech2", "GET", "/api/push/vapid-public-key")["public_key"]
-            call("tech2", "POST", "/api/push/subscriptions", push.subscriber().subscription("phone"))
+            call(
+                "tech2", "POST", "/api/push/subscriptions", push.subscriber().subscription("phone")
+            )
             call("tech2", "PUT", "/api/reach/preferences", {"channels": ["webpush"]})
 
             def dispatch(tech: str) -> tuple[dict, float]:
-                order = call("agent", "POST", "/api/work-orders", {
-                    "kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"})
+                order = call(
+                    "agent",
+                    "POST",
+                    "/api/work-orders",
+                    {
+                        "kind": "repair",
+                        "customer_id": world.customers["ordinary"],
+                        "description": "宽带断网",
+                    },
+                )
                 time.sleep(random.uniform(0, 1))  # not in step with the worker's poll
                 sent = time.time()
-                call("dispatcher", "POST", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid(tech)})
+                call(
+                    "dispatcher",
+                    "POST",
+                    f"/api/work-orders/{order['id']}/dispatch",
+                    {"assignee_id": world.uid(tech)},
+                )
                 return order, sent
 
             # 1. delivery, per channel
-            phases = [("webpush", "tech2", None), ("wecom", "tech2b", {"channels": ["wecom"], "wecom_user": "ZhouWeiXiu"}),
-                      ("sms", "tech2b", {"channels": ["sms"]})]
+            phases = [
+                ("webpush", "tech2", None),
+                ("wecom", "tech2b", {"channels": ["wecom"], "wecom_user": "ZhouWeiXiu"}),
+                ("sms", "tech2b", {"channels": ["sms"]}),
+            ]
             for name, tech, preference in phases:
                 if preference:
                     call(tech, "PUT", "/api/reach/preferences", preference)
-                got = (lambda: push.deliveries) if name == "webpush" else (lambda n=name: channels.of("wecom" if n == "wecom" else "aliyun"))
+                got = (
+                    (lambda: push.deliveries)
+                    if name == "webpush"
+                    else (lambda n=name: channels.of("wecom" if n == "wecom" else "aliyun"))
+                )
                 results[name] = []
                 for _ in range(args.dispatches):
                     before = len(got())
                     order, sent = dispatch(tech)
-                    wait_for(lambda b=before: len(got()) > b, timeout=30)
+                    wait_for(lambda b=before, got=got: len(got()) > b, timeout=30)
                     arrived = got()[before]
-                    results[name].append((arrived.received_at if name == "webpush" else arrived.at) - sent)
+                    results[name].append(
+                        (arrived.received_at if name == "webpush" else arrived.at) - sent
+                    )
                 print(f"  {name}: median {statistics.median(results[name]):.3f} s", flush=True)
 
             # 2. the dispatchers' alert
-            call("supervisor", "POST", "/api/policies/escalation", {"seen_minutes": POLICY_SEEN_MINUTES, "deliver_minutes": 60})
-            call("tech2b", "PUT", "/api/reach/preferences", {"channels": ["wecom"], "wecom_user": "ZhouWeiXiu"})
+            call(
+                "supervisor",
+                "POST",
+                "/api/policies/escalation",
+                {"seen_minutes": POLICY_SEEN_MINUTES, "deliver_minutes": 60},
+            )
+            call(
+                "tech2b",
+                "PUT",
+                "/api/reach/preferences",
+                {"channels": ["wecom"], "wecom_user": "ZhouWeiXiu"},
+            )
             limits = {}
             for _ in range(args.alerts):
                 order, sent = dispatch("tech2b")
@@ -168,12 +251,16 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str], channels)
     base = statistics.median(results["webpush"])
     for name, values in results.items():
         p99 = percentile(values, 0.99)
-        print(f"assignment -> delivered by {name}: {len(values)} dispatches: median {statistics.median(values):.3f} s, "
-              f"p99 {p99:.3f} s, max {max(values):.3f} s, median x web push {statistics.median(values) / base:.2f} "
-              f"(goal p99 <= 5 s: {'met' if p99 <= 5 else 'MISSED'})")
-    print(f"policy limit -> dispatcher alert: {len(lags)} unseen assignments: median {statistics.median(lags):.3f} s, "
-          f"p99 {percentile(lags, 0.99):.3f} s, max {max(lags):.3f} s after the limit "
-          f"(goal within 10 s: {'met' if max(lags) <= 10 else 'MISSED'})")
+        print(
+            f"assignment -> delivered by {name}: {len(values)} dispatches: median {statistics.median(values):.3f} s, "
+            f"p99 {p99:.3f} s, max {max(values):.3f} s, median x web push {statistics.median(values) / base:.2f} "
+            f"(goal p99 <= 5 s: {'met' if p99 <= 5 else 'MISSED'})"
+        )
+    print(
+        f"policy limit -> dispatcher alert: {len(lags)} unseen assignments: median {statistics.median(lags):.3f} s, "
+        f"p99 {percentile(lags, 0.99):.3f} s, max {max(lags):.3f} s after the limit "
+        f"(goal within 10 s: {'met' if max(lags) <= 10 else 'MISSED'})"
+    )
 
 
 def _healthy(http) -> bool:

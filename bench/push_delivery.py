@@ -67,7 +67,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pushes", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
@@ -80,14 +82,26 @@ def main() -> None:
         name = url.rsplit("/", 1)[1]
         asyncio.run(postgres_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         asyncio.run(postgres_admin(admin, f'CREATE DATABASE "{name}"'))
-    env = {**os.environ, "DATABASE_URL": url, "APP_MODE": "production", "PUSH_WORKER": "1",
-           "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*", "PUSH_VAPID_SUBJECT": SUBJECT}
-    subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "APP_MODE": "production",
+        "PUSH_WORKER": "1",
+        "PUSH_ENDPOINT_ORIGINS": "http://127.0.0.1:*",
+        "PUSH_VAPID_SUBJECT": SUBJECT,
+    }
+    subprocess.run(
+        [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     try:
         run_bench(args, url, env)
     finally:
         if admin:
-            asyncio.run(postgres_admin(admin, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+            asyncio.run(
+                postgres_admin(
+                    admin, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'
+                )
+            )
 
 
 def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
@@ -106,12 +120,29 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
     world = asyncio.run(build_world())
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        with FakePushService(subject=SUBJECT) as push, httpx.Client(base_url=base, timeout=30) as http:
+        with (
+            FakePushService(subject=SUBJECT) as push,
+            httpx.Client(base_url=base, timeout=30) as http,
+        ):
             for _ in range(100):
                 try:
                     if http.get("/healthz").status_code == 200:
@@ -119,27 +150,44 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             tokens = {
-                user: http.post("/api/auth/login", json={"username": user, "password": PASSWORD}).json()["token"]
+                user: http.post(
+                    "/api/auth/login", json={"username": user, "password": PASSWORD}
+                ).json()["token"]
                 for user in ("agent", "dispatcher", "tech2", "tech2b")
             }
 
             def call(user: str, method: str, path: str, json: dict | None = None) -> dict:
-                response = http.request(method, path, json=json, headers={"Authorization": f"Bearer {tokens[user]}"})
+                response = http.request(
+                    method, path, json=json, headers={"Authorization": f"Bearer {tokens[user]}"}
+                )
                 assert response.status_code < 300, response.text
                 return response.json()
 
             push.server_key = call("tech2", "GET", "/api/push/vapid-public-key")["public_key"]
-            call("tech2", "POST", "/api/push/subscriptions", push.subscriber().subscription("phone"))
+            call(
+                "tech2", "POST", "/api/push/subscriptions", push.subscriber().subscription("phone")
+            )
             devices = [push.subscriber() for _ in range(DEVICES)]
             for n, device in enumerate(devices):
-                call("tech2b", "POST", "/api/push/subscriptions", device.subscription(f"device-{n}"))
+                call(
+                    "tech2b", "POST", "/api/push/subscriptions", device.subscription(f"device-{n}")
+                )
             flood = {d.token for d in devices}
 
             # 1. throughput
             note = Notification(
-                recipient=world.uid("tech2b"), type=NoticeType.assigned, topic="wo-1", urgency=Urgency.high,
-                ttl_seconds=3600, params={"code": "GD20261123000001", "kind": "repair", "area": "锦江片区",
-                                          "due": "2026-11-23T02:30:00+00:00", "urges": 0},
+                recipient=world.uid("tech2b"),
+                type=NoticeType.assigned,
+                topic="wo-1",
+                urgency=Urgency.high,
+                ttl_seconds=3600,
+                params={
+                    "code": "GD20261123000001",
+                    "kind": "repair",
+                    "area": "锦江片区",
+                    "due": "2026-11-23T02:30:00+00:00",
+                    "urges": 0,
+                },
             )
 
             async def commit_flood() -> None:
@@ -155,22 +203,40 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
                 times = sorted(d.received_at for d in arrived if d.token in flood)
                 assert len(times) == args.pushes and not push.errors, (len(times), push.errors[:3])
                 rates.append((len(times) - 1) / (times[-1] - times[0]))
-                print(f"  round: {len(times)} pushes, first after {times[0] - committed:.2f} s, "
-                      f"{rates[-1]:.0f} pushes/s", flush=True)
+                print(
+                    f"  round: {len(times)} pushes, first after {times[0] - committed:.2f} s, "
+                    f"{rates[-1]:.0f} pushes/s",
+                    flush=True,
+                )
 
             # 2. latency
             latencies = []
             for _ in range(args.dispatches):
-                order = call("agent", "POST", "/api/work-orders", {
-                    "kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网",
-                })
+                order = call(
+                    "agent",
+                    "POST",
+                    "/api/work-orders",
+                    {
+                        "kind": "repair",
+                        "customer_id": world.customers["ordinary"],
+                        "description": "宽带断网",
+                    },
+                )
                 # Dispatches come when they come, not in step with the sender's poll.
                 time.sleep(random.uniform(0, 1))
                 before = len(push.deliveries)
                 sent = time.time()
-                call("dispatcher", "POST", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+                call(
+                    "dispatcher",
+                    "POST",
+                    f"/api/work-orders/{order['id']}/dispatch",
+                    {"assignee_id": world.uid("tech2")},
+                )
                 [delivery] = push.wait_for(before + 1, timeout=30)[before:]
-                assert delivery.message["order"] == order["id"] and delivery.message["type"] == "assigned"
+                assert (
+                    delivery.message["order"] == order["id"]
+                    and delivery.message["type"] == "assigned"
+                )
                 latencies.append(delivery.received_at - sent)
             assert not push.errors, push.errors[:3]
     finally:
@@ -178,11 +244,15 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
         server.wait(timeout=10)
 
     print(f"database: {args.database}; sender poll interval {env.get('PUSH_POLL_SECONDS', '1')} s")
-    print(f"throughput: {args.pushes} pushes x {args.rounds} rounds, encrypted, signed, verified and decrypted: "
-          f"median {statistics.median(rates):.0f} pushes/s (rounds: {', '.join(f'{r:.0f}' for r in rates)})")
-    print(f"assignment -> push delivered: {len(latencies)} dispatches over HTTP: "
-          f"median {statistics.median(latencies):.3f} s, p99 {percentile(latencies, 0.99):.3f} s, "
-          f"max {max(latencies):.3f} s (goal p99 <= 5 s: {'met' if percentile(latencies, 0.99) <= 5 else 'MISSED'})")
+    print(
+        f"throughput: {args.pushes} pushes x {args.rounds} rounds, encrypted, signed, verified and decrypted: "
+        f"median {statistics.median(rates):.0f} pushes/s (rounds: {', '.join(f'{r:.0f}' for r in rates)})"
+    )
+    print(
+        f"assignment -> push delivered: {len(latencies)} dispatches over HTTP: "
+        f"median {statistics.median(latencies):.3f} s, p99 {percentile(latencies, 0.99):.3f} s, "
+        f"max {max(latencies):.3f} s (goal p99 <= 5 s: {'met' if percentile(latencies, 0.99) <= 5 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,10 @@ DIST = ROOT / "static" / "pwa" / "dist"
 
 def sizes() -> dict[str, tuple[int, int]]:
     files = sorted(DIST.glob("assets/*.js")) + sorted(DIST.glob("assets/*.css")) + [DIST / "sw.js"]
-    return {str(f.relative_to(DIST)): (f.stat().st_size, len(gzip.compress(f.read_bytes(), 9))) for f in files}
+    return {
+        str(f.relative_to(DIST)): (f.stat().st_size, len(gzip.compress(f.read_bytes(), 9)))
+        for f in files
+    }
 
 
 phases: list[dict] = []
@@ -60,16 +63,33 @@ def cold_starts(runs: int, orders: int) -> list[float]:
             customer = customers[i % len(customers)]
             if customer == "one_way" or customer == "company":
                 customer = "ordinary"
-            o = office.post("agent", "/api/work-orders", {"kind": "repair", "customer_id": world.customers[customer],
-                                                           "description": f"宽带故障 {i}"})
-            office.post("dispatcher", f"/api/work-orders/{o['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+            o = office.post(
+                "agent",
+                "/api/work-orders",
+                {
+                    "kind": "repair",
+                    "customer_id": world.customers[customer],
+                    "description": f"宽带故障 {i}",
+                },
+            )
+            office.post(
+                "dispatcher",
+                f"/api/work-orders/{o['id']}/dispatch",
+                {"assignee_id": world.uid("tech2")},
+            )
         profile = tmp / "profile"
         timings = []
         with sync_playwright() as p:
+
             def launch():
                 return p.chromium.launch_persistent_context(
-                    str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
-                    viewport={"width": 360, "height": 640}, device_scale_factor=2, locale="zh-CN",
+                    str(profile),
+                    executable_path=CHROMIUM,
+                    args=CHROMIUM_FLAGS,
+                    headless=True,
+                    viewport={"width": 360, "height": 640},
+                    device_scale_factor=2,
+                    locale="zh-CN",
                     timezone_id="Asia/Shanghai",
                 )
 
@@ -99,17 +119,21 @@ def cold_starts(runs: int, orders: int) -> list[float]:
                 # Interactive: painted, with live links (a tap before the app runs is opened by its router at start).
                 timings.append(max(shown, page.evaluate(MARK, "list-interactive")))
                 # Tap the first job as soon as the list is there; the job screen must open.
-                page.evaluate("document.addEventListener('click', (e) => { window.__tapped = e.timeStamp; }, {capture: true, once: true})")
+                page.evaluate(
+                    "document.addEventListener('click', (e) => { window.__tapped = e.timeStamp; }, {capture: true, once: true})"
+                )
                 page.locator(".job-card").first.click()
                 taps.append(page.evaluate(PAINTED, "job-detail") - page.evaluate("window.__tapped"))
-                phases.append(page.evaluate("""() => {
+                phases.append(
+                    page.evaluate(r"""() => {
                   const nav = performance.getEntriesByType('navigation')[0];
                   const mark = (n) => Math.round(performance.getEntriesByName(n)[0]?.startTime ?? -1);
                   return {html: Math.round(nav.responseEnd), script: mark('app-start'),
                           js: Math.round(performance.getEntriesByType('resource').find((r) => /\/app\.[^/]+\.js$/.test(r.name)).responseEnd),
                           sw: Math.round(nav.workerStart), db: mark('db-open'), rendered: mark('list-interactive'),
                           app: mark('app-list'), engine: mark('engine-loaded')};
-                }"""))
+                }""")
+                )
                 page.evaluate("location.hash = '#/'")  # back to the list: the app shows every job
                 page.locator(".job-card").nth(orders - 1).wait_for(state="attached")
                 assert page.locator(".job-card").count() == orders
@@ -132,16 +156,26 @@ def main() -> None:
         print(f"{name:36} {raw:10,} {gz:9,}")
     print(f"{'total':36} {total_raw:10,} {total_gz:9,}  ({total_gz / 1024:.1f} KB; goal ≤ 150 KB)")
     timings = cold_starts(args.runs, args.orders)
-    print(f"cold offline start to interactive job list ({args.orders} jobs, CPU ×4), {len(timings)} runs:")
+    print(
+        f"cold offline start to interactive job list ({args.orders} jobs, CPU ×4), {len(timings)} runs:"
+    )
     print("  ms: " + ", ".join(f"{t:.0f}" for t in timings))
-    print(f"  median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms (goal ≤ 1000 ms)")
-    print(f"  tap on the first job → its screen painted: median {statistics.median(taps):.0f} ms, max {max(taps):.0f} ms")
-    print("  phases (ms since navigation start: service worker started, HTML from its cache, app script loaded,"
-          " script running, first read done, list drawn (by the inline first paint when it had a copy), list painted ="
-          " interactive, the app's own list from IndexedDB (-1: the tap came first), Dexie and sync loaded; tap → job):")
-    for ph, total, tap in zip(phases, timings, taps):
-        print(f"    sw {ph['sw']:5}  html {ph['html']:5}  js {ph['js']:5}  script {ph['script']:5}  db {ph['db']:5}"
-              f"  drawn {ph['rendered']:5}  painted {total:5.0f}  app {ph['app']:5}  engine {ph['engine']:5}  tap {tap:4.0f}")
+    print(
+        f"  median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms (goal ≤ 1000 ms)"
+    )
+    print(
+        f"  tap on the first job → its screen painted: median {statistics.median(taps):.0f} ms, max {max(taps):.0f} ms"
+    )
+    print(
+        "  phases (ms since navigation start: service worker started, HTML from its cache, app script loaded,"
+        " script running, first read done, list drawn (by the inline first paint when it had a copy), list painted ="
+        " interactive, the app's own list from IndexedDB (-1: the tap came first), Dexie and sync loaded; tap → job):"
+    )
+    for ph, total, tap in zip(phases, timings, taps, strict=True):
+        print(
+            f"    sw {ph['sw']:5}  html {ph['html']:5}  js {ph['js']:5}  script {ph['script']:5}  db {ph['db']:5}"
+            f"  drawn {ph['rendered']:5}  painted {total:5.0f}  app {ph['app']:5}  engine {ph['engine']:5}  tap {tap:4.0f}"
+        )
     print(json.dumps({"gzip_bytes": total_gz, "start_ms": timings, "tap_ms": taps}))
 
 

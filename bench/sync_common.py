@@ -42,7 +42,10 @@ os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 
 PYTHON = sys.executable
 # The server to create benchmark databases on (each run creates and drops its own database).
-PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL",
+    os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+)
 PASSWORD = "correct horse battery"  # tests/world.py's
 STROKES = [[[10 + i, 20 + i % 3, i * 16] for i in range(12)], [[40, 30, 0], [60, 45, 30]]]
 
@@ -84,7 +87,9 @@ async def pg_admin(*statements: str, url: str = PG_ADMIN_URL) -> None:
 
 def migrate(url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run([PYTHON, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [PYTHON, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if done.returncode != 0 or "fail" in done.stdout.lower():
         raise RuntimeError(f"migration failed on {url}:\n{done.stdout}\n{done.stderr}")
 
@@ -100,7 +105,13 @@ def database(kind: str, tag: str, workdir: Path, admin_url: str = PG_ADMIN_URL) 
         return
     name = f"bench_sync_{tag}_{os.getpid()}"
     url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"', url=admin_url))
+    asyncio.run(
+        pg_admin(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}"',
+            url=admin_url,
+        )
+    )
     try:
         migrate(url)
         yield url
@@ -139,12 +150,22 @@ async def seed_world(customers: int = 60):
     from tests.world import build_world
 
     world = await build_world()
-    rows = await Customer.insert(*[
-        Customer(account_no=f"0288{n:06d}", name=f"客户{n:04d}", phone=f"1390000{n:04d}", tier="ordinary",
-                 network="two_way", area=world.area, community=world.community, road=world.road,
-                 address=f"锦江区春熙路{n + 10}号{n % 30 + 1}栋{n % 6 + 1}单元{n % 20 + 1}0{n % 4 + 1}")
-        for n in range(customers)
-    ])
+    rows = await Customer.insert(
+        *[
+            Customer(
+                account_no=f"0288{n:06d}",
+                name=f"客户{n:04d}",
+                phone=f"1390000{n:04d}",
+                tier="ordinary",
+                network="two_way",
+                area=world.area,
+                community=world.community,
+                road=world.road,
+                address=f"锦江区春熙路{n + 10}号{n % 30 + 1}栋{n % 6 + 1}单元{n % 20 + 1}0{n % 4 + 1}",
+            )
+            for n in range(customers)
+        ]
+    )
     world.customers.update({f"c{n}": row["id"] for n, row in enumerate(rows)})
     return world
 
@@ -159,16 +180,30 @@ async def add_technicians(world, count: int, prefix: str = "bt") -> list:
     callers = []
     for n in range(count):
         username = f"{prefix}{n:04d}"
-        user_id = await create_user(username, f"维修{n:04d}", Role.technician, PASSWORD, team, world.area)
-        caller = Caller(id=user_id, username=username, display_name=f"维修{n:04d}", role="technician",
-                        team_id=team, area_id=world.area)
+        user_id = await create_user(
+            username, f"维修{n:04d}", Role.technician, PASSWORD, team, world.area
+        )
+        caller = Caller(
+            id=user_id,
+            username=username,
+            display_name=f"维修{n:04d}",
+            role="technician",
+            team_id=team,
+            area_id=world.area,
+        )
         world.users[username] = caller
         callers.append(caller)
     return callers
 
 
-DESCRIPTIONS = ["宽带断网,光猫LOS灯红", "电视无信号,机顶盒提示E102", "网速慢,晚高峰掉线", "新装宽带上门调测",
-                "光猫更换后无法拨号", "楼道分支器故障,整栋无信号"]
+DESCRIPTIONS = [
+    "宽带断网,光猫LOS灯红",
+    "电视无信号,机顶盒提示E102",
+    "网速慢,晚高峰掉线",
+    "新装宽带上门调测",
+    "光猫更换后无法拨号",
+    "楼道分支器故障,整栋无信号",
+]
 
 
 async def seed_day(world, technician: str, count: int, variety: bool = True) -> list[int]:
@@ -182,23 +217,46 @@ async def seed_day(world, technician: str, count: int, variety: bool = True) -> 
 
     agent, dispatcher = world.users["agent"], world.users["dispatcher"]
     tech = world.users[technician]
-    customers = [v for k, v in world.customers.items() if k.startswith("c")] or [world.customers["ordinary"]]
+    customers = [v for k, v in world.customers.items() if k.startswith("c")] or [
+        world.customers["ordinary"]
+    ]
     ids = []
     for n in range(count):
-        order = await service.create_order(agent, s.CreateOrder(
-            kind=Kind.repair, customer_id=customers[(len(ids) * 7 + n) % len(customers)],
-            description=DESCRIPTIONS[n % len(DESCRIPTIONS)], agent_remark="客户白天上班,请18点后联系" if n % 4 == 0 else ""))
-        await service.retrying(lambda order=order: service.apply_step(dispatcher, order.id, Action.dispatch, s.Dispatch(assignee_id=tech.id)))
+        order = await service.create_order(
+            agent,
+            s.CreateOrder(
+                kind=Kind.repair,
+                customer_id=customers[(len(ids) * 7 + n) % len(customers)],
+                description=DESCRIPTIONS[n % len(DESCRIPTIONS)],
+                agent_remark="客户白天上班,请18点后联系" if n % 4 == 0 else "",
+            ),
+        )
+        await service.retrying(
+            lambda order=order: service.apply_step(
+                dispatcher, order.id, Action.dispatch, s.Dispatch(assignee_id=tech.id)
+            )
+        )
         if variety and n % 3 == 1:
-            await service.retrying(lambda order=order: service.apply_step(agent, order.id, Action.urge, s.Step()))
+            await service.retrying(
+                lambda order=order: service.apply_step(agent, order.id, Action.urge, s.Step())
+            )
         if variety and n % 3 == 2:
-            await service.retrying(lambda order=order: service.apply_step(dispatcher, order.id, Action.note, s.Note(text="客户来电改约,优先处理")))
+            await service.retrying(
+                lambda order=order: service.apply_step(
+                    dispatcher, order.id, Action.note, s.Note(text="客户来电改约,优先处理")
+                )
+            )
         ids.append(order.id)
     return ids
 
 
-def day_mutations(order_ids: list[int], per_order: int, start_id: int = 1, when: datetime | None = None,
-                  skip: int = 0) -> list[dict]:
+def day_mutations(
+    order_ids: list[int],
+    per_order: int,
+    start_id: int = 1,
+    when: datetime | None = None,
+    skip: int = 0,
+) -> list[dict]:
     """A realistic offline queue over the orders, one order at a time as a technician works:
     accept, contact, arrive, then notes, recorded work with materials (codes of the catalogue)
     and a signature with small strokes, cycling until `per_order` mutations per order (after the
@@ -206,24 +264,50 @@ def day_mutations(order_ids: list[int], per_order: int, start_id: int = 1, when:
     when = when or datetime.now(UTC) - timedelta(minutes=30)
     tail = [
         ("add_note", {"text": "已到楼道,分支器接头氧化"}),
-        ("record_work", {"work_done": "更换分支器一个,重做接头", "labour_hours": 0.5,
-                         "materials": [{"code": "FIBER", "quantity": 12}, {"code": "ONU", "quantity": 1}]}),
+        (
+            "record_work",
+            {
+                "work_done": "更换分支器一个,重做接头",
+                "labour_hours": 0.5,
+                "materials": [{"code": "FIBER", "quantity": 12}, {"code": "ONU", "quantity": 1}],
+            },
+        ),
         ("add_note", {"text": "客户确认上网正常,电视信号恢复"}),
-        ("capture_signature", {"signer_name": "客户本人", "relation": "account_holder", "strokes": STROKES,
-                               "satisfaction": 5}),
-        ("record_work", {"work_done": "整理入户线缆", "labour_hours": 0.25, "materials": [{"code": "STB", "quantity": 1}]}),
+        (
+            "capture_signature",
+            {
+                "signer_name": "客户本人",
+                "relation": "account_holder",
+                "strokes": STROKES,
+                "satisfaction": 5,
+            },
+        ),
+        (
+            "record_work",
+            {
+                "work_done": "整理入户线缆",
+                "labour_hours": 0.25,
+                "materials": [{"code": "STB", "quantity": 1}],
+            },
+        ),
         ("add_note", {"text": "旧光猫已回收"}),
     ]
     plan = [("accept", {}), ("contact", {"note": "已电话联系客户"}), ("arrive", {})]
     while len(plan) < skip + per_order:
         plan.append(tail[(len(plan) - 3) % len(tail)])
-    plan = plan[skip:skip + per_order]
+    plan = plan[skip : skip + per_order]
     mutations = []
     for order_id in order_ids:
         for name, args in plan:
             mutation_id = start_id + len(mutations)
-            mutations.append({"id": mutation_id, "name": name, "args": {"order_id": order_id, **args},
-                              "device_time": (when + timedelta(seconds=mutation_id)).isoformat()})
+            mutations.append(
+                {
+                    "id": mutation_id,
+                    "name": name,
+                    "args": {"order_id": order_id, **args},
+                    "device_time": (when + timedelta(seconds=mutation_id)).isoformat(),
+                }
+            )
     return mutations
 
 
@@ -242,22 +326,48 @@ class Server:
 
 
 @contextmanager
-def server(url: str, workdir: Path, app: str = "app:app", workers: int = 1, env: dict | None = None,
-           name: str = "server") -> Iterator[Server]:
+def server(
+    url: str,
+    workdir: Path,
+    app: str = "app:app",
+    workers: int = 1,
+    env: dict | None = None,
+    name: str = "server",
+) -> Iterator[Server]:
     """uvicorn in a subprocess on a free loopback port, as in production (APP_MODE=production),
     its log in workdir/<name>.log. Waits for /healthz."""
     import httpx
 
     port = free_port()
     logfile = workdir / f"{name}.log"
-    full_env = {**os.environ, "DATABASE_URL": url, "APP_MODE": "production", "PYTHONPATH": str(ROOT),
-                "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", **(env or {})}
-    command = [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "APP_MODE": "production",
+        "PYTHONPATH": str(ROOT),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+        **(env or {}),
+    }
+    command = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     if workers > 1:
         command += ["--workers", str(workers)]
     with open(logfile, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
+        )
     handle = Server(f"http://127.0.0.1:{port}", port, process, logfile)
     try:
         deadline = time.monotonic() + 60
@@ -285,7 +395,9 @@ def server(url: str, workdir: Path, app: str = "app:app", workers: int = 1, env:
 def login(base: str, username: str, password: str = PASSWORD) -> str:
     import httpx
 
-    response = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": password}, timeout=30)
+    response = httpx.post(
+        f"{base}/api/auth/login", json={"username": username, "password": password}, timeout=30
+    )
     response.raise_for_status()
     return response.json()["token"]
 
@@ -315,8 +427,9 @@ class RawClient:
                 pass
             self.writer = None
 
-    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
         """One exchange. A keep-alive connection the server closed meanwhile (uvicorn drops idle
         ones after 5 s) is reopened and the request sent again, as HTTP clients do (a sync push
         may be resent: it is applied exactly once)."""
@@ -330,8 +443,9 @@ class RawClient:
             self.reconnects += 1
             return await self._exchange(method, path, headers, body)
 
-    async def _exchange(self, method: str, path: str, headers: dict[str, str] | None,
-                        body: bytes) -> tuple[int, dict[str, str], bytes]:
+    async def _exchange(
+        self, method: str, path: str, headers: dict[str, str] | None, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
             await self.connect()
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
@@ -376,7 +490,9 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> tu
     return data, data
 
 
-async def read_response(reader: asyncio.StreamReader, method: str) -> tuple[int, dict[str, str], bytes]:
+async def read_response(
+    reader: asyncio.StreamReader, method: str
+) -> tuple[int, dict[str, str], bytes]:
     _, first, headers = await read_head(reader)
     status = int(first.split(" ", 2)[1])
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
@@ -455,17 +571,31 @@ class CountingProxy:
                 status = int(rfirst.split(" ", 2)[1])
                 if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
                     rbody = b""
-                elif "content-length" in rheaders or "chunked" in rheaders.get("transfer-encoding", "").lower():
+                elif (
+                    "content-length" in rheaders
+                    or "chunked" in rheaders.get("transfer-encoding", "").lower()
+                ):
                     rbody, _ = await read_body(up_r, rheaders)
                 else:  # delimited by close
                     rbody = await up_r.read()
                 # Recorded before the client can see the response, so a reader never misses it.
-                self.exchanges.append(Exchange(method, target, status, len(head) + len(raw_body),
-                                               len(rhead) + len(rbody), len(rbody),
-                                               rheaders.get("content-encoding", "")))
+                self.exchanges.append(
+                    Exchange(
+                        method,
+                        target,
+                        status,
+                        len(head) + len(raw_body),
+                        len(rhead) + len(rbody),
+                        len(rbody),
+                        rheaders.get("content-encoding", ""),
+                    )
+                )
                 client_w.write(rhead + rbody)
                 await client_w.drain()
-                if rheaders.get("connection", "").lower() == "close" or headers.get("connection", "").lower() == "close":
+                if (
+                    rheaders.get("connection", "").lower() == "close"
+                    or headers.get("connection", "").lower() == "close"
+                ):
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -490,9 +620,12 @@ class CountingProxy:
 
 
 def totals(exchanges: list[Exchange]) -> dict[str, int]:
-    return {"requests": len(exchanges), "up": sum(e.request_bytes for e in exchanges),
-            "down": sum(e.response_bytes for e in exchanges),
-            "bytes": sum(e.request_bytes + e.response_bytes for e in exchanges)}
+    return {
+        "requests": len(exchanges),
+        "up": sum(e.request_bytes for e in exchanges),
+        "down": sum(e.response_bytes for e in exchanges),
+        "bytes": sum(e.request_bytes + e.response_bytes for e in exchanges),
+    }
 
 
 def dumps(value: Any) -> bytes:

@@ -71,10 +71,19 @@ async def seed(url: str, technicians: int, orders: int) -> list[tuple[str, list[
             ids = []
             for k in range(orders):
                 async with gate:
-                    order = await service.create_order(agent, s.CreateOrder(
-                        kind=Kind.repair, customer_id=customers[(n * orders + k) % len(customers)], description="宽带断网"))
-                    await service.retrying(lambda order=order: service.apply_step(
-                        dispatcher, order.id, Action.dispatch, s.Dispatch(assignee_id=tech.id)))
+                    order = await service.create_order(
+                        agent,
+                        s.CreateOrder(
+                            kind=Kind.repair,
+                            customer_id=customers[(n * orders + k) % len(customers)],
+                            description="宽带断网",
+                        ),
+                    )
+                    await service.retrying(
+                        lambda order=order: service.apply_step(
+                            dispatcher, order.id, Action.dispatch, s.Dispatch(assignee_id=tech.id)
+                        )
+                    )
                 ids.append(order.id)
             return tech.username, ids
 
@@ -86,9 +95,24 @@ def plan(order_ids: list[int]) -> list[tuple[str, dict]]:
     steps = [(name, {"order_id": o}) for o in order_ids for name in ("accept", "contact", "arrive")]
     extra = [
         ("add_note", {"text": "已到现场,正在排查"}),
-        ("record_work", {"work_done": "更换皮线", "labour_hours": 0.5, "materials": [{"code": "FIBER", "quantity": 8}]}),
+        (
+            "record_work",
+            {
+                "work_done": "更换皮线",
+                "labour_hours": 0.5,
+                "materials": [{"code": "FIBER", "quantity": 8}],
+            },
+        ),
         ("add_note", {"text": "客户确认恢复"}),
-        ("capture_signature", {"signer_name": "客户本人", "relation": "account_holder", "strokes": STROKES, "satisfaction": 5}),
+        (
+            "capture_signature",
+            {
+                "signer_name": "客户本人",
+                "relation": "account_holder",
+                "strokes": STROKES,
+                "satisfaction": 5,
+            },
+        ),
     ]
     for n in range(400):
         name, args = extra[n % len(extra)]
@@ -107,14 +131,23 @@ class Phone:
         self.headers: dict[str, str] = {}
 
     async def login(self) -> None:
-        status, _, body = await self.http.request("POST", "/api/auth/login", {"Content-Type": "application/json"},
-                                                  dumps({"username": self.username, "password": PASSWORD}))
+        status, _, body = await self.http.request(
+            "POST",
+            "/api/auth/login",
+            {"Content-Type": "application/json"},
+            dumps({"username": self.username, "password": PASSWORD}),
+        )
         assert status == 200, body
-        self.headers = {"Authorization": f"Bearer {json.loads(body)['token']}", "Accept-Encoding": "gzip"}
+        self.headers = {
+            "Authorization": f"Bearer {json.loads(body)['token']}",
+            "Accept-Encoding": "gzip",
+        }
         await self.pull(None)
 
     async def pull(self, record) -> None:
-        path = f"/api/sync/pull?client_id={self.client_id}" + (f"&cursor={self.cursor}" if self.cursor else "")
+        path = f"/api/sync/pull?client_id={self.client_id}" + (
+            f"&cursor={self.cursor}" if self.cursor else ""
+        )
         started = time.perf_counter()
         status, _, body = await self.http.request("GET", path, self.headers)
         elapsed = time.perf_counter() - started
@@ -124,12 +157,24 @@ class Phone:
             record("pull", elapsed, status)
 
     async def push(self, record, count: int = 3) -> None:
-        batch = [{"id": self.sent + i + 1, "name": name, "args": args,
-                  "device_time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 5))}
-                 for i, (name, args) in enumerate(self.plan[self.sent:self.sent + count])]
+        batch = [
+            {
+                "id": self.sent + i + 1,
+                "name": name,
+                "args": args,
+                "device_time": time.strftime(
+                    "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 5)
+                ),
+            }
+            for i, (name, args) in enumerate(self.plan[self.sent : self.sent + count])
+        ]
         started = time.perf_counter()
-        status, _, body = await self.http.request("POST", "/api/sync/push", {**self.headers, "Content-Type": "application/json"},
-                                                  dumps({"client_id": self.client_id, "mutations": batch}))
+        status, _, body = await self.http.request(
+            "POST",
+            "/api/sync/push",
+            {**self.headers, "Content-Type": "application/json"},
+            dumps({"client_id": self.client_id, "mutations": batch}),
+        )
         elapsed = time.perf_counter() - started
         if status == 200:
             answer = json.loads(body)
@@ -149,7 +194,8 @@ async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter:
         while not stop.is_set():
             rows = await connection.fetch(
                 """SELECT state, coalesce(wait_event_type, '-') AS type, coalesce(wait_event, '-') AS event
-                   FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()""")
+                   FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+            )
             for r in rows:
                 seen[f"{r['state']}/{r['type']}:{r['event']}"] += 1
             seen["samples"] += 1
@@ -162,8 +208,9 @@ async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter:
     return seen
 
 
-async def simulate(phones: list[Phone], seconds: float, think: float, paced: bool, url: str,
-                   push: bool = True) -> dict:
+async def simulate(
+    phones: list[Phone], seconds: float, think: float, paced: bool, url: str, push: bool = True
+) -> dict:
     samples: dict[str, list[float]] = collections.defaultdict(list)
     statuses: collections.Counter = collections.Counter()
     outcomes: collections.Counter = collections.Counter()
@@ -199,25 +246,44 @@ async def simulate(phones: list[Phone], seconds: float, think: float, paced: boo
     waits = await sampler
     samples_taken = waits.pop("samples", 1)
     every = samples["pull"] + samples["push"]
-    return {"seconds": elapsed, "requests": sum(statuses.values()), "rate": sum(statuses.values()) / elapsed,
-            "cycles": cycles, "p50": percentile(every, 0.5), "p99": percentile(every, 0.99),
-            "pull_p50": percentile(samples["pull"], 0.5), "pull_p99": percentile(samples["pull"], 0.99),
-            "push_p50": percentile(samples["push"], 0.5), "push_p99": percentile(samples["push"], 0.99),
-            "errors": {f"{k} {s}": v for (k, s), v in statuses.items() if s != 200}, "outcomes": dict(outcomes),
-            # mean number of app sessions in each state/wait at a sample
-            "db_sessions": {k: round(v / samples_taken, 1) for k, v in waits.most_common(6)}}
+    return {
+        "seconds": elapsed,
+        "requests": sum(statuses.values()),
+        "rate": sum(statuses.values()) / elapsed,
+        "cycles": cycles,
+        "p50": percentile(every, 0.5),
+        "p99": percentile(every, 0.99),
+        "pull_p50": percentile(samples["pull"], 0.5),
+        "pull_p99": percentile(samples["pull"], 0.99),
+        "push_p50": percentile(samples["push"], 0.5),
+        "push_p99": percentile(samples["push"], 0.99),
+        "errors": {f"{k} {s}": v for (k, s), v in statuses.items() if s != 200},
+        "outcomes": dict(outcomes),
+        # mean number of app sessions in each state/wait at a sample
+        "db_sessions": {k: round(v / samples_taken, 1) for k, v in waits.most_common(6)},
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--technicians", type=int, default=200)
     parser.add_argument("--orders", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--think", type=float, default=0.0)
-    parser.add_argument("--paced-think", default="10", help="mean think times of the paced phase, s "
-                        "(comma-separated: one paced phase each, e.g. 10,5,2,1 for a capacity curve)")
-    parser.add_argument("--phases", default="loop,paced,pulls", help="which phases to run, in order (comma-separated)")
+    parser.add_argument(
+        "--paced-think",
+        default="10",
+        help="mean think times of the paced phase, s "
+        "(comma-separated: one paced phase each, e.g. 10,5,2,1 for a capacity curve)",
+    )
+    parser.add_argument(
+        "--phases",
+        default="loop,paced,pulls",
+        help="which phases to run, in order (comma-separated)",
+    )
     args = parser.parse_args()
     try:
         import uvloop
@@ -231,8 +297,11 @@ def main() -> None:
         with database("postgres", "concurrent", workdir) as url:
             started = time.perf_counter()
             days = asyncio.run(seed(url, args.technicians, args.orders))
-            log(f"seeded {args.technicians} technicians x {args.orders} orders in {time.perf_counter() - started:.1f} s")
+            log(
+                f"seeded {args.technicians} technicians x {args.orders} orders in {time.perf_counter() - started:.1f} s"
+            )
             with server(url, workdir, workers=args.workers, name="concurrent") as app:
+
                 async def run() -> dict:
                     phones = [Phone(app.port, username, ids) for username, ids in days]
                     gate = asyncio.Semaphore(16)
@@ -261,28 +330,49 @@ def phases(args, phones: list[Phone], url: str) -> list[tuple[str, Callable[[], 
     chosen = []
     for phase in args.phases.split(","):
         if phase == "loop":
-            chosen.append((f"loop (think {args.think:g} s)", lambda: simulate(phones, args.seconds, args.think, False, url)))
+            chosen.append(
+                (
+                    f"loop (think {args.think:g} s)",
+                    lambda: simulate(phones, args.seconds, args.think, False, url),
+                )
+            )
         elif phase == "paced":
             for think in (float(t) for t in args.paced_think.split(",")):
-                chosen.append((f"paced (think U[0,{2 * think:g}] s)",
-                               lambda think=think: simulate(phones, args.seconds, think, True, url)))
+                chosen.append(
+                    (
+                        f"paced (think U[0,{2 * think:g}] s)",
+                        lambda think=think: simulate(phones, args.seconds, think, True, url),
+                    )
+                )
         elif phase == "pulls":
-            chosen.append(("pulls only, no push (reference)",
-                           lambda: simulate(phones, args.seconds, args.think, False, url, push=False)))
+            chosen.append(
+                (
+                    "pulls only, no push (reference)",
+                    lambda: simulate(phones, args.seconds, args.think, False, url, push=False),
+                )
+            )
         else:
             raise SystemExit(f"unknown phase {phase!r}: loop, paced or pulls")
     return chosen
 
 
 def report(args, results: dict) -> None:
-    print(f"# {args.technicians} technicians syncing concurrently, PostgreSQL, uvicorn --workers {args.workers}, "
-          f"{args.seconds:g} s per phase; cycle = pull, push 3, pull")
-    print(f"{'phase':<34} {'req/s':>7} {'cycles':>7} {'p50 ms':>7} {'p99 ms':>7} {'pull p50/p99':>14} {'push p50/p99':>14}  goal p99 <= 100 ms")
+    print(
+        f"# {args.technicians} technicians syncing concurrently, PostgreSQL, uvicorn --workers {args.workers}, "
+        f"{args.seconds:g} s per phase; cycle = pull, push 3, pull"
+    )
+    print(
+        f"{'phase':<34} {'req/s':>7} {'cycles':>7} {'p50 ms':>7} {'p99 ms':>7} {'pull p50/p99':>14} {'push p50/p99':>14}  goal p99 <= 100 ms"
+    )
     for phase, r in results.items():
-        print(f"{phase:<34} {r['rate']:>7.0f} {r['cycles']:>7} {r['p50'] * 1e3:>7.0f} {r['p99'] * 1e3:>7.0f} "
-              f"{r['pull_p50'] * 1e3:>6.0f}/{r['pull_p99'] * 1e3:<7.0f} {r['push_p50'] * 1e3:>6.0f}/{r['push_p99'] * 1e3:<7.0f}  "
-              f"{'met' if r['p99'] <= 0.1 else 'MISSED'}; errors {r['errors'] or 0}; mutations {r['outcomes']}")
-    print("PostgreSQL sessions of the app, mean count per sample (state/wait_event_type:wait_event):")
+        print(
+            f"{phase:<34} {r['rate']:>7.0f} {r['cycles']:>7} {r['p50'] * 1e3:>7.0f} {r['p99'] * 1e3:>7.0f} "
+            f"{r['pull_p50'] * 1e3:>6.0f}/{r['pull_p99'] * 1e3:<7.0f} {r['push_p50'] * 1e3:>6.0f}/{r['push_p99'] * 1e3:<7.0f}  "
+            f"{'met' if r['p99'] <= 0.1 else 'MISSED'}; errors {r['errors'] or 0}; mutations {r['outcomes']}"
+        )
+    print(
+        "PostgreSQL sessions of the app, mean count per sample (state/wait_event_type:wait_event):"
+    )
     for phase, r in results.items():
         print(f"  {phase:<34} {r['db_sessions']}")
 

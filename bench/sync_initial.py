@@ -35,7 +35,9 @@ from sync_common import (
 CLIENT = "bench-initial-tech2"
 
 
-def snapshot(base: str, token: str, encoding: str, limit: int | None = None) -> tuple[list[dict], float]:
+def snapshot(
+    base: str, token: str, encoding: str, limit: int | None = None
+) -> tuple[list[dict], float]:
     import httpx
 
     pages = []
@@ -48,7 +50,9 @@ def snapshot(base: str, token: str, encoding: str, limit: int | None = None) -> 
                 params["cursor"] = cursor
             if limit:
                 params["limit"] = str(limit)
-            response = http.get("/api/sync/pull", params=params, headers={"Authorization": f"Bearer {token}"})
+            response = http.get(
+                "/api/sync/pull", params=params, headers={"Authorization": f"Bearer {token}"}
+            )
             response.raise_for_status()
             page = response.json()
             pages.append(page)
@@ -59,7 +63,9 @@ def snapshot(base: str, token: str, encoding: str, limit: int | None = None) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--orders", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=20, help="snapshots timed (median)")
@@ -70,6 +76,7 @@ def main() -> None:
     workdir = temp_workdir("bench-initial-")
     try:
         with database(args.database, "initial", workdir) as url:
+
             async def seed() -> None:
                 async with bound(url):
                     world = await seed_world()
@@ -80,11 +87,17 @@ def main() -> None:
                 proxy = CountingProxy(app.port)
                 base = f"http://127.0.0.1:{proxy.port}"
                 with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as http:
-                    token = http.post("/api/auth/login", json={"username": "tech2", "password": "correct horse battery"}).json()["token"]
+                    token = http.post(
+                        "/api/auth/login",
+                        json={"username": "tech2", "password": "correct horse battery"},
+                    ).json()["token"]
                 login = totals(proxy.take())
                 runs = {}
-                for label, encoding, limit in [("gzip, default limit", "gzip", None), ("identity, default limit", "identity", None),
-                                               ("gzip, limit=10", "gzip", 10)]:
+                for label, encoding, limit in [
+                    ("gzip, default limit", "gzip", None),
+                    ("identity, default limit", "identity", None),
+                    ("gzip, limit=10", "gzip", 10),
+                ]:
                     pages, _ = snapshot(base, token, encoding, limit)
                     exchanges = proxy.take()
                     runs[label] = (pages, exchanges)
@@ -101,21 +114,35 @@ def main() -> None:
 def report(args, login: dict, runs: dict, times: list[float]) -> None:
     pages, exchanges = runs["gzip, default limit"]
     orders = sum(len(p["orders"]) for p in pages)
-    body = sum(len(json.dumps(p, ensure_ascii=False, separators=(",", ":")).encode()) for p in pages)
-    reference = len(json.dumps(pages[0]["reference"], ensure_ascii=False, separators=(",", ":")).encode())
-    print(f"# Initial sync of a {args.orders}-order day ({args.database}); bytes as on the wire, both directions, HTTP heads included")
-    print(f"login (separate)          : {login['requests']} round trip,  {login['up']} B up, {login['down']} B down")
+    body = sum(
+        len(json.dumps(p, ensure_ascii=False, separators=(",", ":")).encode()) for p in pages
+    )
+    reference = len(
+        json.dumps(pages[0]["reference"], ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    print(
+        f"# Initial sync of a {args.orders}-order day ({args.database}); bytes as on the wire, both directions, HTTP heads included"
+    )
+    print(
+        f"login (separate)          : {login['requests']} round trip,  {login['up']} B up, {login['down']} B down"
+    )
     print(f"{'snapshot':<26}  round trips   up B   down B   total B")
-    for label, (p, ex) in runs.items():
+    for label, (_, ex) in runs.items():
         t = totals(ex)
         print(f"{label:<26}  {t['requests']:>11} {t['up']:>6} {t['down']:>8} {t['bytes']:>9}")
     t = totals(exchanges)
-    print(f"orders received: {orders}; JSON body {body} B uncompressed (reference data {reference} B, "
-          f"{(body - reference) / max(orders, 1):.0f} B per order); gzip on the wire {t['down']} B "
-          f"({body / max(sum(e.response_body_bytes for e in exchanges), 1):.1f}x smaller body)")
-    print(f"snapshot time (gzip, default limit, through the proxy): median {median(times) * 1e3:.1f} ms over {len(times)}")
+    print(
+        f"orders received: {orders}; JSON body {body} B uncompressed (reference data {reference} B, "
+        f"{(body - reference) / max(orders, 1):.0f} B per order); gzip on the wire {t['down']} B "
+        f"({body / max(sum(e.response_body_bytes for e in exchanges), 1):.1f}x smaller body)"
+    )
+    print(
+        f"snapshot time (gzip, default limit, through the proxy): median {median(times) * 1e3:.1f} ms over {len(times)}"
+    )
     for e in exchanges:
-        log(f"  {e.method} {e.target[:80]} -> {e.status} {e.content_encoding or 'identity'} up {e.request_bytes} down {e.response_bytes}")
+        log(
+            f"  {e.method} {e.target[:80]} -> {e.status} {e.content_encoding or 'identity'} up {e.request_bytes} down {e.response_bytes}"
+        )
 
 
 if __name__ == "__main__":

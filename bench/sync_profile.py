@@ -19,7 +19,17 @@ import os
 import sys
 import time
 
-from sync_common import bound, database, day_mutations, log, median, remove, seed_day, seed_world, temp_workdir
+from sync_common import (
+    bound,
+    database,
+    day_mutations,
+    log,
+    median,
+    remove,
+    seed_day,
+    seed_world,
+    temp_workdir,
+)
 
 CLIENT = "bench-profile-phone"
 
@@ -34,7 +44,11 @@ async def profile(url: str, what: str, requests: int, html: str | None) -> str:
     async with bound(url):
         world = await seed_world()
         mine = await seed_day(world, "tech2", 30)
-        extra = await seed_day(world, "tech2", 50, variety=False) if what in ("push500", "replay500") else []
+        extra = (
+            await seed_day(world, "tech2", 50, variety=False)
+            if what in ("push500", "replay500")
+            else []
+        )
     app = app_with_hello.create_app()
     statements: collections.Counter[str] = collections.Counter()
     engine = current_engine()
@@ -48,13 +62,27 @@ async def profile(url: str, what: str, requests: int, html: str | None) -> str:
     type(engine).run_querystring = counting  # type: ignore[method-assign]
     # The app runs in this event loop (httpx's ASGI transport), so the profile sees all of it.
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        token = (await client.post("/api/auth/login", json={"username": "tech2", "password": "correct horse battery"})).json()["token"]
-        dispatcher = (await client.post("/api/auth/login", json={"username": "dispatcher", "password": "correct horse battery"})).json()["token"]
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client,
+    ):
+        token = (
+            await client.post(
+                "/api/auth/login", json={"username": "tech2", "password": "correct horse battery"}
+            )
+        ).json()["token"]
+        dispatcher = (
+            await client.post(
+                "/api/auth/login",
+                json={"username": "dispatcher", "password": "correct horse battery"},
+            )
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
         snapshot = (await client.get(f"/api/sync/pull?client_id={CLIENT}", headers=auth)).json()
         cursor = snapshot["cursor"]
-        await client.post("/api/sync/push", json={"client_id": CLIENT, "mutations": []}, headers=auth)
+        await client.post(
+            "/api/sync/push", json={"client_id": CLIENT, "mutations": []}, headers=auth
+        )
         batches = []
         if what in ("push500", "replay500"):
             batches = [day_mutations(extra, 10)]  # 50 orders x 10 mutations
@@ -63,33 +91,46 @@ async def profile(url: str, what: str, requests: int, html: str | None) -> str:
         counts = []
         rounds = 1 if what in ("push500", "replay500") else requests
         if what == "replay500":
-            response = await client.post("/api/sync/push", json={"client_id": CLIENT, "mutations": batches[0]}, headers=auth)
+            response = await client.post(
+                "/api/sync/push", json={"client_id": CLIENT, "mutations": batches[0]}, headers=auth
+            )
             assert response.status_code == 200, response.text
         for n in range(rounds):
             if what == "changed":
                 order_id = mine[n % len(mine)]
-                response = await client.post(f"/api/work-orders/{order_id}/note", json={"text": f"备注{n}"},
-                                             headers={"Authorization": f"Bearer {dispatcher}"})
+                response = await client.post(
+                    f"/api/work-orders/{order_id}/note",
+                    json={"text": f"备注{n}"},
+                    headers={"Authorization": f"Bearer {dispatcher}"},
+                )
                 assert response.status_code in (200, 201), response.text
             statements.clear()
             started = time.perf_counter()
             profiler.start() if not profiler.is_running else None
             if what in ("nochange", "changed"):
-                response = await client.get(f"/api/sync/pull?client_id={CLIENT}&cursor={cursor}", headers=auth)
+                response = await client.get(
+                    f"/api/sync/pull?client_id={CLIENT}&cursor={cursor}", headers=auth
+                )
             elif what == "snapshot":
                 response = await client.get(f"/api/sync/pull?client_id={CLIENT}", headers=auth)
             elif what == "hello":
                 response = await client.get("/api/bench/hello", headers=auth)
             else:
-                response = await client.post("/api/sync/push", json={"client_id": CLIENT, "mutations": batches[0]}, headers=auth)
+                response = await client.post(
+                    "/api/sync/push",
+                    json={"client_id": CLIENT, "mutations": batches[0]},
+                    headers=auth,
+                )
             profiler.stop()
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200, response.text
             if what == "changed":
                 cursor = response.json()["cursor"]
             counts.append(sum(statements.values()))
-        log(f"{what}: {rounds} request(s), median {median(timings) * 1e3:.2f} ms in-process; "
-            f"SQL statements per request: median {median(counts)} ({dict(statements)} in the last)")
+        log(
+            f"{what}: {rounds} request(s), median {median(timings) * 1e3:.2f} ms in-process; "
+            f"SQL statements per request: median {median(counts)} ({dict(statements)} in the last)"
+        )
         if what in ("push500", "replay500"):
             answer = response.json()
             log(f"results: {collections.Counter(r['status'] for r in answer['results'])}")
@@ -115,9 +156,15 @@ def quiet_stdout():
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--what", choices=["nochange", "changed", "snapshot", "push500", "replay500", "hello"], default="nochange")
+    parser.add_argument(
+        "--what",
+        choices=["nochange", "changed", "snapshot", "push500", "replay500", "hello"],
+        default="nochange",
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html")
     args = parser.parse_args()

@@ -46,7 +46,13 @@ BENCH = ROOT / "bench"
 
 
 def wrk(url: str, headers: dict[str, str], concurrency: int, seconds: float) -> dict:
-    command = ["wrk", "-t2" if concurrency >= 2 else "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency"]
+    command = [
+        "wrk",
+        "-t2" if concurrency >= 2 else "-t1",
+        f"-c{concurrency}",
+        f"-d{seconds:g}s",
+        "--latency",
+    ]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     done = subprocess.run(command + [url], capture_output=True, text=True, check=True)
@@ -57,11 +63,18 @@ def wrk(url: str, headers: dict[str, str], concurrency: int, seconds: float) -> 
     p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", text)
     p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", text)
     scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-    return {"rate": rate, "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(0) if errors else "",
-            "p50_ms": float(p50.group(1)) * scale[p50.group(2)], "p99_ms": float(p99.group(1)) * scale[p99.group(2)]}
+    return {
+        "rate": rate,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)],
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)],
+    }
 
 
-def _python_load(port: int, path: str, headers: dict[str, str], concurrency: int, seconds: float, out) -> None:
+def _python_load(
+    port: int, path: str, headers: dict[str, str], concurrency: int, seconds: float, out
+) -> None:
     try:
         import uvloop
 
@@ -82,12 +95,18 @@ def _python_load(port: int, path: str, headers: dict[str, str], concurrency: int
         latencies: list[float] = []
         statuses: dict = {}
         started = time.perf_counter()
-        await asyncio.gather(*[worker(started + seconds, latencies, statuses) for _ in range(concurrency)])
+        await asyncio.gather(
+            *[worker(started + seconds, latencies, statuses) for _ in range(concurrency)]
+        )
         elapsed = time.perf_counter() - started
         latencies.sort()
-        return {"rate": len(latencies) / elapsed, "non2xx": sum(v for k, v in statuses.items() if k >= 300),
-                "socket_errors": "", "p50_ms": latencies[len(latencies) // 2] * 1e3,
-                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3}
+        return {
+            "rate": len(latencies) / elapsed,
+            "non2xx": sum(v for k, v in statuses.items() if k >= 300),
+            "socket_errors": "",
+            "p50_ms": latencies[len(latencies) // 2] * 1e3,
+            "p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3,
+        }
 
     out.send(asyncio.run(run()))
 
@@ -98,7 +117,8 @@ def python_load(url: str, headers: dict[str, str], concurrency: int, seconds: fl
     path = "/" + url.split("/", 3)[3]
     receiver, sender = multiprocessing.Pipe(duplex=False)
     process = multiprocessing.get_context("spawn").Process(
-        target=_python_load, args=(port, path, headers, concurrency, seconds, sender))
+        target=_python_load, args=(port, path, headers, concurrency, seconds, sender)
+    )
     process.start()
     result = receiver.recv()
     process.join()
@@ -106,45 +126,66 @@ def python_load(url: str, headers: dict[str, str], concurrency: int, seconds: fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument(
+        "--loadgen", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
+    )
     args = parser.parse_args()
     load = wrk if args.loadgen == "wrk" else python_load
 
     workdir = temp_workdir("bench-throughput-")
     try:
         with database(args.database, "throughput", workdir) as url:
+
             async def seed() -> None:
                 async with bound(url):
                     world = await seed_world()
                     await seed_day(world, "tech2", 30)
 
             asyncio.run(seed())
-            with server(url, workdir, app="app_with_hello:app", workers=args.workers,
-                        env={"PYTHONPATH": f"{BENCH}:{ROOT}"}) as app:
+            with server(
+                url,
+                workdir,
+                app="app_with_hello:app",
+                workers=args.workers,
+                env={"PYTHONPATH": f"{BENCH}:{ROOT}"},
+            ) as app:
                 import httpx
 
                 token = login(app.base, "tech2")
                 auth = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
                 with httpx.Client(base_url=app.base, headers=auth) as http:
-                    cursor = http.get("/api/sync/pull", params={"client_id": CLIENT}).json()["cursor"]
-                    assert http.post("/api/sync/push", json={"client_id": CLIENT, "mutations": []}).status_code == 200
-                    answer = http.get("/api/sync/pull", params={"client_id": CLIENT, "cursor": cursor})
+                    cursor = http.get("/api/sync/pull", params={"client_id": CLIENT}).json()[
+                        "cursor"
+                    ]
+                    assert (
+                        http.post(
+                            "/api/sync/push", json={"client_id": CLIENT, "mutations": []}
+                        ).status_code
+                        == 200
+                    )
+                    answer = http.get(
+                        "/api/sync/pull", params={"client_id": CLIENT, "cursor": cursor}
+                    )
                     assert answer.json()["orders"] == [] and answer.json()["cursor"] == cursor
                     hello = http.get("/api/bench/hello")
                     assert hello.status_code == 200, hello.text
-                targets = {"hello": f"{app.base}/api/bench/hello",
-                           "pull": f"{app.base}/api/sync/pull?client_id={CLIENT}&cursor={cursor}"}
+                targets = {
+                    "hello": f"{app.base}/api/bench/hello",
+                    "pull": f"{app.base}/api/sync/pull?client_id={CLIENT}&cursor={cursor}",
+                }
                 results: dict[str, list[dict]] = {"hello": [], "pull": []}
-                for name, target in targets.items():  # warm-up
+                for target in targets.values():  # warm-up
                     load(target, auth, args.concurrency, 2)
                 for n in range(args.rounds):
-                    for name in (("hello", "pull") if n % 2 == 0 else ("pull", "hello")):
+                    for name in ("hello", "pull") if n % 2 == 0 else ("pull", "hello"):
                         result = load(targets[name], auth, args.concurrency, args.seconds)
                         log(f"round {n + 1} {name}: {json.dumps(result)}")
                         results[name].append(result)
@@ -156,13 +197,17 @@ def main() -> None:
 def report(args, results: dict[str, list[dict]]) -> None:
     hello = median([r["rate"] for r in results["hello"]])
     pull = median([r["rate"] for r in results["pull"]])
-    print(f"# No-change pull vs hello-world, same app and run ({args.database}, uvicorn --workers {args.workers}, "
-          f"{args.loadgen}, {args.concurrency} connections, {args.rounds} x {args.seconds:g} s each)")
+    print(
+        f"# No-change pull vs hello-world, same app and run ({args.database}, uvicorn --workers {args.workers}, "
+        f"{args.loadgen}, {args.concurrency} connections, {args.rounds} x {args.seconds:g} s each)"
+    )
     for name in ("hello", "pull"):
         rs = results[name]
-        print(f"{name:<6} req/s median {median([r['rate'] for r in rs]):8.0f}  (rounds: {', '.join(str(round(r['rate'])) for r in rs)}); "
-              f"latency p50 {median([r['p50_ms'] for r in rs]):.1f} ms, p99 {median([r['p99_ms'] for r in rs]):.1f} ms; "
-              f"non-2xx {sum(r['non2xx'] for r in rs)}")
+        print(
+            f"{name:<6} req/s median {median([r['rate'] for r in rs]):8.0f}  (rounds: {', '.join(str(round(r['rate'])) for r in rs)}); "
+            f"latency p50 {median([r['p50_ms'] for r in rs]):.1f} ms, p99 {median([r['p99_ms'] for r in rs]):.1f} ms; "
+            f"non-2xx {sum(r['non2xx'] for r in rs)}"
+        )
     ratio = pull / hello
     print(f"ratio pull/hello = {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})")
 

@@ -41,6 +41,7 @@ def measure(kind: str, rounds: int, per_round: int, workdir) -> dict:
     import httpx
 
     with database(kind, f"push_{kind}", workdir) as url:
+
         async def seed() -> list[int]:
             async with bound(url):
                 world = await seed_world()
@@ -51,11 +52,21 @@ def measure(kind: str, rounds: int, per_round: int, workdir) -> dict:
         log(f"{kind}: seeded {len(order_ids)} orders in {time.perf_counter() - started:.1f} s")
         with server(url, workdir, name=f"push-{kind}") as app:
             token = login(app.base, "tech2")
-            headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip", "Content-Type": "application/json"}
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Accept-Encoding": "gzip",
+                "Content-Type": "application/json",
+            }
             result = {"apply": [], "replay": [], "bytes": 0, "statuses": collections.Counter()}
             with httpx.Client(base_url=app.base, timeout=300, headers=headers) as http:
                 batches = [(f"bench-push-warmup-{kind}", order_ids[:10])]
-                batches += [(f"bench-push-{kind}-{n}", order_ids[10 + n * per_round: 10 + (n + 1) * per_round]) for n in range(rounds)]
+                batches += [
+                    (
+                        f"bench-push-{kind}-{n}",
+                        order_ids[10 + n * per_round : 10 + (n + 1) * per_round],
+                    )
+                    for n in range(rounds)
+                ]
                 for n, (client, orders) in enumerate(batches):
                     body = dumps({"client_id": client, "mutations": day_mutations(orders, 10)})
                     started = time.perf_counter()
@@ -66,8 +77,12 @@ def measure(kind: str, rounds: int, per_round: int, workdir) -> dict:
                     started = time.perf_counter()
                     again = http.post("/api/sync/push", content=body)
                     replayed = time.perf_counter() - started
-                    assert again.status_code == 200 and again.json() == first.json(), "a replay answers the same"
-                    log(f"{kind} round {n}: {len(orders) * 10} mutations apply {applied:.3f} s, replay {replayed:.3f} s, {dict(statuses)}")
+                    assert again.status_code == 200 and again.json() == first.json(), (
+                        "a replay answers the same"
+                    )
+                    log(
+                        f"{kind} round {n}: {len(orders) * 10} mutations apply {applied:.3f} s, replay {replayed:.3f} s, {dict(statuses)}"
+                    )
                     if n == 0:
                         continue
                     assert statuses == {"applied": len(orders) * 10}, statuses
@@ -79,10 +94,14 @@ def measure(kind: str, rounds: int, per_round: int, workdir) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["both", "sqlite", "postgres"], default="both")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--orders", type=int, default=50, help="orders per batch (10 mutations each)")
+    parser.add_argument(
+        "--orders", type=int, default=50, help="orders per batch (10 mutations each)"
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     workdir = temp_workdir("bench-push-")
@@ -90,14 +109,20 @@ def main() -> None:
         results = {kind: measure(kind, args.rounds, args.orders, workdir) for kind in kinds}
     finally:
         remove(workdir)
-    print(f"# A {args.orders * 10}-mutation push (one device, {args.orders} orders x 10 mutations), "
-          f"median of {args.rounds} rounds; uvicorn 1 worker")
-    print(f"{'database':<10} {'apply s':>8} {'per mutation ms':>16} {'replay s':>9} {'replay/apply':>13}  goals: apply <= 1 s, replay <= 0.2x")
+    print(
+        f"# A {args.orders * 10}-mutation push (one device, {args.orders} orders x 10 mutations), "
+        f"median of {args.rounds} rounds; uvicorn 1 worker"
+    )
+    print(
+        f"{'database':<10} {'apply s':>8} {'per mutation ms':>16} {'replay s':>9} {'replay/apply':>13}  goals: apply <= 1 s, replay <= 0.2x"
+    )
     for kind, r in results.items():
         apply, replay = median(r["apply"]), median(r["replay"])
-        print(f"{kind:<10} {apply:>8.3f} {apply / (args.orders * 10) * 1e3:>16.2f} {replay:>9.3f} {replay / apply:>13.3f}  "
-              f"apply {'met' if apply <= 1 else 'MISSED'}, replay {'met' if replay / apply <= 0.2 else 'MISSED'}"
-              f"  (rounds apply: {', '.join(f'{x:.2f}' for x in r['apply'])}; request {r['bytes']} B)")
+        print(
+            f"{kind:<10} {apply:>8.3f} {apply / (args.orders * 10) * 1e3:>16.2f} {replay:>9.3f} {replay / apply:>13.3f}  "
+            f"apply {'met' if apply <= 1 else 'MISSED'}, replay {'met' if replay / apply <= 0.2 else 'MISSED'}"
+            f"  (rounds apply: {', '.join(f'{x:.2f}' for x in r['apply'])}; request {r['bytes']} B)"
+        )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,12 @@ class Pouch:
         self.port = free_port()
         self.log = open(workdir / "pouchdb-server.log", "wb")
         # pouchdb-server writes config.json and log.txt into its working directory: the temp dir.
-        self.server = subprocess.Popen([str(binary), "--in-memory", "--host", "127.0.0.1", "--port", str(self.port)],
-                                       cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT)
+        self.server = subprocess.Popen(
+            [str(binary), "--in-memory", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=workdir,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         import httpx
 
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
@@ -81,19 +85,26 @@ class Pouch:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or self.server.poll() is not None:
-                raise RuntimeError(f"pouchdb-server did not start: {(workdir / 'pouchdb-server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"pouchdb-server did not start: {(workdir / 'pouchdb-server.log').read_text()[-2000:]}"
+                )
             time.sleep(0.2)
         self.http.put(f"/{DB}").raise_for_status()
         self.proxy = CountingProxy(self.port)
-        self.client = subprocess.Popen(["node", str(POUCH / "replicate.js"), f"http://127.0.0.1:{self.proxy.port}/{DB}"],
-                                       cwd=POUCH, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.client = subprocess.Popen(
+            ["node", str(POUCH / "replicate.js"), f"http://127.0.0.1:{self.proxy.port}/{DB}"],
+            cwd=POUCH,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.revs: dict[str, str] = {}
 
     def load(self, docs: list[dict]) -> None:
         """Straight into the server, not through the proxy: the day as the office wrote it."""
         response = self.http.post(f"/{DB}/_bulk_docs", json={"docs": docs})
         response.raise_for_status()
-        for doc, result in zip(docs, response.json()):
+        for doc, result in zip(docs, response.json(), strict=True):
             assert result.get("ok"), result
             self.revs[doc["_id"]] = result["rev"]
 
@@ -127,7 +138,9 @@ def order_doc(order: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--orders", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)
@@ -139,6 +152,7 @@ def main() -> None:
     pouch = None
     try:
         with database(args.database, "couch", workdir) as url:
+
             async def seed() -> list[int]:
                 async with bound(url):
                     world = await seed_world()
@@ -150,9 +164,17 @@ def main() -> None:
                 ours = CountingProxy(app.port)
                 base = f"http://127.0.0.1:{ours.port}"
                 rows: dict[str, dict] = {}
-                with httpx.Client(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as http:
-                    token = http.post("/api/auth/login", json={"username": "tech2", "password": "correct horse battery"}).json()["token"]
-                    dispatcher = httpx.post(f"{app.base}/api/auth/login", json={"username": "dispatcher", "password": "correct horse battery"}).json()["token"]
+                with httpx.Client(
+                    base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}
+                ) as http:
+                    token = http.post(
+                        "/api/auth/login",
+                        json={"username": "tech2", "password": "correct horse battery"},
+                    ).json()["token"]
+                    dispatcher = httpx.post(
+                        f"{app.base}/api/auth/login",
+                        json={"username": "dispatcher", "password": "correct horse battery"},
+                    ).json()["token"]
                     rows["login (ours only)"] = {"ours": totals(ours.take()), "theirs": None}
                     auth = {"Authorization": f"Bearer {token}"}
 
@@ -168,7 +190,10 @@ def main() -> None:
 
                     # Initial pull, timed --repeats times each side; bytes of the first.
                     snapshot, _ = pull()
-                    pouch.load([order_doc(o) for o in snapshot["orders"]] + [{"_id": "reference", **snapshot["reference"]}])
+                    pouch.load(
+                        [order_doc(o) for o in snapshot["orders"]]
+                        + [{"_id": "reference", **snapshot["reference"]}]
+                    )
                     ours.take()
                     ours_times, theirs_times, first = [], [], {}
                     for n in range(args.repeats):
@@ -181,9 +206,13 @@ def main() -> None:
                         if n == 0:
                             first = {"ours": exchanges[0], "theirs": exchanges[1]}
                             cursor = page["cursor"]
-                    rows["pull, initial"] = {"ours": totals(first["ours"]), "theirs": totals(first["theirs"]),
-                                             "ours_s": median(ours_times), "theirs_s": median(theirs_times),
-                                             "theirs_requests": first["theirs"]}
+                    rows["pull, initial"] = {
+                        "ours": totals(first["ours"]),
+                        "theirs": totals(first["theirs"]),
+                        "ours_s": median(ours_times),
+                        "theirs_s": median(theirs_times),
+                        "theirs_requests": first["theirs"],
+                    }
 
                     # Push: the same mutations, --repeats batches of 4 per order (the first: accept,
                     # contact, arrive, add_note; later ones: notes, work, signatures). Bytes of the first.
@@ -193,22 +222,42 @@ def main() -> None:
                         mutations = day_mutations(order_ids, 4, start_id=sent + 1, skip=4 * n)
                         sent += len(mutations)
                         started = time.perf_counter()
-                        response = http.post("/api/sync/push", json={"client_id": CLIENT, "mutations": mutations}, headers=auth)
+                        response = http.post(
+                            "/api/sync/push",
+                            json={"client_id": CLIENT, "mutations": mutations},
+                            headers=auth,
+                        )
                         ours_times.append(time.perf_counter() - started)
                         response.raise_for_status()
                         statuses = [r["status"] for r in response.json()["results"]]
                         assert statuses.count("applied") == len(mutations), statuses
                         outbox = workdir / "outbox.json"
-                        outbox.write_text(json.dumps([{"_id": f"mutation:{CLIENT}:{m['id']:08d}", **m} for m in mutations], ensure_ascii=False))
+                        outbox.write_text(
+                            json.dumps(
+                                [
+                                    {"_id": f"mutation:{CLIENT}:{m['id']:08d}", **m}
+                                    for m in mutations
+                                ],
+                                ensure_ascii=False,
+                            )
+                        )
                         answer = pouch.command(f"push device0 {outbox}")
                         assert answer["docs"] == len(mutations), answer
                         theirs_times.append(answer["ms"] / 1e3)
                         exchanges = (ours.take(), pouch.proxy.take())
                         if n == 0:
-                            first = {"ours": exchanges[0], "theirs": exchanges[1], "count": len(mutations)}
+                            first = {
+                                "ours": exchanges[0],
+                                "theirs": exchanges[1],
+                                "count": len(mutations),
+                            }
                     rows[f"push, {first['count']} mutations"] = {
-                        "ours": totals(first["ours"]), "theirs": totals(first["theirs"]),
-                        "ours_s": median(ours_times), "theirs_s": median(theirs_times), "theirs_requests": first["theirs"]}
+                        "ours": totals(first["ours"]),
+                        "theirs": totals(first["theirs"]),
+                        "ours_s": median(ours_times),
+                        "theirs_s": median(theirs_times),
+                        "theirs_requests": first["theirs"],
+                    }
 
                     # The device's own pushes changed every order: both sides catch up first (not counted).
                     page, _ = pull(cursor)
@@ -222,8 +271,11 @@ def main() -> None:
                     ours_times, theirs_times, first = [], [], {}
                     for n in range(args.repeats):
                         changed = order_ids[(len(order_ids) // 2 + n) % len(order_ids)]
-                        httpx.post(f"{app.base}/api/work-orders/{changed}/note", json={"text": f"客户改约到下午三点({n})"},
-                                   headers={"Authorization": f"Bearer {dispatcher}"}).raise_for_status()
+                        httpx.post(
+                            f"{app.base}/api/work-orders/{changed}/note",
+                            json={"text": f"客户改约到下午三点({n})"},
+                            headers={"Authorization": f"Bearer {dispatcher}"},
+                        ).raise_for_status()
                         page, elapsed = pull(cursor)
                         cursor = page["cursor"]
                         ours_times.append(elapsed)
@@ -236,8 +288,12 @@ def main() -> None:
                         if n == 0:
                             first = {"ours": exchanges[0], "theirs": exchanges[1]}
                     rows["pull, incremental (1 order changed)"] = {
-                        "ours": totals(first["ours"]), "theirs": totals(first["theirs"]),
-                        "ours_s": median(ours_times), "theirs_s": median(theirs_times), "theirs_requests": first["theirs"]}
+                        "ours": totals(first["ours"]),
+                        "theirs": totals(first["theirs"]),
+                        "ours_s": median(ours_times),
+                        "theirs_s": median(theirs_times),
+                        "theirs_requests": first["theirs"],
+                    }
                 ours.stop()
         report(args, rows)
     finally:
@@ -247,22 +303,32 @@ def main() -> None:
 
 
 def report(args, rows: dict[str, dict]) -> None:
-    print(f"# The same {args.orders}-order day: our sync protocol vs CouchDB replication (pouchdb-server --in-memory -> PouchDB)")
-    print(f"bytes on the wire, both directions, HTTP heads included; time = client wall time, median of {args.repeats}")
-    print(f"{'exchange':<38} {'ours: RT':>8} {'bytes':>8} {'ms':>7}   {'couch: RT':>9} {'bytes':>8} {'ms':>7}   {'bytes ratio':>11}")
+    print(
+        f"# The same {args.orders}-order day: our sync protocol vs CouchDB replication (pouchdb-server --in-memory -> PouchDB)"
+    )
+    print(
+        f"bytes on the wire, both directions, HTTP heads included; time = client wall time, median of {args.repeats}"
+    )
+    print(
+        f"{'exchange':<38} {'ours: RT':>8} {'bytes':>8} {'ms':>7}   {'couch: RT':>9} {'bytes':>8} {'ms':>7}   {'bytes ratio':>11}"
+    )
     for name, row in rows.items():
         o, t = row["ours"], row["theirs"]
         if t is None:
             print(f"{name:<38} {o['requests']:>8} {o['bytes']:>8} {'':>7}   {'-':>9}")
             continue
         ratio = o["bytes"] / t["bytes"]
-        print(f"{name:<38} {o['requests']:>8} {o['bytes']:>8} {row['ours_s'] * 1e3:>7.1f}   {t['requests']:>9} {t['bytes']:>8} "
-              f"{row['theirs_s'] * 1e3:>7.1f}   {ratio:>10.2f}x {'(goal <= 0.7: met)' if ratio <= 0.7 else '(goal <= 0.7: MISSED)'}")
+        print(
+            f"{name:<38} {o['requests']:>8} {o['bytes']:>8} {row['ours_s'] * 1e3:>7.1f}   {t['requests']:>9} {t['bytes']:>8} "
+            f"{row['theirs_s'] * 1e3:>7.1f}   {ratio:>10.2f}x {'(goal <= 0.7: met)' if ratio <= 0.7 else '(goal <= 0.7: MISSED)'}"
+        )
     for name, row in rows.items():
         if row.get("theirs_requests"):
             print(f"\nCouchDB requests, {name}:")
             for e in row["theirs_requests"]:
-                print(f"  {e.method:<5} {e.target[:90]:<90} {e.status} {e.content_encoding or 'identity':<8} up {e.request_bytes:>6} down {e.response_bytes:>7}")
+                print(
+                    f"  {e.method:<5} {e.target[:90]:<90} {e.status} {e.content_encoding or 'identity':<8} up {e.request_bytes:>6} down {e.response_bytes:>7}"
+                )
 
 
 if __name__ == "__main__":

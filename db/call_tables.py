@@ -32,7 +32,9 @@ class CallRecord(Table, tablename="call_record"):
 
     call_id = Varchar(length=64, null=True, default=None, unique=True)
     origin = Varchar(length=16)  # domain.calls.Origin
-    work_order = ForeignKey(references=WorkOrder, null=True, on_delete=OnDelete.restrict, index=True)
+    work_order = ForeignKey(
+        references=WorkOrder, null=True, on_delete=OnDelete.restrict, index=True
+    )
     staff = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
     direction = Varchar(length=16, default="outbound")
     caller = Varchar(length=32, default="")

@@ -46,20 +46,29 @@ async def insert_many(table: type[Table], rows: Sequence[Mapping[str, Any]]) -> 
         return
     keys = list(rows[0])
     names, json = _columns(table, keys)
-    values = [tuple(_stored(row[k], j) for k, j in zip(keys, json)) for row in rows]
+    values = [tuple(_stored(row[k], j) for k, j in zip(keys, json, strict=True)) for row in rows]
     sql = f'INSERT INTO "{table._meta.tablename}" ({", ".join(names)}) VALUES ({", ".join(_marks(len(keys)))})'
     await _connection().executemany(sql, values)
 
 
-async def update_one(table: type[Table], values: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+async def update_one(
+    table: type[Table], values: Mapping[str, Any], where: Mapping[str, Any]
+) -> bool:
     """UPDATE … SET values WHERE every `where` column equals its value; whether a row matched."""
     names, json = _columns(table, list(values))
     conditions, _ = _columns(table, list(where))
-    sets = [f"{n} = {m}" for n, m in zip(names, _marks(len(names)))]
-    tests = [f"{n} = {m}" for n, m in zip(conditions, _marks(len(conditions), len(names) + 1))]
-    args = [_stored(v, j) for v, j in zip(values.values(), json)] + list(where.values())
-    sql = (f'UPDATE "{table._meta.tablename}" SET {", ".join(sets)} WHERE {" AND ".join(tests)} '
-           f'RETURNING "{table._meta.primary_key._meta.db_column_name}"')
+    sets = [f"{n} = {m}" for n, m in zip(names, _marks(len(names)), strict=True)]
+    tests = [
+        f"{n} = {m}"
+        for n, m in zip(conditions, _marks(len(conditions), len(names) + 1), strict=True)
+    ]
+    args = [_stored(v, j) for v, j in zip(values.values(), json, strict=True)] + list(
+        where.values()
+    )
+    sql = (
+        f'UPDATE "{table._meta.tablename}" SET {", ".join(sets)} WHERE {" AND ".join(tests)} '
+        f'RETURNING "{table._meta.primary_key._meta.db_column_name}"'
+    )
     connection = _connection()
     if is_sqlite(current_engine()):
         async with connection.execute(sql, args) as cursor:

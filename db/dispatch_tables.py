@@ -30,7 +30,9 @@ class Outage(Table, tablename="outage"):
     network = Varchar(length=16)
     status = Varchar(length=16, index=True)  # domain.outages.Status
     detected_at = Timestamptz(default=TimestamptzNow(), index=True)
-    declared_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)  # None: detected
+    declared_by = ForeignKey(
+        references=StaffUser, null=True, on_delete=OnDelete.restrict
+    )  # None: detected
     note = Text(default="")
     confirmed_at = Timestamptz(null=True, default=None)
     first_published_at = Timestamptz(null=True, default=None)
@@ -66,9 +68,13 @@ class OutageOrder(Table, tablename="outage_order"):
     An order is in at most one outage at a time (a partial unique index)."""
 
     outage = ForeignKey(references=Outage, null=False, on_delete=OnDelete.restrict, index=True)
-    work_order = ForeignKey(references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True)
+    work_order = ForeignKey(
+        references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True
+    )
     linked_at = Timestamptz(default=TimestamptzNow())
-    linked_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)  # None: detection
+    linked_by = ForeignKey(
+        references=StaffUser, null=True, on_delete=OnDelete.restrict
+    )  # None: detection
     unlinked_at = Timestamptz(null=True, default=None)
     unlinked_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
 

@@ -18,7 +18,9 @@ class BroadcastEvent(Table, tablename="broadcast_event"):
     kind = Varchar(length=24)  # domain.duty.BroadcastKind
     occurred_at = Timestamptz(index=True)
     channel = Varchar(length=200)
-    area = ForeignKey(references=Area, null=True, on_delete=OnDelete.restrict)  # None: the whole branch
+    area = ForeignKey(
+        references=Area, null=True, on_delete=OnDelete.restrict
+    )  # None: the whole branch
     description = Text()
     informed = Text(default="")  # who was informed (上级、广电监管、前端机房…)
     actions = Text(default="")  # what was done
@@ -41,7 +43,9 @@ class DutyEntry(Table, tablename="duty_entry"):
     shift = Varchar(length=16)  # domain.duty.Shift
     user = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.restrict, index=True)
     attendance = Varchar(length=16)  # domain.duty.Attendance
-    outage = ForeignKey(references=Outage, null=True, on_delete=OnDelete.restrict)  # called in for it
+    outage = ForeignKey(
+        references=Outage, null=True, on_delete=OnDelete.restrict
+    )  # called in for it
     note = Text(default="")
     added_by = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.restrict)
     added_at = Timestamptz(default=TimestamptzNow())

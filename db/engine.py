@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import urlparse
 
 import asyncpg
@@ -21,7 +21,7 @@ def engine_from_url(url: str) -> Engine:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db or sqlite:////absolute/path.db
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if not path:
             raise ValueError("DATABASE_URL=sqlite:///path/to/file.db needs a path")
         return SQLiteEngine(path=path, timeout=30)
@@ -101,7 +101,9 @@ async def write_transaction() -> AsyncIterator[None]:
                 await _close(transaction)
     finally:
         _open.reset(token)
-    for callback in transaction.committed:  # reached only when the block ended without error: committed
+    for (
+        callback
+    ) in transaction.committed:  # reached only when the block ended without error: committed
         callback()
 
 
@@ -179,8 +181,11 @@ def is_unique_violation(exc: BaseException) -> bool:
 # PostgreSQL going away: shutting down or restarting (57P01-57P03), the connection cut or closed
 # under a query, or refused while the server is down.
 _CONNECTION_LOST = (
-    asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
-    asyncpg.PostgresConnectionError, ConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    ConnectionError,
 )
 
 

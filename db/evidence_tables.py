@@ -37,7 +37,9 @@ class EvidenceUpload(Table, tablename="evidence_upload"):
     status = Varchar(length=16, default="receiving")  # receiving / complete / rejected
     reason = Varchar(length=48, default="")  # why it was rejected: a message key
     filename = Varchar(length=128, default="")
-    share_location = Boolean(default=False)  # the technician allowed the photo's location to be kept
+    share_location = Boolean(
+        default=False
+    )  # the technician allowed the photo's location to be kept
     sha256 = Varchar(length=64, null=True, default=None, index=True)
     # Capture facts read from EXIF, kept apart from the served copies, which carry no EXIF.
     taken_at = Timestamptz(null=True, default=None)
@@ -63,7 +65,9 @@ class PhotoBlob(Table, tablename="photo_blob"):
 class OrderPhoto(Table, tablename="order_photo"):
     """A photo attached to an order, by upload id: pending until the upload arrives."""
 
-    work_order = ForeignKey(references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True)
+    work_order = ForeignKey(
+        references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True
+    )
     upload_id = Varchar(length=36)
     kind = Varchar(length=24)
     caption = Varchar(length=200, default="")

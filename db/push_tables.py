@@ -39,15 +39,21 @@ class PushOutbox(Table, tablename="push_outbox"):
     of. The sender claims due rows (pushing next_attempt_at one lease ahead, so a crashed sender's
     rows come due again), sends, then marks them: sent, retried later, failed or expired."""
 
-    subscription = ForeignKey(references=PushSubscription, null=False, on_delete=OnDelete.cascade, index=True)
+    subscription = ForeignKey(
+        references=PushSubscription, null=False, on_delete=OnDelete.cascade, index=True
+    )
     notice = Varchar(length=32)  # domain.notifications.NoticeType
-    params = JSON(default="{}")  # the facts the texts are rendered from, at sending, in its language
+    params = JSON(
+        default="{}"
+    )  # the facts the texts are rendered from, at sending, in its language
     work_order = ForeignKey(references=WorkOrder, null=True, on_delete=OnDelete.cascade)
     topic = Varchar(length=32)
     urgency = Varchar(length=8)
     ttl_seconds = Integer()
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(length=8, default="pending")  # pending / sent / failed / expired / dropped (reach/)
+    state = Varchar(
+        length=8, default="pending"
+    )  # pending / sent / failed / expired / dropped (reach/)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claim = Varchar(length=32, default="")  # the sender that holds the row while sending it
@@ -61,7 +67,9 @@ class PushOutbox(Table, tablename="push_outbox"):
 class PushClockWarning(Table, tablename="push_clock_warning"):
     """The due time each order's holder was last warned of: one warning per due time."""
 
-    work_order = ForeignKey(references=WorkOrder, null=False, unique=True, on_delete=OnDelete.cascade)
+    work_order = ForeignKey(
+        references=WorkOrder, null=False, unique=True, on_delete=OnDelete.cascade
+    )
     due = Timestamptz()
     warned_at = Timestamptz(default=TimestamptzNow())
 

@@ -28,7 +28,9 @@ class ReachNotice(Table, tablename="reach_notice"):
     same order to the same person supersedes it (no more escalation, no alert)."""
 
     recipient = ForeignKey(references=StaffUser, null=False, on_delete=OnDelete.cascade, index=True)
-    work_order = ForeignKey(references=WorkOrder, null=False, on_delete=OnDelete.cascade, index=True)
+    work_order = ForeignKey(
+        references=WorkOrder, null=False, on_delete=OnDelete.cascade, index=True
+    )
     notice = Varchar(length=32)  # domain.notifications.NoticeType
     params = JSON(default="{}")
     topic = Varchar(length=32)
@@ -38,13 +40,19 @@ class ReachNotice(Table, tablename="reach_notice"):
     created_at = Timestamptz(default=TimestamptzNow())
     channels = JSON(default="[]")  # the recipient's order of channels when it was queued
     tried = JSON(default="[]")  # channels it has been queued on, in order
-    escalate_at = Timestamptz(null=True, default=None, index=True)  # next channel, if still undelivered
+    escalate_at = Timestamptz(
+        null=True, default=None, index=True
+    )  # next channel, if still undelivered
     escalate_seconds = Integer(default=600)
-    alert_at = Timestamptz(null=True, default=None, index=True)  # the dispatcher is alerted, if unseen
+    alert_at = Timestamptz(
+        null=True, default=None, index=True
+    )  # the dispatcher is alerted, if unseen
     first_sent_at = Timestamptz(null=True, default=None)
     first_sent_via = Varchar(length=16, default="")
     delivered_at = Timestamptz(null=True, default=None)
-    delivered_by = Varchar(length=32, default="")  # pull / push / opened / the step's action (request_send_back: 17)
+    delivered_by = Varchar(
+        length=32, default=""
+    )  # pull / push / opened / the step's action (request_send_back: 17)
     seen_at = Timestamptz(null=True, default=None)
     seen_by = Varchar(length=32, default="")  # opened / the step's action
     alerted_at = Timestamptz(null=True, default=None)
@@ -61,7 +69,9 @@ class ReachOutbox(Table, tablename="reach_outbox"):
     channel = Varchar(length=16)
     address = Varchar(length=64)  # the WeCom user id, the mobile number
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(length=8, default="pending")  # pending / sent / failed / dropped (seen or superseded first)
+    state = Varchar(
+        length=8, default="pending"
+    )  # pending / sent / failed / dropped (seen or superseded first)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
     claim = Varchar(length=32, default="")

@@ -7,13 +7,13 @@ Times are aware UTC (`Timestamptz`). Order history (`WorkOrderEvent`) and the au
 from __future__ import annotations
 
 from piccolo.columns import (
-    BigInt,
-    OnDelete,
     JSON,
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
     Integer,
+    OnDelete,
     Text,
     Timestamptz,
     Varchar,
@@ -47,7 +47,9 @@ class Team(Table, tablename="team"):
     code = Varchar(length=32, unique=True)
     name = Varchar(length=64)
     function = Varchar(length=32)  # domain.routing.TeamFunction
-    network = Varchar(length=16, null=True, default=None)  # one_way / two_way; None for office teams
+    network = Varchar(
+        length=16, null=True, default=None
+    )  # one_way / two_way; None for office teams
     employer = Varchar(length=16, default="in_house")
     area = ForeignKey(references=Area, null=True, on_delete=OnDelete.restrict)
 
@@ -171,7 +173,9 @@ class WorkOrder(Table, tablename="work_order"):
 class WorkOrderEvent(Table, tablename="work_order_event"):
     """One step in an order's history. (work_order, seq) is unique; rows are never changed."""
 
-    work_order = ForeignKey(references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True)
+    work_order = ForeignKey(
+        references=WorkOrder, null=False, on_delete=OnDelete.restrict, index=True
+    )
     seq = Integer()
     action = Varchar(length=32)
     actor = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ def end_of_working_days(
         day += timedelta(days=1)
         if is_working_day(day, exceptions):
             counted += 1
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
 
 
 # ---- China's official calendar ----------------------------------------------------------------
@@ -53,7 +53,10 @@ def official_days() -> dict[date, CalendarDay]:
     from chinese_calendar import constants
 
     names = {h.value: h.chinese for h in constants.Holiday}
-    out = {d: CalendarDay(d, False, names.get(str(n), str(n)), "official") for d, n in constants.holidays.items()}
+    out = {
+        d: CalendarDay(d, False, names.get(str(n), str(n)), "official")
+        for d, n in constants.holidays.items()
+    }
     for d, n in constants.workdays.items():
         out[d] = CalendarDay(d, True, f"{names.get(str(n), str(n))}调休上班", "official")
     return out
@@ -66,7 +69,9 @@ def official_years() -> frozenset[int]:
 def business_calendar(edits: Mapping[date, tuple[bool, str]]) -> dict[date, CalendarDay]:
     """The official days with the supervisors' entries on top (an entry wins on its day)."""
     out = dict(official_days())
-    out.update({d: CalendarDay(d, working, name, "supervisor") for d, (working, name) in edits.items()})
+    out.update(
+        {d: CalendarDay(d, working, name, "supervisor") for d, (working, name) in edits.items()}
+    )
     return out
 
 

@@ -32,7 +32,11 @@ def callback_issues(reached: bool, satisfaction: int | None, remark: str) -> lis
     not), and in the customer's words what is wrong when they are dissatisfied: the remark is what
     the reopened order is worked from."""
     if not reached:
-        return [Issue("callback.score_without_customer", {}, "satisfaction")] if satisfaction is not None else []
+        return (
+            [Issue("callback.score_without_customer", {}, "satisfaction")]
+            if satisfaction is not None
+            else []
+        )
     if satisfaction is None:
         return [Issue("callback.satisfaction_required", {}, "satisfaction")]
     if level(satisfaction) == Level.dissatisfied and not remark.strip():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -65,7 +65,7 @@ class CallPolicy:
         for _ in range(24 * 60 + 1):
             probe += timedelta(minutes=1)
             if not any(w.holds(probe.time()) for w in self.rest_hours):
-                return probe.astimezone(timezone.utc)
+                return probe.astimezone(UTC)
         return None  # rest all day: a policy that forbids calling at all
 
 
@@ -111,7 +111,8 @@ def judge(call: CallFacts, versions: Sequence[CallPolicy], tz: ZoneInfo) -> Verd
     if call.answered_at is not None and call.ended_at is not None:
         seconds = max(0, int((call.ended_at - call.answered_at).total_seconds()))
     return Verdict(
-        to_customer=call.to_customer, ongoing=call.answered_at is not None and call.ended_at is None,
+        to_customer=call.to_customer,
+        ongoing=call.answered_at is not None and call.ended_at is None,
         recorded=call.origin == Origin.telephony and bool(call.recording_ref),
         in_rest_hours=call.to_customer and policy.resting(call.started_at, tz),
         seconds=seconds,
@@ -122,4 +123,6 @@ def judge(call: CallFacts, versions: Sequence[CallPolicy], tz: ZoneInfo) -> Verd
 def conflicting_fields(stored: dict, reported: dict) -> list[str]:
     """A repeated report of a call may fill in what was missing (the end, the recording) but not
     change what was already reported: the fields that would change."""
-    return sorted(k for k, v in reported.items() if v not in (None, "") and stored.get(k) not in (None, "", v))
+    return sorted(
+        k for k, v in reported.items() if v not in (None, "") and stored.get(k) not in (None, "", v)
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -65,9 +65,12 @@ class Clock:
 # What stops and what starts each clock, from the step spec (creation, which starts dispatch,
 # contact and complaint_reply, is not a step: see _starts).
 STOPPERS: dict[ClockName, frozenset[str]] = {
-    name: frozenset(action for action, step in STEPS.items() if name in step.stops) for name in ClockName
+    name: frozenset(action for action, step in STEPS.items() if name in step.stops)
+    for name in ClockName
 }
-STARTERS: dict[str, ClockName] = {action: step.starts for action, step in STEPS.items() if step.starts}
+STARTERS: dict[str, ClockName] = {
+    action: step.starts for action, step in STEPS.items() if step.starts
+}
 
 
 def _ordered(events: Sequence[EventFact]) -> list[EventFact]:
@@ -125,9 +128,7 @@ def compute_clocks(
             else:
                 due = start + timedelta(minutes=limit.minutes)
             at_risk_at = due - (due - start) * limit.at_risk_percent / 100
-            stop = next(
-                (later for later in ordered[index + 1:] if _stops(name, later)), None
-            )
+            stop = next((later for later in ordered[index + 1 :] if _stops(name, later)), None)
             clocks.append(_clock(name, event, start, due, at_risk_at, stop, now))
     return clocks
 
@@ -144,8 +145,16 @@ def _clock(
     if stop is not None:
         state = ClockState.met if stop.effective_time <= due else ClockState.breached
         return Clock(
-            name, start, started.seq, due, at_risk_at, state, False,
-            stop.effective_time, stop.seq, stop.action,
+            name,
+            start,
+            started.seq,
+            due,
+            at_risk_at,
+            state,
+            False,
+            stop.effective_time,
+            stop.seq,
+            stop.action,
         )
     if now > due:
         return Clock(name, start, started.seq, due, at_risk_at, ClockState.breached, False)
@@ -167,7 +176,9 @@ def summarise(clocks: Sequence[Clock]) -> ClockSummary:
     return ClockSummary(
         next_due=min((c.due for c in open_clocks), default=None),
         next_risk=min((c.at_risk_at for c in open_clocks), default=None),
-        breached=sum(1 for c in clocks if c.stopped_at is not None and c.state == ClockState.breached),
+        breached=sum(
+            1 for c in clocks if c.stopped_at is not None and c.state == ClockState.breached
+        ),
     )
 
 
@@ -178,7 +189,10 @@ class DeviceTime:
 
 
 def effective_time(
-    device_time: datetime | None, server_time: datetime, order_created: datetime, tolerance: timedelta
+    device_time: datetime | None,
+    server_time: datetime,
+    order_created: datetime,
+    tolerance: timedelta,
 ) -> DeviceTime:
     """The time an action counts as done: the device's, bounded by the server's receipt time
     (a device clock ahead of the server) and by the order's creation (a clock far behind)."""
@@ -221,17 +235,27 @@ def policy_lookup(rows: Sequence[PolicyRow]) -> PolicyLookup:
     version of the most specific key.) A version with neither minutes nor working days switches
     the clock off."""
     versions: dict[tuple[str, str, str], list[PolicyRow]] = {}
-    for row in sorted(rows, key=lambda r: r.effective_from or datetime.min.replace(tzinfo=timezone.utc)):
+    for row in sorted(rows, key=lambda r: r.effective_from or datetime.min.replace(tzinfo=UTC)):
         versions.setdefault((row.clock, row.kind, row.priority), []).append(row)
 
     def enabled(limit: Limit) -> Limit | None:
         return limit if (limit.minutes or limit.working_days) else None
 
     def lookup(name: ClockName, kind: str, clock_class: str, at: datetime) -> Limit | None:
-        keys = [k for k in ((name, kind, clock_class), (name, kind, "*"), (name, "*", clock_class), (name, "*", "*"))
-                if k in versions]
+        keys = [
+            k
+            for k in (
+                (name, kind, clock_class),
+                (name, kind, "*"),
+                (name, "*", clock_class),
+                (name, "*", "*"),
+            )
+            if k in versions
+        ]
         for key in keys:
-            in_force = [r for r in versions[key] if r.effective_from is None or r.effective_from <= at]
+            in_force = [
+                r for r in versions[key] if r.effective_from is None or r.effective_from <= at
+            ]
             if in_force:
                 return enabled(in_force[-1].limit)
         return enabled(versions[keys[0]][0].limit) if keys else None

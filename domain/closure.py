@@ -92,22 +92,36 @@ def closure_issues(
     expected = CLOSURE_CATEGORY_OF_KIND[Kind(order.kind)]
     if form.closure_category != expected:
         issues.append(
-            Issue("closure.category_mismatch", {"kind": order.kind, "expected": expected.value},
-                  "closure_category")
+            Issue(
+                "closure.category_mismatch",
+                {"kind": order.kind, "expected": expected.value},
+                "closure_category",
+            )
         )
     for part in REQUIRED_PARTS:
         if not getattr(form, part).strip():
             issues.append(Issue(f"closure.missing_{part}", {}, part))
-    if key_customer(order.tier, order.kind) and len(form.remark.strip()) < DETAILED_REMARK_MIN_CHARS:
+    if (
+        key_customer(order.tier, order.kind)
+        and len(form.remark.strip()) < DETAILED_REMARK_MIN_CHARS
+    ):
         issues.append(
             Issue("closure.detailed_remark_required", {"min": DETAILED_REMARK_MIN_CHARS}, "remark")
         )
     if form.outcome == Outcome.appointment:
         issues.extend(_appointment_issues(form, now, tz))
-    if order.kind in FIELD_KINDS and form.method == Method.on_site and form.outcome != Outcome.appointment:
+    if (
+        order.kind in FIELD_KINDS
+        and form.method == Method.on_site
+        and form.outcome != Outcome.appointment
+    ):
         issues.extend(_field_work_issues(form, catalogue))
     if needs_signature(order.kind, form) and not (order.signed or order.waiver_approved):
-        key = "closure.changed_after_signing" if order.signature_changed else "closure.signature_required"
+        key = (
+            "closure.changed_after_signing"
+            if order.signature_changed
+            else "closure.signature_required"
+        )
         issues.append(Issue(key, {}, "signature"))
     return issues
 
@@ -135,13 +149,22 @@ def _field_work_issues(form: ClosureForm, catalogue: Collection[str]) -> list[Is
         issues.append(Issue("closure.missing_labour_hours", {}, "labour_hours"))
     for index, use in enumerate(form.materials):
         if use.code not in catalogue:
-            issues.append(Issue("closure.unknown_material", {"code": use.code}, f"materials[{index}]"))
+            issues.append(
+                Issue("closure.unknown_material", {"code": use.code}, f"materials[{index}]")
+            )
         elif not use.quantity > 0:
-            issues.append(Issue("closure.material_quantity", {"code": use.code}, f"materials[{index}]"))
+            issues.append(
+                Issue("closure.material_quantity", {"code": use.code}, f"materials[{index}]")
+            )
     for index, swap in enumerate(form.device_swaps):
         if not swap.old_serial.strip() or not swap.new_serial.strip():
-            issues.append(Issue("closure.swap_serials_required", {"device": swap.device},
-                                f"device_swaps[{index}]"))
+            issues.append(
+                Issue(
+                    "closure.swap_serials_required",
+                    {"device": swap.device},
+                    f"device_swaps[{index}]",
+                )
+            )
     return issues
 
 
@@ -153,4 +176,7 @@ def appointment_phrase(day: date, half_day: str) -> str:
 
 def expects_append(form: ClosureForm) -> bool:
     """Appointment and phone-guidance closures are completed by a later information append."""
-    return form.outcome == Outcome.appointment or form.method in (Method.phone_guidance, Method.remote)
+    return form.outcome == Outcome.appointment or form.method in (
+        Method.phone_guidance,
+        Method.remote,
+    )

@@ -12,7 +12,9 @@ from domain.routing import DEFAULT_CONTRACTOR_KINDS, route_issues
 from domain.vocabulary import State
 
 # Orders a person is working: assigned to them and not yet returned to dispatch or ended.
-HELD_STATES = frozenset({State.dispatched, State.accepted, State.contacted, State.en_route, State.on_site})
+HELD_STATES = frozenset(
+    {State.dispatched, State.accepted, State.contacted, State.en_route, State.on_site}
+)
 
 
 class Status(StrEnum):
@@ -80,7 +82,9 @@ class OrderToPlace:
     customer_network: str
     area_id: int
     assignee_id: int | None
-    contractor_kinds: frozenset[str] = DEFAULT_CONTRACTOR_KINDS  # the routing policy in the order's area
+    contractor_kinds: frozenset[str] = (
+        DEFAULT_CONTRACTOR_KINDS  # the routing policy in the order's area
+    )
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,28 @@ def suggest(order: OrderToPlace, people: list[Person], limit: int = 10) -> list[
     People the matrix refuses are never suggested (dispatching them needs a supervisor's override)."""
     ranked = []
     for person in people:
-        if route_issues(order.kind, order.customer_network, person.team_function, person.team_network,
-                        person.team_employer, order.contractor_kinds):
+        if route_issues(
+            order.kind,
+            order.customer_network,
+            person.team_function,
+            person.team_network,
+            person.team_employer,
+            order.contractor_kinds,
+        ):
             continue
         where = whereabouts(list(person.held))
-        ranked.append(Suggestion(person, where, person.works_in(order.area_id), person.id == order.assignee_id))
-    ranked.sort(key=lambda s: (not s.in_area, s.person.load, _STATUS_RANK[s.where.status], s.person.name, s.person.id))
+        ranked.append(
+            Suggestion(
+                person, where, person.works_in(order.area_id), person.id == order.assignee_id
+            )
+        )
+    ranked.sort(
+        key=lambda s: (
+            not s.in_area,
+            s.person.load,
+            _STATUS_RANK[s.where.status],
+            s.person.name,
+            s.person.id,
+        )
+    )
     return ranked[:limit]

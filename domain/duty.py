@@ -53,8 +53,11 @@ def broadcast_holding_back(events: Sequence[BroadcastFacts]) -> list[int]:
 def check_broadcast_reported(held: Sequence[int]) -> None:
     """Refuse signing a handover while `held` (from broadcast_holding_back) names events."""
     if held:
-        raise Conflict("handover.held_back_broadcast", broadcast_events=list(held),
-                       ids=", ".join(f"#{i}" for i in held))
+        raise Conflict(
+            "handover.held_back_broadcast",
+            broadcast_events=list(held),
+            ids=", ".join(f"#{i}" for i in held),
+        )
 
 
 def check_broadcast_step(status: str, step: str) -> BroadcastStatus:

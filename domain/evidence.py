@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from enum import StrEnum
+from itertools import pairwise
 
 from domain.errors import DomainError, Issue
 
@@ -96,7 +97,7 @@ def _jpeg_end(data: bytes) -> int:
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             position += 2
             continue
-        (length,) = struct.unpack(">H", data[position + 2:position + 4])
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         position += 2 + length
         if marker == 0xDA:  # start of scan: entropy-coded data runs to the next real marker
             position = _next_marker(data, position)
@@ -117,8 +118,8 @@ def _next_marker(data: bytes, position: int) -> int:
 def _png_end(data: bytes) -> int:
     position = 8
     while position + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[position:position + 4])
-        kind = data[position + 4:position + 8]
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
         position += 12 + length
         if kind == b"IEND":
             return min(position, len(data))
@@ -133,19 +134,21 @@ def _webp_end(data: bytes) -> int:
 def _bmff_end(data: bytes) -> int:
     position = 0
     while position + 8 <= len(data):
-        (size,) = struct.unpack(">I", data[position:position + 4])
+        (size,) = struct.unpack(">I", data[position : position + 4])
         if size == 1 and position + 16 <= len(data):
-            (size,) = struct.unpack(">Q", data[position + 8:position + 16])
+            (size,) = struct.unpack(">Q", data[position + 8 : position + 16])
         elif size == 0:  # the last box runs to the end of the file
             return len(data)
-        kind = data[position + 4:position + 8]
+        kind = data[position + 4 : position + 8]
         if size < 8 or position + size > len(data) or not kind.isascii() or not kind.isalnum():
             return position  # not a whole box: what follows is not part of the image
         position += size
     return min(position, len(data))
 
 
-def image_problem(sniffed: str, decoded: str, width: int, height: int, max_pixels: int) -> str | None:
+def image_problem(
+    sniffed: str, decoded: str, width: int, height: int, max_pixels: int
+) -> str | None:
     """Why decoded image facts make a file unacceptable (a message key), or None."""
     if decoded != sniffed:
         return "photo.type_mismatch"
@@ -171,8 +174,10 @@ def stroke_issues(strokes: Sequence[Sequence[tuple[float, float, int]]]) -> list
         issues.append(Issue("signature.too_many_points", {"max": MAX_POINTS}, "strokes"))
     for index, stroke in enumerate(strokes):
         times = [t for _, _, t in stroke]
-        if any(later < earlier for earlier, later in zip(times, times[1:])):
-            issues.append(Issue("signature.time_goes_back", {"stroke": index + 1}, f"strokes[{index}]"))
+        if any(later < earlier for earlier, later in pairwise(times)):
+            issues.append(
+                Issue("signature.time_goes_back", {"stroke": index + 1}, f"strokes[{index}]")
+            )
     xs = [x for stroke in strokes for x, _, _ in stroke]
     ys = [y for stroke in strokes for _, y, _ in stroke]
     if xs and max(max(xs) - min(xs), max(ys) - min(ys)) < MIN_EXTENT:

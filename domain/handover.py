@@ -128,13 +128,17 @@ def holding_back(outages: Sequence[OutageFacts]) -> list[int]:
 def check_not_held_back(held: Sequence[int]) -> None:
     """Refuse signing while `held` (from holding_back) names outages."""
     if held:
-        raise Conflict("handover.held_back", outages=list(held), ids=", ".join(f"#{i}" for i in held))
+        raise Conflict(
+            "handover.held_back", outages=list(held), ids=", ".join(f"#{i}" for i in held)
+        )
 
 
 # ---- who signs ------------------------------------------------------------------------------
 
 
-def check_outgoing(status: str, outgoing: int, caller: int, expected: Status = Status.draft) -> None:
+def check_outgoing(
+    status: str, outgoing: int, caller: int, expected: Status = Status.draft
+) -> None:
     if caller != outgoing:
         raise Forbidden("handover.not_outgoing")
     if status != expected:

@@ -69,22 +69,31 @@ def order_topic(order_id: int) -> str:
 def urgency(order: OrderView) -> Urgency:
     """High for VIP, dedicated-line, mayor-hotline and 110/119 orders (their priority), and for
     any order a customer has chased."""
-    return Urgency.high if order.priority == Priority.high or order.urge_count > 0 else Urgency.normal
+    return (
+        Urgency.high if order.priority == Priority.high or order.urge_count > 0 else Urgency.normal
+    )
 
 
 def _order_params(order: OrderView) -> dict[str, Any]:
     return {
-        "code": order.code, "kind": order.kind, "area": order.area,
-        "due": order.due.isoformat() if order.due else None, "urges": order.urge_count,
+        "code": order.code,
+        "kind": order.kind,
+        "area": order.area,
+        "due": order.due.isoformat() if order.due else None,
+        "urges": order.urge_count,
     }
 
 
 def _about(order: OrderView, recipient: int, type_: NoticeType, ttl_seconds: int) -> Notification:
     return Notification(
-        recipient, type_, order_topic(order.id), urgency(order), ttl_seconds, _order_params(order), order.id
+        recipient,
+        type_,
+        order_topic(order.id),
+        urgency(order),
+        ttl_seconds,
+        _order_params(order),
+        order.id,
     )
-
-
 
 
 def for_event(
@@ -130,18 +139,26 @@ class OutageNotice:
     restored_at: datetime | None = None
 
 
-def outage_notifications(notice: OutageNotice, technicians: Iterable[int], ttl_seconds: int) -> list[Notification]:
+def outage_notifications(
+    notice: OutageNotice, technicians: Iterable[int], ttl_seconds: int
+) -> list[Notification]:
     """Every field technician of the area hears of a fault at once (a repair order there may be
     part of it); the restoration replaces the fault notice on their phones (same topic)."""
     restored = notice.restored_at is not None
     type_ = NoticeType.outage_restored if restored else NoticeType.outage
     params = {
-        "area": notice.area, "location": notice.location, "cause": notice.cause, "scope": notice.scope,
+        "area": notice.area,
+        "location": notice.location,
+        "cause": notice.cause,
+        "scope": notice.scope,
         "eta": notice.estimated_restoration.isoformat() if notice.estimated_restoration else None,
         "restored": notice.restored_at.isoformat() if restored else None,
     }
     level = Urgency.normal if restored else Urgency.high
-    return [Notification(t, type_, f"outage-{notice.id}", level, ttl_seconds, params) for t in technicians]
+    return [
+        Notification(t, type_, f"outage-{notice.id}", level, ttl_seconds, params)
+        for t in technicians
+    ]
 
 
 # ---- what the phone shows -----------------------------------------------------------------
@@ -154,12 +171,20 @@ TEXTS: dict[NoticeType, tuple[tuple[str, str], tuple[str, str]]] = {
         ("工单已调离", "Order reassigned away"),
         ("{line}:已不再由您处理。", "{line}: no longer yours."),
     ),
-    NoticeType.urged: (("催单(第{urges}次)", "Customer chased the order ({urges}×)"), ("{line}", "{line}")),
-    NoticeType.clock_warning: (("工单即将超时", "Order about to breach its time limit"), ("{line}", "{line}")),
+    NoticeType.urged: (
+        ("催单(第{urges}次)", "Customer chased the order ({urges}×)"),
+        ("{line}", "{line}"),
+    ),
+    NoticeType.clock_warning: (
+        ("工单即将超时", "Order about to breach its time limit"),
+        ("{line}", "{line}"),
+    ),
     NoticeType.outage: (
         ("片区故障:{area}", "Area outage: {area}"),
-        ("{location}:{cause}。影响范围:{scope}。预计恢复:{eta}。",
-         "{location}: {cause}. Affected: {scope}. Expected back: {eta}."),
+        (
+            "{location}:{cause}。影响范围:{scope}。预计恢复:{eta}。",
+            "{location}: {cause}. Affected: {scope}. Expected back: {eta}.",
+        ),
     ),
     NoticeType.outage_restored: (
         ("故障已恢复:{area}", "Outage over: {area}"),
@@ -189,13 +214,19 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _order_line(type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo) -> str:
-    parts = [params["code"], _pick(KIND_NAMES.get(params["kind"], (params["kind"],) * 2), lang), params["area"]]
+    parts = [
+        params["code"],
+        _pick(KIND_NAMES.get(params["kind"], (params["kind"],) * 2), lang),
+        params["area"],
+    ]
     if type_ in WITH_DUE and params.get("due"):
         parts.append(_pick(DUE, lang).format(when=local_time(params["due"], lang, tz)))
     return " · ".join(parts)
 
 
-def render(type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo) -> tuple[str, str]:
+def render(
+    type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo
+) -> tuple[str, str]:
     """(title, body) in the subscriber's language."""
     values = {k: _clip(str(v), MAX_FIELD_CHARS) for k, v in params.items() if isinstance(v, str)}
     values["urges"] = params.get("urges", 0)
@@ -209,15 +240,29 @@ def render(type_: NoticeType, params: Mapping[str, Any], lang: str, tz: ZoneInfo
 
 
 def payload(
-    type_: NoticeType, params: Mapping[str, Any], topic: str, work_order: int | None, lang: str, tz: ZoneInfo,
+    type_: NoticeType,
+    params: Mapping[str, Any],
+    topic: str,
+    work_order: int | None,
+    lang: str,
+    tz: ZoneInfo,
     notice: int | None = None,
 ) -> bytes:
     """What the service worker receives: it shows `title`/`body` (tag = topic, so a newer
     notification of the same order replaces the older one), then syncs; `order` opens the job;
     `notice` (a tracked notice's id) is what it reports as delivered."""
     title, body = render(type_, params, lang, tz)
-    message = {"type": type_.value, "title": title, "body": body, "tag": topic, "order": work_order, "lang": lang,
-               "notice": notice}
+    message = {
+        "type": type_.value,
+        "title": title,
+        "body": body,
+        "tag": topic,
+        "order": work_order,
+        "lang": lang,
+        "notice": notice,
+    }
     data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
-    assert len(data) <= MAX_PAYLOAD_BYTES, "texts are clipped, so a payload cannot outgrow its budget"
+    assert len(data) <= MAX_PAYLOAD_BYTES, (
+        "texts are clipped, so a payload cannot outgrow its budget"
+    )
     return data

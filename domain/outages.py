@@ -72,8 +72,12 @@ def move(status: Status, step: Step) -> Status:
     """The status after `step`, or a Conflict naming the current status."""
     after = MOVES[step].get(status)
     if after is None:
-        raise Conflict("outage.illegal", status=status.value, step=step.value,
-                       allowed=[s.value for s, moves in MOVES.items() if status in moves])
+        raise Conflict(
+            "outage.illegal",
+            status=status.value,
+            step=step.value,
+            allowed=[s.value for s, moves in MOVES.items() if status in moves],
+        )
     return after
 
 
@@ -110,12 +114,18 @@ class Suspicion:
 
 
 def similar(a: Report, b: Report) -> bool:
-    return a.kind in OUTAGE_KINDS and b.kind == a.kind and a.network == b.network and a.area == b.area
+    return (
+        a.kind in OUTAGE_KINDS and b.kind == a.kind and a.network == b.network and a.area == b.area
+    )
 
 
 def places_of(report: Report) -> list[Place]:
     """The places a report lies in, narrowest first."""
-    return [Place(scope, getattr(report, scope.value)) for scope in Scope if getattr(report, scope.value)]
+    return [
+        Place(scope, getattr(report, scope.value))
+        for scope in Scope
+        if getattr(report, scope.value)
+    ]
 
 
 def detect(new: Report, others: Sequence[Report], policy: DetectionPolicy) -> Suspicion | None:
@@ -125,9 +135,15 @@ def detect(new: Report, others: Sequence[Report], policy: DetectionPolicy) -> Su
     if new.kind not in OUTAGE_KINDS:
         return None
     since = new.created_at - timedelta(minutes=policy.minutes)
-    window = [r for r in others if r.id != new.id and similar(new, r) and since <= r.created_at <= new.created_at]
+    window = [
+        r
+        for r in others
+        if r.id != new.id and similar(new, r) and since <= r.created_at <= new.created_at
+    ]
     for place in places_of(new):
-        members = sorted([new, *(r for r in window if place.holds(r))], key=lambda r: (r.created_at, r.id))
+        members = sorted(
+            [new, *(r for r in window if place.holds(r))], key=lambda r: (r.created_at, r.id)
+        )
         if len(members) >= policy.orders:
             return Suspicion(place, new.network, tuple(r.id for r in members))
     return None
@@ -135,7 +151,12 @@ def detect(new: Report, others: Sequence[Report], policy: DetectionPolicy) -> Su
 
 def joins(report: Report, place: Place, network: str, area: int) -> bool:
     """Whether a new order belongs to an open outage at that place: a similar repair order from it."""
-    return report.kind in OUTAGE_KINDS and report.network == network and report.area == area and place.holds(report)
+    return (
+        report.kind in OUTAGE_KINDS
+        and report.network == network
+        and report.area == area
+        and place.holds(report)
+    )
 
 
 # ---- notices --------------------------------------------------------------------------------
@@ -184,7 +205,9 @@ def fault_notice_issues(notice: FaultNotice, now: datetime) -> list[Issue]:
     return issues
 
 
-def restoration_issues(notice: RestorationNotice, detected_at: datetime, now: datetime) -> list[Issue]:
+def restoration_issues(
+    notice: RestorationNotice, detected_at: datetime, now: datetime
+) -> list[Issue]:
     issues = _missing(notice, RESTORATION_ELEMENTS)
     if notice.restored_at is not None and not detected_at <= notice.restored_at <= now:
         issues.append(Issue("outage.restored_at_out_of_range", {}, "restored_at"))

@@ -40,7 +40,9 @@ TRACKED = frozenset({NoticeType.assigned, NoticeType.urged, NoticeType.withdrawn
 NEEDS_ACTION = frozenset({NoticeType.assigned, NoticeType.urged})
 
 
-def state(sent_at: datetime | None, delivered_at: datetime | None, seen_at: datetime | None) -> State:
+def state(
+    sent_at: datetime | None, delivered_at: datetime | None, seen_at: datetime | None
+) -> State:
     if seen_at is not None:
         return State.seen
     if delivered_at is not None:
@@ -74,13 +76,19 @@ class Deadlines:
     alert_after: timedelta | None  # from queueing, while not seen; None: no alert
 
 
-def deadlines(policy: EscalationPolicy, notice: NoticeType, contact_minutes: int | None) -> Deadlines:
+def deadlines(
+    policy: EscalationPolicy, notice: NoticeType, contact_minutes: int | None
+) -> Deadlines:
     """The notice's contact limit is the contact clock of its order (the urge-contact clock for an
     urge); the policy takes a share of it unless it names minutes."""
     limit = timedelta(minutes=contact_minutes or FALLBACK_CONTACT_MINUTES)
 
     def after(minutes: int, percent: int) -> timedelta:
-        return timedelta(minutes=minutes) if minutes > 0 else max(timedelta(seconds=30), limit * percent / 100)
+        return (
+            timedelta(minutes=minutes)
+            if minutes > 0
+            else max(timedelta(seconds=30), limit * percent / 100)
+        )
 
     alert = after(policy.seen_minutes, policy.seen_percent) if notice in NEEDS_ACTION else None
     return Deadlines(after(policy.deliver_minutes, policy.deliver_percent), alert)

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -79,12 +79,14 @@ class Period:
 def period(first_day: date, last_day: date, tz: ZoneInfo) -> Period:
     """The local days `first_day` to `last_day`, both included."""
     if first_day > last_day:
-        raise BadRequest("report.period_reversed", first=first_day.isoformat(), last=last_day.isoformat())
+        raise BadRequest(
+            "report.period_reversed", first=first_day.isoformat(), last=last_day.isoformat()
+        )
     if (last_day - first_day).days + 1 > MAX_PERIOD_DAYS:
         raise BadRequest("report.period_too_long", max=MAX_PERIOD_DAYS)
     # In UTC, as the times compared with them are: far quicker to compare than across zones.
-    start = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(timezone.utc)
-    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    start = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     return Period(start, end, first_day, last_day)
 
 
@@ -190,16 +192,22 @@ class Group:
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def _clocks(data: ReportInput, names: Iterable[ClockName], of: Callable[[OrderHistory], bool] | None = None) -> list[Clock]:
+def _clocks(
+    data: ReportInput, names: Iterable[ClockName], of: Callable[[OrderHistory], bool] | None = None
+) -> list[Clock]:
     """The clocks of these names started in the period (of the orders `of` accepts)."""
-    return [c for name in names for o, c in data.clocks_started.get(name, []) if of is None or of(o)]
+    return [
+        c for name in names for o, c in data.clocks_started.get(name, []) if of is None or of(o)
+    ]
 
 
 def timeliness(key: str, clocks: Sequence[Clock], target: float | None = None) -> Figure:
     """Share of the decided clocks that were met."""
     met = sum(1 for c in clocks if c.state == ClockState.met)
     breached = sum(1 for c in clocks if c.state == ClockState.breached)
-    return Figure(key, Unit.rate, met, met + breached, pending=len(clocks) - met - breached, target=target)
+    return Figure(
+        key, Unit.rate, met, met + breached, pending=len(clocks) - met - breached, target=target
+    )
 
 
 def _events(data: ReportInput, action: str) -> list[tuple[OrderHistory, int, EventFact]]:
@@ -208,8 +216,13 @@ def _events(data: ReportInput, action: str) -> list[tuple[OrderHistory, int, Eve
 
 def _scores(key: str, scores: Sequence[int]) -> Figure:
     counts = Counter(scores)
-    return Figure(key, Unit.mean, sum(scores), len(scores),
-                  breakdown=tuple((str(s), counts[s]) for s in SCORES))
+    return Figure(
+        key,
+        Unit.mean,
+        sum(scores),
+        len(scores),
+        breakdown=tuple((str(s), counts[s]) for s in SCORES),
+    )
 
 
 def _minutes(delta: timedelta) -> float:
@@ -223,7 +236,7 @@ def _duration(key: str, deltas: Sequence[timedelta], pending: int = 0) -> Figure
 def final_outcome(events: Sequence[EventFact], close_index: int) -> str:
     """The outcome a closure ends with (see the module's notes)."""
     outcome = events[close_index].payload.get("outcome", Outcome.resolved)
-    for later in events[close_index + 1:]:
+    for later in events[close_index + 1 :]:
         if later.action == A.reopen:
             break
         if later.action == A.append and later.payload.get("final_outcome"):
@@ -232,7 +245,7 @@ def final_outcome(events: Sequence[EventFact], close_index: int) -> str:
 
 
 def _appended(events: Sequence[EventFact], close_index: int) -> bool:
-    for later in events[close_index + 1:]:
+    for later in events[close_index + 1 :]:
         if later.action == A.reopen:
             return False
         if later.action == A.append:
@@ -270,18 +283,29 @@ def closure_figures(data: ReportInput) -> list[Figure]:
     closes = _events(data, A.close)
     outcomes = [final_outcome(o.events, i) for o, i, _ in closes]
     categorised = sum(
-        1 for o, _, e in closes
+        1
+        for o, _, e in closes
         if e.payload.get("closure_category") == CLOSURE_CATEGORY_OF_KIND.get(Kind(o.kind))
     )
     appointments = [(o, i) for o, i, e in closes if e.payload.get("outcome") == Outcome.appointment]
-    reasons = Counter(e.payload.get("reason_code", "other") for _, _, e in _events(data, A.send_back))
+    reasons = Counter(
+        e.payload.get("reason_code", "other") for _, _, e in _events(data, A.send_back)
+    )
     return [
         Figure("unresolved_rate", Unit.rate, outcomes.count(Outcome.unresolved), len(outcomes)),
         Figure("closure_category_accuracy", Unit.rate, categorised, len(closes), target=1.0),
-        Figure("appointments_without_append", Unit.rate,
-               sum(1 for o, i in appointments if not _appended(o.events, i)), len(appointments)),
-        Figure("send_backs", Unit.count, sum(reasons.values()),
-               breakdown=tuple((r, reasons[r]) for r in SEND_BACK_REASONS)),
+        Figure(
+            "appointments_without_append",
+            Unit.rate,
+            sum(1 for o, i in appointments if not _appended(o.events, i)),
+            len(appointments),
+        ),
+        Figure(
+            "send_backs",
+            Unit.count,
+            sum(reasons.values()),
+            breakdown=tuple((r, reasons[r]) for r in SEND_BACK_REASONS),
+        ),
     ]
 
 
@@ -289,7 +313,9 @@ def complaint_figures(data: ReportInput) -> list[Figure]:
     return [timeliness("complaint_reply_on_time", _clocks(data, [N.complaint_reply]))]
 
 
-def _completions(data: ReportInput, of: Callable[[OrderHistory], bool] | None = None) -> list[Clock]:
+def _completions(
+    data: ReportInput, of: Callable[[OrderHistory], bool] | None = None
+) -> list[Clock]:
     """Callback clocks of the period, less those a reopen ended before any callback (that service
     was not complete after all; its next closure starts a new one)."""
     return [c for c in _clocks(data, [N.callback], of) if c.stopped_by_action != A.reopen]
@@ -313,11 +339,19 @@ def callback_figures(data: ReportInput) -> list[Figure]:
 
 def satisfaction_figures(data: ReportInput) -> list[Figure]:
     at_callback = [
-        e.payload["satisfaction"] for _, _, e in _events(data, A.callback)
+        e.payload["satisfaction"]
+        for _, _, e in _events(data, A.callback)
         if e.payload.get("reached", True) and e.payload.get("satisfaction") is not None
     ]
-    at_signing = [e.payload["satisfaction"] for _, _, e in _events(data, A.sign) if e.payload.get("satisfaction")]
-    return [_scores("satisfaction_callback", at_callback), _scores("satisfaction_signing", at_signing)]
+    at_signing = [
+        e.payload["satisfaction"]
+        for _, _, e in _events(data, A.sign)
+        if e.payload.get("satisfaction")
+    ]
+    return [
+        _scores("satisfaction_callback", at_callback),
+        _scores("satisfaction_signing", at_signing),
+    ]
 
 
 def outage_figures(data: ReportInput) -> list[Figure]:
@@ -331,15 +365,34 @@ def outage_figures(data: ReportInput) -> list[Figure]:
     awaited = [o for o in published if o.restored_at is None and o.first_estimate is not None]
     waiting = sum(data.now <= o.first_estimate for o in awaited)
     return [
-        Figure("outages", Unit.count, len(detected), breakdown=tuple((s.value, statuses[s]) for s in OutageStatus)),
-        _duration("outage_minutes_to_publish", [o.first_published_at - o.detected_at for o in published],
-                  pending=statuses[OutageStatus.suspected] + statuses[OutageStatus.confirmed]),
-        _duration("outage_minutes_to_restore", [o.restored_at - o.detected_at for o in restored],
-                  pending=statuses[OutageStatus.published]),
-        _duration("outage_minutes_past_estimate", [o.restored_at - o.first_estimate for o in estimated],
-                  pending=len(awaited)),
-        Figure("outage_restored_by_estimate", Unit.rate, by_estimate, len(estimated) + len(awaited) - waiting,
-               pending=waiting),
+        Figure(
+            "outages",
+            Unit.count,
+            len(detected),
+            breakdown=tuple((s.value, statuses[s]) for s in OutageStatus),
+        ),
+        _duration(
+            "outage_minutes_to_publish",
+            [o.first_published_at - o.detected_at for o in published],
+            pending=statuses[OutageStatus.suspected] + statuses[OutageStatus.confirmed],
+        ),
+        _duration(
+            "outage_minutes_to_restore",
+            [o.restored_at - o.detected_at for o in restored],
+            pending=statuses[OutageStatus.published],
+        ),
+        _duration(
+            "outage_minutes_past_estimate",
+            [o.restored_at - o.first_estimate for o in estimated],
+            pending=len(awaited),
+        ),
+        Figure(
+            "outage_restored_by_estimate",
+            Unit.rate,
+            by_estimate,
+            len(estimated) + len(awaited) - waiting,
+            pending=waiting,
+        ),
     ]
 
 
@@ -350,11 +403,19 @@ def handover_figures(data: ReportInput) -> list[Figure]:
     overdue = [h for h in scheduled if (h.completed_at or data.now) > h.scheduled_at]
     held_back = sum(h.held_back for h in overdue)
     return [
-        Figure("handover_on_time", Unit.rate, on_time, on_time + len(overdue) - held_back,
-               pending=len(scheduled) - on_time - len(overdue)),
+        Figure(
+            "handover_on_time",
+            Unit.rate,
+            on_time,
+            on_time + len(overdue) - held_back,
+            pending=len(scheduled) - on_time - len(overdue),
+        ),
         Figure("handovers_held_back", Unit.count, held_back),
         # Over the signed handovers, an early one counting as 0 (not as making up for a late one).
-        _duration("handover_minutes_late", [max(timedelta(0), h.completed_at - h.scheduled_at) for h in signed]),
+        _duration(
+            "handover_minutes_late",
+            [max(timedelta(0), h.completed_at - h.scheduled_at) for h in signed],
+        ),
     ]
 
 
@@ -364,11 +425,19 @@ def reach_figures(data: ReportInput) -> list[Figure]:
     queued = [n for n in data.notices if data.period.holds(n.created_at)]
     delivered = [n for n in queued if n.delivered_at is not None]
     pending = sum(n.delivered_at is None and not n.superseded for n in queued)
-    alerted = [n for n in data.notices if n.alerted_at is not None and data.period.holds(n.alerted_at)]
+    alerted = [
+        n for n in data.notices if n.alerted_at is not None and data.period.holds(n.alerted_at)
+    ]
     return [
         Figure("notices", Unit.count, len(queued)),
-        Figure("notices_delivered", Unit.rate, len(delivered), len(queued) - pending, pending=pending),
-        _duration("notice_minutes_to_delivery", [n.delivered_at - n.created_at for n in delivered], pending=pending),
+        Figure(
+            "notices_delivered", Unit.rate, len(delivered), len(queued) - pending, pending=pending
+        ),
+        _duration(
+            "notice_minutes_to_delivery",
+            [n.delivered_at - n.created_at for n in delivered],
+            pending=pending,
+        ),
         Figure("notices_unseen_alerts", Unit.count, len(alerted)),
     ]
 
@@ -377,11 +446,27 @@ def call_figures(data: ReportInput) -> list[Figure]:
     talked = [c for c in data.calls if c.seconds is not None]
     to_customers = [c for c in data.calls if c.to_customer]
     return [
-        Figure("calls_within_limit", Unit.rate, sum(1 for c in talked if c.within_limit), len(talked),
-               pending=sum(1 for c in data.calls if c.ongoing)),
-        Figure("calls_outside_rest_hours", Unit.rate, sum(1 for c in to_customers if not c.in_rest_hours),
-               len(to_customers), target=1.0),
-        Figure("calls_recorded", Unit.rate, sum(1 for c in data.calls if c.recorded), len(data.calls), target=1.0),
+        Figure(
+            "calls_within_limit",
+            Unit.rate,
+            sum(1 for c in talked if c.within_limit),
+            len(talked),
+            pending=sum(1 for c in data.calls if c.ongoing),
+        ),
+        Figure(
+            "calls_outside_rest_hours",
+            Unit.rate,
+            sum(1 for c in to_customers if not c.in_rest_hours),
+            len(to_customers),
+            target=1.0,
+        ),
+        Figure(
+            "calls_recorded",
+            Unit.rate,
+            sum(1 for c in data.calls if c.recorded),
+            len(data.calls),
+            target=1.0,
+        ),
         _duration("call_minutes", [timedelta(seconds=c.seconds or 0) for c in talked]),
     ]
 

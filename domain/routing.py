@@ -48,12 +48,18 @@ def contractor_kinds_in_force(rows: Iterable[dict], area_id: int) -> frozenset[s
 
 
 # Teams that go to the customer's premises, and so must match the customer's network.
-FIELD_FUNCTIONS = frozenset({TeamFunction.install, TeamFunction.repair, TeamFunction.dedicated_line})
+FIELD_FUNCTIONS = frozenset(
+    {TeamFunction.install, TeamFunction.repair, TeamFunction.dedicated_line}
+)
 
 
 def route_issues(
-    kind: str, customer_network: str, team_function: str | None, team_network: str | None,
-    team_employer: str | None = None, contractor_kinds: frozenset[str] = DEFAULT_CONTRACTOR_KINDS,
+    kind: str,
+    customer_network: str,
+    team_function: str | None,
+    team_network: str | None,
+    team_employer: str | None = None,
+    contractor_kinds: frozenset[str] = DEFAULT_CONTRACTOR_KINDS,
 ) -> list[Issue]:
     """Why a team may not take this order; empty when it may."""
     if team_function is None:

@@ -26,7 +26,10 @@ def work_entry(recorded: Mapping[str, Any]) -> dict[str, Any]:
         "work_done": recorded.get("work_done", ""),
         "labour_hours": _number(recorded.get("labour_hours")),
         "materials": sorted(
-            ({"code": m["code"], "quantity": _number(m["quantity"])} for m in recorded.get("materials", [])),
+            (
+                {"code": m["code"], "quantity": _number(m["quantity"])}
+                for m in recorded.get("materials", [])
+            ),
             key=lambda m: (m["code"], m["quantity"]),
         ),
     }
@@ -44,13 +47,21 @@ def service_record(
     return {
         "version": RECORD_VERSION,
         "order": {
-            "code": order["code"], "kind": order["kind"], "customer": order["customer_name"],
-            "address": order["address"], "description": order["description"],
+            "code": order["code"],
+            "kind": order["kind"],
+            "customer": order["customer_name"],
+            "address": order["address"],
+            "description": order["description"],
         },
         "work": [work_entry(w) for w in work],
-        "appends": [{"text": a.get("text", ""), "final_outcome": a.get("final_outcome")} for a in appends],
+        "appends": [
+            {"text": a.get("text", ""), "final_outcome": a.get("final_outcome")} for a in appends
+        ],
         "photos": sorted(
-            ({"upload_id": p["upload_id"], "kind": p["kind"], "caption": p["caption"]} for p in photos),
+            (
+                {"upload_id": p["upload_id"], "kind": p["kind"], "caption": p["caption"]}
+                for p in photos
+            ),
             key=lambda p: p["upload_id"],
         ),
     }

@@ -20,7 +20,9 @@ class ClientRole(StrEnum):
 
 
 FIELD_ROLES = frozenset({Role.technician, Role.contractor})
-OFFICE_ROLES = frozenset({Role.admin, Role.supervisor, Role.dispatcher, Role.agent, Role.backoffice})
+OFFICE_ROLES = frozenset(
+    {Role.admin, Role.supervisor, Role.dispatcher, Role.agent, Role.backoffice}
+)
 DISPATCH_ROLES = frozenset({Role.dispatcher, Role.supervisor, Role.admin})
 POLICY_EDITORS = frozenset({Role.supervisor, Role.admin})
 # The operation's figures (/api/reports and its CSV): the manual's roles table gives reports to

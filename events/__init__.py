@@ -8,6 +8,26 @@ hub.py        a process's subscribers, each with a bounded queue; the hub in for
 listener.py   the one LISTEN connection per process (PostgreSQL), reconnecting; the app's lifespan
 """
 
-from events.publisher import CALLBACK, DUTY, HANDOVER, ORDER, OUTAGE, RESYNC, SYNC_REJECTION, publish, publish_all
+from events.publisher import (
+    CALLBACK,
+    DUTY,
+    HANDOVER,
+    ORDER,
+    OUTAGE,
+    RESYNC,
+    SYNC_REJECTION,
+    publish,
+    publish_all,
+)
 
-__all__ = ["CALLBACK", "DUTY", "HANDOVER", "ORDER", "OUTAGE", "RESYNC", "SYNC_REJECTION", "publish", "publish_all"]
+__all__ = [
+    "CALLBACK",
+    "DUTY",
+    "HANDOVER",
+    "ORDER",
+    "OUTAGE",
+    "RESYNC",
+    "SYNC_REJECTION",
+    "publish",
+    "publish_all",
+]

@@ -20,7 +20,9 @@ RESYNC_LINE = "resync {}"
 # ({"token": sha256}) or with any token of a user ({"user": id}); see events.publisher.revoked().
 REVOKED = "revoked"
 # Summed over the live app processes (a killed process's streams stop counting at the next scrape).
-STREAMS_OPEN = Gauge("fieldservice_event_streams_open", "Open GET /api/events streams", multiprocess_mode="livesum")
+STREAMS_OPEN = Gauge(
+    "fieldservice_event_streams_open", "Open GET /api/events streams", multiprocess_mode="livesum"
+)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ import asyncpg
 import structlog
 from litestar import Litestar
 
+import settings as config
 from db.engine import current_engine, is_sqlite
 from events import hub as hubs
 from events.hub import Hub
 from events.publisher import CHANNEL
-import settings as config
 
 log = structlog.get_logger("fieldservice.events")
 RETRY_FIRST_SECONDS = 0.5

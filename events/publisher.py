@@ -67,7 +67,9 @@ async def _send(lines: list[str]) -> None:
         after_commit(lambda: hub.release(lines))
     else:
         await engine.run_querystring(
-            QueryString("SELECT pg_notify({}, line) FROM unnest({}::text[]) AS line", CHANNEL, lines)
+            QueryString(
+                "SELECT pg_notify({}, line) FROM unnest({}::text[]) AS line", CHANNEL, lines
+            )
         )
 
 
@@ -83,13 +85,27 @@ def line(name: str, data: dict[str, Any]) -> str:
 
 
 # What the console hears of an order; read back from the row as the change left it.
-ORDER_COLUMNS = (WorkOrder.id, WorkOrder.code, WorkOrder.state, WorkOrder.version, WorkOrder.assignee)
+ORDER_COLUMNS = (
+    WorkOrder.id,
+    WorkOrder.code,
+    WorkOrder.state,
+    WorkOrder.version,
+    WorkOrder.assignee,
+)
 
 
 async def orders_changed(rows: list[dict[str, Any]]) -> None:
     """`rows`: ORDER_COLUMNS of orders the current transaction changed."""
     await publish_all(
-        (ORDER, {"id": r["id"], "code": r["code"], "state": r["state"], "version": r["version"],
-                 "assignee_id": r["assignee"]})
+        (
+            ORDER,
+            {
+                "id": r["id"],
+                "code": r["code"],
+                "state": r["state"],
+                "version": r["version"],
+                "assignee_id": r["assignee"],
+            },
+        )
         for r in rows
     )

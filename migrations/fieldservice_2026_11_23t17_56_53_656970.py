@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
+from piccolo.columns.column_types import Integer, Timestamptz
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-23T17:56:53:656970"

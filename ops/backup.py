@@ -29,8 +29,8 @@ import settings as config
 from api.evidence.uploads import RECEIVING, incoming_dir
 from db.engine import current_engine, is_sqlite
 from db.evidence_tables import EvidenceUpload, PhotoBlob
-from db.tables import AuditEntry
 from db.migration_state import known_migrations
+from db.tables import AuditEntry
 from storage import blob_store
 
 FORMAT = 1
@@ -80,7 +80,9 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 async def _stored_objects() -> list[tuple[str, str]]:
     """(key, content type) of every stored photo object."""
     objects = []
-    for blob in await PhotoBlob.select(PhotoBlob.sha256, PhotoBlob.format, PhotoBlob.variants).output(load_json=True):
+    for blob in await PhotoBlob.select(
+        PhotoBlob.sha256, PhotoBlob.format, PhotoBlob.variants
+    ).output(load_json=True):
         objects.append((blob["sha256"], f"image/{blob['format'].lower()}"))
         objects += [(key, "image/jpeg") for key in blob["variants"].values()]
     return objects
@@ -93,8 +95,14 @@ async def take(archive: Path) -> Summary:
         if engine == "sqlite":
             await anyio.to_thread.run_sync(_copy_sqlite, current_engine().path, database)
         else:
-            command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                       f"--file={database}", f"--dbname={config.settings.database_url}"]
+            command = [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={database}",
+                f"--dbname={config.settings.database_url}",
+            ]
             await anyio.to_thread.run_sync(_run, command)
         objects = await _stored_objects()
         partial = archive.with_name(f".{archive.name}.partial")
@@ -107,10 +115,19 @@ async def take(archive: Path) -> Summary:
                 content_types[key] = content_type
             for path in incoming:
                 tar.add(path, arcname=INCOMING + path.name)
-            _add(tar, MANIFEST, json.dumps({
-                "format": FORMAT, "engine": engine, "taken_at": servertime.now().isoformat(),
-                "migrations": list(known_migrations()), "content_types": content_types,
-            }).encode())
+            _add(
+                tar,
+                MANIFEST,
+                json.dumps(
+                    {
+                        "format": FORMAT,
+                        "engine": engine,
+                        "taken_at": servertime.now().isoformat(),
+                        "migrations": list(known_migrations()),
+                        "content_types": content_types,
+                    }
+                ).encode(),
+            )
         os.replace(partial, archive)  # a backup that exists is whole
     return Summary(engine, len(objects), len(incoming))
 
@@ -122,14 +139,19 @@ async def _database_is_empty() -> bool:
         if not path.exists() or path.stat().st_size == 0:
             return True
         with sqlite3.connect(path) as connection:
-            return connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
+            return (
+                connection.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()[0]
+                == 0
+            )
     rows = await engine.run_ddl("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'")
     return rows[0]["n"] == 0
 
 
 def _member(name: str, prefix: str) -> str | None:
     """The plain file name under `prefix`, or None (nothing in an archive names a path outside)."""
-    rest = name[len(prefix):] if name.startswith(prefix) else ""
+    rest = name[len(prefix) :] if name.startswith(prefix) else ""
     return rest if rest and "/" not in rest and rest not in {".", ".."} else None
 
 
@@ -138,21 +160,34 @@ async def restore(archive: Path) -> Summary:
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile(MANIFEST))
         if manifest.get("format") != FORMAT:
-            raise BackupError(f"{archive} is no backup of this application (format {manifest.get('format')})")
+            raise BackupError(
+                f"{archive} is no backup of this application (format {manifest.get('format')})"
+            )
         if manifest["engine"] != engine:
-            raise BackupError(f"a {manifest['engine']} backup restores only into {manifest['engine']} (DATABASE_URL is {engine})")
+            raise BackupError(
+                f"a {manifest['engine']} backup restores only into {manifest['engine']} (DATABASE_URL is {engine})"
+            )
         if not await _database_is_empty():
             raise BackupError("the database is not empty: restore into a new, empty database")
         if unknown := set(manifest["migrations"]) - set(known_migrations()):
-            raise BackupError(f"the backup has migrations this code does not know ({min(unknown)}): restore with its release")
+            raise BackupError(
+                f"the backup has migrations this code does not know ({min(unknown)}): restore with its release"
+            )
         with tempfile.TemporaryDirectory() as work:
             if engine == "sqlite":
                 tar.extract(SQLITE_FILE, work, filter="data")
                 os.replace(Path(work) / SQLITE_FILE, current_engine().path)
             else:
                 tar.extract(PG_FILE, work, filter="data")
-                command = ["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-                           f"--dbname={config.settings.database_url}", str(Path(work) / PG_FILE)]
+                command = [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    f"--dbname={config.settings.database_url}",
+                    str(Path(work) / PG_FILE),
+                ]
                 await anyio.to_thread.run_sync(_run, command)
         store, photos, uploads = blob_store(), 0, 0
         for member in tar.getmembers():
@@ -163,8 +198,15 @@ async def restore(archive: Path) -> Summary:
                 (incoming_dir() / upload_id).write_bytes(tar.extractfile(member).read())
                 uploads += 1
     await _trim_unfinished_uploads()
-    await AuditEntry.insert(AuditEntry(actor_role="cli", action="backup.restored", target=archive.name[:128],
-                                       payload={"taken_at": manifest["taken_at"]}, server_time=servertime.now()))
+    await AuditEntry.insert(
+        AuditEntry(
+            actor_role="cli",
+            action="backup.restored",
+            target=archive.name[:128],
+            payload={"taken_at": manifest["taken_at"]},
+            server_time=servertime.now(),
+        )
+    )
     return Summary(engine, photos, uploads)
 
 
@@ -176,4 +218,6 @@ async def _trim_unfinished_uploads() -> None:
         path = incoming_dir() / row["upload_id"]
         have = path.stat().st_size if path.exists() else 0
         if have < row["offset"]:
-            await EvidenceUpload.update({EvidenceUpload.offset: have}).where(EvidenceUpload.upload_id == row["upload_id"])
+            await EvidenceUpload.update({EvidenceUpload.offset: have}).where(
+                EvidenceUpload.upload_id == row["upload_id"]
+            )

@@ -32,9 +32,15 @@ async def enqueue(notes: Sequence[rules.Notification]) -> int:
     now = servertime.now()
     rows = [
         PushOutbox(
-            subscription=device, notice=n.type.value, params=n.params, work_order=n.work_order,
-            topic=n.topic, urgency=n.urgency.value, ttl_seconds=n.ttl_seconds,
-            created_at=now, next_attempt_at=now,
+            subscription=device,
+            notice=n.type.value,
+            params=n.params,
+            work_order=n.work_order,
+            topic=n.topic,
+            urgency=n.urgency.value,
+            ttl_seconds=n.ttl_seconds,
+            created_at=now,
+            next_attempt_at=now,
         )
         for n in notes
         for device in devices.get(n.recipient, [])
@@ -47,13 +53,21 @@ async def enqueue(notes: Sequence[rules.Notification]) -> int:
 def order_view(order: Mapping[str, Any]) -> rules.OrderView:
     """From a work-order row selected with its area's name as `area_name`."""
     return rules.OrderView(
-        id=order["id"], code=order["code"], kind=order["kind"], area=order["area_name"],
-        state=order["state"], assignee=order["assignee"], priority=order["priority"],
-        urge_count=order["urge_count"], due=order["clock_next_due"],
+        id=order["id"],
+        code=order["code"],
+        kind=order["kind"],
+        area=order["area_name"],
+        state=order["state"],
+        assignee=order["assignee"],
+        priority=order["priority"],
+        urge_count=order["urge_count"],
+        due=order["clock_next_due"],
     )
 
 
-async def enqueue_for_event(before: Mapping[str, Any], after: Mapping[str, Any], event: Mapping[str, Any]) -> int:
+async def enqueue_for_event(
+    before: Mapping[str, Any], after: Mapping[str, Any], event: Mapping[str, Any]
+) -> int:
     """Called by the work-order service after a step, inside its transaction. The notices of a
     step are tracked (reach/: receipts, other channels, escalation); a step the holder takes
     on their order shows they have seen it."""
@@ -62,7 +76,11 @@ async def enqueue_for_event(before: Mapping[str, Any], after: Mapping[str, Any],
     if event["actor"] == after["assignee"]:
         await reach.seen(event["actor"], after["id"], event["action"], event["server_time"])
     notes = rules.for_event(
-        order_view(before), order_view(after), event["action"], event["actor"], settings.push_ttl_seconds
+        order_view(before),
+        order_view(after),
+        event["action"],
+        event["actor"],
+        settings.push_ttl_seconds,
     )
     return await reach.notify(notes, after)
 
@@ -71,16 +89,28 @@ async def enqueue_outage_notice(area_id: int, notice: rules.OutageNotice) -> int
     """Tell the field staff of an area about a fault notice or its restoration. For the outage
     notices of issue 7, which call it in the transaction that publishes the notice."""
     technicians = await StaffUser.select(StaffUser.id).where(
-        (StaffUser.area == area_id) & StaffUser.role.is_in(list(FIELD_ROLES))
+        (StaffUser.area == area_id)
+        & StaffUser.role.is_in(list(FIELD_ROLES))
         & StaffUser.active.eq(True)
     )
-    return await enqueue(rules.outage_notifications(notice, [t["id"] for t in technicians], settings.push_ttl_seconds))
+    return await enqueue(
+        rules.outage_notifications(
+            notice, [t["id"] for t in technicians], settings.push_ttl_seconds
+        )
+    )
 
 
 WARNING_COLUMNS = (
-    WorkOrder.id, WorkOrder.code, WorkOrder.kind, WorkOrder.area.name.as_alias("area_name"),
-    WorkOrder.state, WorkOrder.assignee, WorkOrder.priority, WorkOrder.urge_count,
-    WorkOrder.clock_next_due, WorkOrder.clock_next_risk,
+    WorkOrder.id,
+    WorkOrder.code,
+    WorkOrder.kind,
+    WorkOrder.area.name.as_alias("area_name"),
+    WorkOrder.state,
+    WorkOrder.assignee,
+    WorkOrder.priority,
+    WorkOrder.urge_count,
+    WorkOrder.clock_next_due,
+    WorkOrder.clock_next_risk,
 )
 
 
@@ -91,7 +121,9 @@ async def warn_of_clocks(now: datetime | None = None) -> int:
     lead = timedelta(minutes=settings.push_clock_warning_minutes)
     # Every held order with a running clock: a branch holds hundreds at most.
     held = await WorkOrder.select(*WARNING_COLUMNS).where(
-        WorkOrder.state.is_in(list(ASSIGNED)) & WorkOrder.assignee.is_not_null() & (WorkOrder.clock_next_due > now)
+        WorkOrder.state.is_in(list(ASSIGNED))
+        & WorkOrder.assignee.is_not_null()
+        & (WorkOrder.clock_next_due > now)
     )
     warned = 0
     for order in held:
@@ -106,13 +138,19 @@ async def _warn_once(order_id: int, due: datetime, note: rules.Notification, now
     finds the due time recorded (or loses the race on the unique key) and warns no one."""
     try:
         async with write_transaction():
-            moved = await PushClockWarning.update({PushClockWarning.due: due, PushClockWarning.warned_at: now}).where(
-                (PushClockWarning.work_order == order_id) & (PushClockWarning.due != due)
-            ).returning(PushClockWarning.id)
+            moved = (
+                await PushClockWarning.update(
+                    {PushClockWarning.due: due, PushClockWarning.warned_at: now}
+                )
+                .where((PushClockWarning.work_order == order_id) & (PushClockWarning.due != due))
+                .returning(PushClockWarning.id)
+            )
             if not moved:
                 if await PushClockWarning.exists().where(PushClockWarning.work_order == order_id):
                     return False
-                await PushClockWarning.insert(PushClockWarning(work_order=order_id, due=due, warned_at=now))
+                await PushClockWarning.insert(
+                    PushClockWarning(work_order=order_id, due=due, warned_at=now)
+                )
             await enqueue([note])
     except Exception as exc:
         if is_unique_violation(exc):

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -64,7 +64,7 @@ def retry_delay(attempts: int, retry_after: str | None, now: datetime) -> timede
             return timedelta(seconds=max(0, int(retry_after)))
         except ValueError:
             try:
-                return max(timedelta(0), parsedate_to_datetime(retry_after).astimezone(timezone.utc) - now)
+                return max(timedelta(0), parsedate_to_datetime(retry_after).astimezone(UTC) - now)
             except (TypeError, ValueError):
                 pass  # unreadable: fall back to the backoff
     backoff = min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
@@ -76,7 +76,9 @@ class PushSender:
         self.key = key
         self.subject = subject
         self.session = session
-        self._tokens: dict[str, tuple[int, dict[str, str]]] = {}  # audience: (exp, Authorization header)
+        self._tokens: dict[
+            str, tuple[int, dict[str, str]]
+        ] = {}  # audience: (exp, Authorization header)
 
     def _vapid_headers(self, endpoint: str) -> dict[str, str]:
         url = urlsplit(endpoint)
@@ -90,7 +92,14 @@ class PushSender:
         return cached[1]
 
     async def send(
-        self, endpoint: str, p256dh: str, auth: str, data: bytes, ttl_seconds: int, urgency: str, topic: str
+        self,
+        endpoint: str,
+        p256dh: str,
+        auth: str,
+        data: bytes,
+        ttl_seconds: int,
+        urgency: str,
+        topic: str,
     ) -> Outcome:
         try:
             response = await webpush_async(
@@ -104,7 +113,9 @@ class PushSender:
         except WebPushException as exc:
             if exc.status_code is None:  # refused before sending: unusable subscription keys
                 return Outcome(Verdict.failed, error=exc.message[:200])
-            return Outcome(verdict_for(exc.status_code), exc.status_code, exc.retry_after, exc.message[:200])
+            return Outcome(
+                verdict_for(exc.status_code), exc.status_code, exc.retry_after, exc.message[:200]
+            )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Outcome(Verdict.retry, error=f"{type(exc).__name__}: {exc}"[:200])
         except ValueError as exc:  # keys that are not a P-256 point / 16 bytes

@@ -28,5 +28,7 @@ async def server_key() -> Vapid:
 
 def application_server_key(key: Vapid) -> str:
     """The public key as PushManager.subscribe() takes it: the uncompressed P-256 point, base64url."""
-    point = key.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    point = key.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return b64urlencode(point)

@@ -49,7 +49,9 @@ class Channel(Protocol):
 
 
 class OutboxChannel(Channel, Protocol):
-    async def send(self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]) -> Outcome: ...
+    async def send(
+        self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]
+    ) -> Outcome: ...
 
 
 class WebPush:
@@ -62,19 +64,31 @@ class WebPush:
         return "devices" if contact.devices else None
 
     async def queue(self, notice: dict[str, Any], contact: Contact, now: datetime) -> None:
-        await PushOutbox.insert(*[
-            PushOutbox(
-                subscription=device, notice=notice["notice"], params=notice["params"],
-                work_order=notice["work_order"], topic=notice["topic"], urgency=notice["urgency"],
-                ttl_seconds=notice["ttl_seconds"], created_at=now, next_attempt_at=now, reach_notice=notice["id"],
-            )
-            for device in contact.devices
-        ])
+        await PushOutbox.insert(
+            *[
+                PushOutbox(
+                    subscription=device,
+                    notice=notice["notice"],
+                    params=notice["params"],
+                    work_order=notice["work_order"],
+                    topic=notice["topic"],
+                    urgency=notice["urgency"],
+                    ttl_seconds=notice["ttl_seconds"],
+                    created_at=now,
+                    next_attempt_at=now,
+                    reach_notice=notice["id"],
+                )
+                for device in contact.devices
+            ]
+        )
 
 
 async def _queue_outbox(name: str, notice: dict[str, Any], address: str, now: datetime) -> None:
-    await ReachOutbox.insert(ReachOutbox(notice=notice["id"], channel=name, address=address,
-                                         created_at=now, next_attempt_at=now))
+    await ReachOutbox.insert(
+        ReachOutbox(
+            notice=notice["id"], channel=name, address=address, created_at=now, next_attempt_at=now
+        )
+    )
 
 
 class WeComChannel:
@@ -92,7 +106,9 @@ class WeComChannel:
     async def queue(self, notice: dict[str, Any], contact: Contact, now: datetime) -> None:
         await _queue_outbox(self.name, notice, contact.wecom_user, now)
 
-    async def send(self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]) -> Outcome:
+    async def send(
+        self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]
+    ) -> Outcome:
         text = rules.wecom_text(NoticeType(notice["notice"]), notice["params"], "zh-CN", TZ)
         return await self.client.send(session, address, text)
 
@@ -112,7 +128,9 @@ class SmsChannel:
     async def queue(self, notice: dict[str, Any], contact: Contact, now: datetime) -> None:
         await _queue_outbox(self.name, notice, contact.mobile or "", now)
 
-    async def send(self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]) -> Outcome:
+    async def send(
+        self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]
+    ) -> Outcome:
         assert self.provider is not None, "only a configured channel has rows to send"
         parameters = rules.sms_parameters(NoticeType(notice["notice"]), notice["params"], TZ)
         return await self.provider.send(session, address, parameters)
@@ -126,7 +144,11 @@ def channels(config: Settings | None = None) -> dict[str, Channel]:
 
 
 def usable(all_channels: dict[str, Channel], contact: Contact) -> list[str]:
-    return [name for name, c in all_channels.items() if c.configured() and c.address(contact) is not None]
+    return [
+        name
+        for name, c in all_channels.items()
+        if c.configured() and c.address(contact) is not None
+    ]
 
 
 async def contacts(users: Iterable[int]) -> dict[int, Contact]:
@@ -135,17 +157,27 @@ async def contacts(users: Iterable[int]) -> dict[int, Contact]:
     if not ids:
         return {}
     people = await StaffUser.select(StaffUser.id, StaffUser.phone).where(
-        StaffUser.id.is_in(ids) & StaffUser.active.eq(True))
-    preferences = {p["user"]: p for p in await ReachPreference.select().where(ReachPreference.user.is_in(ids)).output(load_json=True)}
+        StaffUser.id.is_in(ids) & StaffUser.active.eq(True)
+    )
+    preferences = {
+        p["user"]: p
+        for p in await ReachPreference.select()
+        .where(ReachPreference.user.is_in(ids))
+        .output(load_json=True)
+    }
     devices: dict[int, list[int]] = {}
-    for s in await PushSubscription.select(PushSubscription.id, PushSubscription.user).where(PushSubscription.user.is_in(ids)):
+    for s in await PushSubscription.select(PushSubscription.id, PushSubscription.user).where(
+        PushSubscription.user.is_in(ids)
+    ):
         devices.setdefault(s["user"], []).append(s["id"])
     out = {}
     for person in people:
         mine = preferences.get(person["id"], {})
         out[person["id"]] = Contact(
-            user=person["id"], order=rules.channel_order(mine.get("channels"), settings.reach_channels),
-            devices=devices.get(person["id"], []), wecom_user=mine.get("wecom_user", ""),
+            user=person["id"],
+            order=rules.channel_order(mine.get("channels"), settings.reach_channels),
+            devices=devices.get(person["id"], []),
+            wecom_user=mine.get("wecom_user", ""),
             mobile=rules.mobile_number(person["phone"]),
         )
     return out

@@ -13,7 +13,7 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -57,24 +57,35 @@ class WeCom:
         if self._token and self._token[1] > time.monotonic():
             return self._token[0]
         params = {"corpid": self.settings.wecom_corp_id, "corpsecret": self.settings.wecom_secret}
-        async with session.get(f"{self.settings.wecom_api_base}/cgi-bin/gettoken", params=params, timeout=TIMEOUT) as r:
+        async with session.get(
+            f"{self.settings.wecom_api_base}/cgi-bin/gettoken", params=params, timeout=TIMEOUT
+        ) as r:
             answer = await r.json(content_type=None)
         if answer.get("errcode", 0) != 0:
             raise WeComRefused(answer)
-        self._token = (answer["access_token"], time.monotonic() + int(answer.get("expires_in", 7200)) - 300)
+        self._token = (
+            answer["access_token"],
+            time.monotonic() + int(answer.get("expires_in", 7200)) - 300,
+        )
         return self._token[0]
 
     async def send(self, session: aiohttp.ClientSession, user_id: str, text: str) -> Outcome:
         body = {
-            "touser": user_id, "msgtype": "text", "agentid": int(self.settings.wecom_agent_id),
-            "text": {"content": text}, "safe": 0,
-            "enable_duplicate_check": 1, "duplicate_check_interval": WECOM_DUPLICATE_WINDOW_SECONDS,
+            "touser": user_id,
+            "msgtype": "text",
+            "agentid": int(self.settings.wecom_agent_id),
+            "text": {"content": text},
+            "safe": 0,
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": WECOM_DUPLICATE_WINDOW_SECONDS,
         }
         try:
             for _ in range(2):  # a token that expired early is fetched again once
                 token = await self._access_token(session)
                 url = f"{self.settings.wecom_api_base}/cgi-bin/message/send"
-                async with session.post(url, params={"access_token": token}, json=body, timeout=TIMEOUT) as r:
+                async with session.post(
+                    url, params={"access_token": token}, json=body, timeout=TIMEOUT
+                ) as r:
                     if r.status >= 500:
                         return Outcome(Verdict.retry, r.status, error=f"HTTP {r.status}")
                     answer = await r.json(content_type=None)
@@ -104,7 +115,9 @@ def wecom_outcome(answer: Mapping) -> Outcome:
     if code == 0:  # accepted, but the user id is unknown to the corp
         return Outcome(Verdict.failed, error=f"{status} invaliduser {answer['invaliduser']}"[:200])
     if code in WECOM_RATE_LIMITED:
-        return Outcome(Verdict.retry, retry_after=RATE_LIMITED_RETRY, error=f"{status} {error}"[:200])
+        return Outcome(
+            Verdict.retry, retry_after=RATE_LIMITED_RETRY, error=f"{status} {error}"[:200]
+        )
     if code == WECOM_BUSY:
         return Outcome(Verdict.retry, error=f"{status} {error}"[:200])
     return Outcome(Verdict.failed, error=f"{status} {error}"[:200])
@@ -127,26 +140,40 @@ class AliyunSms:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def signed_query(self, mobile: str, parameters: Mapping[str, str], now: datetime) -> dict[str, str]:
+    def signed_query(
+        self, mobile: str, parameters: Mapping[str, str], now: datetime
+    ) -> dict[str, str]:
         s = self.settings
         query = {
-            "AccessKeyId": s.sms_access_key_id, "Action": "SendSms", "Format": "JSON",
-            "PhoneNumbers": mobile.removeprefix("+86"), "RegionId": "cn-hangzhou",
-            "SignName": s.sms_sign_name, "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": secrets.token_hex(16), "SignatureVersion": "1.0",
+            "AccessKeyId": s.sms_access_key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": mobile.removeprefix("+86"),
+            "RegionId": "cn-hangzhou",
+            "SignName": s.sms_sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": secrets.token_hex(16),
+            "SignatureVersion": "1.0",
             "TemplateCode": s.sms_template_id,
-            "TemplateParam": json.dumps(dict(parameters), ensure_ascii=False, separators=(",", ":")),
-            "Timestamp": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
+            "TemplateParam": json.dumps(
+                dict(parameters), ensure_ascii=False, separators=(",", ":")
+            ),
+            "Timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": "2017-05-25",
         }
         canonical = "&".join(f"{_pct(k)}={_pct(v)}" for k, v in sorted(query.items()))
         to_sign = f"GET&{_pct('/')}&{_pct(canonical)}"
-        digest = hmac.new(f"{s.sms_access_key_secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
+        digest = hmac.new(
+            f"{s.sms_access_key_secret}&".encode(), to_sign.encode(), hashlib.sha1
+        ).digest()
         return {**query, "Signature": base64.b64encode(digest).decode()}
 
-    async def send(self, session: aiohttp.ClientSession, mobile: str, parameters: Mapping[str, str]) -> Outcome:
+    async def send(
+        self, session: aiohttp.ClientSession, mobile: str, parameters: Mapping[str, str]
+    ) -> Outcome:
         base = self.settings.sms_api_base or self.default_base
         try:
-            query = self.signed_query(mobile, parameters, datetime.now(timezone.utc))
+            query = self.signed_query(mobile, parameters, datetime.now(UTC))
             async with session.get(f"{base}/", params=query, timeout=TIMEOUT) as r:
                 if r.status >= 500:
                     return Outcome(Verdict.retry, r.status, error=f"HTTP {r.status}")
@@ -181,32 +208,51 @@ class TencentSms:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def signed_request(self, host: str, mobile: str, parameters: Mapping[str, str], at: int) -> tuple[dict[str, str], bytes]:
+    def signed_request(
+        self, host: str, mobile: str, parameters: Mapping[str, str], at: int
+    ) -> tuple[dict[str, str], bytes]:
         s = self.settings
-        body = json.dumps({
-            "PhoneNumberSet": [mobile if mobile.startswith("+") else f"+86{mobile}"],
-            "SmsSdkAppId": s.sms_app_id, "SignName": s.sms_sign_name, "TemplateId": s.sms_template_id,
-            "TemplateParamSet": list(parameters.values()), "SessionContext": "",
-        }, ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(
+            {
+                "PhoneNumberSet": [mobile if mobile.startswith("+") else f"+86{mobile}"],
+                "SmsSdkAppId": s.sms_app_id,
+                "SignName": s.sms_sign_name,
+                "TemplateId": s.sms_template_id,
+                "TemplateParamSet": list(parameters.values()),
+                "SessionContext": "",
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
         content_type = "application/json; charset=utf-8"
         canonical = f"POST\n/\n\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n{_sha256(body)}"
-        day = datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")
         scope = f"{day}/sms/tc3_request"
         to_sign = f"TC3-HMAC-SHA256\n{at}\n{scope}\n{_sha256(canonical.encode())}"
-        key = _hmac(_hmac(_hmac(f"TC3{s.sms_access_key_secret}".encode(), day), "sms"), "tc3_request")
+        key = _hmac(
+            _hmac(_hmac(f"TC3{s.sms_access_key_secret}".encode(), day), "sms"), "tc3_request"
+        )
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         headers = {
             "Authorization": f"TC3-HMAC-SHA256 Credential={s.sms_access_key_id}/{scope}, "
-                             f"SignedHeaders=content-type;host, Signature={signature}",
-            "Content-Type": content_type, "Host": host, "X-TC-Action": "SendSms",
-            "X-TC-Timestamp": str(at), "X-TC-Version": "2021-01-11", "X-TC-Region": s.sms_region,
+            f"SignedHeaders=content-type;host, Signature={signature}",
+            "Content-Type": content_type,
+            "Host": host,
+            "X-TC-Action": "SendSms",
+            "X-TC-Timestamp": str(at),
+            "X-TC-Version": "2021-01-11",
+            "X-TC-Region": s.sms_region,
         }
         return headers, body
 
-    async def send(self, session: aiohttp.ClientSession, mobile: str, parameters: Mapping[str, str]) -> Outcome:
+    async def send(
+        self, session: aiohttp.ClientSession, mobile: str, parameters: Mapping[str, str]
+    ) -> Outcome:
         base = self.settings.sms_api_base or self.default_base
         try:
-            headers, body = self.signed_request(urlsplit(base).netloc, mobile, parameters, int(time.time()))
+            headers, body = self.signed_request(
+                urlsplit(base).netloc, mobile, parameters, int(time.time())
+            )
             async with session.post(f"{base}/", data=body, headers=headers, timeout=TIMEOUT) as r:
                 if r.status >= 500:
                     return Outcome(Verdict.retry, r.status, error=f"HTTP {r.status}")
@@ -218,7 +264,9 @@ class TencentSms:
         message = answer.get("Error", {}).get("Message") or statuses[0].get("Message", "")
         error = f"tencent:{code} {message}"[:200]
         if code == "Ok":
-            return Outcome(Verdict.sent, error=f"tencent:Ok {statuses[0].get('SerialNo', '')}"[:200])
+            return Outcome(
+                Verdict.sent, error=f"tencent:Ok {statuses[0].get('SerialNo', '')}"[:200]
+            )
         if code.startswith(self.RATE_LIMITED_PREFIXES):
             return Outcome(Verdict.retry, retry_after=RATE_LIMITED_RETRY, error=error)
         if code.startswith("InternalError"):

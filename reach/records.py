@@ -25,18 +25,27 @@ N = ReachNotice
 
 
 async def policy_in_force(at: datetime) -> tuple[int | None, rules.EscalationPolicy]:
-    row = await (EscalationPolicy.select().where(EscalationPolicy.effective_from <= at)
-                 .order_by(EscalationPolicy.effective_from, ascending=False)
-                 .order_by(EscalationPolicy.id, ascending=False).first())
+    row = await (
+        EscalationPolicy.select()
+        .where(EscalationPolicy.effective_from <= at)
+        .order_by(EscalationPolicy.effective_from, ascending=False)
+        .order_by(EscalationPolicy.id, ascending=False)
+        .first()
+    )
     if row is None:
         return None, rules.DEFAULT_ESCALATION
-    return row["id"], rules.EscalationPolicy(row["deliver_percent"], row["seen_percent"],
-                                             row["deliver_minutes"], row["seen_minutes"])
+    return row["id"], rules.EscalationPolicy(
+        row["deliver_percent"], row["seen_percent"], row["deliver_minutes"], row["seen_minutes"]
+    )
 
 
 def _event(notice: Mapping[str, Any], **extra: Any) -> tuple[str, dict[str, Any]]:
-    return live_events.NOTICE, {"id": notice["id"], "work_order": notice["work_order"],
-                                "recipient": notice["recipient"], **extra}
+    return live_events.NOTICE, {
+        "id": notice["id"],
+        "work_order": notice["work_order"],
+        "recipient": notice["recipient"],
+        **extra,
+    }
 
 
 async def notify(notes: Sequence[notes_rules.Notification], order: Mapping[str, Any]) -> int:
@@ -56,18 +65,40 @@ async def notify(notes: Sequence[notes_rules.Notification], order: Mapping[str, 
         contact = everyone.get(note.recipient)
         if contact is None:  # deactivated meanwhile: no one to reach
             continue
-        clock = ClockName.urge_contact if note.type == notes_rules.NoticeType.urged else ClockName.contact
+        clock = (
+            ClockName.urge_contact
+            if note.type == notes_rules.NoticeType.urged
+            else ClockName.contact
+        )
         limit = lookup(clock, order["kind"], order["priority"], now)
         due = rules.deadlines(policy, note.type, limit.minutes if limit else None)
-        older = await N.update({N.superseded_at: now, N.escalate_at: None, N.alert_at: None}).where(
-            (N.recipient == note.recipient) & (N.work_order == note.work_order) & N.superseded_at.is_null()
-        ).returning(N.id)
+        older = (
+            await N.update({N.superseded_at: now, N.escalate_at: None, N.alert_at: None})
+            .where(
+                (N.recipient == note.recipient)
+                & (N.work_order == note.work_order)
+                & N.superseded_at.is_null()
+            )
+            .returning(N.id)
+        )
         await _drop_unsent([r["id"] for r in older])
-        row = N(recipient=note.recipient, work_order=note.work_order, notice=note.type.value, params=note.params,
-                topic=note.topic, urgency=note.urgency.value, ttl_seconds=note.ttl_seconds,
-                order_version=order["version"], created_at=now, channels=contact.order, tried=[],
-                escalate_at=now + due.escalate_after, escalate_seconds=int(due.escalate_after.total_seconds()),
-                alert_at=now + due.alert_after if due.alert_after else None, policy=policy_id)
+        row = N(
+            recipient=note.recipient,
+            work_order=note.work_order,
+            notice=note.type.value,
+            params=note.params,
+            topic=note.topic,
+            urgency=note.urgency.value,
+            ttl_seconds=note.ttl_seconds,
+            order_version=order["version"],
+            created_at=now,
+            channels=contact.order,
+            tried=[],
+            escalate_at=now + due.escalate_after,
+            escalate_seconds=int(due.escalate_after.total_seconds()),
+            alert_at=now + due.alert_after if due.alert_after else None,
+            policy=policy_id,
+        )
         notice = {**row.to_dict(), "id": (await N.insert(row).returning(N.id))[0]["id"]}
         await _open_next_channel(notice, contact, all_channels, now)
         events.append(_event(notice, state=rules.State.queued.value))
@@ -80,10 +111,14 @@ async def _drop_unsent(notice_ids: list[int]) -> None:
     if notice_ids:
         for outbox in (ReachOutbox.notice, PushOutbox.reach_notice):
             table = outbox._meta.table
-            await table.update({table.state: "dropped"}).where(outbox.is_in(notice_ids) & (table.state == "pending"))
+            await table.update({table.state: "dropped"}).where(
+                outbox.is_in(notice_ids) & (table.state == "pending")
+            )
 
 
-async def _open_next_channel(notice: dict, contact: Contact, all_channels: dict[str, Channel], now: datetime) -> str | None:
+async def _open_next_channel(
+    notice: dict, contact: Contact, all_channels: dict[str, Channel], now: datetime
+) -> str | None:
     """Queue the notice on the next channel of the recipient's order that can reach them."""
     channel = rules.next_channel(notice["channels"], notice["tried"], usable(all_channels, contact))
     if channel is None:
@@ -98,27 +133,46 @@ async def sent(notice_ids: Sequence[int], channel: str, at: datetime) -> None:
     """A channel handed these notices on: the first time, they are `sent`."""
     if not notice_ids:
         return
-    first = await N.update({N.first_sent_at: at, N.first_sent_via: channel}).where(
-        N.id.is_in(list(notice_ids)) & N.first_sent_at.is_null()).returning(N.id, N.work_order, N.recipient)
-    await live_events.publish_all([_event(n, state=rules.State.sent.value, via=channel) for n in first])
+    first = (
+        await N.update({N.first_sent_at: at, N.first_sent_via: channel})
+        .where(N.id.is_in(list(notice_ids)) & N.first_sent_at.is_null())
+        .returning(N.id, N.work_order, N.recipient)
+    )
+    await live_events.publish_all(
+        [_event(n, state=rules.State.sent.value, via=channel) for n in first]
+    )
 
 
 async def _received(where, by: str, now: datetime) -> None:
     """Mark delivered the open notices `where` selects, and tell the consoles."""
-    rows = await N.update({N.delivered_at: now, N.delivered_by: by, N.escalate_at: None}).where(
-        where & N.delivered_at.is_null()).returning(N.id, N.work_order, N.recipient)
-    await live_events.publish_all([_event(n, state=rules.State.delivered.value, by=by) for n in rows])
+    rows = (
+        await N.update({N.delivered_at: now, N.delivered_by: by, N.escalate_at: None})
+        .where(where & N.delivered_at.is_null())
+        .returning(N.id, N.work_order, N.recipient)
+    )
+    await live_events.publish_all(
+        [_event(n, state=rules.State.delivered.value, by=by) for n in rows]
+    )
 
 
-async def delivered_by_pull(user_id: int, versions: Mapping[int, int], removed: Sequence[int]) -> None:
+async def delivered_by_pull(
+    user_id: int, versions: Mapping[int, int], removed: Sequence[int]
+) -> None:
     """A pull carried these orders (id: version) and removals to the user's phone: the notices
     they tell of are delivered. Only notices of a version the pull carried (one committed after
     the pull read its orders waits for the next pull)."""
     if not versions and not removed:
         return
     open_ = await N.select(N.id, N.work_order, N.order_version, N.notice).where(
-        (N.recipient == user_id) & N.delivered_at.is_null() & N.work_order.is_in([*versions, *removed]))
-    carried = [n["id"] for n in open_ if n["work_order"] in removed or versions.get(n["work_order"], -1) >= n["order_version"]]
+        (N.recipient == user_id)
+        & N.delivered_at.is_null()
+        & N.work_order.is_in([*versions, *removed])
+    )
+    carried = [
+        n["id"]
+        for n in open_
+        if n["work_order"] in removed or versions.get(n["work_order"], -1) >= n["order_version"]
+    ]
     if carried:
         async with write_transaction():
             await _received(N.id.is_in(carried), "pull", servertime.now())
@@ -139,8 +193,11 @@ async def seen(user_id: int, order_id: int, by: str, now: datetime | None = None
     now = now or servertime.now()
     mine = (N.recipient == user_id) & (N.work_order == order_id)
     await _received(mine, by, now)
-    rows = await N.update({N.seen_at: now, N.seen_by: by, N.alert_at: None}).where(
-        mine & N.seen_at.is_null()).returning(N.id, N.work_order, N.recipient)
+    rows = (
+        await N.update({N.seen_at: now, N.seen_by: by, N.alert_at: None})
+        .where(mine & N.seen_at.is_null())
+        .returning(N.id, N.work_order, N.recipient)
+    )
     await _drop_unsent([r["id"] for r in rows])
     await live_events.publish_all([_event(n, state=rules.State.seen.value, by=by) for n in rows])
     return len(rows)
@@ -149,15 +206,19 @@ async def seen(user_id: int, order_id: int, by: str, now: datetime | None = None
 async def escalate_now(notice_id: int, now: datetime) -> None:
     """A channel refused the notice for good: try the next one at the next round."""
     await N.update({N.escalate_at: now}).where(
-        (N.id == notice_id) & N.delivered_at.is_null() & N.superseded_at.is_null())
+        (N.id == notice_id) & N.delivered_at.is_null() & N.superseded_at.is_null()
+    )
 
 
 async def escalate_due(now: datetime | None = None) -> int:
     """Undelivered notices past their deadline go out on the next channel; each is then given
     the same time again. Returns notices escalated."""
     now = now or servertime.now()
-    due = await N.select().where((N.escalate_at <= now) & N.delivered_at.is_null() & N.superseded_at.is_null()
-                                 ).output(load_json=True)
+    due = (
+        await N.select()
+        .where((N.escalate_at <= now) & N.delivered_at.is_null() & N.superseded_at.is_null())
+        .output(load_json=True)
+    )
     if not due:
         return 0
     everyone = await contacts(n["recipient"] for n in due)
@@ -167,8 +228,11 @@ async def escalate_due(now: datetime | None = None) -> int:
         async with write_transaction():
             # Claimed by moving its deadline: of two senders racing, one gets it back.
             later = now + timedelta(seconds=notice["escalate_seconds"])
-            if not await N.update({N.escalate_at: later}).where(
-                    (N.id == notice["id"]) & (N.escalate_at == notice["escalate_at"])).returning(N.id):
+            if (
+                not await N.update({N.escalate_at: later})
+                .where((N.id == notice["id"]) & (N.escalate_at == notice["escalate_at"]))
+                .returning(N.id)
+            ):
                 continue
             contact = everyone.get(notice["recipient"])
             channel = contact and await _open_next_channel(notice, contact, all_channels, now)
@@ -176,21 +240,45 @@ async def escalate_due(now: datetime | None = None) -> int:
                 await N.update({N.escalate_at: None}).where(N.id == notice["id"])
                 continue
             escalated += 1
-            await live_events.publish_all([_event(notice, state=rules.State.sent.value if notice["first_sent_at"]
-                                                  else rules.State.queued.value, escalated_to=channel)])
+            await live_events.publish_all(
+                [
+                    _event(
+                        notice,
+                        state=rules.State.sent.value
+                        if notice["first_sent_at"]
+                        else rules.State.queued.value,
+                        escalated_to=channel,
+                    )
+                ]
+            )
     return escalated
 
 
 async def alert_due(now: datetime | None = None) -> int:
     """Notices not seen by their deadline: the dispatchers are alerted, once. Returns alerts."""
     now = now or servertime.now()
-    due = (N.alert_at <= now) & N.seen_at.is_null() & N.superseded_at.is_null() & N.alerted_at.is_null()
+    due = (
+        (N.alert_at <= now)
+        & N.seen_at.is_null()
+        & N.superseded_at.is_null()
+        & N.alerted_at.is_null()
+    )
     if not await N.exists().where(due):  # the common round: no write lock taken
         return 0
     async with write_transaction():
-        rows = await N.update({N.alerted_at: now, N.alert_at: None}).where(due).returning(
-            N.id, N.work_order, N.recipient, N.delivered_at)
-        await live_events.publish_all([
-            _event(n, state=(rules.State.delivered if n["delivered_at"] else rules.State.sent).value, alert=True)
-            for n in rows])
+        rows = (
+            await N.update({N.alerted_at: now, N.alert_at: None})
+            .where(due)
+            .returning(N.id, N.work_order, N.recipient, N.delivered_at)
+        )
+        await live_events.publish_all(
+            [
+                _event(
+                    n,
+                    state=(rules.State.delivered if n["delivered_at"] else rules.State.sent).value,
+                    alert=True,
+                )
+                for n in rows
+            ]
+        )
     return len(rows)

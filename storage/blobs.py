@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -67,7 +67,9 @@ def _s3_call(call):
     def run():
         try:
             return call()
-        except BotoCoreError as exc:  # connection refused or cut, timeouts: botocore's own retries spent
+        except (
+            BotoCoreError
+        ) as exc:  # connection refused or cut, timeouts: botocore's own retries spent
             raise StoreUnavailable(repr(exc)) from exc
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
@@ -90,7 +92,11 @@ class S3Store:
         if await self.has(key):
             return
         # A single PUT is atomic in S3: the object appears whole or not at all.
-        await _s3_call(lambda: self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type))
+        await _s3_call(
+            lambda: self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
+            )
+        )
 
     async def has(self, key: str) -> bool:
         from botocore.exceptions import ClientError
@@ -115,7 +121,7 @@ class S3Store:
         return await _s3_call(response["Body"].read)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _store(kind: str, root: Path, bucket: str, endpoint: str | None, region: str) -> BlobStore:
     if kind == "s3":
         return S3Store(bucket, endpoint, region)
@@ -126,6 +132,9 @@ def _store(kind: str, root: Path, bucket: str, endpoint: str | None, region: str
 
 def blob_store() -> BlobStore:
     return _store(
-        config.settings.evidence_store, config.settings.evidence_dir / "blobs",
-        config.settings.s3_bucket, config.settings.s3_endpoint, config.settings.s3_region,
+        config.settings.evidence_store,
+        config.settings.evidence_dir / "blobs",
+        config.settings.s3_bucket,
+        config.settings.s3_endpoint,
+        config.settings.s3_region,
     )

@@ -62,20 +62,39 @@ class Pending:
             return
         ids = sorted(self.orders)
         if ids and not is_sqlite(current_engine()):
-            await locked(WorkOrder.select(WorkOrder.id).where(WorkOrder.id.is_in(ids)).order_by(WorkOrder.id), WorkOrder)
+            await locked(
+                WorkOrder.select(WorkOrder.id)
+                .where(WorkOrder.id.is_in(ids))
+                .order_by(WorkOrder.id),
+                WorkOrder,
+            )
         self.version = await next_version()
         if ids:
-            stamped = await WorkOrder.update({WorkOrder.sync_version: self.version}).where(
-                WorkOrder.id.is_in(ids)
-            ).returning(*events.ORDER_COLUMNS)
+            stamped = (
+                await WorkOrder.update({WorkOrder.sync_version: self.version})
+                .where(WorkOrder.id.is_in(ids))
+                .returning(*events.ORDER_COLUMNS)
+            )
             await events.orders_changed(stamped)  # and the consoles hear of it when this commits
         rows = []
         at = servertime.now()  # the retention window is counted on the server's clock
         for order_id, before, after in self.scopes:
             if before is not None:
-                rows.append(SyncScopeChange(version=self.version, user=before, work_order=order_id, change="remove", at=at))
+                rows.append(
+                    SyncScopeChange(
+                        version=self.version,
+                        user=before,
+                        work_order=order_id,
+                        change="remove",
+                        at=at,
+                    )
+                )
             if after is not None:
-                rows.append(SyncScopeChange(version=self.version, user=after, work_order=order_id, change="add", at=at))
+                rows.append(
+                    SyncScopeChange(
+                        version=self.version, user=after, work_order=order_id, change="add", at=at
+                    )
+                )
         if rows:
             await SyncScopeChange.insert(*rows)
         if self.reference:

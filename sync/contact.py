@@ -27,18 +27,31 @@ async def note_pull(caller: Caller, client_id: str, pending: int | None) -> None
     fields: dict = {SyncClient.last_pull_at: now}
     if pending is not None:
         fields[SyncClient.outbox_pending] = pending
-    updated = await SyncClient.update(fields).where(
-        (SyncClient.client_id == client_id) & (SyncClient.user == caller.id)
-        & (SyncClient.last_pull_at.is_null() | (SyncClient.last_pull_at < now - PULL_NOTE_INTERVAL))
-    ).returning(SyncClient.id)
+    updated = (
+        await SyncClient.update(fields)
+        .where(
+            (SyncClient.client_id == client_id)
+            & (SyncClient.user == caller.id)
+            & (
+                SyncClient.last_pull_at.is_null()
+                | (SyncClient.last_pull_at < now - PULL_NOTE_INTERVAL)
+            )
+        )
+        .returning(SyncClient.id)
+    )
     if updated or await SyncClient.exists().where(SyncClient.client_id == client_id):
         return  # written, or noted within the minute by another process, or another user's id
     # A device that has pulled but never pushed: known from now on.
     try:
-        await SyncClient.insert(SyncClient(
-            client_id=client_id, user=caller.id, created_at=now, last_pull_at=now, outbox_pending=pending or 0,
-        ))
+        await SyncClient.insert(
+            SyncClient(
+                client_id=client_id,
+                user=caller.id,
+                created_at=now,
+                last_pull_at=now,
+                outbox_pending=pending or 0,
+            )
+        )
     except Exception as exc:
         if not is_unique_violation(exc):  # its first push got in first
             raise
-

@@ -24,13 +24,19 @@ async def upkeep() -> None:
     try:
         expired = await expire_closed_orders(settings.sync_closed_order_days)
         if expired:
-            log.info("closed orders left scope", count=expired, after_days=settings.sync_closed_order_days)
+            log.info(
+                "closed orders left scope",
+                count=expired,
+                after_days=settings.sync_closed_order_days,
+            )
     except Exception as exc:
         log.error("closed order expiry failed", error=repr(exc))
     try:
         purged = await purge_tombstones(timedelta(days=settings.sync_tombstone_days))
         if purged:
-            log.info("purged sync tombstones", count=purged, retention_days=settings.sync_tombstone_days)
+            log.info(
+                "purged sync tombstones", count=purged, retention_days=settings.sync_tombstone_days
+            )
     except Exception as exc:
         log.error("sync tombstone purge failed", error=repr(exc))
 

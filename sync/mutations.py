@@ -42,21 +42,32 @@ class Mutation:
 
 
 def step(action: Action, body: type[s.Step]) -> Mutation:
-    async def run(caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules,
-                  work: service.Workset) -> None:
+    async def run(
+        caller: Caller, order_id: int, data: s.Step, rules: service.TimeRules, work: service.Workset
+    ) -> None:
         await service.apply_step(caller, order_id, action, data, rules, work=work)
 
     return Mutation(body, run)
 
 
-async def _attach_photo(caller: Caller, order_id: int, data: AttachPhoto, rules: service.TimeRules,
-                        work: service.Workset) -> None:
-    await evidence.attach_photo(caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time)
+async def _attach_photo(
+    caller: Caller,
+    order_id: int,
+    data: AttachPhoto,
+    rules: service.TimeRules,
+    work: service.Workset,
+) -> None:
+    await evidence.attach_photo(
+        caller, order_id, str(data.upload_id), data.caption, data.kind, data.device_time
+    )
 
 
 # A phone's steps, named as the step spec names them, and a photo (not a step: any state).
 MUTATIONS: dict[str, Mutation] = {
-    **{name: step(action, service.STEP_HANDLING[action].body) for name, action in PHONE_STEPS.items()},
+    **{
+        name: step(action, service.STEP_HANDLING[action].body)
+        for name, action in PHONE_STEPS.items()
+    },
     "attach_photo": Mutation(AttachPhoto, _attach_photo, in_workset=False),
 }
 
@@ -83,7 +94,11 @@ def in_workset(name: str) -> bool:
 
 
 async def apply(
-    caller: Caller, name: str, args: dict[str, Any], device_time: datetime, rules: service.TimeRules,
+    caller: Caller,
+    name: str,
+    args: dict[str, Any],
+    device_time: datetime,
+    rules: service.TimeRules,
     work: service.Workset,
 ) -> int:
     """Apply one mutation inside the caller's write transaction; returns the order it touched.
@@ -119,11 +134,15 @@ def bounded(args: dict[str, Any]) -> dict[str, Any]:
     def cut(value: Any, depth: int) -> Any:
         nonlocal budget
         if isinstance(value, str):
-            kept = value[:max(0, min(KEPT_TEXT, budget))]
+            kept = value[: max(0, min(KEPT_TEXT, budget))]
             budget -= len(kept) + 1
             return kept
         if isinstance(value, list):
-            return [cut(item, depth + 1) for item in value[:KEPT_ITEMS] if budget > 0] if depth < KEPT_DEPTH else []
+            return (
+                [cut(item, depth + 1) for item in value[:KEPT_ITEMS] if budget > 0]
+                if depth < KEPT_DEPTH
+                else []
+            )
         if isinstance(value, dict):
             kept_items = {}
             for key, item in list(value.items())[:KEPT_ITEMS] if depth < KEPT_DEPTH else []:
@@ -136,4 +155,3 @@ def bounded(args: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return cut(args, 0)
-

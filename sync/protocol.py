@@ -52,7 +52,9 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
         return Cursor(through=version, version=version)
     if match := _CURSOR_V2.fullmatch(cursor):
         through, version, order = (int(g) for g in match.groups())
-        if version <= through and 1 <= order < WHOLE_VERSION:  # what the server issues, nothing else
+        if (
+            version <= through and 1 <= order < WHOLE_VERSION
+        ):  # what the server issues, nothing else
             return Cursor(through=through, version=version, order=order)
     raise DomainError("sync.bad_cursor")  # 400: malformed, not merely out of date
 

@@ -23,7 +23,9 @@ from sync.schemas import PullOut, Removal
 DEFAULT_LIMIT = 100
 
 
-async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit: int, lang: str) -> PullOut:
+async def pull(
+    caller: Caller, cursor: str | None, client_id: str | None, limit: int, lang: str
+) -> PullOut:
     since = decode_cursor(cursor)
     position = since or Cursor(through=0, version=0)
     # Read the clock first: every change up to it has committed (versions follow commit order),
@@ -32,17 +34,27 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     version = clock["version"]
     if since is not None and must_reset(since, version, clock["purged"]):
         return PullOut(cursor=None, more=False, reset=True)
-    if since is not None and not (clock["orders"] or clock["removals"] or clock["results"]
-                                  or since.through < clock["reference_version"]):
+    if since is not None and not (
+        clock["orders"]
+        or clock["removals"]
+        or clock["results"]
+        or since.through < clock["reference_version"]
+    ):
         return PullOut(cursor=Cursor(version, version).encode(), more=False)  # the common answer
 
     # Orders page by (sync version, id): a page may end inside a version, and the cursor resumes
     # there. Removals, outcomes and reference data come whole up to the clock with the first
     # page: a few ids, and a removal ahead of the order that comes back later is harmless.
-    candidates = [] if not clock["orders"] else await (
-        WorkOrder.select(*orders.ORDER_COLUMNS)
-        .where((WorkOrder.assignee == caller.id) & _not_expired(servertime.now()) & orders_after(position)
-               & (WorkOrder.sync_version <= version))
+    candidates = (
+        []
+        if not clock["orders"]
+        else await WorkOrder.select(*orders.ORDER_COLUMNS)
+        .where(
+            (WorkOrder.assignee == caller.id)
+            & _not_expired(servertime.now())
+            & orders_after(position)
+            & (WorkOrder.sync_version <= version)
+        )
         .order_by(WorkOrder.sync_version, WorkOrder.id)
         .limit(limit + 1)
         .output(load_json=True)
@@ -53,14 +65,18 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
     # Either way every removal up to the clock was delivered, so the cursor is never older
     # than the purge mark it was issued under (a snapshot's pages included).
     last = page[-1] if more else None
-    next_cursor = Cursor(version, last["sync_version"], last["id"]) if last else Cursor(version, version)
+    next_cursor = (
+        Cursor(version, last["sync_version"], last["id"]) if last else Cursor(version, version)
+    )
 
     removed: list[int] = []
     removals: list[Removal] = []
     if since is not None and clock["removals"]:
         rows = await SyncScopeChange.select(SyncScopeChange.work_order, SyncScopeChange.at).where(
-            (SyncScopeChange.user == caller.id) & (SyncScopeChange.change == "remove")
-            & (SyncScopeChange.version > since.through) & (SyncScopeChange.version <= version)
+            (SyncScopeChange.user == caller.id)
+            & (SyncScopeChange.change == "remove")
+            & (SyncScopeChange.version > since.through)
+            & (SyncScopeChange.version <= version)
         )
         upserted = {o["id"] for o in page}
         removed = sorted({r["work_order"] for r in rows} - upserted)
@@ -68,12 +84,22 @@ async def pull(caller: Caller, cursor: str | None, client_id: str | None, limit:
 
     results = []
     if client_id and clock["results"]:
-        client = await SyncClient.select(SyncClient.id, SyncClient.user).where(SyncClient.client_id == client_id).first()
+        client = (
+            await SyncClient.select(SyncClient.id, SyncClient.user)
+            .where(SyncClient.client_id == client_id)
+            .first()
+        )
         if client is not None and client["user"] == caller.id:
-            rows = await SyncMutation.select(*RESULT_COLUMNS).where(
-                (SyncMutation.client == client["id"]) & (SyncMutation.version > position.through)
-                & (SyncMutation.version <= version)
-            ).order_by(SyncMutation.mutation_id).output(load_json=True)
+            rows = (
+                await SyncMutation.select(*RESULT_COLUMNS)
+                .where(
+                    (SyncMutation.client == client["id"])
+                    & (SyncMutation.version > position.through)
+                    & (SyncMutation.version <= version)
+                )
+                .order_by(SyncMutation.mutation_id)
+                .output(load_json=True)
+            )
             results = [result_of(r, lang) for r in rows]
 
     reference_changed = since is None or since.through < clock["reference_version"]
@@ -93,7 +119,8 @@ def orders_after(position: Cursor):
     """Orders past the cursor's key (sync version, id); written so the index on
     (assignee, sync_version) still bounds the scan."""
     return (WorkOrder.sync_version >= position.version) & (
-        (WorkOrder.sync_version > position.version) | (WorkOrder.id > position.order))
+        (WorkOrder.sync_version > position.version) | (WorkOrder.id > position.order)
+    )
 
 
 async def _removals(caller: Caller, removed: list[int], changes: list[dict]) -> list[Removal]:
@@ -105,13 +132,19 @@ async def _removals(caller: Caller, removed: list[int], changes: list[dict]) -> 
     for c in changes:
         at[c["work_order"]] = max(at.get(c["work_order"], c["at"]), c["at"])
     rows = await WorkOrder.select(
-        WorkOrder.id, WorkOrder.code, WorkOrder.state, WorkOrder.assignee, WorkOrder.assignee.display_name
+        WorkOrder.id,
+        WorkOrder.code,
+        WorkOrder.state,
+        WorkOrder.assignee,
+        WorkOrder.assignee.display_name,
     ).where(WorkOrder.id.is_in(removed))
     removals = []
     for r in rows:
         reason = _why_removed(r, caller.id)
         name = r["assignee.display_name"] if reason == "reassigned" else None
-        removals.append(Removal(id=r["id"], code=r["code"], at=at[r["id"]], reason=reason, assignee_name=name))
+        removals.append(
+            Removal(id=r["id"], code=r["code"], at=at[r["id"]], reason=reason, assignee_name=name)
+        )
     return removals
 
 
@@ -131,7 +164,8 @@ def _not_expired(now):
     """sync.protocol.in_scope's expiry as a condition: a closed order leaves its technician's scope
     `sync_closed_order_days` after closing, whether or not housekeeping has sent its removal yet."""
     return (WorkOrder.state != State.closed.value) | (
-        WorkOrder.closed_at >= closed_cutoff(now, settings.sync_closed_order_days))
+        WorkOrder.closed_at >= closed_cutoff(now, settings.sync_closed_order_days)
+    )
 
 
 # The clock, the purge mark, and whether anything of the caller's changed in (cursor, clock]:
@@ -157,8 +191,13 @@ _NEWS_SQL, _NEWS_ARGS = re.sub(r"{\w+}", "{}", NEWS), re.findall(r"{(\w+)}", NEW
 
 
 async def _clock_and_news(caller: Caller, position: Cursor, client_id: str | None) -> dict:
-    values = {"user": caller.id, "version": position.version, "order": position.order,
-              "through": position.through, "client": client_id or ""}
+    values = {
+        "user": caller.id,
+        "version": position.version,
+        "order": position.order,
+        "through": position.through,
+        "client": client_id or "",
+    }
     return (await SyncClock.raw(_NEWS_SQL, *[values[name] for name in _NEWS_ARGS]))[0]
 
 
@@ -172,15 +211,20 @@ async def purge_tombstones(retention: timedelta) -> int:
     cursor is older must then reset (its pull answers `reset`), so no deletion is ever silently
     missed."""
     cutoff = servertime.now() - max(retention, PAGING_GRACE)
-    old = await SyncScopeChange.select(SyncScopeChange.version).where(SyncScopeChange.at < cutoff).order_by(
-        SyncScopeChange.version, ascending=False
-    ).first()
+    old = (
+        await SyncScopeChange.select(SyncScopeChange.version)
+        .where(SyncScopeChange.at < cutoff)
+        .order_by(SyncScopeChange.version, ascending=False)
+        .first()
+    )
     if old is None:
         return 0
     async with write_transaction():
         count = await SyncScopeChange.count().where(SyncScopeChange.version <= old["version"])
         await SyncScopeChange.delete().where(SyncScopeChange.version <= old["version"])
-        await SyncPurge.update({SyncPurge.version: old["version"], SyncPurge.at: servertime.now()}, force=True)
+        await SyncPurge.update(
+            {SyncPurge.version: old["version"], SyncPurge.at: servertime.now()}, force=True
+        )
     return count
 
 
@@ -202,14 +246,21 @@ async def expire_closed_orders(keep_days: int) -> int:
 async def _expire_some(keep_days: int) -> int:
     now = servertime.now()
     rows = await locked(
-        WorkOrder.select(WorkOrder.id, WorkOrder.assignee).where(
-            (WorkOrder.state == State.closed.value) & (WorkOrder.closed_at < closed_cutoff(now, keep_days))
-            & WorkOrder.assignee.is_not_null() & WorkOrder.left_scope_at.is_null()
-        ).order_by(WorkOrder.id).limit(EXPIRE_BATCH),
+        WorkOrder.select(WorkOrder.id, WorkOrder.assignee)
+        .where(
+            (WorkOrder.state == State.closed.value)
+            & (WorkOrder.closed_at < closed_cutoff(now, keep_days))
+            & WorkOrder.assignee.is_not_null()
+            & WorkOrder.left_scope_at.is_null()
+        )
+        .order_by(WorkOrder.id)
+        .limit(EXPIRE_BATCH),
         WorkOrder,
     )
     if rows:
-        await WorkOrder.update({WorkOrder.left_scope_at: now}).where(WorkOrder.id.is_in([r["id"] for r in rows]))
+        await WorkOrder.update({WorkOrder.left_scope_at: now}).where(
+            WorkOrder.id.is_in([r["id"] for r in rows])
+        )
         for row in rows:
             await changes.order_changed(row["id"], before=row["assignee"], after=None)
     return len(rows)

@@ -19,9 +19,13 @@ from sync.protocol import Order, lost_access_reason, mutation_order, resume_poin
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 
 
-async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | None = None) -> PushOut:
+async def push(
+    caller: Caller, batch: PushIn, lang: str, outbox_pending: int | None = None
+) -> PushOut:
     """`outbox_pending`: the device's outbox count when it sent the batch (the batch included)."""
-    if batch.first_unsettled is not None and any(m.id < batch.first_unsettled for m in batch.mutations):
+    if batch.first_unsettled is not None and any(
+        m.id < batch.first_unsettled for m in batch.mutations
+    ):
         # It would skip mutations it is sending: refused, never silently dropped.
         raise BadRequest("sync.first_unsettled_after_batch", first_unsettled=batch.first_unsettled)
     client = await _client(caller, batch.client_id)
@@ -29,7 +33,9 @@ async def push(caller: Caller, batch: PushIn, lang: str, outbox_pending: int | N
     # the last mutation id commit together, and a crash loses the batch whole (the device still
     # has it and resends). Should a concurrent writer still take an order's next history slot
     # first, the whole batch runs again.
-    last, outcomes, gaps = await orders.retrying(lambda: _settle(caller, client, batch, outbox_pending))
+    last, outcomes, gaps = await orders.retrying(
+        lambda: _settle(caller, client, batch, outbox_pending)
+    )
     results = [result_of(outcomes[i], lang) for i in sorted(outcomes)] + gaps
     return PushOut(client_id=batch.client_id, last_mutation_id=last, results=results)
 
@@ -41,9 +47,11 @@ async def _settle(
     client_pk = client["id"]
     # The device's last contact, and its row locked until commit by that update: a copy of this
     # batch racing us waits here, then finds its mutations settled and answers with their outcomes.
-    locked = await SyncClient.update({SyncClient.last_push_at: servertime.now()}).where(
-        SyncClient.id == client_pk
-    ).returning(SyncClient.last_mutation_id)
+    locked = (
+        await SyncClient.update({SyncClient.last_push_at: servertime.now()})
+        .where(SyncClient.id == client_pk)
+        .returning(SyncClient.last_mutation_id)
+    )
     settled = last = resume_point(locked[0]["last_mutation_id"], batch.first_unsettled)
     if settled > locked[0]["last_mutation_id"]:
         await _skip_lost(caller, client, locked[0]["last_mutation_id"], settled)
@@ -58,31 +66,44 @@ async def _settle(
             fresh.append(mutation)
             last = mutation.id
     # What the device has left to send once this batch is settled (its gaps).
-    left = {} if outbox_pending is None else {SyncClient.outbox_pending: max(0, outbox_pending - len(batch.mutations) + len(gaps))}
+    left = (
+        {}
+        if outbox_pending is None
+        else {SyncClient.outbox_pending: max(0, outbox_pending - len(batch.mutations) + len(gaps))}
+    )
     outcomes: dict[int, dict] = {}
     replayed = [m.id for m in batch.mutations if m.id <= settled]
     if replayed:
-        rows = await SyncMutation.select(*RESULT_COLUMNS).where(
-            (SyncMutation.client == client_pk) & SyncMutation.mutation_id.is_in(replayed)
-        ).output(load_json=True)
+        rows = (
+            await SyncMutation.select(*RESULT_COLUMNS)
+            .where((SyncMutation.client == client_pk) & SyncMutation.mutation_id.is_in(replayed))
+            .output(load_json=True)
+        )
         outcomes.update({row["mutation_id"]: row for row in rows})
     if fresh:
         rules = await orders.load_time_rules()
         # Every order of the batch read and locked once; the steps work on them in memory and
         # their writes go out together at the end. The batch's changes take one sync version.
         work = orders.Workset()
-        await work.load([order_id for m in fresh if (order_id := mutations.order_of(m.args)) is not None])
+        await work.load(
+            [order_id for m in fresh if (order_id := mutations.order_of(m.args)) is not None]
+        )
         new: dict[int, dict] = {}
         async with changes.deferred() as pending:
             for mutation in fresh:
                 new[mutation.id] = await _apply_or_reject(caller, mutation, rules, work, pending)
             await work.flush()
-            await SyncClient.update({SyncClient.last_mutation_id: last, **left}).where(SyncClient.id == client_pk)
+            await SyncClient.update({SyncClient.last_mutation_id: last, **left}).where(
+                SyncClient.id == client_pk
+            )
             await rejected.announce(batch.client_id, new.values())
             pending.other_rows = True
         # After the version is taken the clock's row lock is held until commit: only the
         # statements that need the version come after it.
-        await insert_many(SyncMutation, [{**row, "client": client_pk, "version": pending.version} for row in new.values()])
+        await insert_many(
+            SyncMutation,
+            [{**row, "client": client_pk, "version": pending.version} for row in new.values()],
+        )
         outcomes.update(new)
     elif left:
         await SyncClient.update(left).where(SyncClient.id == client_pk)
@@ -95,7 +116,9 @@ async def _client(caller: Caller, client_id: str) -> dict:
         async with write_transaction():
             exists = await SyncClient.exists().where(SyncClient.client_id == client_id)
             if not exists:
-                await SyncClient.insert(SyncClient(client_id=client_id, user=caller.id, created_at=servertime.now()))
+                await SyncClient.insert(
+                    SyncClient(client_id=client_id, user=caller.id, created_at=servertime.now())
+                )
         client = await SyncClient.select().where(SyncClient.client_id == client_id).first()
     if client["user"] != caller.id:
         raise Forbidden("sync.client_of_another_user")
@@ -107,39 +130,63 @@ async def _skip_lost(caller: Caller, client: dict, held: int, to: int) -> None:
     locked by this batch) and put which ids this server lost in the audit trail: what the phone
     did under them is not here."""
     await SyncClient.update({SyncClient.last_mutation_id: to}).where(SyncClient.id == client["id"])
-    await AuditEntry.insert(AuditEntry(
-        actor=caller.id, actor_role=caller.role, action="sync.lost_mutations_skipped",
-        target=client["client_id"], payload={"from": held + 1, "to": to}, server_time=servertime.now(),
-    ))
+    await AuditEntry.insert(
+        AuditEntry(
+            actor=caller.id,
+            actor_role=caller.role,
+            action="sync.lost_mutations_skipped",
+            target=client["client_id"],
+            payload={"from": held + 1, "to": to},
+            server_time=servertime.now(),
+        )
+    )
 
 
-def _outcome(mutation: MutationIn, status: str, order_id: int | None,
-             reason: tuple[str, dict[str, Any]] | None = None) -> dict:
+def _outcome(
+    mutation: MutationIn,
+    status: str,
+    order_id: int | None,
+    reason: tuple[str, dict[str, Any]] | None = None,
+) -> dict:
     """The outcome as stored (with the client and the batch's version) and answered."""
     key, params = reason or ("", {})
     # Arguments that passed the API's limits are kept whole (a signature, a note); others bounded.
     args = mutations.bounded(mutation.args) if key in mutations.REFUSED_UNREAD else mutation.args
     return dict(
-        mutation_id=mutation.id, name=mutation.name, args=args,
-        device_time=mutation.device_time, server_time=servertime.now(), status=status,
-        reason_key=key, reason_params=_jsonable(params), work_order=order_id,
+        mutation_id=mutation.id,
+        name=mutation.name,
+        args=args,
+        device_time=mutation.device_time,
+        server_time=servertime.now(),
+        status=status,
+        reason_key=key,
+        reason_params=_jsonable(params),
+        work_order=order_id,
     )
 
 
 async def _apply_or_reject(
-    caller: Caller, mutation: MutationIn, rules: orders.TimeRules, work: orders.Workset, pending: changes.Pending
+    caller: Caller,
+    mutation: MutationIn,
+    rules: orders.TimeRules,
+    work: orders.Workset,
+    pending: changes.Pending,
 ) -> dict:
     mark = pending.mark()
     try:
         if mutations.in_workset(mutation.name):
-            order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules, work)
+            order_id = await mutations.apply(
+                caller, mutation.name, mutation.args, mutation.device_time, rules, work
+            )
         else:
             # It reads and writes the database itself: the steps before it go there first, and
             # what it changes is read again afterwards.
             await work.flush()
             work.forget()
             async with savepoint():
-                order_id = await mutations.apply(caller, mutation.name, mutation.args, mutation.device_time, rules, work)
+                order_id = await mutations.apply(
+                    caller, mutation.name, mutation.args, mutation.device_time, rules, work
+                )
         return _outcome(mutation, "applied", order_id)
     except DomainError as refusal:
         pending.rollback_to(mark)
@@ -169,15 +216,23 @@ async def _reason(
 
 # What an answer needs of a stored outcome (not the arguments, the bulk of a batch).
 RESULT_COLUMNS = (
-    SyncMutation.mutation_id, SyncMutation.name, SyncMutation.status, SyncMutation.work_order,
-    SyncMutation.reason_key, SyncMutation.reason_params, SyncMutation.server_time,
+    SyncMutation.mutation_id,
+    SyncMutation.name,
+    SyncMutation.status,
+    SyncMutation.work_order,
+    SyncMutation.reason_key,
+    SyncMutation.reason_params,
+    SyncMutation.server_time,
 )
 
 
 def result_of(row: dict, lang: str) -> MutationResult:
     rejected = row["status"] == "rejected"
     return MutationResult(
-        id=row["mutation_id"], name=row["name"], status=row["status"], order_id=row["work_order"],
+        id=row["mutation_id"],
+        name=row["name"],
+        status=row["status"],
+        order_id=row["work_order"],
         reason_code=row["reason_key"] or None,
         reason=render(row["reason_key"], lang, row["reason_params"]) if rejected else None,
         server_time=row["server_time"],

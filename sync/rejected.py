@@ -32,9 +32,18 @@ TODO = {
 async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
     """Tell the consoles of the mutations of a push batch just rejected (if the batch commits)."""
     await events.publish_all(
-        (events.SYNC_REJECTION, {"order_id": o["work_order"], "client_id": client_id, "mutation_id": o["mutation_id"],
-                                 "name": o["name"], "reason_code": o["reason_key"]})
-        for o in outcomes if o["status"] == "rejected"
+        (
+            events.SYNC_REJECTION,
+            {
+                "order_id": o["work_order"],
+                "client_id": client_id,
+                "mutation_id": o["mutation_id"],
+                "name": o["name"],
+                "reason_code": o["reason_key"],
+            },
+        )
+        for o in outcomes
+        if o["status"] == "rejected"
     )
 
 
@@ -63,12 +72,16 @@ class ConflictFilter:
 
 async def listing(lang: str, which: ConflictFilter) -> list[ConflictOut]:
     """Newest first, a page at a time."""
-    query = SyncMutation.select(
-        *SyncMutation.all_columns(),
-        SyncMutation.client.client_id.as_alias("client_code"),
-        SyncMutation.client.user.display_name.as_alias("technician"),
-        SyncMutation.work_order.code.as_alias("order_code"),
-    ).where(SyncMutation.status == "rejected").where(_NEWEST_OPEN_OF_ITS_DEVICE)
+    query = (
+        SyncMutation.select(
+            *SyncMutation.all_columns(),
+            SyncMutation.client.client_id.as_alias("client_code"),
+            SyncMutation.client.user.display_name.as_alias("technician"),
+            SyncMutation.work_order.code.as_alias("order_code"),
+        )
+        .where(SyncMutation.status == "rejected")
+        .where(_NEWEST_OPEN_OF_ITS_DEVICE)
+    )
     if which.handled is True:
         query = query.where(SyncMutation.resolved_by.is_not_null())
     elif which.handled is False or not which.include_resolved:
@@ -77,16 +90,27 @@ async def listing(lang: str, which: ConflictFilter) -> list[ConflictOut]:
         query = query.where(SyncMutation.client.user.id == which.technician_id)
     if which.order_id is not None:
         query = query.where(SyncMutation.work_order == which.order_id)
-    rows = await query.order_by(SyncMutation.id, ascending=False).limit(which.limit).offset(which.offset).output(
-        load_json=True)
+    rows = (
+        await query.order_by(SyncMutation.id, ascending=False)
+        .limit(which.limit)
+        .offset(which.offset)
+        .output(load_json=True)
+    )
     return [
         ConflictOut(
-            id=r["id"], technician=r["technician"], client_id=r["client_code"],
-            mutation_id=r["mutation_id"], name=r["name"], args=r["args"], order_id=r["work_order"],
-            order_code=r["order_code"], reason_code=r["reason_key"],
+            id=r["id"],
+            technician=r["technician"],
+            client_id=r["client_code"],
+            mutation_id=r["mutation_id"],
+            name=r["name"],
+            args=r["args"],
+            order_id=r["work_order"],
+            order_code=r["order_code"],
+            reason_code=r["reason_key"],
             reason=render(r["reason_key"], lang, r["reason_params"]),
             what_to_do=render(TODO.get(r["reason_key"], "sync.todo.invalid"), lang),
-            device_time=r["device_time"], server_time=r["server_time"],
+            device_time=r["device_time"],
+            server_time=r["server_time"],
             resolved=r["resolved_by"] is not None,
         )
         for r in rows
@@ -95,12 +119,20 @@ async def listing(lang: str, which: ConflictFilter) -> list[ConflictOut]:
 
 async def resolve(caller: Caller, conflict_id: int, note: str) -> None:
     async with write_transaction():
-        updated = await SyncMutation.update({SyncMutation.resolved_by: caller.id}).where(
-            (SyncMutation.id == conflict_id) & (SyncMutation.status == "rejected")
-        ).returning(SyncMutation.id)
+        updated = (
+            await SyncMutation.update({SyncMutation.resolved_by: caller.id})
+            .where((SyncMutation.id == conflict_id) & (SyncMutation.status == "rejected"))
+            .returning(SyncMutation.id)
+        )
         if not updated:
             raise NotFound("sync.conflict_not_found", id=conflict_id)
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="sync.conflict_resolved",
-                       target=str(conflict_id), payload={"note": note}, server_time=servertime.now())
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="sync.conflict_resolved",
+                target=str(conflict_id),
+                payload={"note": note},
+                server_time=servertime.now(),
+            )
         )

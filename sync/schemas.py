@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -27,7 +27,7 @@ class MutationIn(Request, kw_only=True):
         # 0001-01-01T00:00:00+01:00 parses, but is no instant in UTC: refuse it here, by name,
         # before the clocks or the database meet it.
         try:
-            self.device_time.astimezone(timezone.utc)
+            self.device_time.astimezone(UTC)
         except OverflowError:
             raise ValueError("device_time lies outside the calendar") from None
 

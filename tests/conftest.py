@@ -45,7 +45,9 @@ def migrate(database_url: str) -> None:
         [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if result.returncode != 0 or "fail" in result.stdout.lower():
-        raise RuntimeError(f"migrations failed on {database_url}:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"migrations failed on {database_url}:\n{result.stdout}\n{result.stderr}"
+        )
 
 
 async def _admin(statement: str) -> None:
@@ -68,9 +70,11 @@ def postgres_ready():
     try:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{SESSION_DATABASE}"'))
         asyncio.run(_admin(f'CREATE DATABASE "{SESSION_DATABASE}"'))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable at {ADMIN_URL}: {exc}")
+            pytest.fail(
+                f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable at {ADMIN_URL}: {exc}"
+            )
         pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}: {exc}")
     migrate(POSTGRES_URL)
     yield POSTGRES_URL
@@ -85,7 +89,9 @@ def _truncate_postgres() -> None:
         try:
             await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
             # The single-row tables the migrations seed.
-            await connection.execute("INSERT INTO sync_clock (version) VALUES (0); INSERT INTO sync_purge (version) VALUES (0)")
+            await connection.execute(
+                "INSERT INTO sync_clock (version) VALUES (0); INSERT INTO sync_purge (version) VALUES (0)"
+            )
         finally:
             await connection.close()
 
@@ -154,7 +160,9 @@ class Api:
         if username not in self._tokens:
             from tests.world import PASSWORD
 
-            response = self.client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+            response = self.client.post(
+                "/api/auth/login", json={"username": username, "password": PASSWORD}
+            )
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["token"]
         return self._tokens[username]
@@ -170,13 +178,25 @@ class Api:
         return headers
 
     def get(self, username: str, path: str, **kwargs):
-        return self.client.get(path, headers=self.headers(username, kwargs.pop("lang", None)), **kwargs)
+        return self.client.get(
+            path, headers=self.headers(username, kwargs.pop("lang", None)), **kwargs
+        )
 
     def post(self, username: str, path: str, json=None, **kwargs):
-        return self.client.post(path, json=json if json is not None else {}, headers=self.headers(username, kwargs.pop("lang", None)), **kwargs)
+        return self.client.post(
+            path,
+            json=json if json is not None else {},
+            headers=self.headers(username, kwargs.pop("lang", None)),
+            **kwargs,
+        )
 
     def create(self, username: str = "agent", **fields) -> dict:
-        body = {"kind": "repair", "customer_id": self.world.customers["ordinary"], "description": "宽带断网", **fields}
+        body = {
+            "kind": "repair",
+            "customer_id": self.world.customers["ordinary"],
+            "description": "宽带断网",
+            **fields,
+        }
         response = self.post(username, "/api/work-orders", body)
         assert response.status_code == 201, response.text
         return response.json()

@@ -45,9 +45,16 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on",
-                                                    proxy_headers=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(),
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="on",
+                proxy_headers=False,
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -79,8 +86,11 @@ def s3(evidence_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     endpoint = f"http://127.0.0.1:{port}"
     # moto keeps its buckets per process, not per server: an earlier test's (the branch day's
@@ -88,9 +98,16 @@ def s3(evidence_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     httpx.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     client.create_bucket(Bucket="evidence")
-    monkeypatch.setattr(config, "settings", dataclasses.replace(
-        config.settings, evidence_store="s3", s3_bucket="evidence", s3_endpoint=endpoint,
-    ))
+    monkeypatch.setattr(
+        config,
+        "settings",
+        dataclasses.replace(
+            config.settings,
+            evidence_store="s3",
+            s3_bucket="evidence",
+            s3_endpoint=endpoint,
+        ),
+    )
     try:
         yield client
     finally:

@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -132,7 +132,9 @@ class FakeChannels:
             self.deliveries.append(delivery)
 
     def _gettoken(self, query: dict[str, str]) -> dict:
-        assert query.get("corpid") == CORP_ID and query.get("corpsecret") == CORP_SECRET, "wecom: wrong corp id or secret"
+        assert query.get("corpid") == CORP_ID and query.get("corpsecret") == CORP_SECRET, (
+            "wecom: wrong corp id or secret"
+        )
         token = secrets.token_hex(16)
         with self._lock:
             self.token_fetches += 1
@@ -155,22 +157,49 @@ class FakeChannels:
         signature = query.pop("Signature", "")
         pairs = sorted(query.items())
         canonical = "&".join(quote(k, safe="~") + "=" + quote(v, safe="~") for k, v in pairs)
-        expected = base64.b64encode(hmac.new(
-            (KEY_SECRET + "&").encode(), ("GET&%2F&" + quote(canonical, safe="~")).encode(), hashlib.sha1
-        ).digest()).decode()
+        expected = base64.b64encode(
+            hmac.new(
+                (KEY_SECRET + "&").encode(),
+                ("GET&%2F&" + quote(canonical, safe="~")).encode(),
+                hashlib.sha1,
+            ).digest()
+        ).decode()
         assert signature == expected, "aliyun: bad signature"
-        assert query["AccessKeyId"] == KEY_ID and query["Action"] == "SendSms", "aliyun: key or action"
-        assert query["SignName"] == SIGN_NAME and query["TemplateCode"] == TEMPLATE, "aliyun: sign name or template"
-        self._record(Delivery("aliyun", query["PhoneNumbers"], parameters=json.loads(query["TemplateParam"])))
-        return {"Code": "OK", "Message": "OK", "BizId": secrets.token_hex(8), "RequestId": secrets.token_hex(8)}
+        assert query["AccessKeyId"] == KEY_ID and query["Action"] == "SendSms", (
+            "aliyun: key or action"
+        )
+        assert query["SignName"] == SIGN_NAME and query["TemplateCode"] == TEMPLATE, (
+            "aliyun: sign name or template"
+        )
+        self._record(
+            Delivery("aliyun", query["PhoneNumbers"], parameters=json.loads(query["TemplateParam"]))
+        )
+        return {
+            "Code": "OK",
+            "Message": "OK",
+            "BizId": secrets.token_hex(8),
+            "RequestId": secrets.token_hex(8),
+        }
 
     def _tencent(self, headers: Any, body: bytes) -> dict:
         timestamp = headers["X-TC-Timestamp"]
-        day = datetime.fromtimestamp(int(timestamp), timezone.utc).date().isoformat()
-        request = "\n".join(["POST", "/", "", f"content-type:{headers['Content-Type']}", f"host:{headers['Host']}",
-                             "", "content-type;host", hashlib.sha256(body).hexdigest()])
+        day = datetime.fromtimestamp(int(timestamp), UTC).date().isoformat()
+        request = "\n".join(
+            [
+                "POST",
+                "/",
+                "",
+                f"content-type:{headers['Content-Type']}",
+                f"host:{headers['Host']}",
+                "",
+                "content-type;host",
+                hashlib.sha256(body).hexdigest(),
+            ]
+        )
         scope = f"{day}/sms/tc3_request"
-        text = "\n".join(["TC3-HMAC-SHA256", timestamp, scope, hashlib.sha256(request.encode()).hexdigest()])
+        text = "\n".join(
+            ["TC3-HMAC-SHA256", timestamp, scope, hashlib.sha256(request.encode()).hexdigest()]
+        )
         key = ("TC3" + KEY_SECRET).encode()
         for part in (day, "sms", "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
@@ -178,21 +207,42 @@ class FakeChannels:
         assert headers["Authorization"] == (
             f"TC3-HMAC-SHA256 Credential={KEY_ID}/{scope}, SignedHeaders=content-type;host, Signature={expected}"
         ), "tencent: bad signature"
-        assert headers["X-TC-Action"] == "SendSms" and headers["X-TC-Version"] == "2021-01-11", "tencent: action"
+        assert headers["X-TC-Action"] == "SendSms" and headers["X-TC-Version"] == "2021-01-11", (
+            "tencent: action"
+        )
         message = json.loads(body)
-        assert message["SmsSdkAppId"] == APP_ID and message["SignName"] == SIGN_NAME, "tencent: app or sign name"
+        assert message["SmsSdkAppId"] == APP_ID and message["SignName"] == SIGN_NAME, (
+            "tencent: app or sign name"
+        )
         assert message["TemplateId"] == TEMPLATE, "tencent: template"
-        self._record(Delivery("tencent", message["PhoneNumberSet"][0], parameters=message["TemplateParamSet"]))
-        return {"Response": {"SendStatusSet": [{"Code": "Ok", "Message": "send success", "SerialNo": "1"}],
-                             "RequestId": secrets.token_hex(8)}}
+        self._record(
+            Delivery(
+                "tencent", message["PhoneNumberSet"][0], parameters=message["TemplateParamSet"]
+            )
+        )
+        return {
+            "Response": {
+                "SendStatusSet": [{"Code": "Ok", "Message": "send success", "SerialNo": "1"}],
+                "RequestId": secrets.token_hex(8),
+            }
+        }
 
     def settings(self, base_settings: Any, sms: str = "aliyun", **more: Any) -> Any:
         """`base_settings` pointed at this fake, with both channels configured."""
         from dataclasses import replace
 
         return replace(
-            base_settings, wecom_corp_id=CORP_ID, wecom_agent_id=AGENT_ID, wecom_secret=CORP_SECRET,
-            wecom_api_base=self.base, sms_provider=sms, sms_access_key_id=KEY_ID, sms_access_key_secret=KEY_SECRET,
-            sms_sign_name=SIGN_NAME, sms_template_id=TEMPLATE, sms_app_id=APP_ID,
-            sms_api_base=f"{self.base}/{sms}", **more,
+            base_settings,
+            wecom_corp_id=CORP_ID,
+            wecom_agent_id=AGENT_ID,
+            wecom_secret=CORP_SECRET,
+            wecom_api_base=self.base,
+            sms_provider=sms,
+            sms_access_key_id=KEY_ID,
+            sms_access_key_secret=KEY_SECRET,
+            sms_sign_name=SIGN_NAME,
+            sms_template_id=TEMPLATE,
+            sms_app_id=APP_ID,
+            sms_api_base=f"{self.base}/{sms}",
+            **more,
         )

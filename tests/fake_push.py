@@ -60,7 +60,12 @@ class Subscriber:
 
     def subscription(self, device_id: str, **extra: Any) -> dict[str, Any]:
         """The body of POST /api/push/subscriptions."""
-        return {"device_id": device_id, "endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}, **extra}
+        return {
+            "device_id": device_id,
+            "endpoint": self.endpoint,
+            "keys": {"p256dh": self.p256dh, "auth": self.auth},
+            **extra,
+        }
 
 
 @dataclass
@@ -77,7 +82,9 @@ class Delivery:
 @dataclass
 class FakePushService:
     subject: str  # the VAPID `sub` the server must send
-    server_key: str | None = None  # the server's VAPID public key (base64url); None: not checked yet
+    server_key: str | None = (
+        None  # the server's VAPID public key (base64url); None: not checked yet
+    )
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
@@ -118,7 +125,12 @@ class FakePushService:
 
     def subscriber(self) -> Subscriber:
         token = secrets.token_urlsafe(16)
-        subscriber = Subscriber(token, f"{self.origin}/push/{token}", ec.generate_private_key(ec.SECP256R1()), os.urandom(16))
+        subscriber = Subscriber(
+            token,
+            f"{self.origin}/push/{token}",
+            ec.generate_private_key(ec.SECP256R1()),
+            os.urandom(16),
+        )
         self.subscribers[token] = subscriber
         return subscriber
 
@@ -136,7 +148,9 @@ class FakePushService:
 
     # ---- the checks ----------------------------------------------------------------------
 
-    def _receive(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+    def _receive(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str]]:
         token = path.rsplit("/", 1)[-1]
         headers = {k.lower(): v for k, v in headers.items()}
         with self.lock:
@@ -149,10 +163,15 @@ class FakePushService:
             claims = self._check_vapid(headers.get("authorization", ""))
             self._check_headers(headers)
             plain = http_ece.decrypt(
-                body, private_key=subscriber.private_key, auth_secret=subscriber.auth_secret, version="aes128gcm"
+                body,
+                private_key=subscriber.private_key,
+                auth_secret=subscriber.auth_secret,
+                version="aes128gcm",
             )
             message = json.loads(plain)
-        except Exception as exc:  # every failed check is a finding, answered as a real service would
+        except (
+            Exception
+        ) as exc:  # every failed check is a finding, answered as a real service would
             with self.lock:
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             return self._answer(token, 400, {})
@@ -161,9 +180,13 @@ class FakePushService:
         with self.arrived:
             self.deliveries.append(Delivery(token, time.time(), headers, claims, message))
             self.arrived.notify_all()
-        return self._answer(token, 201, {"Location": f"{self.origin}/message/{secrets.token_hex(4)}"})
+        return self._answer(
+            token, 201, {"Location": f"{self.origin}/message/{secrets.token_hex(4)}"}
+        )
 
-    def _answer(self, token: str, status: int, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    def _answer(
+        self, token: str, status: int, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str]]:
         with self.lock:
             self.requests.append((token, status))
         return status, headers
@@ -173,7 +196,9 @@ class FakePushService:
         assert scheme.lower() == "vapid", f"Authorization scheme {scheme!r}, not vapid"
         parts = dict(p.strip().split("=", 1) for p in params.split(","))
         if self.server_key is not None:
-            assert parts["k"] == self.server_key, "signed with a key that is not the server's VAPID key"
+            assert parts["k"] == self.server_key, (
+                "signed with a key that is not the server's VAPID key"
+            )
         header_b64, claims_b64, signature_b64 = parts["t"].split(".")
         header = json.loads(unb64url(header_b64))
         assert header["alg"] == "ES256", f"JWT alg {header['alg']}"
@@ -181,15 +206,22 @@ class FakePushService:
         public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(parts["k"]))
         try:
             public.verify(
-                encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")),
-                f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()),
+                encode_dss_signature(
+                    int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+                ),
+                f"{header_b64}.{claims_b64}".encode(),
+                ec.ECDSA(hashes.SHA256()),
             )
         except InvalidSignature:
             raise AssertionError("VAPID JWT signature does not verify") from None
         claims = json.loads(unb64url(claims_b64))
-        assert claims["aud"] == self.origin, f"aud {claims['aud']} is not this push service {self.origin}"
+        assert claims["aud"] == self.origin, (
+            f"aud {claims['aud']} is not this push service {self.origin}"
+        )
         now = time.time()
-        assert now < claims["exp"] <= now + 24 * 3600, f"exp {claims['exp']} not within the next 24 hours"
+        assert now < claims["exp"] <= now + 24 * 3600, (
+            f"exp {claims['exp']} not within the next 24 hours"
+        )
         assert claims["sub"] == self.subject, f"sub {claims['sub']} is not {self.subject}"
         return claims
 
@@ -197,6 +229,8 @@ class FakePushService:
     def _check_headers(headers: dict[str, str]) -> None:
         assert headers.get("content-encoding") == "aes128gcm", headers.get("content-encoding")
         assert int(headers["ttl"]) > 0, "TTL 0: the push is dropped if the phone is offline"
-        assert headers.get("urgency") in ("very-low", "low", "normal", "high"), headers.get("urgency")
+        assert headers.get("urgency") in ("very-low", "low", "normal", "high"), headers.get(
+            "urgency"
+        )
         topic = headers.get("topic", "")
         assert 0 < len(topic) <= 32 and set(topic) <= TOPIC_ALPHABET, f"Topic {topic!r}"

@@ -14,8 +14,15 @@ pillow_heif.register_heif_opener()
 GPS = {1: "N", 2: (30.0, 39.0, 18.0), 3: "E", 4: (104.0, 4.0, 48.0)}
 
 
-def photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), orientation: int | None = None,
-          gps: bool = False, taken: str | None = None, seed: int = 1, noise: bool = False) -> bytes:
+def photo(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    orientation: int | None = None,
+    gps: bool = False,
+    taken: str | None = None,
+    seed: int = 1,
+    noise: bool = False,
+) -> bytes:
     """An image in `fmt`; a left half red and right half blue, so orientation can be checked."""
     width, height = size
     if noise:

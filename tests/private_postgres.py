@@ -16,9 +16,13 @@ from tests.browser.conftest import free_port
 
 
 def _bin_dir() -> Path:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name)
+    )
     if not versions:
-        raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)")
+        raise RuntimeError(
+            "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)"
+        )
     return versions[-1].parent
 
 
@@ -35,16 +39,43 @@ class PrivatePostgres:
             shutil.chown(self.dir, "postgres", "postgres")
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self._as, str(self.bin / tool), *args], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*self._as, str(self.bin / tool), *args], check=True, capture_output=True, timeout=120
+        )
 
     def _ctl(self, action: str) -> None:
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c max_connections=200"
-        self._run("pg_ctl", action, "-D", str(self.data), "-l", str(self.dir / "server.log"), "-m", "fast", "-w",
-                  "-t", "60", "-o", options)
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            action,
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+        )
 
     def start(self) -> PrivatePostgres:
         if not self.data.exists():
-            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
         self._ctl("start")
         return self
 

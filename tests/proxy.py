@@ -44,9 +44,26 @@ class Nginx:
         self.cert = self.dir / "cert.pem"
         key = self.dir / "key.pem"
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(self.cert)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
         )
         site = SITE.read_text()
         site = _rewrite(r"^\s*listen \[::\]:.*\n", "", site)
@@ -55,8 +72,11 @@ class Nginx:
         site = _rewrite(r"ssl_certificate \S+;", f"ssl_certificate {self.cert};", site)
         site = _rewrite(r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};", site)
         site = _rewrite(r"^\s*server 127\.0\.0\.1:\d+ (.*)\n(?=\s*server 127)", "", site)
-        site = _rewrite(r"server 127\.0\.0\.1:\d+ (.*);",
-                        lambda m: "\n".join(f"server 127.0.0.1:{p} {m.group(1)};" for p in upstream_ports), site)
+        site = _rewrite(
+            r"server 127\.0\.0\.1:\d+ (.*);",
+            lambda m: "\n".join(f"server 127.0.0.1:{p} {m.group(1)};" for p in upstream_ports),
+            site,
+        )
         (self.dir / "site.conf").write_text(site)
         d = self.dir
         (d / "nginx.conf").write_text(f"""
@@ -81,12 +101,18 @@ http {{
         self.process: subprocess.Popen | None = None
 
     def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=ssl.create_default_context(cafile=str(self.cert)), timeout=30, **kwargs)
+        return httpx.Client(
+            base_url=self.url,
+            verify=ssl.create_default_context(cafile=str(self.cert)),
+            timeout=30,
+            **kwargs,
+        )
 
     def __enter__(self) -> Nginx:
         self.process = subprocess.Popen(
             [NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")],
-            stdout=subprocess.DEVNULL, stderr=(self.dir / "stderr.log").open("wb"),
+            stdout=subprocess.DEVNULL,
+            stderr=(self.dir / "stderr.log").open("wb"),
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -42,10 +42,16 @@ def test_login_returns_a_token_that_identifies_the_user(client, world):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token"] and body["token_type"] == "Bearer"
-    assert datetime.fromisoformat(body["expires_at"]) == T0 + timedelta(minutes=settings.token_ttl_minutes)
+    assert datetime.fromisoformat(body["expires_at"]) == T0 + timedelta(
+        minutes=settings.token_ttl_minutes
+    )
     assert body["user"] == {
-        "id": world.uid("dispatcher"), "username": "dispatcher", "display_name": "王调度",
-        "role": "dispatcher", "team_id": None, "area_id": world.area,
+        "id": world.uid("dispatcher"),
+        "username": "dispatcher",
+        "display_name": "王调度",
+        "role": "dispatcher",
+        "team_id": None,
+        "area_id": world.area,
     }
     assert "password_hash" not in response.text
 
@@ -56,13 +62,20 @@ def test_login_returns_a_token_that_identifies_the_user(client, world):
     assert login(client, "dispatcher").json()["token"] != body["token"]
 
 
-@pytest.mark.parametrize("username, password", [("dispatcher", "wrong password"), ("nobody", PASSWORD)])
-def test_bad_credentials_get_401_without_saying_which_part_was_wrong(client, world, username, password):
+@pytest.mark.parametrize(
+    "username, password", [("dispatcher", "wrong password"), ("nobody", PASSWORD)]
+)
+def test_bad_credentials_get_401_without_saying_which_part_was_wrong(
+    client, world, username, password
+):
     body = assert_problem(login(client, username, password), 401)
     assert body["code"] == "auth.invalid_credentials"
     assert "token" not in body
-    en = client.post("/api/auth/login", json={"username": username, "password": password},
-                     headers={"Accept-Language": "en"})
+    en = client.post(
+        "/api/auth/login",
+        json={"username": username, "password": password},
+        headers={"Accept-Language": "en"},
+    )
     assert assert_problem(en, 401)["detail"] == "Wrong username or password."
 
 
@@ -88,7 +101,11 @@ def test_a_token_revoked_elsewhere_stops_working_within_the_cache_window(client,
 
     token = login(client, "tech1").json()["token"]
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    run(AuthToken.update({AuthToken.revoked_at: servertime.now()}).where(AuthToken.user == world.uid("tech1")))
+    run(
+        AuthToken.update({AuthToken.revoked_at: servertime.now()}).where(
+            AuthToken.user == world.uid("tech1")
+        )
+    )
     time.sleep(settings.token_cache_seconds + 0.1)
     assert_problem(client.get("/api/auth/me", headers=bearer(token)), 401)
 
@@ -150,7 +167,9 @@ def test_an_outsider_cannot_lock_the_dispatch_desk_out(db, world):
         with pytest.raises(Unauthorized):
             run(log_in_with("dispatcher", "guess", outsider))
     with pytest.raises(RateLimited):
-        run(log_in_with("dispatcher", PASSWORD, outsider))  # the outsider is held back, even if right
+        run(
+            log_in_with("dispatcher", PASSWORD, outsider)
+        )  # the outsider is held back, even if right
     token, user, _ = run(log_in_with("dispatcher", PASSWORD, desk))
     assert token and user["username"] == "dispatcher"
 
@@ -168,7 +187,11 @@ def test_passwords_are_stored_as_argon2id_hashes(db, world):
 def test_tokens_are_stored_only_as_hashes(client, world):
     token = login(client, "agent").json()["token"]
     stored = run(AuthToken.select(AuthToken.token_hash))
-    assert len(stored) == 1 and stored[0]["token_hash"] != token and token not in stored[0]["token_hash"]
+    assert (
+        len(stored) == 1
+        and stored[0]["token_hash"] != token
+        and token not in stored[0]["token_hash"]
+    )
 
 
 def test_logins_and_failures_are_audited(client, world):
@@ -178,7 +201,9 @@ def test_logins_and_failures_are_audited(client, world):
     login(client, "mallory", "wrong")
     client.post("/api/auth/logout", headers=bearer(token))
     rows = run(
-        AuditEntry.select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.server_time)
+        AuditEntry.select(
+            AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.server_time
+        )
         .where(AuditEntry.action.like("auth.%"))
         .order_by(AuditEntry.id)
     )
@@ -195,30 +220,71 @@ def test_logins_and_failures_are_audited(client, world):
 def cli(engine, *args: str, stdin: str):
     url = f"sqlite:///{engine.path}" if isinstance(engine, SQLiteEngine) else POSTGRES_URL
     return subprocess.run(
-        [sys.executable, "cli.py", *args], cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
-        input=stdin, capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "cli.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
 def test_cli_creates_a_user_who_can_log_in(db, client, world):
-    done = cli(db, "create-user", "newdisp", "--role", "dispatcher", "--name", "某某", "--password-stdin",
-               stdin="a long enough secret\n")
+    done = cli(
+        db,
+        "create-user",
+        "newdisp",
+        "--role",
+        "dispatcher",
+        "--name",
+        "某某",
+        "--password-stdin",
+        stdin="a long enough secret\n",
+    )
     assert done.returncode == 0, done.stderr
     response = login(client, "newdisp", "a long enough secret")
     assert response.status_code == 200, response.text
     assert response.json()["user"]["role"] == "dispatcher"
     assert response.json()["user"]["display_name"] == "某某"
-    assert run(AuditEntry.exists().where((AuditEntry.action == "user.create") & (AuditEntry.target == "newdisp")))
+    assert run(
+        AuditEntry.exists().where(
+            (AuditEntry.action == "user.create") & (AuditEntry.target == "newdisp")
+        )
+    )
 
 
 def test_cli_refuses_a_short_password_and_a_taken_username(db, client, world):
-    short = cli(db, "create-user", "shorty", "--role", "agent", "--name", "短", "--password-stdin", stdin="abc\n")
+    short = cli(
+        db,
+        "create-user",
+        "shorty",
+        "--role",
+        "agent",
+        "--name",
+        "短",
+        "--password-stdin",
+        stdin="abc\n",
+    )
     assert short.returncode != 0
-    taken = cli(db, "create-user", "agent", "--role", "admin", "--name", "冒名", "--password-stdin",
-                stdin="a long enough secret\n")
+    taken = cli(
+        db,
+        "create-user",
+        "agent",
+        "--role",
+        "admin",
+        "--name",
+        "冒名",
+        "--password-stdin",
+        stdin="a long enough secret\n",
+    )
     assert taken.returncode != 0
     assert not run(StaffUser.exists().where(StaffUser.username == "shorty"))
-    assert run(StaffUser.select(StaffUser.role).where(StaffUser.username == "agent").first())["role"] == "agent"
+    assert (
+        run(StaffUser.select(StaffUser.role).where(StaffUser.username == "agent").first())["role"]
+        == "agent"
+    )
     assert login(client, "agent", "a long enough secret").status_code == 401
 
 
@@ -232,7 +298,12 @@ def test_cli_reset_password_revokes_sessions(db, client, world):
     assert fresh.status_code == 200
     assert client.get("/api/auth/me", headers=bearer(fresh.json()["token"])).status_code == 200
     # An unknown user is an error, not a silent success.
-    assert cli(db, "reset-password", "nobody", "--password-stdin", stdin="brand new secret\n").returncode != 0
+    assert (
+        cli(
+            db, "reset-password", "nobody", "--password-stdin", stdin="brand new secret\n"
+        ).returncode
+        != 0
+    )
 
 
 def test_no_answer_that_carries_a_token_or_a_caller_s_data_may_be_stored_by_a_cache(api):
@@ -250,14 +321,24 @@ def test_no_answer_that_carries_a_token_or_a_caller_s_data_may_be_stored_by_a_ca
         "forbidden": api.get("tech2", "/api/reports?period=2025-03"),
     }
     for name, response in answers.items():
-        assert response.headers.get("cache-control") == "no-store", (name, response.status_code, response.headers)
+        assert response.headers.get("cache-control") == "no-store", (
+            name,
+            response.status_code,
+            response.headers,
+        )
 
 
 def _failed_logins_until_refused(url: str, forwarded: list[str]) -> list[int]:
     import httpx
 
-    return [httpx.post(f"{url}/api/auth/login", json={"username": f"guess{i}", "password": "x"},
-                       headers={"X-Forwarded-For": value}).status_code for i, value in enumerate(forwarded)]
+    return [
+        httpx.post(
+            f"{url}/api/auth/login",
+            json={"username": f"guess{i}", "password": "x"},
+            headers={"X-Forwarded-For": value},
+        ).status_code
+        for i, value in enumerate(forwarded)
+    ]
 
 
 @pytest.mark.parametrize("engine_name", ["postgres"])
@@ -284,10 +365,18 @@ def test_forwarded_addresses_are_believed_only_from_configured_proxies(db, world
             disguised = [f"{fake}, 198.51.100.9" for fake in spoofed]
             assert _failed_logins_until_refused(server.url, disguised) == [401] * limit + [429]
             # ...and another client is not held back by it.
-            ok = httpx.post(f"{server.url}/api/auth/login", json={"username": "dispatcher", "password": PASSWORD},
-                            headers={"X-Forwarded-For": "198.51.100.10"})
+            ok = httpx.post(
+                f"{server.url}/api/auth/login",
+                json={"username": "dispatcher", "password": PASSWORD},
+                headers={"X-Forwarded-For": "198.51.100.10"},
+            )
             assert ok.status_code == 200, ok.text
-            audited = run(AuditEntry.select(AuditEntry.address).where(AuditEntry.action == "auth.login").order_by(AuditEntry.id, ascending=False).first())
+            audited = run(
+                AuditEntry.select(AuditEntry.address)
+                .where(AuditEntry.action == "auth.login")
+                .order_by(AuditEntry.id, ascending=False)
+                .first()
+            )
             assert audited["address"] == "198.51.100.10"
         finally:
             server.stop()

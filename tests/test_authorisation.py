@@ -19,15 +19,21 @@ def test_every_api_route_but_login_needs_a_token(client):
     assert schema.status_code == 200
     routes = [
         (method.upper(), re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m[1], "1"), path))
-        for path, item in schema.json()["paths"].items() if path.startswith("/api/")
-        for method in item if method in {"get", "post", "put", "patch", "delete"}
+        for path, item in schema.json()["paths"].items()
+        if path.startswith("/api/")
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
     ]
     assert len(routes) >= 35 and ("POST", "/api/work-orders/1/dispatch") in routes
     for method, path in routes:
         if path == "/api/auth/login":
             continue
-        for headers in ({}, {"Authorization": "Bearer not-a-real-token"}, {"Authorization": "Basic YWRtaW46eA=="},
-                        {"Authorization": "Bearer " + "x" * 500}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer not-a-real-token"},
+            {"Authorization": "Basic YWRtaW46eA=="},
+            {"Authorization": "Bearer " + "x" * 500},
+        ):
             response = client.request(method, path, json={}, headers=headers)
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["content-type"].startswith("application/problem+json")
@@ -38,12 +44,21 @@ def test_every_api_route_but_login_needs_a_token(client):
 def body_for(path: str, world) -> dict:
     last = path.rstrip("/").rsplit("/", 1)[-1]
     return {
-        "work-orders": {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"},
+        "work-orders": {
+            "kind": "repair",
+            "customer_id": world.customers["ordinary"],
+            "description": "宽带断网",
+        },
         "dispatch": {"assignee_id": world.uid("tech2")},
         "clocks": {"clock": "dispatch", "minutes": 15},
         "2030-10-01": {"working": False, "name": "国庆节"},
         "reopen": {"reason": "客户不满意"},
-        "accounts": {"username": "new.agent", "display_name": "新坐席", "role": "agent", "password": "a long password"},
+        "accounts": {
+            "username": "new.agent",
+            "display_name": "新坐席",
+            "role": "agent",
+            "password": "a long password",
+        },
         "reset-password": {"password": "a long password"},
     }.get(last, {})
 
@@ -106,14 +121,20 @@ MATRIX = [
     # Staff accounts: admins only.
     *[(who, "GET", "/api/accounts", 200 if who == "admin" else 403) for who in EVERY_ROLE],
     *[(who, "POST", "/api/accounts", 201 if who == "admin" else 403) for who in EVERY_ROLE],
-    *[(who, "POST", f"/api/accounts/{{user}}/{step}", 200 if who == "admin" else 403)
-      for step in ("deactivate", "reactivate", "reset-password", "end-sessions") for who in EVERY_ROLE],
+    *[
+        (who, "POST", f"/api/accounts/{{user}}/{step}", 200 if who == "admin" else 403)
+        for step in ("deactivate", "reactivate", "reset-password", "end-sessions")
+        for who in EVERY_ROLE
+    ],
 ]
 
 
 def fingerprint() -> tuple[int, ...]:
     """Row counts a refused request must leave as they were (customer-file reads are audited)."""
-    return tuple(run(t.count()) for t in (WorkOrder, WorkOrderEvent, ClockPolicy, CalendarDay, AuditEntry, StaffUser))
+    return tuple(
+        run(t.count())
+        for t in (WorkOrder, WorkOrderEvent, ClockPolicy, CalendarDay, AuditEntry, StaffUser)
+    )
 
 
 def test_role_matrix(api, world):
@@ -121,17 +142,28 @@ def test_role_matrix(api, world):
     mismatches = []
     for who, method, template, expected in MATRIX:
         order = api.create() if "{order}" in template else None
-        path = template.format(order=order and order["id"], customer=world.customers["ordinary"], user=world.uid("tech2b"))
+        path = template.format(
+            order=order and order["id"],
+            customer=world.customers["ordinary"],
+            user=world.uid("tech2b"),
+        )
         api.token(who)
         before = fingerprint() if expected == 403 else None
-        response = api.client.request(method, path, json=body_for(path, world), headers=api.headers(who))
+        response = api.client.request(
+            method, path, json=body_for(path, world), headers=api.headers(who)
+        )
         if response.status_code != expected:
-            mismatches.append((who, method, template, expected, response.status_code, response.text[:200]))
+            mismatches.append(
+                (who, method, template, expected, response.status_code, response.text[:200])
+            )
         elif expected == 403:
             assert response.headers["content-type"].startswith("application/problem+json")
             assert fingerprint() == before, (who, method, template)
             if order:
-                assert api.get("dispatcher", f"/api/work-orders/{order['id']}").json()["version"] == order["version"]
+                assert (
+                    api.get("dispatcher", f"/api/work-orders/{order['id']}").json()["version"]
+                    == order["version"]
+                )
     assert mismatches == []
 
 
@@ -151,15 +183,26 @@ def test_technicians_see_only_their_own_orders(api, world):
     assert api.post("tech2b", f"/api/work-orders/{mine['id']}/accept").status_code == 404
     assert [o["id"] for o in api.get("tech2", "/api/work-orders").json()["items"]] == [mine["id"]]
     assert api.get("tech2", "/api/work-orders").json()["total"] == 1
-    assert api.get("tech1", "/api/work-orders").json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert api.get("tech1", "/api/work-orders").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
     # Filtering by someone else's id does not widen the view.
     other = api.get("tech2", "/api/work-orders", params={"assignee_id": world.uid("tech2b")}).json()
     assert other["items"] == []
     assert len(api.get("dispatcher", "/api/work-orders").json()["items"]) == 3
 
 
-CLOSE = {"closure_category": "repair", "outcome": "resolved", "method": "phone_guidance",
-         "cause": "光猫掉电", "solution": "指导客户重启", "result": "已恢复"}
+CLOSE = {
+    "closure_category": "repair",
+    "outcome": "resolved",
+    "method": "phone_guidance",
+    "cause": "光猫掉电",
+    "solution": "指导客户重启",
+    "result": "已恢复",
+}
 
 
 def test_contractor_never_dispatches_transfers_sends_back_or_reopens(api, world):
@@ -202,7 +245,16 @@ def test_contractor_never_dispatches_transfers_sends_back_or_reopens(api, world)
 
 
 def test_back_office_sees_only_orders_of_its_own_team(api, world):
-    run(create_user("backoffice2", "褚录入", Role.backoffice, PASSWORD, world.teams["DATA-ENTRY"], world.area))
+    run(
+        create_user(
+            "backoffice2",
+            "褚录入",
+            Role.backoffice,
+            PASSWORD,
+            world.teams["DATA-ENTRY"],
+            world.area,
+        )
+    )
     after_sales = api.create(kind="after_sales", description="过户")
     api.step("dispatcher", after_sales["id"], "dispatch", assignee_id=world.uid("backoffice"))
     complaint = api.create(kind="complaint", description="装维人员迟到")
@@ -213,16 +265,26 @@ def test_back_office_sees_only_orders_of_its_own_team(api, world):
 
     def visible(who: str) -> set[int]:
         listed = {o["id"] for o in api.get(who, "/api/work-orders").json()["items"]}
-        readable = {o["id"] for o in (after_sales, complaint, repair, unassigned)
-                    if api.get(who, f"/api/work-orders/{o['id']}").status_code == 200}
+        readable = {
+            o["id"]
+            for o in (after_sales, complaint, repair, unassigned)
+            if api.get(who, f"/api/work-orders/{o['id']}").status_code == 200
+        }
         assert listed == readable, who
         return listed
 
     assert visible("backoffice") == {after_sales["id"]}
     assert visible("backoffice2") == {after_sales["id"]}  # same team
     assert visible("complaints") == {complaint["id"]}
-    assert visible("dispatcher") == {after_sales["id"], complaint["id"], repair["id"], unassigned["id"]}
+    assert visible("dispatcher") == {
+        after_sales["id"],
+        complaint["id"],
+        repair["id"],
+        unassigned["id"],
+    }
     # Another member of the team may read it, but only the holder works it.
-    assert api.post("backoffice2", f"/api/work-orders/{after_sales['id']}/accept").status_code == 403
+    assert (
+        api.post("backoffice2", f"/api/work-orders/{after_sales['id']}/accept").status_code == 403
+    )
     assert api.post("complaints", f"/api/work-orders/{after_sales['id']}/accept").status_code == 404
     api.step("backoffice", after_sales["id"], "accept")

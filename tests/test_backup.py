@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,7 +29,14 @@ PHONES = [("tech2", "phone-tech2-a"), ("tech2", "tablet-tech2-b"), ("tech2b", "p
 
 
 def cli(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "cli.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -46,8 +52,14 @@ class Phone:
         self.next_id = 1
 
     def queue(self, name: str, **args) -> None:
-        self.outbox.append({"id": self.next_id, "name": name, "args": {"order_id": self.order_id, **args},
-                            "device_time": datetime.now(timezone.utc).isoformat()})
+        self.outbox.append(
+            {
+                "id": self.next_id,
+                "name": name,
+                "args": {"order_id": self.order_id, **args},
+                "device_time": datetime.now(UTC).isoformat(),
+            }
+        )
         self.next_id += 1
 
     def note(self) -> None:
@@ -55,9 +67,16 @@ class Phone:
 
     def push(self, url: str, token: str) -> dict:
         unsettled = [m for m in self.outbox if m["id"] not in self.settled]
-        response = httpx.post(f"{url}/api/sync/push", headers={"Authorization": f"Bearer {token}"}, timeout=30, json={
-            "client_id": self.client_id, "first_unsettled": unsettled[0]["id"] if unsettled else self.next_id,
-            "mutations": unsettled})
+        response = httpx.post(
+            f"{url}/api/sync/push",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            json={
+                "client_id": self.client_id,
+                "first_unsettled": unsettled[0]["id"] if unsettled else self.next_id,
+                "mutations": unsettled,
+            },
+        )
         assert response.status_code == 200, response.text
         answer = response.json()
         assert {r["status"] for r in answer["results"]} <= {"applied"}, answer
@@ -66,7 +85,9 @@ class Phone:
 
 
 def log_in(url: str, username: str) -> str:
-    response = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": PASSWORD}, timeout=30)
+    response = httpx.post(
+        f"{url}/api/auth/login", json={"username": username, "password": PASSWORD}, timeout=30
+    )
     assert response.status_code == 200, response.text
     return response.json()["token"]
 
@@ -83,7 +104,9 @@ def restored_database_url(engine_name: str, tmp_path: Path):
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, engine_name, tmp_path, restored_database_url):
+def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(
+    db, world, engine_name, tmp_path, restored_database_url
+):
     database_url = f"sqlite:///{db.path}" if engine_name == "sqlite" else POSTGRES_URL
     (tmp_path / "before").mkdir()
     (tmp_path / "after").mkdir()
@@ -94,10 +117,20 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
         tokens = {u: log_in(url, u) for u in ("agent", "dispatcher", "tech2", "tech2b")}
         phones = []
         for username, client_id in PHONES:
-            order = httpx.post(f"{url}/api/work-orders", headers={"Authorization": f"Bearer {tokens['agent']}"}, json={
-                "kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"}).json()
-            dispatched = httpx.post(f"{url}/api/work-orders/{order['id']}/dispatch", json={"assignee_id": world.uid(username)},
-                                    headers={"Authorization": f"Bearer {tokens['dispatcher']}"})
+            order = httpx.post(
+                f"{url}/api/work-orders",
+                headers={"Authorization": f"Bearer {tokens['agent']}"},
+                json={
+                    "kind": "repair",
+                    "customer_id": world.customers["ordinary"],
+                    "description": "宽带断网",
+                },
+            ).json()
+            dispatched = httpx.post(
+                f"{url}/api/work-orders/{order['id']}/dispatch",
+                json={"assignee_id": world.uid(username)},
+                headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
+            )
             assert dispatched.status_code == 200, dispatched.text
             phone = Phone(username, client_id, order["id"])
             phone.queue("accept")
@@ -108,12 +141,28 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
         tech = {"Authorization": f"Bearer {tokens['tech2']}", **TUS}
         whole, half = photo("JPEG", (64, 48), seed=1), photo("JPEG", (80, 60), noise=True, seed=2)
         stored_id, partial_id = str(uuid.uuid4()), str(uuid.uuid4())
-        for upload_id, data, sent in ((stored_id, whole, len(whole)), (partial_id, half, len(half) // 2)):
-            created = httpx.post(f"{url}/api/uploads/", headers={
-                **tech, "Upload-Length": str(len(data)), "Upload-Metadata": f"id {_b64(upload_id)}"})
+        for upload_id, data, sent in (
+            (stored_id, whole, len(whole)),
+            (partial_id, half, len(half) // 2),
+        ):
+            created = httpx.post(
+                f"{url}/api/uploads/",
+                headers={
+                    **tech,
+                    "Upload-Length": str(len(data)),
+                    "Upload-Metadata": f"id {_b64(upload_id)}",
+                },
+            )
             assert created.status_code == 201, created.text
-            patched = httpx.patch(f"{url}/api/uploads/{upload_id}", content=data[:sent], headers={
-                **tech, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+            patched = httpx.patch(
+                f"{url}/api/uploads/{upload_id}",
+                content=data[:sent],
+                headers={
+                    **tech,
+                    "Upload-Offset": "0",
+                    "Content-Type": "application/offset+octet-stream",
+                },
+            )
             assert patched.status_code == 204, patched.text
 
         # The phones keep working and syncing while the backup is taken.
@@ -154,8 +203,13 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
     out = cli("restore", str(archive), env={**restored.env})
     assert "restored from" in out
     # A restore goes into an empty database only.
-    refused = subprocess.run([sys.executable, "cli.py", "restore", str(archive)], cwd=ROOT, env=restored.env,
-                             capture_output=True, text=True)
+    refused = subprocess.run(
+        [sys.executable, "cli.py", "restore", str(archive)],
+        cwd=ROOT,
+        env=restored.env,
+        capture_output=True,
+        text=True,
+    )
     assert refused.returncode == 2 and "not empty" in refused.stderr
     restored.start()
     try:
@@ -165,7 +219,9 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
             answer = phone.push(url, tokens[phone.username])
             assert answer["last_mutation_id"] == phone.next_id - 1
             assert [r["id"] for r in answer["results"]] == held[phone.client_id]
-            assert phone.push(url, tokens[phone.username])["results"] == []  # nothing left, nothing again
+            assert (
+                phone.push(url, tokens[phone.username])["results"] == []
+            )  # nothing left, nothing again
 
         office = {"Authorization": f"Bearer {tokens['dispatcher']}"}
         skipped = {}
@@ -179,8 +235,12 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
             # The backup is one snapshot: every id up to its last one, none after.
             last_in_backup = max(kept, default=0)
             assert kept == list(range(2, last_in_backup + 1))  # 1 was the accept
-            assert last_in_backup <= settled_at_backup[phone.client_id] + 1  # a push may end as the dump begins
-            assert set(held[phone.client_id]) <= set(ids)  # everything the phone still held: applied once
+            assert (
+                last_in_backup <= settled_at_backup[phone.client_id] + 1
+            )  # a push may end as the dump begins
+            assert set(held[phone.client_id]) <= set(
+                ids
+            )  # everything the phone still held: applied once
             skipped[phone.client_id] = (last_in_backup + 1, held[phone.client_id][0] - 1)
         assert _skipped_in_audit(restored_database_url) == skipped
 
@@ -191,10 +251,19 @@ def test_a_backup_taken_mid_day_restores_and_every_phone_recovers(db, world, eng
         blob = Path(restored.env["EVIDENCE_DIR"]) / "blobs"
         sha = hashlib.sha256(whole).hexdigest()
         assert (blob / sha[:2] / sha).read_bytes() == whole
-        offset = int(httpx.head(f"{url}/api/uploads/{partial_id}", headers=tech).headers["upload-offset"])
+        offset = int(
+            httpx.head(f"{url}/api/uploads/{partial_id}", headers=tech).headers["upload-offset"]
+        )
         assert offset == len(half) // 2
-        rest = httpx.patch(f"{url}/api/uploads/{partial_id}", content=half[offset:], headers={
-            **tech, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+        rest = httpx.patch(
+            f"{url}/api/uploads/{partial_id}",
+            content=half[offset:],
+            headers={
+                **tech,
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
         assert rest.status_code == 204, rest.text
         assert rest.headers["upload-offset"] == str(len(half))
     finally:
@@ -223,7 +292,10 @@ def _skipped_in_audit(database_url: str) -> dict[str, tuple[int, int]]:
 
     async def read() -> list[dict]:
         bind(engine_from_url(database_url))
-        return await AuditEntry.select(AuditEntry.target, AuditEntry.payload).where(
-            AuditEntry.action == "sync.lost_mutations_skipped").output(load_json=True)
+        return (
+            await AuditEntry.select(AuditEntry.target, AuditEntry.payload)
+            .where(AuditEntry.action == "sync.lost_mutations_skipped")
+            .output(load_json=True)
+        )
 
     return {e["target"]: (e["payload"]["from"], e["payload"]["to"]) for e in asyncio.run(read())}

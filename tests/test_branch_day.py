@@ -18,8 +18,22 @@ def test_a_branch_day_loses_nothing_through_a_killed_process_a_database_restart_
     sys.path.insert(0, str(ROOT / "bench"))
     from branch_day import run
 
-    report = run(["--technicians", "50", "--minutes", "2", "--processes", "3", "--consoles", "3",
-                  "--faults", "kill,postgres,s3", "--s3-down", "30"])
+    report = run(
+        [
+            "--technicians",
+            "50",
+            "--minutes",
+            "2",
+            "--processes",
+            "3",
+            "--consoles",
+            "3",
+            "--faults",
+            "kill,postgres,s3",
+            "--s3-down",
+            "30",
+        ]
+    )
     summary = report.summary()
     assert report.problems == [], summary
     assert set(report.faults) == {"kill", "postgres", "s3"}, summary

@@ -21,7 +21,9 @@ def _key(api, name: str = "呼叫中心") -> str:
 
 
 def _report(api, key: str, expect: int | None = None, **body):
-    response = api.client.post("/api/telephony/calls", json=body, headers={"Authorization": f"Bearer {key}"})
+    response = api.client.post(
+        "/api/telephony/calls", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
     if expect is not None:
         assert response.status_code == expect, response.text
     return response
@@ -31,12 +33,23 @@ def _iso(instant) -> str:
     return instant.isoformat()
 
 
-def _call(order: dict, call_id: str, start, talk_seconds: int | None, agent: str = "dispatcher", **extra) -> dict:
-    body = {"call_id": call_id, "order_code": order["code"], "agent": agent, "caller": "8001",
-            "callee": order["contact_phone"], "started_at": _iso(start), "recording_ref": f"rec/{call_id}.wav"}
+def _call(
+    order: dict, call_id: str, start, talk_seconds: int | None, agent: str = "dispatcher", **extra
+) -> dict:
+    body = {
+        "call_id": call_id,
+        "order_code": order["code"],
+        "agent": agent,
+        "caller": "8001",
+        "callee": order["contact_phone"],
+        "started_at": _iso(start),
+        "recording_ref": f"rec/{call_id}.wav",
+    }
     if talk_seconds is not None:
-        body |= {"answered_at": _iso(start + timedelta(seconds=10)),
-                 "ended_at": _iso(start + timedelta(seconds=10 + talk_seconds))}
+        body |= {
+            "answered_at": _iso(start + timedelta(seconds=10)),
+            "ended_at": _iso(start + timedelta(seconds=10 + talk_seconds)),
+        }
     return body | extra
 
 
@@ -45,7 +58,11 @@ def test_a_reported_call_is_idempotent_by_its_call_id(api):
     order = api.create()
     key = _key(api)
     first = _report(api, key, 201, **_call(order, "CC-1", T0, None)).json()
-    assert first["origin"] == "telephony" and first["ended_at"] is None and first["within_limit"] is None
+    assert (
+        first["origin"] == "telephony"
+        and first["ended_at"] is None
+        and first["within_limit"] is None
+    )
     # The same report again: nothing new.
     again = _report(api, key, 200, **_call(order, "CC-1", T0, None)).json()
     assert again == first
@@ -57,8 +74,13 @@ def test_a_reported_call_is_idempotent_by_its_call_id(api):
     conflict = _report(api, key, 409, **_call(order, "CC-1", T0, 120, callee="13900000000"))
     assert "callee" in conflict.json()["detail"]
     assert run(CallRecord.count()) == 1
-    assert [c["id"] for c in api.get("dispatcher", f"/api/work-orders/{order['id']}/calls").json()] == [first["id"]]
-    actions = [r["action"] for r in run(AuditEntry.select(AuditEntry.action).where(AuditEntry.action.like("call.%")))]
+    assert [
+        c["id"] for c in api.get("dispatcher", f"/api/work-orders/{order['id']}/calls").json()
+    ] == [first["id"]]
+    actions = [
+        r["action"]
+        for r in run(AuditEntry.select(AuditEntry.action).where(AuditEntry.action.like("call.%")))
+    ]
     assert actions == ["call.reported", "call.report_updated"]
 
 
@@ -73,12 +95,22 @@ def test_the_telephony_key_is_a_system_credential_of_its_own(api):
     assert _report(api, f"fsc_{key_id}").status_code == 401  # malformed
     # A person's token is not the telephony system's, and its key opens nothing of a person's.
     assert api.post("dispatcher", "/api/telephony/calls", body).status_code == 403
-    assert api.client.get("/api/work-orders", headers={"Authorization": f"Bearer {key}"}).status_code == 403
-    assert api.client.get("/api/auth/me", headers={"Authorization": f"Bearer {key}"}).status_code == 403
+    assert (
+        api.client.get("/api/work-orders", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 403
+    )
+    assert (
+        api.client.get("/api/auth/me", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 403
+    )
     # Only admins hold keys; the list never shows a secret.
     assert api.post("supervisor", "/api/system-clients", {"name": "x"}).status_code == 403
     listed = api.get("admin", "/api/system-clients").json()
-    assert listed[0]["key"] is None and listed[0]["key_id"] == key_id and listed[0]["last_used_at"] is None
+    assert (
+        listed[0]["key"] is None
+        and listed[0]["key_id"] == key_id
+        and listed[0]["last_used_at"] is None
+    )
     assert _report(api, key, 201, **body)
     assert api.get("admin", "/api/system-clients").json()[0]["last_used_at"] is not None
     assert api.post("admin", f"/api/system-clients/{listed[0]['id']}/deactivate").status_code == 200
@@ -90,23 +122,41 @@ def test_the_telephony_key_is_a_system_credential_of_its_own(api):
 def test_a_tap_is_an_attempt_until_the_telephony_system_reports_its_call(api):
     at(0)
     order = api.create()
-    tapped = api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"})
+    tapped = api.post(
+        "dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}
+    )
     assert tapped.status_code == 201, tapped.text
     attempt = tapped.json()
-    assert attempt["origin"] == "attempt" and attempt["recorded"] is False and attempt["rest_ends_at"] is None
+    assert (
+        attempt["origin"] == "attempt"
+        and attempt["recorded"] is False
+        and attempt["rest_ends_at"] is None
+    )
     assert attempt["callee"] == order["contact_phone"] and attempt["staff"]["name"] == "王调度"
     at(0.5)  # a second tap, after the first one's call started
-    second = api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}).json()
-    reported = _report(api, _key(api), 201, **_call(order, "CC-9", T0 + timedelta(seconds=20), 200)).json()
+    second = api.post(
+        "dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}
+    ).json()
+    reported = _report(
+        api, _key(api), 201, **_call(order, "CC-9", T0 + timedelta(seconds=20), 200)
+    ).json()
     # The first tap's call: that attempt became the reported call, now recorded, over 3 minutes.
     assert reported["id"] == attempt["id"] and reported["tapped_on"] == "console"
     calls = api.get("dispatcher", f"/api/work-orders/{order['id']}/calls").json()
     assert [c["id"] for c in calls] == [attempt["id"], second["id"]]
-    assert calls[0]["recorded"] is True and calls[0]["within_limit"] is False and calls[1]["origin"] == "attempt"
+    assert (
+        calls[0]["recorded"] is True
+        and calls[0]["within_limit"] is False
+        and calls[1]["origin"] == "attempt"
+    )
     assert calls[0]["seconds"] == 200 and calls[0]["max_minutes"] == 3
     # A call by someone else, or to another number, is not a tap's.
-    other = _report(api, _key(api, "备用"), 201, **_call(order, "CC-10", T0 + timedelta(seconds=40), 30,
-                                                            agent="dispatcher2")).json()
+    other = _report(
+        api,
+        _key(api, "备用"),
+        201,
+        **_call(order, "CC-10", T0 + timedelta(seconds=40), 30, agent="dispatcher2"),
+    ).json()
     assert other["id"] not in (attempt["id"], second["id"]) and other["tapped_on"] == ""
 
 
@@ -114,35 +164,70 @@ def test_technicians_tap_and_read_the_calls_of_their_own_orders_only(api):
     at(0)
     order = api.create()
     api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
-    assert api.post("tech2", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "phone"}).status_code == 201
-    assert api.post("tech2b", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "phone"}).status_code == 404
+    assert (
+        api.post(
+            "tech2", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "phone"}
+        ).status_code
+        == 201
+    )
+    assert (
+        api.post(
+            "tech2b", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "phone"}
+        ).status_code
+        == 404
+    )
     assert api.get("tech2b", f"/api/work-orders/{order['id']}/calls").status_code == 404
-    assert [c["tapped_on"] for c in api.get("tech2", f"/api/work-orders/{order['id']}/calls").json()] == ["phone"]
+    assert [
+        c["tapped_on"] for c in api.get("tech2", f"/api/work-orders/{order['id']}/calls").json()
+    ] == ["phone"]
 
 
 def test_rest_hours_and_the_limit_are_a_versioned_policy(api):
     at(150)  # 12:30 local: the lunch rest of the default policy
     order = api.create()
-    tapped = api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}).json()
-    assert tapped["in_rest_hours"] is True and tapped["rest_ends_at"].startswith("2026-11-23T06:00:00")
+    tapped = api.post(
+        "dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}
+    ).json()
+    assert tapped["in_rest_hours"] is True and tapped["rest_ends_at"].startswith(
+        "2026-11-23T06:00:00"
+    )
     assert api.get("dispatcher", "/api/policies/calls").json()[0]["rest_hours"] == [
-        {"start": "12:00", "end": "14:00"}, {"start": "21:00", "end": "08:00"}]
+        {"start": "12:00", "end": "14:00"},
+        {"start": "21:00", "end": "08:00"},
+    ]
     at(151)
     body = {"max_minutes": 5, "rest_hours": [{"start": "22:00", "end": "07:30"}]}
     assert api.post("dispatcher", "/api/policies/calls", body).status_code == 403
     set_ = api.post("supervisor", "/api/policies/calls", body)
     assert set_.status_code == 201, set_.text
     at(152)
-    later = api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}).json()
+    later = api.post(
+        "dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}
+    ).json()
     assert later["in_rest_hours"] is False and later["max_minutes"] == 5
     calls = api.get("dispatcher", f"/api/work-orders/{order['id']}/calls").json()
     # The first tap keeps the verdict of the policy it was made under.
-    assert [c["in_rest_hours"] for c in calls] == [True, False] and [c["max_minutes"] for c in calls] == [3, 5]
-    assert len(api.get("agent", "/api/policies/calls?history=true").json()) == 2  # the default, then this
-    bad = api.post("supervisor", "/api/policies/calls", {"max_minutes": 3, "rest_hours": [{"start": "25:00", "end": "07:00"}]})
+    assert [c["in_rest_hours"] for c in calls] == [True, False] and [
+        c["max_minutes"] for c in calls
+    ] == [3, 5]
+    assert (
+        len(api.get("agent", "/api/policies/calls?history=true").json()) == 2
+    )  # the default, then this
+    bad = api.post(
+        "supervisor",
+        "/api/policies/calls",
+        {"max_minutes": 3, "rest_hours": [{"start": "25:00", "end": "07:00"}]},
+    )
     assert bad.status_code == 400
-    same = api.post("supervisor", "/api/policies/calls", {"max_minutes": 3, "rest_hours": [{"start": "07:00", "end": "07:00"}]})
-    assert same.status_code == 422 and len(api.get("agent", "/api/policies/calls?history=true").json()) == 2
+    same = api.post(
+        "supervisor",
+        "/api/policies/calls",
+        {"max_minutes": 3, "rest_hours": [{"start": "07:00", "end": "07:00"}]},
+    )
+    assert (
+        same.status_code == 422
+        and len(api.get("agent", "/api/policies/calls?history=true").json()) == 2
+    )
 
 
 def test_bad_reports_are_refused_and_change_nothing(api):
@@ -151,10 +236,18 @@ def test_bad_reports_are_refused_and_change_nothing(api):
     key = _key(api)
     late_answer = _call(order, "CC-5", T0, 60) | {"answered_at": _iso(T0 - timedelta(seconds=5))}
     assert _report(api, key, 422, **late_answer).json()["title"]
-    assert _report(api, key, 422, **_call(order, "CC-6", T0, 60, order_code="NOPE-1")).status_code == 422
+    assert (
+        _report(api, key, 422, **_call(order, "CC-6", T0, 60, order_code="NOPE-1")).status_code
+        == 422
+    )
     assert _report(api, key, 422, **_call(order, "CC-7", T0, 60, agent="nobody")).status_code == 422
     assert _report(api, key, 400, **_call(order, "CC-8", T0, 60, extra_field=1)).status_code == 400
-    assert _report(api, key, 400, **_call(order, "CC-8", T0, 60, started_at="2026-11-23T10:00:00")).status_code == 400
+    assert (
+        _report(
+            api, key, 400, **_call(order, "CC-8", T0, 60, started_at="2026-11-23T10:00:00")
+        ).status_code
+        == 400
+    )
     assert run(CallRecord.count()) == 0
 
 
@@ -163,14 +256,25 @@ def test_the_reports_count_call_length_rest_hours_and_recording(api):
     order = api.create()
     key = _key(api)
     _report(api, key, 201, **_call(order, "R-1", T0, 120))  # 2 min, recorded, 10:00
-    _report(api, key, 201, **_call(order, "R-2", T0 + timedelta(minutes=10), 300))  # 5 min: over the limit
+    _report(
+        api, key, 201, **_call(order, "R-2", T0 + timedelta(minutes=10), 300)
+    )  # 5 min: over the limit
     at(150)  # 12:30, lunch rest: a tap never reported
     api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"})
     report = api.get("supervisor", "/api/reports?from=2026-11-23&to=2026-11-23").json()
     figures = {f["key"]: f for g in report["groups"] if g["key"] == "calls" for f in g["figures"]}
-    assert (figures["calls_within_limit"]["numerator"], figures["calls_within_limit"]["denominator"]) == (1, 2)
-    assert (figures["calls_outside_rest_hours"]["numerator"], figures["calls_outside_rest_hours"]["denominator"]) == (2, 3)
-    assert (figures["calls_recorded"]["numerator"], figures["calls_recorded"]["denominator"]) == (2, 3)
+    assert (
+        figures["calls_within_limit"]["numerator"],
+        figures["calls_within_limit"]["denominator"],
+    ) == (1, 2)
+    assert (
+        figures["calls_outside_rest_hours"]["numerator"],
+        figures["calls_outside_rest_hours"]["denominator"],
+    ) == (2, 3)
+    assert (figures["calls_recorded"]["numerator"], figures["calls_recorded"]["denominator"]) == (
+        2,
+        3,
+    )
     assert figures["call_minutes"]["value"] == 3.5
     csv = api.get("supervisor", "/api/reports.csv?from=2026-11-23&to=2026-11-23").text
     assert "电联客户,通话时长达标率,50.0%,1,2,0," in csv
@@ -193,14 +297,34 @@ def test_the_command_line_creates_a_key_that_the_api_accepts(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     migrate(url)
     env = {**os.environ, "DATABASE_URL": url}
-    made = subprocess.run([sys.executable, "cli.py", "create-system-client", "呼叫中心"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        [sys.executable, "cli.py", "create-system-client", "呼叫中心"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
     key = made.stdout.strip().splitlines()[-1]
-    again = subprocess.run([sys.executable, "cli.py", "create-system-client", "呼叫中心"], cwd=ROOT, env=env,
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "cli.py", "create-system-client", "呼叫中心"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 1 and "exists" in again.stderr
     bind(SQLiteEngine(path=str(tmp_path / "cli.db"), timeout=30))
     with TestClient(create_app(), raise_server_exceptions=False) as client:
-        body = {"call_id": "C-1", "caller": "96123", "callee": "13800000000", "started_at": "2026-11-23T02:00:00+00:00"}
-        assert client.post("/api/telephony/calls", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 201
+        body = {
+            "call_id": "C-1",
+            "caller": "96123",
+            "callee": "13800000000",
+            "started_at": "2026-11-23T02:00:00+00:00",
+        }
+        assert (
+            client.post(
+                "/api/telephony/calls", json=body, headers={"Authorization": f"Bearer {key}"}
+            ).status_code
+            == 201
+        )

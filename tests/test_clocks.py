@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +33,7 @@ from domain.clocks import compute_clocks as _compute_clocks
 from domain.vocabulary import Kind
 
 TZ = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday morning, local time
 DEFAULT = policy_lookup(DEFAULT_POLICY)
 N = ClockName
@@ -99,7 +99,11 @@ def test_dispatch_one_second_before_the_limit_is_met(clock_class, limit):
     clock = the(compute(events, now=at(60)), N.dispatch)
     assert clock.state == ClockState.met
     assert clock.due == at(limit)
-    assert (clock.stopped_at, clock.stopped_by, clock.stopped_by_action) == (dispatched, 2, "dispatch")
+    assert (clock.stopped_at, clock.stopped_by, clock.stopped_by_action) == (
+        dispatched,
+        2,
+        "dispatch",
+    )
 
 
 @pytest.mark.parametrize("clock_class, limit", [("high", 5), ("normal", 10)])
@@ -167,7 +171,8 @@ def test_a_breached_or_met_clock_is_not_reported_at_risk():
 
 
 @pytest.mark.parametrize(
-    "contact_at, state", [(at(12, -1), ClockState.met), (at(12), ClockState.met), (at(12, 1), ClockState.breached)]
+    "contact_at, state",
+    [(at(12, -1), ClockState.met), (at(12), ClockState.met), (at(12, 1), ClockState.breached)],
 )
 def test_urge_starts_a_ten_minute_contact_clock(contact_at, state):
     events = history(step("dispatch", at(1)), step("urge", at(2)), step("contact", contact_at))
@@ -193,7 +198,9 @@ def test_a_contact_made_before_the_urge_does_not_answer_it():
 
 def test_two_urges_start_two_clocks_each_judged_on_its_own():
     events = history(step("urge", at(2)), step("urge", at(8)), step("contact", at(15)))
-    first, second = sorted(named(compute(events, now=at(60)), N.urge_contact), key=lambda c: c.started_at)
+    first, second = sorted(
+        named(compute(events, now=at(60)), N.urge_contact), key=lambda c: c.started_at
+    )
     assert (first.started_by, first.due, first.state) == (2, at(12), ClockState.breached)
     assert (second.started_by, second.due, second.state) == (3, at(18), ClockState.met)
     assert first.stopped_by == second.stopped_by == 4
@@ -215,7 +222,9 @@ def test_flagged_remark_starts_the_urge_clock_but_an_unflagging_does_not():
 )
 def test_transfer_within_thirty_minutes_of_the_returned_result(transfer_at, state):
     events = history(
-        step("dispatch", at(2)), step("accept", at(3)), step("return_result", at(30)),
+        step("dispatch", at(2)),
+        step("accept", at(3)),
+        step("return_result", at(30)),
         step("transfer", transfer_at),
     )
     clock = the(compute(events, now=at(120)), N.transfer)
@@ -229,7 +238,9 @@ def test_no_transfer_clock_before_a_result_is_returned():
 
 
 def test_a_second_dispatch_also_answers_the_returned_result():
-    events = history(step("dispatch", at(2)), step("return_result", at(30)), step("dispatch", at(45)))
+    events = history(
+        step("dispatch", at(2)), step("return_result", at(30)), step("dispatch", at(45))
+    )
     clock = the(compute(events, now=at(120)), N.transfer)
     assert (clock.state, clock.stopped_by) == (ClockState.met, 4)
 
@@ -240,8 +251,11 @@ def test_a_second_dispatch_also_answers_the_returned_result():
 
 @pytest.mark.parametrize(
     "action, when, state",
-    [("contact", at(29, 59), ClockState.met), ("arrive", at(30), ClockState.met),
-     ("contact", at(30, 1), ClockState.breached)],
+    [
+        ("contact", at(29, 59), ClockState.met),
+        ("arrive", at(30), ClockState.met),
+        ("contact", at(30, 1), ClockState.breached),
+    ],
 )
 def test_high_priority_order_is_contacted_within_thirty_minutes_of_creation(action, when, state):
     events = history(step("dispatch", at(3)), step(action, when), clock_class="high")
@@ -270,7 +284,9 @@ def test_only_complaints_have_a_reply_clock(kind):
 def test_high_priority_complaint_carries_dispatch_contact_and_reply_clocks():
     clocks = compute(history(clock_class="high"), kind="complaint", now=at(1))
     assert {c.name: c.due for c in clocks} == {
-        N.dispatch: at(5), N.contact: at(30), N.complaint_reply: at(120),
+        N.dispatch: at(5),
+        N.contact: at(30),
+        N.complaint_reply: at(120),
     }
 
 
@@ -316,18 +332,25 @@ def test_friday_closure_is_called_back_by_the_end_of_tuesday():
 def test_closure_date_is_the_local_date_not_the_utc_date():
     # 2026-11-19 17:30 UTC is Friday 01:30 in Shanghai (Thursday in UTC)
     closure = datetime(2026, 11, 19, 17, 30, tzinfo=UTC)
-    events = [EventFact(1, "create", closure - timedelta(hours=1), {}), EventFact(2, "close", closure, {})]
+    events = [
+        EventFact(1, "create", closure - timedelta(hours=1), {}),
+        EventFact(2, "close", closure, {}),
+    ]
     clock = the(compute(events, now=closure), N.callback)
     assert clock.due == local_midnight_after(TUESDAY)
 
 
 def test_a_monday_holiday_pushes_the_callback_to_wednesday():
-    clock = the(compute(closed_at(at(hours=6)), now=at(hours=7), calendar={MONDAY: False}), N.callback)
+    clock = the(
+        compute(closed_at(at(hours=6)), now=at(hours=7), calendar={MONDAY: False}), N.callback
+    )
     assert clock.due == local_midnight_after(WEDNESDAY)
 
 
 def test_a_weekend_day_worked_instead_counts_as_a_working_day():
-    clock = the(compute(closed_at(at(hours=6)), now=at(hours=7), calendar={SATURDAY: True}), N.callback)
+    clock = the(
+        compute(closed_at(at(hours=6)), now=at(hours=7), calendar={SATURDAY: True}), N.callback
+    )
     assert clock.due == local_midnight_after(MONDAY)
 
 
@@ -339,7 +362,10 @@ def test_an_appointment_closure_starts_no_callback_clock():
 def test_the_callback_after_an_appointment_follows_the_information_append():
     """closure.py / clocks.py: appointment closures are completed by a later append, and
     clocks._starts says "the callback follows the later append" — so the append starts it."""
-    events = [*closed_at(at(hours=6), outcome="appointment"), EventFact(4, "append", at(hours=30), {})]
+    events = [
+        *closed_at(at(hours=6), outcome="appointment"),
+        EventFact(4, "append", at(hours=30), {}),
+    ]
     clock = the(compute(events, now=at(hours=31)), N.callback)
     assert clock.started_at == at(hours=30)  # Saturday 15:00 local
     assert clock.due == local_midnight_after(TUESDAY)
@@ -347,8 +373,10 @@ def test_the_callback_after_an_appointment_follows_the_information_append():
 
 @pytest.mark.parametrize(
     "callback_at, state",
-    [(datetime(2026, 11, 24, 23, 59, tzinfo=TZ), ClockState.met),
-     (datetime(2026, 11, 25, 0, 1, tzinfo=TZ), ClockState.breached)],
+    [
+        (datetime(2026, 11, 24, 23, 59, tzinfo=TZ), ClockState.met),
+        (datetime(2026, 11, 25, 0, 1, tzinfo=TZ), ClockState.breached),
+    ],
 )
 def test_a_callback_event_stops_the_callback_clock(callback_at, state):
     events = [*closed_at(at(hours=6)), EventFact(4, "callback", callback_at, {})]
@@ -374,7 +402,9 @@ def _working(day: date, calendar: dict[date, bool]) -> bool:
         min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
     ),
     exceptions=st.dictionaries(
-        st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 1, 31)), st.booleans(), max_size=40
+        st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 1, 31)),
+        st.booleans(),
+        max_size=40,
     ),
 )
 def test_callback_due_is_the_end_of_the_second_working_day_after_closure(closure, exceptions):
@@ -393,7 +423,9 @@ def test_callback_due_is_the_end_of_the_second_working_day_after_closure(closure
 # policy: versions and specificity
 
 
-def row(clock: str, minutes: int, kind: str = "*", priority: str = "*", since: datetime | None = None):
+def row(
+    clock: str, minutes: int, kind: str = "*", priority: str = "*", since: datetime | None = None
+):
     return PolicyRow(clock, kind, priority, Limit(minutes=minutes), since)
 
 
@@ -409,7 +441,11 @@ def test_a_clock_keeps_the_limit_in_force_when_it_started():
 
 def test_the_latest_version_in_force_wins():
     policy = policy_lookup(
-        [row(N.dispatch, 15, since=at(hours=2)), row(N.dispatch, 10), row(N.dispatch, 12, since=at(hours=1))]
+        [
+            row(N.dispatch, 15, since=at(hours=2)),
+            row(N.dispatch, 10),
+            row(N.dispatch, 12, since=at(hours=1)),
+        ]
     )
     assert policy(N.dispatch, "repair", "normal", at(30)) == Limit(minutes=10)
     assert policy(N.dispatch, "repair", "normal", at(hours=1, minutes=30)) == Limit(minutes=12)
@@ -417,37 +453,59 @@ def test_the_latest_version_in_force_wins():
 
 
 def test_a_clock_older_than_every_version_takes_the_earliest():
-    policy = policy_lookup([row(N.dispatch, 7, since=at(hours=2)), row(N.dispatch, 9, since=at(hours=1))])
+    policy = policy_lookup(
+        [row(N.dispatch, 7, since=at(hours=2)), row(N.dispatch, 9, since=at(hours=1))]
+    )
     assert the(compute(history(), now=at(1), policy=policy), N.dispatch).due == at(9)
 
 
 def test_a_version_of_zero_minutes_switches_the_clock_off():
     policy = policy_lookup([row(N.dispatch, 10), row(N.dispatch, 0, since=at(hours=1))])
-    assert named(compute([EventFact(1, "create", at(hours=2), {})], now=at(hours=3), policy=policy), N.dispatch) == []
+    assert (
+        named(
+            compute([EventFact(1, "create", at(hours=2), {})], now=at(hours=3), policy=policy),
+            N.dispatch,
+        )
+        == []
+    )
     # orders created before the switch keep their clock
-    assert the(compute(history(), now=at(hours=3), policy=policy), N.dispatch).state == ClockState.breached
+    assert (
+        the(compute(history(), now=at(hours=3), policy=policy), N.dispatch).state
+        == ClockState.breached
+    )
 
 
 def test_a_specific_zero_switches_off_only_that_kind():
     policy = policy_lookup([row(N.urge_contact, 10), row(N.urge_contact, 0, kind="complaint")])
     events = history(step("urge", at(2)))
     assert named(compute(events, kind="complaint", now=at(3), policy=policy), N.urge_contact) == []
-    assert the(compute(events, kind="repair", now=at(3), policy=policy), N.urge_contact).due == at(12)
+    assert the(compute(events, kind="repair", now=at(3), policy=policy), N.urge_contact).due == at(
+        12
+    )
 
 
 @pytest.mark.parametrize(
     "kind, clock_class, minutes",
-    [("repair", "normal", 7), ("repair", "high", 12), ("install", "normal", 15), ("install", "high", 20)],
+    [
+        ("repair", "normal", 7),
+        ("repair", "high", 12),
+        ("install", "normal", 15),
+        ("install", "high", 20),
+    ],
 )
 def test_the_most_specific_policy_key_wins(kind, clock_class, minutes):
-    policy = policy_lookup([
-        row(N.dispatch, 20),
-        row(N.dispatch, 15, priority="normal"),
-        row(N.dispatch, 12, kind="repair"),
-        row(N.dispatch, 7, kind="repair", priority="normal"),
-    ])
+    policy = policy_lookup(
+        [
+            row(N.dispatch, 20),
+            row(N.dispatch, 15, priority="normal"),
+            row(N.dispatch, 12, kind="repair"),
+            row(N.dispatch, 7, kind="repair", priority="normal"),
+        ]
+    )
     assert policy(N.dispatch, kind, clock_class, T0) == Limit(minutes=minutes)
-    clock = the(compute(history(), kind=kind, clock_class=clock_class, now=at(1), policy=policy), N.dispatch)
+    clock = the(
+        compute(history(), kind=kind, clock_class=clock_class, now=at(1), policy=policy), N.dispatch
+    )
     assert clock.due == at(minutes)
 
 
@@ -469,7 +527,11 @@ SERVER = at(hours=1)
     [
         (None, SERVER, ""),
         (at(30), at(30), ""),
-        (SERVER + timedelta(minutes=1), SERVER, ""),  # ahead within tolerance: never later than receipt
+        (
+            SERVER + timedelta(minutes=1),
+            SERVER,
+            "",
+        ),  # ahead within tolerance: never later than receipt
         (SERVER + timedelta(minutes=3), SERVER, "future"),
         (at(-1), T0, "before_order"),
         (T0, T0, ""),
@@ -487,7 +549,9 @@ def test_effective_time_of_a_device_time(device, expected, flag):
     device=st.one_of(st.none(), st.integers(-200_000, 200_000)),
     tolerance=st.integers(0, 3_600),
 )
-def test_effective_time_always_lies_between_creation_and_receipt(created, received_after, device, tolerance):
+def test_effective_time_always_lies_between_creation_and_receipt(
+    created, received_after, device, tolerance
+):
     order_created = T0 + timedelta(seconds=created)
     server = order_created + timedelta(seconds=received_after)
     device_time = None if device is None else T0 + timedelta(seconds=device)
@@ -505,12 +569,17 @@ def test_effective_time_always_lies_between_creation_and_receipt(created, receiv
 # properties over arbitrary histories
 
 MINUTES = {  # the default limits of the domain, written down independently of DEFAULT_POLICY
-    (N.dispatch, "normal"): 10, (N.dispatch, "high"): 5,
-    (N.redispatch, "normal"): 10, (N.redispatch, "high"): 5,
+    (N.dispatch, "normal"): 10,
+    (N.dispatch, "high"): 5,
+    (N.redispatch, "normal"): 10,
+    (N.redispatch, "high"): 5,
     (N.contact, "high"): 30,
-    (N.urge_contact, "normal"): 10, (N.urge_contact, "high"): 10,
-    (N.transfer, "normal"): 30, (N.transfer, "high"): 30,
-    (N.complaint_reply, "normal"): 120, (N.complaint_reply, "high"): 120,
+    (N.urge_contact, "normal"): 10,
+    (N.urge_contact, "high"): 10,
+    (N.transfer, "normal"): 30,
+    (N.transfer, "high"): 30,
+    (N.complaint_reply, "normal"): 120,
+    (N.complaint_reply, "high"): 120,
 }
 ENDS = {"close", "cancel", "send_back"}
 STOPPED_BY = {
@@ -523,9 +592,26 @@ STOPPED_BY = {
     N.callback: {"callback", "reopen"},
 }
 ACTIONS = [
-    "dispatch", "transfer", "accept", "reject", "contact", "start_travel", "arrive", "urge",
-    "flag_remark", "return_result", "request_send_back", "cannot_proceed", "send_back", "resubmit",
-    "cancel", "close", "reopen", "callback", "sign", "note",
+    "dispatch",
+    "transfer",
+    "accept",
+    "reject",
+    "contact",
+    "start_travel",
+    "arrive",
+    "urge",
+    "flag_remark",
+    "return_result",
+    "request_send_back",
+    "cannot_proceed",
+    "send_back",
+    "resubmit",
+    "cancel",
+    "close",
+    "reopen",
+    "callback",
+    "sign",
+    "note",
 ]  # "append" is left out: whether it starts a callback is pinned down by an example test above
 SPAN = 4 * 24 * 3600  # histories spread over four days, in seconds
 
@@ -553,7 +639,9 @@ nows = st.integers(0, SPAN + 7 * 24 * 3600).map(lambda s: T0 + timedelta(seconds
 
 def run(order, now: datetime, events: list[EventFact] | None = None) -> list[Clock]:
     kind, clock_class, original = order
-    return compute(events if events is not None else original, kind=kind, clock_class=clock_class, now=now)
+    return compute(
+        events if events is not None else original, kind=kind, clock_class=clock_class, now=now
+    )
 
 
 def by_start(clocks: list[Clock]) -> list[Clock]:
@@ -565,19 +653,22 @@ def by_start(clocks: list[Clock]) -> list[Clock]:
 def test_each_starting_event_starts_exactly_its_clocks(order, now):
     kind, clock_class, events = order
     actions = Counter(
-        e.action for e in events
+        e.action
+        for e in events
         if not (e.action == "flag_remark" and e.payload.get("flagged") is False)
         and not (e.action == "close" and e.payload.get("outcome") == "appointment")
     )
-    expected = Counter({
-        N.dispatch: 1,
-        N.contact: 1 if clock_class == "high" else 0,
-        N.complaint_reply: 1 if kind == "complaint" else 0,
-        N.urge_contact: actions["urge"] + actions["flag_remark"],
-        N.transfer: actions["return_result"] + actions["request_send_back"],
-        N.redispatch: actions["reject"] + actions["reopen"] + actions["resubmit"],
-        N.callback: actions["close"],
-    })
+    expected = Counter(
+        {
+            N.dispatch: 1,
+            N.contact: 1 if clock_class == "high" else 0,
+            N.complaint_reply: 1 if kind == "complaint" else 0,
+            N.urge_contact: actions["urge"] + actions["flag_remark"],
+            N.transfer: actions["return_result"] + actions["request_send_back"],
+            N.redispatch: actions["reject"] + actions["reopen"] + actions["resubmit"],
+            N.callback: actions["close"],
+        }
+    )
     assert Counter(c.name for c in run(order, now)) == +expected
 
 
@@ -599,16 +690,24 @@ def test_a_clock_stops_at_the_first_stopping_event_after_it_started(order, now):
     _, _, events = order
     timeline = sorted(events, key=lambda e: e.effective_time)
     for clock in run(order, now):
-        stoppers = [e for e in timeline if e.effective_time > clock.started_at and e.action in STOPPED_BY[clock.name]]
+        stoppers = [
+            e
+            for e in timeline
+            if e.effective_time > clock.started_at and e.action in STOPPED_BY[clock.name]
+        ]
         if not stoppers:
             assert clock.stopped_at is None and clock.stopped_by is None
             continue
         first = stoppers[0]
         assert (clock.stopped_at, clock.stopped_by, clock.stopped_by_action) == (
-            first.effective_time, first.seq, first.action,
+            first.effective_time,
+            first.seq,
+            first.action,
         )
         assert clock.at_risk is False
-        assert clock.state == (ClockState.met if first.effective_time <= clock.due else ClockState.breached)
+        assert clock.state == (
+            ClockState.met if first.effective_time <= clock.due else ClockState.breached
+        )
 
 
 @settings(max_examples=150, deadline=None)
@@ -625,7 +724,9 @@ def test_an_unstopped_clock_is_running_until_due_and_breached_after(order, now):
 @given(order=orders(), now=nows, later=st.integers(1, 30 * 24 * 3600))
 def test_stopped_clocks_do_not_depend_on_now(order, now, later):
     stopped_now = [c for c in run(order, now) if c.stopped_at is not None]
-    stopped_later = [c for c in run(order, now + timedelta(seconds=later)) if c.stopped_at is not None]
+    stopped_later = [
+        c for c in run(order, now + timedelta(seconds=later)) if c.stopped_at is not None
+    ]
     assert stopped_now == stopped_later
 
 
@@ -645,11 +746,14 @@ def test_renumbering_the_events_changes_only_the_seq_numbers(order, now, seed):
     seqs = [e.seq for e in events]
     renumbered = list(seqs)
     seed.shuffle(renumbered)
-    new_seq = dict(zip(seqs, renumbered))
+    new_seq = dict(zip(seqs, renumbered, strict=True))
     relabelled = [replace(e, seq=new_seq[e.seq]) for e in events]
     expected = [
-        replace(c, started_by=new_seq[c.started_by],
-                stopped_by=None if c.stopped_by is None else new_seq[c.stopped_by])
+        replace(
+            c,
+            started_by=new_seq[c.started_by],
+            stopped_by=None if c.stopped_by is None else new_seq[c.stopped_by],
+        )
         for c in run(order, now)
     ]
     assert by_start(run(order, now, relabelled)) == by_start(expected)

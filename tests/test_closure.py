@@ -6,13 +6,13 @@ resolved, ordinary repair, with the given fields replaced.
 
 from __future__ import annotations
 
-from msgspec.structs import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from domain.closure import (
     ClosureForm,
@@ -28,7 +28,7 @@ from domain.errors import Issue
 from domain.vocabulary import Kind
 
 TZ = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # Monday 10:00 local
 CATALOGUE = {"CAB-RG6", "STB-HD2", "CONN-F"}
 
@@ -61,11 +61,15 @@ def form(kind: str = "repair", **fields) -> ClosureForm:
     return replace(COMPLETE, **{"closure_category": CATEGORY[kind], **fields})
 
 
-def facts(kind: str = "repair", tier: str = "ordinary", signed: bool = True, waiver: bool = False) -> OrderFacts:
+def facts(
+    kind: str = "repair", tier: str = "ordinary", signed: bool = True, waiver: bool = False
+) -> OrderFacts:
     return OrderFacts(kind=kind, tier=tier, signed=signed, waiver_approved=waiver)
 
 
-def issues(closure: ClosureForm, order: OrderFacts | None = None, now: datetime = NOW) -> list[Issue]:
+def issues(
+    closure: ClosureForm, order: OrderFacts | None = None, now: datetime = NOW
+) -> list[Issue]:
     return closure_issues(closure, order or facts(), CATALOGUE, now, TZ)
 
 
@@ -89,8 +93,14 @@ def test_each_kind_closes_under_its_own_category(kind):
 
 
 @pytest.mark.parametrize(
-    "kind, wrong", [("repair", "after_sales"), ("transfer", "repair"), ("install", "repair"),
-                    ("complaint", "consultation"), ("dedicated_line", "installation")],
+    "kind, wrong",
+    [
+        ("repair", "after_sales"),
+        ("transfer", "repair"),
+        ("install", "repair"),
+        ("complaint", "consultation"),
+        ("dedicated_line", "installation"),
+    ],
 )
 def test_a_category_not_matching_the_kind_is_reported(kind, wrong):
     issue = only(issues(form(kind, closure_category=wrong, remark=DETAILED), facts(kind)))
@@ -108,7 +118,12 @@ def test_cause_solution_and_result_are_each_required(part, blank):
 
 @pytest.mark.parametrize(
     "kind, tier",
-    [("repair", "vip"), ("repair", "dedicated_line"), ("dedicated_line", "ordinary"), ("complaint", "vip")],
+    [
+        ("repair", "vip"),
+        ("repair", "dedicated_line"),
+        ("dedicated_line", "ordinary"),
+        ("complaint", "vip"),
+    ],
 )
 def test_vip_and_dedicated_line_orders_need_a_detailed_remark(kind, tier):
     for short in ("", "已修复", "   已修复好了     ", "123456789"):
@@ -128,8 +143,15 @@ def test_ordinary_orders_need_no_remark():
 
 
 def appointment(day: date | None, half: str | None, kind: str = "repair") -> ClosureForm:
-    return form(kind, outcome="appointment", appointment_date=day, appointment_half_day=half,
-                work_done="", labour_hours=None, materials=())
+    return form(
+        kind,
+        outcome="appointment",
+        appointment_date=day,
+        appointment_half_day=half,
+        work_done="",
+        labour_hours=None,
+        materials=(),
+    )
 
 
 @pytest.mark.parametrize("day, half", [(None, "am"), (date(2026, 11, 24), None), (None, None)])
@@ -160,7 +182,9 @@ def test_an_appointment_must_not_be_in_the_past(now, day, half, past):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    now=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+    now=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
     days_ahead=st.integers(-400, 400),
     half=st.sampled_from(["am", "pm"]),
 )
@@ -173,7 +197,9 @@ def test_appointments_before_today_are_past_and_after_today_are_not(now, days_ah
         assert found == set()
     else:
         morning_over = now.astimezone(TZ).hour >= 12
-        assert found == ({"closure.appointment_in_past"} if half == "am" and morning_over else set())
+        assert found == (
+            {"closure.appointment_in_past"} if half == "am" and morning_over else set()
+        )
 
 
 def test_an_appointment_needs_no_field_work_or_signature_yet():
@@ -207,7 +233,12 @@ def test_labour_hours_may_be_a_fraction():
 
 
 def test_each_unknown_material_code_is_reported_with_its_position():
-    used = (MaterialUse("CAB-RG6", 5), MaterialUse("XX-1", 1), MaterialUse("STB-HD2", 1), MaterialUse("YY-2", 3))
+    used = (
+        MaterialUse("CAB-RG6", 5),
+        MaterialUse("XX-1", 1),
+        MaterialUse("STB-HD2", 1),
+        MaterialUse("YY-2", 3),
+    )
     found = issues(form(materials=used))
     assert [(i.key, i.params, i.field) for i in found] == [
         ("closure.unknown_material", {"code": "XX-1"}, "materials[1]"),
@@ -220,7 +251,9 @@ def test_a_device_swap_needs_both_serials(old, new):
     swaps = (DeviceSwap("机顶盒", "SN1", "SN2"), DeviceSwap("光猫", old, new))
     issue = only(issues(form(device_swaps=swaps)))
     assert (issue.key, issue.params, issue.field) == (
-        "closure.swap_serials_required", {"device": "光猫"}, "device_swaps[1]",
+        "closure.swap_serials_required",
+        {"device": "光猫"},
+        "device_swaps[1]",
     )
 
 
@@ -240,7 +273,9 @@ def test_on_site_field_work_needs_the_customer_signature(kind, outcome):
 
 @pytest.mark.parametrize("method", ["phone_guidance", "remote"])
 def test_a_repair_solved_by_phone_or_remotely_needs_no_signature_or_field_report(method):
-    closure = form(method=method, work_done="", labour_hours=None, materials=(MaterialUse("??", 1),))
+    closure = form(
+        method=method, work_done="", labour_hours=None, materials=(MaterialUse("??", 1),)
+    )
     assert issues(closure, facts(signed=False)) == []
     assert needs_signature("repair", closure) is False
 
@@ -254,24 +289,42 @@ def test_desk_kinds_need_no_signature_or_field_report(kind):
 
 def test_every_problem_is_reported_at_once():
     closure = ClosureForm(
-        closure_category="complaint", outcome="resolved", cause=" ", solution="", result="",
-        method="on_site", remark="短", work_done="", labour_hours=0,
-        materials=(MaterialUse("NOPE", 1),), device_swaps=(DeviceSwap("光猫", "", "SN"),),
+        closure_category="complaint",
+        outcome="resolved",
+        cause=" ",
+        solution="",
+        result="",
+        method="on_site",
+        remark="短",
+        work_done="",
+        labour_hours=0,
+        materials=(MaterialUse("NOPE", 1),),
+        device_swaps=(DeviceSwap("光猫", "", "SN"),),
     )
     found = issues(closure, facts("dedicated_line", "vip", signed=False))
-    assert sorted(i.key for i in found) == sorted([
-        "closure.category_mismatch", "closure.missing_cause", "closure.missing_solution",
-        "closure.missing_result", "closure.detailed_remark_required", "closure.missing_work_done",
-        "closure.missing_labour_hours", "closure.unknown_material", "closure.swap_serials_required",
-        "closure.signature_required",
-    ])
+    assert sorted(i.key for i in found) == sorted(
+        [
+            "closure.category_mismatch",
+            "closure.missing_cause",
+            "closure.missing_solution",
+            "closure.missing_result",
+            "closure.detailed_remark_required",
+            "closure.missing_work_done",
+            "closure.missing_labour_hours",
+            "closure.unknown_material",
+            "closure.swap_serials_required",
+            "closure.signature_required",
+        ]
+    )
 
 
 def test_every_appointment_problem_is_reported_with_the_others():
     closure = appointment(date(2026, 11, 20), "am", kind="repair")
     closure = replace(closure, cause="", closure_category="complaint")
     assert keys(issues(closure, facts(tier="vip"))) == {
-        "closure.category_mismatch", "closure.missing_cause", "closure.detailed_remark_required",
+        "closure.category_mismatch",
+        "closure.missing_cause",
+        "closure.detailed_remark_required",
         "closure.appointment_in_past",
     }
 

@@ -55,9 +55,16 @@ def test_board_shows_who_is_on_site_en_route_or_idle_with_their_load(api):
     assert zhou["where"] == {**zhou["where"], "status": "on_site", "order_code": on_site["code"]}
     assert zhou["load"] == 2 and set(zhou["orders"]) == {on_site["code"], waiting["code"]}
     assert zhou["last_event_at"].startswith("2026-11-23T02:05")
-    assert zhang["where"]["status"] == "idle" and zhang["load"] == 0 and zhang["last_event_at"] is None
-    assert zhang["contact"] == {"last_contact_at": None, "last_pull_at": None, "last_push_at": None,
-                                "outbox_pending": 0, "devices": 0}
+    assert (
+        zhang["where"]["status"] == "idle" and zhang["load"] == 0 and zhang["last_event_at"] is None
+    )
+    assert zhang["contact"] == {
+        "last_contact_at": None,
+        "last_pull_at": None,
+        "last_push_at": None,
+        "outbox_pending": 0,
+        "devices": 0,
+    }
     # Office staff are not on the board.
     assert "王调度" not in rows and "陈录入" not in rows
     # Closing the trip's order (sent back here) leaves the technician idle.
@@ -71,8 +78,17 @@ def test_devices_report_their_last_contact_and_unsynced_actions(api):
     client = new_client()
     # Three actions queued offline; the first push carries two of them.
     at(10)
-    sync(api, "push", "tech2", 3, client_id=client,
-         mutations=[mutation(1, "accept", order["id"], 1), mutation(2, "start_travel", order["id"], 2)])
+    sync(
+        api,
+        "push",
+        "tech2",
+        3,
+        client_id=client,
+        mutations=[
+            mutation(1, "accept", order["id"], 1),
+            mutation(2, "start_travel", order["id"], 2),
+        ],
+    )
     li = board(api)["李维修"]
     assert li["contact"]["outbox_pending"] == 1
     assert li["contact"]["last_push_at"].startswith("2026-11-23T02:10")
@@ -90,7 +106,9 @@ def test_devices_report_their_last_contact_and_unsynced_actions(api):
     at(12, seconds=1)
     sync(api, "pull", "tech2", 0, client_id=client)
     contact = board(api)["李维修"]["contact"]
-    assert contact["outbox_pending"] == 0 and contact["last_pull_at"].startswith("2026-11-23T02:12:01")
+    assert contact["outbox_pending"] == 0 and contact["last_pull_at"].startswith(
+        "2026-11-23T02:12:01"
+    )
 
 
 def test_a_device_that_only_pulls_is_known_from_its_first_pull(api):
@@ -117,10 +135,17 @@ def test_suggestions_follow_the_routing_matrix_area_and_load(api):
     # Repair teams on the two-way network only: not the install team, not the one-way repair team.
     assert [c["name"] for c in candidates] == ["周维修", "郑代维", "李维修"]
     li = candidates[-1]
-    assert (li["load"], li["where"]["status"], li["in_area"], li["current"]) == (2, "en_route", True, False)
+    assert (li["load"], li["where"]["status"], li["in_area"], li["current"]) == (
+        2,
+        "en_route",
+        True,
+        False,
+    )
     # Dispatching the first suggestion works, and it is then marked as the holder.
     api.step("dispatcher", order["id"], "dispatch", assignee_id=candidates[0]["id"])
-    again = api.get("supervisor", f"/api/work-orders/{order['id']}/suggestions").json()["candidates"]
+    again = api.get("supervisor", f"/api/work-orders/{order['id']}/suggestions").json()[
+        "candidates"
+    ]
     assert [c["current"] for c in again if c["name"] == "周维修"] == [True]
 
 
@@ -133,8 +158,13 @@ def test_only_dispatchers_and_supervisors_see_the_board_and_suggestions(api, use
 
 def test_bad_requests_are_problems(api):
     missing = api.get("dispatcher", "/api/work-orders/999999/suggestions", lang="en")
-    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     for bad in ("-1", "many", "99999999999"):
-        response = api.client.get("/api/sync/pull", params={"client_id": new_client()},
-                                  headers={**api.headers("tech2"), "X-Outbox-Pending": bad})
+        response = api.client.get(
+            "/api/sync/pull",
+            params={"client_id": new_client()},
+            headers={**api.headers("tech2"), "X-Outbox-Pending": bad},
+        )
         assert response.status_code == 400, (bad, response.text)

@@ -11,16 +11,38 @@ AREA, OTHER = 1, 2
 
 
 def held(id_: int, state: str, minutes: int = 0, area: int = AREA) -> HeldOrder:
-    return HeldOrder(id=id_, code=f"GD{id_:03d}", state=state, area_id=area, changed_at=T0 + timedelta(minutes=minutes))
+    return HeldOrder(
+        id=id_,
+        code=f"GD{id_:03d}",
+        state=state,
+        area_id=area,
+        changed_at=T0 + timedelta(minutes=minutes),
+    )
 
 
-def person(id_: int, name: str, *orders: HeldOrder, function: str = "repair", network: str = "two_way",
-           areas: frozenset[int] = frozenset({AREA})) -> Person:
-    return Person(id=id_, name=name, role="technician", team_name="维修队", team_function=function,
-                  team_network=network, home_area_ids=areas, held=orders)
+def person(
+    id_: int,
+    name: str,
+    *orders: HeldOrder,
+    function: str = "repair",
+    network: str = "two_way",
+    areas: frozenset[int] = frozenset({AREA}),
+) -> Person:
+    return Person(
+        id=id_,
+        name=name,
+        role="technician",
+        team_name="维修队",
+        team_function=function,
+        team_network=network,
+        home_area_ids=areas,
+        held=orders,
+    )
 
 
-REPAIR = OrderToPlace(id=99, kind="repair", customer_network="two_way", area_id=AREA, assignee_id=None)
+REPAIR = OrderToPlace(
+    id=99, kind="repair", customer_network="two_way", area_id=AREA, assignee_id=None
+)
 
 
 def test_nobody_travelling_or_on_site_is_idle_even_holding_orders():
@@ -30,7 +52,11 @@ def test_nobody_travelling_or_on_site_is_idle_even_holding_orders():
 
 def test_on_site_wins_over_a_later_departure_and_names_the_order():
     w = whereabouts([held(1, "en_route", minutes=30), held(2, "on_site", minutes=10)])
-    assert (w.status, w.order_code, w.since) == (Status.on_site, "GD002", T0 + timedelta(minutes=10))
+    assert (w.status, w.order_code, w.since) == (
+        Status.on_site,
+        "GD002",
+        T0 + timedelta(minutes=10),
+    )
 
 
 def test_among_two_trips_the_latest_step_counts():
@@ -66,7 +92,9 @@ def test_holding_an_order_in_the_area_counts_as_working_there():
 
 
 def test_the_current_holder_is_marked_and_the_list_is_cut_at_the_limit():
-    order = OrderToPlace(id=99, kind="repair", customer_network="two_way", area_id=AREA, assignee_id=3)
+    order = OrderToPlace(
+        id=99, kind="repair", customer_network="two_way", area_id=AREA, assignee_id=3
+    )
     ranked = suggest(order, [person(i, f"人{i}") for i in range(1, 6)], limit=3)
     assert len(ranked) == 3
     assert [s.current for s in ranked] == [False, False, True]

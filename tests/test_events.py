@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 import events
-from api.auth.service import token_hash
-from db.tables import AuthToken
 import settings as config
+from api.auth.service import token_hash
 from db.engine import savepoint, write_transaction
+from db.tables import AuthToken
 from events import hub as hubs
 from events.hub import EndOfStream, Hub
 from events.listener import live_events
@@ -71,7 +71,9 @@ class Console:
 
 
 def log_in(url: str, username: str) -> str:
-    response = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": PASSWORD})
+    response = httpx.post(
+        f"{url}/api/auth/login", json={"username": username, "password": PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return response.json()["token"]
 
@@ -79,7 +81,9 @@ def log_in(url: str, username: str) -> str:
 @contextmanager
 def console(url: str, token: str) -> Iterator[Console]:
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
-    with httpx.stream("GET", f"{url}/api/events", headers=headers, timeout=httpx.Timeout(60)) as response:
+    with httpx.stream(
+        "GET", f"{url}/api/events", headers=headers, timeout=httpx.Timeout(60)
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert "content-encoding" not in response.headers  # never held back in a compressor
@@ -90,7 +94,9 @@ def console(url: str, token: str) -> Iterator[Console]:
 
 
 def post(url: str, token: str, path: str, body: dict) -> dict:
-    response = httpx.post(f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = httpx.post(
+        f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert response.status_code in (200, 201), response.text
     return response.json()
 
@@ -98,7 +104,11 @@ def post(url: str, token: str, path: str, body: dict) -> dict:
 def order_event(order_id: int, **fields) -> Callable[[dict], bool]:
     def wanted(message: dict) -> bool:
         data = message.get("data") or {}
-        return message.get("event") == "order" and data.get("id") == order_id and fields.items() <= data.items()
+        return (
+            message.get("event") == "order"
+            and data.get("id") == order_id
+            and fields.items() <= data.items()
+        )
 
     return wanted
 
@@ -109,7 +119,9 @@ def is_rejection(message: dict) -> bool:
 
 @pytest.fixture
 def fast_keepalive(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, events_keepalive_seconds=0.3))
+    monkeypatch.setattr(
+        config, "settings", dataclasses.replace(config.settings, events_keepalive_seconds=0.3)
+    )
 
 
 @pytest.fixture
@@ -185,12 +197,30 @@ def test_a_step_through_the_api_reaches_a_subscribed_console(live):
     dispatcher, agent = log_in(live.url, "dispatcher"), log_in(live.url, "agent")
     with console(live.url, dispatcher) as stream:
         assert hubs.current().subscribers == 1
-        order = post(live.url, agent, "/api/work-orders",
-                     {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"})
+        order = post(
+            live.url,
+            agent,
+            "/api/work-orders",
+            {
+                "kind": "repair",
+                "customer_id": world.customers["ordinary"],
+                "description": "宽带断网",
+            },
+        )
         created = stream.until(order_event(order["id"]))[-1]
-        assert created["data"] == {"id": order["id"], "code": order["code"], "state": "new",
-                                   "version": order["version"], "assignee_id": None}
-        post(live.url, dispatcher, f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+        assert created["data"] == {
+            "id": order["id"],
+            "code": order["code"],
+            "state": "new",
+            "version": order["version"],
+            "assignee_id": None,
+        }
+        post(
+            live.url,
+            dispatcher,
+            f"/api/work-orders/{order['id']}/dispatch",
+            {"assignee_id": world.uid("tech2")},
+        )
         dispatched = stream.until(order_event(order["id"], state="dispatched"))[-1]
         assert dispatched["data"]["assignee_id"] == world.uid("tech2")
         assert dispatched["data"]["version"] > created["data"]["version"]
@@ -206,14 +236,37 @@ def test_offline_work_pushed_and_rejected_reaches_the_console(live):
     dispatcher, agent, tech2 = (log_in(live.url, u) for u in ("dispatcher", "agent", "tech2"))
     body = {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"}
     mine, other = (post(live.url, agent, "/api/work-orders", body)["id"] for _ in range(2))
-    post(live.url, dispatcher, f"/api/work-orders/{mine}/dispatch", {"assignee_id": world.uid("tech2")})
-    post(live.url, dispatcher, f"/api/work-orders/{other}/dispatch", {"assignee_id": world.uid("tech2b")})
+    post(
+        live.url,
+        dispatcher,
+        f"/api/work-orders/{mine}/dispatch",
+        {"assignee_id": world.uid("tech2")},
+    )
+    post(
+        live.url,
+        dispatcher,
+        f"/api/work-orders/{other}/dispatch",
+        {"assignee_id": world.uid("tech2b")},
+    )
     with console(live.url, dispatcher) as stream:
         now = "2030-01-01T00:00:00+08:00"
-        result = post(live.url, tech2, "/api/sync/push", {"client_id": CLIENT, "mutations": [
-            {"id": 1, "name": "accept", "args": {"order_id": mine}, "device_time": now},
-            {"id": 2, "name": "add_note", "args": {"order_id": other, "text": "楼道分支器已更换"}, "device_time": now},
-        ]})
+        result = post(
+            live.url,
+            tech2,
+            "/api/sync/push",
+            {
+                "client_id": CLIENT,
+                "mutations": [
+                    {"id": 1, "name": "accept", "args": {"order_id": mine}, "device_time": now},
+                    {
+                        "id": 2,
+                        "name": "add_note",
+                        "args": {"order_id": other, "text": "楼道分支器已更换"},
+                        "device_time": now,
+                    },
+                ],
+            },
+        )
         assert [r["status"] for r in result["results"]] == ["applied", "rejected"]
         seen: list[dict] = []
         for wanted in (order_event(mine, state="accepted"), is_rejection):  # in whichever order
@@ -228,7 +281,9 @@ def test_a_console_is_let_go_when_its_token_is_revoked(live):
     token = log_in(live.url, "supervisor")
     with console(live.url, token) as stream:
         assert stream.until(lambda m: "comment" in m, 30)[-1] == {"comment": "keep-alive"}
-        response = httpx.post(f"{live.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        response = httpx.post(
+            f"{live.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 204
         with pytest.raises(EOFError):
             stream.until(lambda m: False, 60)
@@ -238,7 +293,9 @@ def test_a_console_is_let_go_when_its_token_is_revoked(live):
 @pytest.fixture
 def quiet(db, world, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
     """The app with keep-alives far apart: only revocation itself can end a stream in time."""
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, events_keepalive_seconds=600))
+    monkeypatch.setattr(
+        config, "settings", dataclasses.replace(config.settings, events_keepalive_seconds=600)
+    )
     with LiveServer() as server:
         server.world = world
         yield server
@@ -259,30 +316,63 @@ def test_a_logged_out_token_s_busy_stream_ends_at_once_not_at_a_keep_alive(quiet
     world = quiet.world
     token, agent = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "agent")
     with console(quiet.url, token) as stream:
-        order = post(quiet.url, agent, "/api/work-orders",
-                     {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"})
+        order = post(
+            quiet.url,
+            agent,
+            "/api/work-orders",
+            {
+                "kind": "repair",
+                "customer_id": world.customers["ordinary"],
+                "description": "宽带断网",
+            },
+        )
         stream.until(order_event(order["id"]))
-        assert httpx.post(f"{quiet.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
-        post(quiet.url, agent, "/api/work-orders",
-             {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "电视没信号"})
+        assert (
+            httpx.post(
+                f"{quiet.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+            ).status_code
+            == 204
+        )
+        post(
+            quiet.url,
+            agent,
+            "/api/work-orders",
+            {
+                "kind": "repair",
+                "customer_id": world.customers["ordinary"],
+                "description": "电视没信号",
+            },
+        )
         assert ended(stream)
     wait_for(lambda: hubs.current().subscribers == 0)
 
 
 def test_a_stream_ends_when_its_token_expires(quiet):
     token = log_in(quiet.url, "supervisor")
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
-    run(AuthToken.update({AuthToken.expires_at: soon}).where(AuthToken.token_hash == token_hash(token)))
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    run(
+        AuthToken.update({AuthToken.expires_at: soon}).where(
+            AuthToken.token_hash == token_hash(token)
+        )
+    )
     with console(quiet.url, token) as stream:
         assert ended(stream)
-    assert httpx.get(f"{quiet.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        httpx.get(
+            f"{quiet.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_deactivating_a_person_ends_all_their_streams_at_once(quiet):
     admin = log_in(quiet.url, "admin")
     first, second = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "dispatcher")
-    with console(quiet.url, first) as one, console(quiet.url, second) as two, \
-            console(quiet.url, log_in(quiet.url, "supervisor")) as bystander:
+    with (
+        console(quiet.url, first) as one,
+        console(quiet.url, second) as two,
+        console(quiet.url, log_in(quiet.url, "supervisor")) as bystander,
+    ):
         post(quiet.url, admin, f"/api/accounts/{quiet.world.uid('dispatcher')}/deactivate", {})
         assert ended(one) and ended(two)
         assert not ended(bystander, 1)
@@ -299,18 +389,33 @@ def test_logging_out_one_token_leaves_the_same_person_s_other_streams_open(quiet
 def test_an_area_outage_and_its_notice_reach_the_console(live):
     world = live.world
     dispatcher, agent = log_in(live.url, "dispatcher"), log_in(live.url, "agent")
-    repair = {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "整栋楼电视没信号"}
+    repair = {
+        "kind": "repair",
+        "customer_id": world.customers["ordinary"],
+        "description": "整栋楼电视没信号",
+    }
     with console(live.url, dispatcher) as stream:
         for _ in range(3):  # the third similar repair from one place within 30 minutes
             post(live.url, agent, "/api/work-orders", repair)
         suspected = stream.until(lambda m: m.get("event") == "outage")[-1]["data"]
         assert suspected["status"] == "suspected"
-        restore_by = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
-        post(live.url, dispatcher, f"/api/outages/{suspected['id']}/notices", {
-            "reporter": "网络部 李工", "location": "锦华苑光节点", "cause": "主干光缆被挖断",
-            "affected_scope": "锦华苑全部楼栋", "estimated_restoration": restore_by,
-            "explanation": "您所在小区光缆被挖断,正在抢修,预计今天恢复。"})
-        published = stream.until(lambda m: m.get("event") == "outage" and m["data"]["status"] == "published")
+        restore_by = (datetime.now(UTC) + timedelta(hours=4)).isoformat()
+        post(
+            live.url,
+            dispatcher,
+            f"/api/outages/{suspected['id']}/notices",
+            {
+                "reporter": "网络部 李工",
+                "location": "锦华苑光节点",
+                "cause": "主干光缆被挖断",
+                "affected_scope": "锦华苑全部楼栋",
+                "estimated_restoration": restore_by,
+                "explanation": "您所在小区光缆被挖断,正在抢修,预计今天恢复。",
+            },
+        )
+        published = stream.until(
+            lambda m: m.get("event") == "outage" and m["data"]["status"] == "published"
+        )
         assert published[-1]["data"]["id"] == suspected["id"]
 
 
@@ -359,13 +464,32 @@ def test_a_step_through_one_server_process_reaches_consoles_of_another(db, world
             list(pool.map(Server.start, servers))
         a, b = (server.url for server in servers)
         agent, dispatcher = log_in(a, "agent"), log_in(a, "dispatcher")
-        with console(b, log_in(b, "dispatcher2")) as on_b, console(a, log_in(a, "supervisor")) as on_a:
-            order = post(a, agent, "/api/work-orders",
-                         {"kind": "repair", "customer_id": world.customers["ordinary"], "description": "宽带断网"})
-            post(a, dispatcher, f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+        with (
+            console(b, log_in(b, "dispatcher2")) as on_b,
+            console(a, log_in(a, "supervisor")) as on_a,
+        ):
+            order = post(
+                a,
+                agent,
+                "/api/work-orders",
+                {
+                    "kind": "repair",
+                    "customer_id": world.customers["ordinary"],
+                    "description": "宽带断网",
+                },
+            )
+            post(
+                a,
+                dispatcher,
+                f"/api/work-orders/{order['id']}/dispatch",
+                {"assignee_id": world.uid("tech2")},
+            )
             for stream in (on_b, on_a):
                 seen = stream.until(order_event(order["id"], state="dispatched"))
-                assert [m["data"]["state"] for m in seen if order_event(order["id"])(m)] == ["new", "dispatched"]
+                assert [m["data"]["state"] for m in seen if order_event(order["id"])(m)] == [
+                    "new",
+                    "dispatched",
+                ]
             # And the other way round.
             post(b, log_in(b, "tech2"), f"/api/work-orders/{order['id']}/accept", {})
             on_a.until(order_event(order["id"], state="accepted"))
@@ -376,7 +500,9 @@ def test_a_step_through_one_server_process_reaches_consoles_of_another(db, world
 
 
 @pytest.mark.parametrize("engine_name", ["postgres"])
-def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(db, world, tmp_path: Path):
+def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(
+    db, world, tmp_path: Path
+):
     servers = [Server(tmp_path, database_url=POSTGRES_URL) for _ in range(2)]
     for server in servers:
         server.env["EVENTS_KEEPALIVE_SECONDS"] = "600"  # only the revocation can end it in time
@@ -386,7 +512,12 @@ def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(db, w
         a, b = (server.url for server in servers)
         token = log_in(a, "dispatcher")
         with console(b, token) as stream:
-            assert httpx.post(f"{a}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+            assert (
+                httpx.post(
+                    f"{a}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+                ).status_code
+                == 204
+            )
             assert ended(stream)
     finally:
         for server in servers:

@@ -51,8 +51,13 @@ def create_upload(api, user: str, length: int, **meta: str):
 
 
 def patch(api, user: str, location: str, data: bytes, offset: int = 0, **extra: str):
-    headers = {**api.headers(user), **TUS, "Upload-Offset": str(offset),
-               "Content-Type": "application/offset+octet-stream", **extra}
+    headers = {
+        **api.headers(user),
+        **TUS,
+        "Upload-Offset": str(offset),
+        "Content-Type": "application/offset+octet-stream",
+        **extra,
+    }
     return api.client.patch(location, content=data, headers=headers)
 
 
@@ -67,8 +72,20 @@ def upload(api, user: str, data: bytes, **meta: str) -> str:
     return upload_id
 
 
-def attach(api, user: str, order_id: int, upload_id: str, kind: str = "after", caption: str = "", expect: int = 201):
-    response = api.post(user, f"/api/work-orders/{order_id}/photos", {"upload_id": upload_id, "kind": kind, "caption": caption})
+def attach(
+    api,
+    user: str,
+    order_id: int,
+    upload_id: str,
+    kind: str = "after",
+    caption: str = "",
+    expect: int = 201,
+):
+    response = api.post(
+        user,
+        f"/api/work-orders/{order_id}/photos",
+        {"upload_id": upload_id, "kind": kind, "caption": caption},
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -84,9 +101,15 @@ def test_tuspy_upload_in_checksummed_chunks_gives_an_oriented_photo_without_exif
     order_id = on_site(api)
     original = photo("JPEG", (64, 48), orientation=6, gps=True, taken="2026:11:23 10:15:00")
     upload_id = str(uuid.uuid4())
-    client = TusClient(f"{live.url}/api/uploads/", headers={"Authorization": f"Bearer {api.token('tech2')}"})
-    uploader = client.uploader(file_stream=io.BytesIO(original), chunk_size=300, upload_checksum=True,
-                               metadata={"filename": "meter.jpg", "location": "allow", "id": upload_id})
+    client = TusClient(
+        f"{live.url}/api/uploads/", headers={"Authorization": f"Bearer {api.token('tech2')}"}
+    )
+    uploader = client.uploader(
+        file_stream=io.BytesIO(original),
+        chunk_size=300,
+        upload_checksum=True,
+        metadata={"filename": "meter.jpg", "location": "allow", "id": upload_id},
+    )
     uploader.upload()
     assert uploader.url.endswith(f"/api/uploads/{upload_id}")
 
@@ -95,7 +118,9 @@ def test_tuspy_upload_in_checksummed_chunks_gives_an_oriented_photo_without_exif
     assert mine["taken_at"].startswith("2026-11-23T02:15:00")  # 10:15 in Chengdu
     assert mine["latitude"] is None  # the technician's view carries no location
     office = api.get("dispatcher", f"/api/work-orders/{order_id}/photos").json()[0]
-    assert office["latitude"] == pytest.approx(30.655) and office["longitude"] == pytest.approx(104.08)
+    assert office["latitude"] == pytest.approx(30.655) and office["longitude"] == pytest.approx(
+        104.08
+    )
     assert (office["width"], office["height"]) == (48, 64)  # EXIF orientation 6: portrait
 
     base = f"/api/work-orders/{order_id}/photos/{mine['id']}"
@@ -114,20 +139,25 @@ def test_tuspy_upload_in_checksummed_chunks_gives_an_oriented_photo_without_exif
 def test_upload_cut_mid_way_resumes_from_the_servers_offset(api, live):
     data = photo("PNG", (300, 200), noise=True)
     token = api.token("tech2")
-    created = requests.post(f"{live.url}/api/uploads/", headers={
-        "Authorization": f"Bearer {token}", **TUS, "Upload-Length": str(len(data))})
+    created = requests.post(
+        f"{live.url}/api/uploads/",
+        headers={"Authorization": f"Bearer {token}", **TUS, "Upload-Length": str(len(data))},
+    )
     location = created.headers["location"]
     half = len(data) // 2
     with socket.create_connection(("127.0.0.1", live.port)) as raw:  # the phone loses signal
         raw.sendall(
             f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n".encode() + data[:half]
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data[:half]
         )
         time.sleep(0.3)
     deadline = time.monotonic() + 60  # the server may be slow to take in what arrived
     while True:
-        head = requests.head(f"{live.url}{location}", headers={"Authorization": f"Bearer {token}", **TUS})
+        head = requests.head(
+            f"{live.url}{location}", headers={"Authorization": f"Bearer {token}", **TUS}
+        )
         offset = int(head.headers["upload-offset"])
         if offset == half or time.monotonic() > deadline:
             break
@@ -142,21 +172,30 @@ def test_upload_cut_mid_way_resumes_from_the_servers_offset(api, live):
     resent = half + (len(data) - resumed_at) - len(data)
     assert uploader.offset == len(data) and resent == 0
     assert run(EvidenceUpload.select(EvidenceUpload.status, EvidenceUpload.sha256).first()) == {
-        "status": "complete", "sha256": hashlib.sha256(data).hexdigest()}
+        "status": "complete",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def test_tus_discovery_and_termination(api, evidence_dir):
     options = api.client.options("/api/uploads/")
     assert options.status_code == 204
     assert options.headers["tus-version"] == "1.0.0"
-    assert set(options.headers["tus-extension"].split(",")) == {"creation", "termination", "checksum", "expiration"}
+    assert set(options.headers["tus-extension"].split(",")) == {
+        "creation",
+        "termination",
+        "checksum",
+        "expiration",
+    }
     assert "sha1" in options.headers["tus-checksum-algorithm"]
     data = photo("JPEG")
     created = create_upload(api, "tech2", len(data))
     assert "upload-expires" in created.headers
     location = created.headers["location"]
     assert patch(api, "tech2", location, data[:100]).status_code == 204
-    assert api.client.head(location, headers={**api.headers("tech2b"), **TUS}).status_code == 404  # not theirs
+    assert (
+        api.client.head(location, headers={**api.headers("tech2b"), **TUS}).status_code == 404
+    )  # not theirs
     assert api.client.delete(location, headers={**api.headers("tech2"), **TUS}).status_code == 204
     assert api.client.head(location, headers={**api.headers("tech2"), **TUS}).status_code == 404
     assert stored_files(evidence_dir) == []
@@ -192,12 +231,19 @@ def test_order_closes_with_photos_pending_and_completes_when_they_arrive(api, ev
     upload_id = str(uuid.uuid4())  # named on the phone, offline; the file comes later
     pending = attach(api, "tech2", order_id, upload_id, kind="before", caption="入户前光猫")
     assert pending["status"] == "pending"
-    assert attach(api, "tech2", order_id, upload_id, kind="before")["id"] == pending["id"]  # replay: one link
+    assert (
+        attach(api, "tech2", order_id, upload_id, kind="before")["id"] == pending["id"]
+    )  # replay: one link
     sign(api, "tech2", order_id)
     closed = api.step("tech2", order_id, "close", **FIELD_CLOSE)
     assert closed["state"] == "closed"
-    assert closed["evidence"] == {"photos": 1, "photos_pending": 1, "photos_rejected": 0,
-                                  "signature": "valid", "complete": False}
+    assert closed["evidence"] == {
+        "photos": 1,
+        "photos_pending": 1,
+        "photos_rejected": 0,
+        "signature": "valid",
+        "complete": False,
+    }
     page = api.get("tech2", f"/api/work-orders/{order_id}/service-record").text
     assert "已结单 — 1 张照片待上传" in page
     english = api.get("tech2", f"/api/work-orders/{order_id}/service-record?lang=en").text
@@ -214,15 +260,23 @@ def test_order_closes_with_photos_pending_and_completes_when_they_arrive(api, ev
 def test_only_the_assigned_technician_and_the_office_see_and_add_photos(api, evidence_dir):
     order_id = on_site(api)
     theirs = upload(api, "tech2b", photo("JPEG", seed=3))
-    attach(api, "tech2b", order_id, theirs, expect=404)  # another technician: the order is not theirs
+    attach(
+        api, "tech2b", order_id, theirs, expect=404
+    )  # another technician: the order is not theirs
     assert api.get("tech2b", f"/api/work-orders/{order_id}/photos").status_code == 404
     assert api.get("contractor1", f"/api/work-orders/{order_id}/photos").status_code == 404
     # The holder cannot adopt someone else's file by naming its upload id: it stays pending.
     assert attach(api, "tech2", order_id, theirs)["status"] == "pending"
     assert api.get("agent", f"/api/work-orders/{order_id}/photos").status_code == 200
-    office = attach(api, "dispatcher", order_id, upload(api, "dispatcher", photo("PNG")), kind="site")
+    office = attach(
+        api, "dispatcher", order_id, upload(api, "dispatcher", photo("PNG")), kind="site"
+    )
     assert office["status"] == "ready"
-    bad = api.post("tech2", f"/api/work-orders/{order_id}/photos", {"upload_id": str(uuid.uuid4()), "kind": "selfie"})
+    bad = api.post(
+        "tech2",
+        f"/api/work-orders/{order_id}/photos",
+        {"upload_id": str(uuid.uuid4()), "kind": "selfie"},
+    )
     assert bad.status_code == 400
 
 
@@ -235,8 +289,12 @@ def test_attach_photo_runs_inside_the_callers_write_transaction(api, evidence_di
 
     async def replay():
         async with write_transaction():
-            first = await attach_photo(api.world.users["tech2"], order_id, upload_id, "机顶盒标签", "device_label", None)
-            again = await attach_photo(api.world.users["tech2"], order_id, upload_id, "机顶盒标签", "device_label", None)
+            first = await attach_photo(
+                api.world.users["tech2"], order_id, upload_id, "机顶盒标签", "device_label", None
+            )
+            again = await attach_photo(
+                api.world.users["tech2"], order_id, upload_id, "机顶盒标签", "device_label", None
+            )
         return first, again
 
     first, again = run(replay())
@@ -258,7 +316,9 @@ def test_signature_binds_the_record_and_a_change_after_signing_needs_a_new_one(a
     assert check["valid"] and check["signed_sha256"] == check["current_sha256"] == record_hash
     assert check["record"]["photos"][0]["kind"] == "before" and check["signer_name"] == "客户本人"
 
-    attach(api, "tech2", order_id, upload(api, "tech2", photo("PNG")), kind="after")  # after signing
+    attach(
+        api, "tech2", order_id, upload(api, "tech2", photo("PNG")), kind="after"
+    )  # after signing
     check = api.get("dispatcher", f"/api/work-orders/{order_id}/signature/verify").json()
     assert check["changed_after_signing"] and not check["valid"]
     refused = api.post("tech2", f"/api/work-orders/{order_id}/close", FIELD_CLOSE)
@@ -266,13 +326,23 @@ def test_signature_binds_the_record_and_a_change_after_signing_needs_a_new_one(a
     assert [e["code"] for e in refused.json()["errors"]] == ["closure.changed_after_signing"]
 
     sign(api, "tech2", order_id)  # the customer signs the record with both photos
-    assert api.get("tech2", f"/api/work-orders/{order_id}").json()["evidence"]["signature"] == "valid"
-    api.step("tech2", order_id, "record-work", work_done="加装皮线", materials=[{"code": "FIBER", "quantity": 5}])
+    assert (
+        api.get("tech2", f"/api/work-orders/{order_id}").json()["evidence"]["signature"] == "valid"
+    )
+    api.step(
+        "tech2",
+        order_id,
+        "record-work",
+        work_done="加装皮线",
+        materials=[{"code": "FIBER", "quantity": 5}],
+    )
     refused = api.post("tech2", f"/api/work-orders/{order_id}/close", FIELD_CLOSE)
     assert [e["code"] for e in refused.json()["errors"]] == ["closure.changed_after_signing"]
     signed = sign(api, "tech2", order_id)  # and again, with the materials recorded
     check = api.get("dispatcher", f"/api/work-orders/{order_id}/signature/verify").json()
-    assert check["valid"] and check["record"]["work"][0]["materials"] == [{"code": "FIBER", "quantity": "5"}]
+    assert check["valid"] and check["record"]["work"][0]["materials"] == [
+        {"code": "FIBER", "quantity": "5"}
+    ]
     closed = api.step("tech2", order_id, "close", **FIELD_CLOSE)
     assert closed["evidence"]["signature"] == "valid"
     api.step("tech2", order_id, "append", text="次日回访:网络稳定")
@@ -296,14 +366,25 @@ def test_signature_renders_as_png_and_svg(api, evidence_dir):
     assert len(paths) == 2 and paths[0].get("d").count("L") == 11
 
 
-@pytest.mark.parametrize("strokes, code", [
-    ([[[10, 10, 100], [80, 40, 50]]], "signature.time_goes_back"),
-    ([[[10, 10, 0], [12, 11, 10], [13, 12, 20]]], "signature.too_small"),
-])
+@pytest.mark.parametrize(
+    "strokes, code",
+    [
+        ([[[10, 10, 100], [80, 40, 50]]], "signature.time_goes_back"),
+        ([[[10, 10, 0], [12, 11, 10], [13, 12, 20]]], "signature.too_small"),
+    ],
+)
 def test_invalid_stroke_data_is_refused_and_nothing_recorded(api, evidence_dir, strokes, code):
     order_id = on_site(api)
-    response = api.post("tech2", f"/api/work-orders/{order_id}/sign", {
-        "signer_name": "客户本人", "relation": "account_holder", "strokes": strokes, "satisfaction": 5})
+    response = api.post(
+        "tech2",
+        f"/api/work-orders/{order_id}/sign",
+        {
+            "signer_name": "客户本人",
+            "relation": "account_holder",
+            "strokes": strokes,
+            "satisfaction": 5,
+        },
+    )
     assert response.status_code == 422 and [e["code"] for e in response.json()["errors"]] == [code]
     history = api.get("tech2", f"/api/work-orders/{order_id}").json()["history"]
     assert history[-1]["action"] == "arrive"
@@ -323,18 +404,27 @@ def test_photos_go_to_s3_compatible_storage(api, s3):
     shown = attach(api, "tech2", order_id, first)
     thumb = api.get("tech2", f"/api/work-orders/{order_id}/photos/{shown['id']}/thumb")
     assert Image.open(io.BytesIO(thumb.content)).format == "JPEG"
-    assert api.get("dispatcher", f"/api/work-orders/{order_id}/photos/{shown['id']}/original").content == data
+    assert (
+        api.get("dispatcher", f"/api/work-orders/{order_id}/photos/{shown['id']}/original").content
+        == data
+    )
     assert stored_files(config.settings.evidence_dir) == []  # nothing on local disk
 
 
-def test_an_upload_whose_last_part_meets_the_photo_store_down_finishes_when_sent_again(api, s3, monkeypatch):
+def test_an_upload_whose_last_part_meets_the_photo_store_down_finishes_when_sent_again(
+    api, s3, monkeypatch
+):
     order_id = on_site(api)
     data = photo("JPEG", seed=12)
     half = len(data) // 2
     location = create_upload(api, "tech2", len(data)).headers["location"]
     assert patch(api, "tech2", location, data[:half]).status_code == 204
     working = config.settings
-    monkeypatch.setattr(config, "settings", dataclasses.replace(working, s3_endpoint=f"http://127.0.0.1:{free_port()}"))
+    monkeypatch.setattr(
+        config,
+        "settings",
+        dataclasses.replace(working, s3_endpoint=f"http://127.0.0.1:{free_port()}"),
+    )
     refused = patch(api, "tech2", location, data[half:], offset=half)
     assert refused.status_code == 503 and refused.headers["retry-after"] == "5", refused.text
     assert refused.json()["code"] == "upload.store_unavailable"
@@ -373,7 +463,11 @@ BAD_FILES = {
     "gif": (lambda: photo("GIF"), 415, "photo.unsupported_type"),
     "text": (lambda: "这不是照片,只是一段文字。".encode() * 20, 415, "photo.unsupported_type"),
     "jpeg_zip_polyglot": (_polyglot_jpeg, 422, "photo.polyglot"),
-    "png_html_polyglot": (lambda: photo("PNG") + b"<html><script>alert(1)</script></html>", 422, "photo.polyglot"),
+    "png_html_polyglot": (
+        lambda: photo("PNG") + b"<html><script>alert(1)</script></html>",
+        422,
+        "photo.polyglot",
+    ),
     "absurd_dimensions": (lambda: _bilevel_png((1, 25_000)), 422, "photo.absurd_dimensions"),
     "decompression_bomb": (lambda: _bilevel_png((8_000, 8_000)), 422, "photo.too_many_pixels"),
     "header_only": (lambda: photo("JPEG")[:400], 422, "photo.corrupt"),
@@ -402,9 +496,13 @@ def test_protocol_errors_are_4xx_and_keep_the_upload_as_it_was(api, evidence_dir
     data = photo("JPEG", (120, 90), noise=True)
     too_big = create_upload(api, "tech2", config.settings.photo_max_bytes + 1)
     assert too_big.status_code == 413 and run(EvidenceUpload.count()) == 0
-    no_version = api.client.post("/api/uploads/", headers={**api.headers("tech2"), "Upload-Length": "10"})
+    no_version = api.client.post(
+        "/api/uploads/", headers={**api.headers("tech2"), "Upload-Length": "10"}
+    )
     assert no_version.status_code == 412
-    assert api.client.post("/api/uploads/", headers={**api.headers("tech2"), **TUS}).status_code == 400
+    assert (
+        api.client.post("/api/uploads/", headers={**api.headers("tech2"), **TUS}).status_code == 400
+    )
     location = create_upload(api, "tech2", len(data)).headers["location"]
     assert patch(api, "tech2", location, data[:1000]).status_code == 204
     incoming = evidence_dir / "incoming" / location.rsplit("/", 1)[1]
@@ -415,22 +513,38 @@ def test_protocol_errors_are_4xx_and_keep_the_upload_as_it_was(api, evidence_dir
         assert stored_files(evidence_dir) == [f"incoming/{incoming.name}"]
 
     wrong_offset = patch(api, "tech2", location, data[500:], offset=500)
-    assert wrong_offset.status_code == 409 and wrong_offset.json()["code"] == "upload.offset_mismatch"
+    assert (
+        wrong_offset.status_code == 409 and wrong_offset.json()["code"] == "upload.offset_mismatch"
+    )
     unchanged()
     digest = base64.b64encode(hashlib.sha1(b"something else").digest()).decode()
-    mismatch = patch(api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": f"sha1 {digest}"})
+    mismatch = patch(
+        api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": f"sha1 {digest}"}
+    )
     assert mismatch.status_code == 460
     unchanged()
-    unknown = patch(api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": "crc32 AAAA"})
+    unknown = patch(
+        api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": "crc32 AAAA"}
+    )
     assert unknown.status_code == 400
-    form = api.client.patch(location, content=data[1000:], headers={
-        **api.headers("tech2"), **TUS, "Upload-Offset": "1000", "Content-Type": "multipart/form-data"})
+    form = api.client.patch(
+        location,
+        content=data[1000:],
+        headers={
+            **api.headers("tech2"),
+            **TUS,
+            "Upload-Offset": "1000",
+            "Content-Type": "multipart/form-data",
+        },
+    )
     assert form.status_code == 415
     past_end = patch(api, "tech2", location, data[1000:] + b"\xff" * 10, offset=1000)
     assert past_end.status_code == 413
     unchanged()
     good = base64.b64encode(hashlib.sha256(data[1000:]).digest()).decode()
-    done = patch(api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": f"sha256 {good}"})
+    done = patch(
+        api, "tech2", location, data[1000:], offset=1000, **{"Upload-Checksum": f"sha256 {good}"}
+    )
     assert done.status_code == 204 and done.headers["upload-offset"] == str(len(data))
     assert stored_files(evidence_dir / "incoming") == []
     again = patch(api, "tech2", location, b"x", offset=len(data))

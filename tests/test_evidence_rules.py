@@ -12,8 +12,13 @@ from domain.evidence import image_problem, sniff_format, stroke_issues, trailing
 from domain.service_record import canonical, record_hash, service_record
 from tests.photos import photo
 
-ORDER = {"code": "GD20261123000001", "kind": "repair", "customer_name": "客户ordinary",
-         "address": "锦江区春熙路1号", "description": "宽带断网"}
+ORDER = {
+    "code": "GD20261123000001",
+    "kind": "repair",
+    "customer_name": "客户ordinary",
+    "address": "锦江区春熙路1号",
+    "description": "宽带断网",
+}
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
@@ -33,17 +38,22 @@ def test_a_jpeg_with_an_archive_after_it_is_seen_as_a_polyglot():
     assert trailing_bytes("JPEG", noisy + archive.getvalue()) == len(archive.getvalue())
 
 
-@pytest.mark.parametrize("head", [b"GIF89a\x01\x00", b"<svg xmlns=", b"%PDF-1.7", b"PK\x03\x04", b""])
+@pytest.mark.parametrize(
+    "head", [b"GIF89a\x01\x00", b"<svg xmlns=", b"%PDF-1.7", b"PK\x03\x04", b""]
+)
 def test_other_files_are_not_photos(head):
     assert sniff_format(head) is None
 
 
-@pytest.mark.parametrize("facts, problem", [
-    (("JPEG", "JPEG", 4032, 3024), None),
-    (("JPEG", "PNG", 40, 30), "photo.type_mismatch"),
-    (("PNG", "PNG", 1, 25_000), "photo.absurd_dimensions"),
-    (("PNG", "PNG", 8_000, 8_000), "photo.too_many_pixels"),
-])
+@pytest.mark.parametrize(
+    "facts, problem",
+    [
+        (("JPEG", "JPEG", 4032, 3024), None),
+        (("JPEG", "PNG", 40, 30), "photo.type_mismatch"),
+        (("PNG", "PNG", 1, 25_000), "photo.absurd_dimensions"),
+        (("PNG", "PNG", 8_000, 8_000), "photo.too_many_pixels"),
+    ],
+)
 def test_image_policy(facts, problem):
     assert image_problem(*facts, max_pixels=50_000_000) == problem
 
@@ -59,16 +69,29 @@ def test_stroke_rules():
 
 
 def test_canonical_record_is_stable_and_every_part_changes_its_hash():
-    work = [{"work_done": "更换皮线", "labour_hours": 1.5, "materials": [{"code": "FIBER", "quantity": 20}]}]
-    photos = [{"upload_id": "b", "kind": "after", "caption": ""}, {"upload_id": "a", "kind": "before", "caption": "前"}]
+    work = [
+        {
+            "work_done": "更换皮线",
+            "labour_hours": 1.5,
+            "materials": [{"code": "FIBER", "quantity": 20}],
+        }
+    ]
+    photos = [
+        {"upload_id": "b", "kind": "after", "caption": ""},
+        {"upload_id": "a", "kind": "before", "caption": "前"},
+    ]
     record = service_record(ORDER, work, [], photos)
-    same = service_record(ORDER, [{**work[0], "materials": [{"code": "FIBER", "quantity": 20.0}]}], [], photos[::-1])
+    same = service_record(
+        ORDER, [{**work[0], "materials": [{"code": "FIBER", "quantity": 20.0}]}], [], photos[::-1]
+    )
     assert canonical(record) == canonical(same)  # 20 == 20.0, photo order does not matter
     assert "更换皮线".encode() in canonical(record)  # UTF-8, not \\u escapes
     base = record_hash(record)
     assert len(base) == 64
     changed = [
-        service_record(ORDER, [{**work[0], "materials": [{"code": "FIBER", "quantity": 25}]}], [], photos),
+        service_record(
+            ORDER, [{**work[0], "materials": [{"code": "FIBER", "quantity": 25}]}], [], photos
+        ),
         service_record(ORDER, [*work, {"work_done": "加装分支器"}], [], photos),
         service_record(ORDER, work, [{"text": "次日回访正常", "final_outcome": None}], photos),
         service_record(ORDER, work, [], photos[:1]),

@@ -19,14 +19,20 @@ def assert_hardened(response) -> str:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
-    allowed = {f.split("=")[0].strip() for f in response.headers["permissions-policy"].split(",") if "=(self)" in f}
+    allowed = {
+        f.split("=")[0].strip()
+        for f in response.headers["permissions-policy"].split(",")
+        if "=(self)" in f
+    }
     assert allowed == {"camera", "geolocation"}
     return policy
 
 
 def inline_hashes(html: str, tag: str) -> set[str]:
-    return {base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
-            for body in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)}
+    return {
+        base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        for body in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+    }
 
 
 @pytest.mark.skipif(not PWA_DIST.is_dir(), reason="the PWA is not built")
@@ -35,7 +41,9 @@ def test_the_app_s_pages_allow_exactly_their_own_inline_scripts(client):
     policy = assert_hardened(page)
     scripts = inline_hashes(page.text, "script")
     assert len(scripts) == 2  # the database warm-up and the first paint of the job list
-    assert {f"'sha256-{h}'" for h in scripts} <= set(policy.split("script-src ")[1].split(";")[0].split())
+    assert {f"'sha256-{h}'" for h in scripts} <= set(
+        policy.split("script-src ")[1].split(";")[0].split()
+    )
     assert_hardened(client.get("/console/"))
     assert_hardened(client.get("/api/auth/me"))  # a 401 problem too
 

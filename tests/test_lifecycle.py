@@ -27,8 +27,18 @@ BACKOFFICE = (R.backoffice, HOLDS)
 NEVER_CONTRACTOR = [A.dispatch, A.transfer, A.send_back, A.reopen, A.approve_waiver]
 FIELD_STEPS = [A.start_travel, A.arrive, A.sign]
 HANDLER_STEPS = [
-    A.accept, A.reject, A.contact, A.start_travel, A.arrive, A.return_result,
-    A.request_send_back, A.cannot_proceed, A.close, A.append, A.sign, A.request_waiver,
+    A.accept,
+    A.reject,
+    A.contact,
+    A.start_travel,
+    A.arrive,
+    A.return_result,
+    A.request_send_back,
+    A.cannot_proceed,
+    A.close,
+    A.append,
+    A.sign,
+    A.request_waiver,
 ]
 
 
@@ -71,8 +81,12 @@ def test_happy_path_from_creation_to_closure(field):
 
 def test_back_office_handler_works_a_desk_order_to_closure():
     assert walk(
-        S.new, (A.dispatch, DISPATCHER), (A.accept, BACKOFFICE), (A.contact, BACKOFFICE),
-        (A.close, BACKOFFICE), (A.append, BACKOFFICE),
+        S.new,
+        (A.dispatch, DISPATCHER),
+        (A.accept, BACKOFFICE),
+        (A.contact, BACKOFFICE),
+        (A.close, BACKOFFICE),
+        (A.append, BACKOFFICE),
     ) == [S.new, S.dispatched, S.accepted, S.contacted, S.closed, S.closed]
 
 
@@ -98,14 +112,21 @@ def test_assignee_rejects_a_dispatched_order_back_to_the_pool():
 
 def test_returned_result_then_second_dispatch():
     assert walk(
-        S.new, (A.dispatch, DISPATCHER), (A.accept, TECHNICIAN), (A.arrive, TECHNICIAN),
-        (A.return_result, TECHNICIAN), (A.dispatch, DISPATCHER), (A.accept, CONTRACTOR),
+        S.new,
+        (A.dispatch, DISPATCHER),
+        (A.accept, TECHNICIAN),
+        (A.arrive, TECHNICIAN),
+        (A.return_result, TECHNICIAN),
+        (A.dispatch, DISPATCHER),
+        (A.accept, CONTRACTOR),
     ) == [S.new, S.dispatched, S.accepted, S.on_site, S.returned, S.dispatched, S.accepted]
 
 
 def test_unsafe_work_can_be_refused_and_redispatched():
     assert walk(
-        S.on_site, (A.cannot_proceed, TECHNICIAN), (A.approve_waiver, SUPERVISOR),
+        S.on_site,
+        (A.cannot_proceed, TECHNICIAN),
+        (A.approve_waiver, SUPERVISOR),
         (A.dispatch, DISPATCHER),
     ) == [S.on_site, S.cannot_proceed, S.cannot_proceed, S.dispatched]
 
@@ -188,8 +209,15 @@ def test_illegal_step_names_the_state_and_the_callers_next_steps():
     assert conflict.params["state"] == "on_site"
     assert conflict.params["action"] == "accept"
     assert set(conflict.params["allowed"]) == {
-        "contact", "return_result", "request_send_back", "cannot_proceed", "close", "note",
-        "sign", "request_waiver", "record_work",
+        "contact",
+        "return_result",
+        "request_send_back",
+        "cannot_proceed",
+        "close",
+        "note",
+        "sign",
+        "request_waiver",
+        "record_work",
     }
 
 
@@ -250,14 +278,18 @@ def test_a_back_office_handler_never_takes_field_steps(action):
             transition(state, action, R.backoffice, True)
 
 
-@pytest.mark.parametrize("action", [A.accept, A.contact, A.start_travel, A.arrive, A.sign, A.cannot_proceed])
+@pytest.mark.parametrize(
+    "action", [A.accept, A.contact, A.start_travel, A.arrive, A.sign, A.cannot_proceed]
+)
 def test_office_staff_do_not_do_the_assignee_s_work(action):
     for role, state in product([R.dispatcher, R.agent, R.supervisor], State):
         with pytest.raises(Forbidden):
             transition(state, action, role, False)
 
 
-@pytest.mark.parametrize("action", [A.dispatch, A.transfer, A.send_back, A.reopen, A.approve_waiver])
+@pytest.mark.parametrize(
+    "action", [A.dispatch, A.transfer, A.send_back, A.reopen, A.approve_waiver]
+)
 def test_agents_and_field_workers_cannot_take_dispatch_steps(action):
     for role, state, holds in product([R.agent, R.technician, R.backoffice], State, [True, False]):
         with pytest.raises(Forbidden):
@@ -265,9 +297,14 @@ def test_agents_and_field_workers_cannot_take_dispatch_steps(action):
 
 
 def test_only_supervisors_and_admins_approve_waivers():
-    approvers = {role for role in Role if any(
-        A.approve_waiver in allowed_actions(state, role, holds) for state, holds in product(State, [True, False])
-    )}
+    approvers = {
+        role
+        for role in Role
+        if any(
+            A.approve_waiver in allowed_actions(state, role, holds)
+            for state, holds in product(State, [True, False])
+        )
+    }
     assert approvers == {R.supervisor, R.admin}
 
 

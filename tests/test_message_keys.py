@@ -30,45 +30,65 @@ def _placeholders(text: str) -> set[str]:
 
 
 def test_every_server_message_is_written_in_both_languages():
-    missing = [key for key, (zh, en) in messages.MESSAGES.items()
-               if not zh.strip() or not en.strip() or not CJK.search(zh) or CJK.search(en)]
+    missing = [
+        key
+        for key, (zh, en) in messages.MESSAGES.items()
+        if not zh.strip() or not en.strip() or not CJK.search(zh) or CJK.search(en)
+    ]
     assert missing == []
 
 
 def test_both_languages_of_a_message_take_the_same_parameters():
-    differing = [key for key, (zh, en) in messages.MESSAGES.items() if _placeholders(zh) != _placeholders(en)]
+    differing = [
+        key for key, (zh, en) in messages.MESSAGES.items() if _placeholders(zh) != _placeholders(en)
+    ]
     assert differing == []
 
 
-@pytest.mark.parametrize("table, values", [
-    (messages.STATE_NAMES, State), (messages.ACTION_NAMES, Action), (messages.KIND_NAMES, Kind),
-    (messages.ROLE_NAMES, Role), (messages.CLOSURE_CATEGORY_NAMES, ClosureCategory),
-])
+@pytest.mark.parametrize(
+    "table, values",
+    [
+        (messages.STATE_NAMES, State),
+        (messages.ACTION_NAMES, Action),
+        (messages.KIND_NAMES, Kind),
+        (messages.ROLE_NAMES, Role),
+        (messages.CLOSURE_CATEGORY_NAMES, ClosureCategory),
+    ],
+)
 def test_every_value_of_the_vocabulary_has_a_name_in_both_languages(table, values):
     missing = [v.value for v in values if v.value not in table or not all(table[v.value])]
     assert missing == []
 
 
-_RAISED = re.compile(r'\b(?:NotFound|Forbidden|Conflict|Invalid|RateLimited|Unauthorized|BadRequest|DomainError|'
-                     r'Issue|render)\(\s*"([a-z_]+\.[a-z_.]+)"')
+_RAISED = re.compile(
+    r"\b(?:NotFound|Forbidden|Conflict|Invalid|RateLimited|Unauthorized|BadRequest|DomainError|"
+    r'Issue|render)\(\s*"([a-z_]+\.[a-z_.]+)"'
+)
 
 
 def test_every_message_key_the_code_raises_has_texts():
-    missing = sorted({
-        (m.group(1), str(path.relative_to(ROOT)))
-        for folder in ("api", "domain", "sync", "push", "events", "ops")
-        for path in (ROOT / folder).rglob("*.py")
-        for m in _RAISED.finditer(path.read_text(encoding="utf-8"))
-        if m.group(1) not in messages.MESSAGES
-    })
+    missing = sorted(
+        {
+            (m.group(1), str(path.relative_to(ROOT)))
+            for folder in ("api", "domain", "sync", "push", "events", "ops")
+            for path in (ROOT / folder).rglob("*.py")
+            for m in _RAISED.finditer(path.read_text(encoding="utf-8"))
+            if m.group(1) not in messages.MESSAGES
+        }
+    )
     assert missing == []
 
 
 def test_english_articles_follow_the_filled_in_name():
-    text = messages.render("routing.wrong_team", "en", {"kind": "install", "allowed": ["install"],
-                                                        "team_function": "repair"})
+    text = messages.render(
+        "routing.wrong_team",
+        "en",
+        {"kind": "install", "allowed": ["install"], "team_function": "repair"},
+    )
     assert text == "An install order goes to an install team; the assignee is in the repair team."
-    assert messages.render("routing.no_team", "en", {"kind": "repair"}).endswith("take a repair order.")
+    assert messages.render("routing.no_team", "en", {"kind": "repair"}).endswith(
+        "take a repair order."
+    )
 
 
 # ---- the front end --------------------------------------------------------------------------
@@ -76,8 +96,13 @@ def test_english_articles_follow_the_filled_in_name():
 
 @pytest.fixture(scope="module")
 def front_end_keys() -> dict[str, dict[str, list[str]]]:
-    out = subprocess.run(["node", str(ROOT / "tests" / "i18n_keys.mjs"), str(SRC)], capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        ["node", str(ROOT / "tests" / "i18n_keys.mjs"), str(SRC)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(out.stdout)
 
 
@@ -120,29 +145,58 @@ _USED = re.compile(r'\bt\(\s*"([A-Za-z0-9_]+)"\s*[,)]')
 def test_every_key_the_front_end_asks_for_exists_in_both_languages(front_end_keys, console):
     files = SRC.glob("console/*.js") if console else SRC.glob("*.js")
     have = _languages(front_end_keys, console)
-    missing = sorted({(lang, m.group(1)) for path in files for m in _USED.finditer(path.read_text(encoding="utf-8"))
-                      for lang in have if m.group(1) not in have[lang]})
+    missing = sorted(
+        {
+            (lang, m.group(1))
+            for path in files
+            for m in _USED.finditer(path.read_text(encoding="utf-8"))
+            for lang in have
+            if m.group(1) not in have[lang]
+        }
+    )
     assert missing == []
 
 
-@pytest.mark.parametrize("prefix, values", [
-    ("s_", State), ("k_", Kind), ("a_", Action), ("out_", Outcome), ("m_", Method), ("cat_", ClosureCategory),
-])
+@pytest.mark.parametrize(
+    "prefix, values",
+    [
+        ("s_", State),
+        ("k_", Kind),
+        ("a_", Action),
+        ("out_", Outcome),
+        ("m_", Method),
+        ("cat_", ClosureCategory),
+    ],
+)
 def test_the_front_end_names_every_value_the_server_sends(front_end_keys, prefix, values):
     have = _languages(front_end_keys, console=False)
-    if prefix == "a_":  # the technician's steps are labelled by the step spec the phone receives (i18n.js t())
+    if (
+        prefix == "a_"
+    ):  # the technician's steps are labelled by the step spec the phone receives (i18n.js t())
         for step in technician_spec().steps:
             for lang in have:
                 have[lang] = {*have[lang], "a_" + step.mutation}
-    missing = sorted((lang, prefix + v.value) for v in values for lang in have if prefix + v.value not in have[lang])
+    missing = sorted(
+        (lang, prefix + v.value)
+        for v in values
+        for lang in have
+        if prefix + v.value not in have[lang]
+    )
     assert missing == []
 
 
 def test_a_routing_refusal_reads_well_in_both_languages(api, world):
     """Item 7 as a dispatcher meets it: a 422 titled as a rule refusal, "an install order"."""
     order = api.create(kind="install")
-    answers = {lang: api.post("dispatcher", f"/api/work-orders/{order['id']}/dispatch",
-                              {"assignee_id": world.uid("tech2")}, lang=lang) for lang in ("zh-CN", "en")}
+    answers = {
+        lang: api.post(
+            "dispatcher",
+            f"/api/work-orders/{order['id']}/dispatch",
+            {"assignee_id": world.uid("tech2")},
+            lang=lang,
+        )
+        for lang in ("zh-CN", "en")
+    }
     assert {r.status_code for r in answers.values()} == {422}
     zh, en = answers["zh-CN"].json(), answers["en"].json()
     assert zh["title"] == "内容不符合规则" and en["title"] == "Unprocessable content"

@@ -57,8 +57,21 @@ def test_pick_language(header, language):
     assert pick_language(header) == language
 
 
-@pytest.mark.parametrize("header", ["en;q=abc", "en;q=", "zh;q=1.0.0, en", ";;;", ",,,", "en;q=0.5;q=x", "q=0.9",
-                                    "en;q=nan, zh;q=nan", "en;q=inf", "zh;q=-1"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "en;q=abc",
+        "en;q=",
+        "zh;q=1.0.0, en",
+        ";;;",
+        ",,,",
+        "en;q=0.5;q=x",
+        "q=0.9",
+        "en;q=nan, zh;q=nan",
+        "en;q=inf",
+        "zh;q=-1",
+    ],
+)
 def test_malformed_quality_values_do_not_crash(header):
     assert pick_language(header) in LANGUAGES
 
@@ -126,7 +139,10 @@ def test_illegal_step_with_nothing_allowed_says_so():
 def test_forbidden_names_the_role_in_the_callers_language():
     error = raised(lambda: transition(State.new, Action.dispatch, Role.contractor, True))
     assert render(error.key, "zh-CN", error.params) == "代维人员无权执行“派单”。"
-    assert render(error.key, "en", error.params) == "A contractor technician may not dispatch this order."
+    assert (
+        render(error.key, "en", error.params)
+        == "A contractor technician may not dispatch this order."
+    )
 
 
 def test_render_does_not_alter_the_callers_params():
@@ -209,7 +225,12 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "outage.closed": {"status": "restored"},
     "outage.not_restored": {"status": "published"},
     "outage.order_in_other": {"outage": 4},
-    "outage.restored_note": {"id": 3, "reporter": "网络部", "cause": "光缆被挖断", "at": "2026-11-23 11:25"},
+    "outage.restored_note": {
+        "id": 3,
+        "reporter": "网络部",
+        "cause": "光缆被挖断",
+        "at": "2026-11-23 11:25",
+    },
     "outage.closed_result": {"at": "2026-11-23 11:25"},
     "handover.not_found": {"id": 1},
     "handover.held_back": {"ids": "#1、#2", "outages": [1, 2]},
@@ -223,7 +244,10 @@ CODE_PARAMS: dict[str, dict[str, object]] = {
     "team.not_found": {"id": 9},
     "user.not_found": {"id": 9},
     # the duty desk (issue 19): api/duty, api/routing, domain/duty.py, domain/routing.py
-    "routing.contractor_kind": {"kind": "dedicated_line", "contractor_kinds": ["install", "repair"]},
+    "routing.contractor_kind": {
+        "kind": "dedicated_line",
+        "contractor_kinds": ["install", "repair"],
+    },
     "broadcast.not_found": {"id": 4},
     "broadcast.wrong_status": {"broadcast_status": "closed"},
     "duty.not_found": {"id": 4},
@@ -270,9 +294,15 @@ def _names_of(table, value, lang):
 
 
 def test_identifiers_in_messages_are_translated():
-    zh = render("routing.wrong_network", "zh-CN", {"team_network": "one_way", "customer_network": "two_way"})
+    zh = render(
+        "routing.wrong_network", "zh-CN", {"team_network": "one_way", "customer_network": "two_way"}
+    )
     assert zh == "客户为双向网络,所选队伍负责单向网络。"
-    en = render("routing.wrong_team", "en", {"kind": "repair", "team_function": "install", "allowed": ["repair"]})
+    en = render(
+        "routing.wrong_team",
+        "en",
+        {"kind": "repair", "team_function": "install", "allowed": ["repair"]},
+    )
     assert en == "A repair order goes to a repair team; the assignee is in the install team."
 
 
@@ -285,19 +315,43 @@ def test_messages_exist_in_chinese_and_english():
 def _domain_issues():
     """Every issue the closure and routing rules can produce, with the params they really pass."""
     bad = ClosureForm(
-        closure_category="complaint", outcome="resolved", cause="", solution="", result="",
-        remark="", work_done="", labour_hours=0,
-        materials=(MaterialUse("NOPE", 1),), device_swaps=(DeviceSwap("机顶盒", "", ""),),
+        closure_category="complaint",
+        outcome="resolved",
+        cause="",
+        solution="",
+        result="",
+        remark="",
+        work_done="",
+        labour_hours=0,
+        materials=(MaterialUse("NOPE", 1),),
+        device_swaps=(DeviceSwap("机顶盒", "", ""),),
     )
     now = datetime(2026, 11, 23, 13, 0, tzinfo=TZ)
     found = closure_issues(bad, OrderFacts("dedicated_line", "vip", False, False), set(), now, TZ)
     appointment = ClosureForm("repair", "appointment", "c", "s", "r")
-    found += closure_issues(appointment, OrderFacts("repair", "ordinary", False, False), set(), now, TZ)
-    late = ClosureForm("repair", "appointment", "c", "s", "r", appointment_date=date(2026, 11, 23),
-                       appointment_half_day="am")
+    found += closure_issues(
+        appointment, OrderFacts("repair", "ordinary", False, False), set(), now, TZ
+    )
+    late = ClosureForm(
+        "repair",
+        "appointment",
+        "c",
+        "s",
+        "r",
+        appointment_date=date(2026, 11, 23),
+        appointment_half_day="am",
+    )
     found += closure_issues(late, OrderFacts("repair", "ordinary", False, False), set(), now, TZ)
-    zero = ClosureForm("repair", "resolved", "c", "s", "r", work_done="w", labour_hours=1,
-                       materials=(MaterialUse("ONU", 0),))
+    zero = ClosureForm(
+        "repair",
+        "resolved",
+        "c",
+        "s",
+        "r",
+        work_done="w",
+        labour_hours=1,
+        materials=(MaterialUse("ONU", 0),),
+    )
     found += closure_issues(zero, OrderFacts("repair", "ordinary", True, False), {"ONU"}, now, TZ)
     changed = OrderFacts("repair", "ordinary", False, False, signature_changed=True)
     found += closure_issues(zero, changed, {"ONU"}, now, TZ)
@@ -313,7 +367,9 @@ DOMAIN_ISSUES = _domain_issues()
 
 def test_the_domain_rules_produce_every_closure_and_routing_message():
     produced = {issue.key for issue in DOMAIN_ISSUES}
-    expected = {k for k in MESSAGES if k.startswith(("closure.", "routing.")) and k != "closure.invalid"}
+    expected = {
+        k for k in MESSAGES if k.startswith(("closure.", "routing.")) and k != "closure.invalid"
+    }
     assert produced == expected
 
 
@@ -328,8 +384,13 @@ def test_every_issue_from_the_rules_renders_whole(issue, lang):
 
 @pytest.mark.parametrize(
     "state, action, role, holds",
-    [(s, a, r, h) for s in (State.new, State.on_site, State.closed) for a in (Action.dispatch, Action.sign)
-     for r in (Role.contractor, Role.technician, Role.dispatcher) for h in (True, False)],
+    [
+        (s, a, r, h)
+        for s in (State.new, State.on_site, State.closed)
+        for a in (Action.dispatch, Action.sign)
+        for r in (Role.contractor, Role.technician, Role.dispatcher)
+        for h in (True, False)
+    ],
 )
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_lifecycle_refusal_renders_whole(state, action, role, holds, lang):

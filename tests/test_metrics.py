@@ -19,7 +19,9 @@ TOKEN = "scrape-me-0123456789"
 
 @pytest.fixture
 def scrape(api, monkeypatch):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, metrics_token=TOKEN))
+    monkeypatch.setattr(
+        config, "settings", dataclasses.replace(config.settings, metrics_token=TOKEN)
+    )
 
     def metrics() -> str:
         response = api.client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
@@ -46,7 +48,9 @@ def test_metrics_follow_the_branchs_work(api, scrape, push, evidence_dir):  # no
     before = scrape()
     assert value(before, "fieldservice_orders_clock_breached") == 0
     assert value(before, "fieldservice_push_outbox_depth") == 0
-    order = api.create(customer_id=api.world.customers["vip"])  # VIP: technician in contact within 30 min
+    order = api.create(
+        customer_id=api.world.customers["vip"]
+    )  # VIP: technician in contact within 30 min
     subscribe(api, "tech2", push.subscriber().subscription("phone"))
     at(1)
     dispatch(api, order["id"], "tech2")
@@ -70,12 +74,19 @@ def test_metrics_follow_the_branchs_work(api, scrape, push, evidence_dir):  # no
     after = scrape()
     assert value(after, "fieldservice_orders_clock_breached") == 1
     assert value(after, "fieldservice_orders_clock_at_risk") == 0
-    assert value(after, "fieldservice_requests_total", path="/api/sync/pull", status_code="200") == pulls + 1
+    assert (
+        value(after, "fieldservice_requests_total", path="/api/sync/pull", status_code="200")
+        == pulls + 1
+    )
 
 
 def test_metrics_are_refused_outside_the_office_without_the_token(api, scrape):
     # The test client's address ("testclient") is in no allowed network.
-    for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": f"Basic {TOKEN}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": f"Basic {TOKEN}"},
+    ):
         refused = api.client.get("/metrics", headers=headers)
         assert refused.status_code == 403
         assert refused.headers["content-type"].startswith("application/problem+json")
@@ -83,9 +94,21 @@ def test_metrics_are_refused_outside_the_office_without_the_token(api, scrape):
     assert api.get("supervisor", "/metrics").status_code == 403
 
 
-@pytest.mark.parametrize(("address", "allowed"), [
-    ("10.20.1.7", True), ("10.21.0.1", False), ("127.0.0.1", True), ("::1", True),
-    ("2001:db8::5", True), ("192.168.1.1", False), ("testclient", False), (None, False),
-])
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("10.20.1.7", True),
+        ("10.21.0.1", False),
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("2001:db8::5", True),
+        ("192.168.1.1", False),
+        ("testclient", False),
+        (None, False),
+    ],
+)
 def test_the_office_networks(address, allowed):
-    assert address_allowed(address, ("10.20.0.0/16", "127.0.0.1", "::1/128", "2001:db8::/32")) is allowed
+    assert (
+        address_allowed(address, ("10.20.0.0/16", "127.0.0.1", "::1/128", "2001:db8::/32"))
+        is allowed
+    )

@@ -18,10 +18,20 @@ def test_sqlite_empty_database_migrates_forwards(tmp_path):
     migrate(f"sqlite:///{path}")
     migrate(f"sqlite:///{path}")  # a second run finds nothing to do
     with sqlite3.connect(path) as connection:
-        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        triggers = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        names = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        triggers = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
     assert {t._meta.tablename for t in tables()} <= names
-    assert {"work_order_event_no_update", "work_order_event_no_delete", "audit_entry_no_update"} <= triggers
+    assert {
+        "work_order_event_no_update",
+        "work_order_event_no_delete",
+        "audit_entry_no_update",
+    } <= triggers
 
 
 def test_postgres_empty_database_migrates_forwards(postgres_ready):
@@ -38,7 +48,9 @@ def test_postgres_empty_database_migrates_forwards(postgres_ready):
     async def table_names() -> set[str]:
         connection = await asyncpg.connect(url)
         try:
-            rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            rows = await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
             return {r["tablename"] for r in rows}
         finally:
             await connection.close()

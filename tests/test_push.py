@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -24,7 +24,7 @@ from tests.conftest import run
 from tests.fake_push import FakePushService, unb64url
 from tests.test_bad_input import assert_problem
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Chengdu
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Chengdu
 LOOPBACK = replace(settings, push_endpoint_origins=("http://127.0.0.1:*",))
 
 
@@ -59,7 +59,9 @@ def push(api, monkeypatch):
 
 
 def subscribe(api, username: str, body: dict, lang: str | None = None, expect: int = 201) -> dict:
-    response = api.client.post("/api/push/subscriptions", json=body, headers=api.headers(username, lang))
+    response = api.client.post(
+        "/api/push/subscriptions", json=body, headers=api.headers(username, lang)
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -80,7 +82,9 @@ def test_vapid_key_is_generated_once_and_kept_across_restarts(api):
     assert api.get("dispatcher", "/api/push/vapid-public-key").json()["public_key"] == key
     with TestClient(create_app()) as restarted:
         token = api.token("tech2")
-        again = restarted.get("/api/push/vapid-public-key", headers={"Authorization": f"Bearer {token}"})
+        again = restarted.get(
+            "/api/push/vapid-public-key", headers={"Authorization": f"Bearer {token}"}
+        )
         assert again.json()["public_key"] == key
     assert run(VapidKey.count()) == 1
     assert api.client.get("/api/push/vapid-public-key").status_code == 401
@@ -94,7 +98,9 @@ def test_a_device_resubscribing_refreshes_its_row(api, push):
     created = subscribe(api, "tech2", phone.subscription("phone-1"), lang="en")
     assert created["device_id"] == "phone-1" and created["language"] == "en"  # from Accept-Language
     renewed = push.subscriber()  # the browser rotated its subscription
-    refreshed = subscribe(api, "tech2", renewed.subscription("phone-1", language="zh-CN"), expect=200)
+    refreshed = subscribe(
+        api, "tech2", renewed.subscription("phone-1", language="zh-CN"), expect=200
+    )
     assert refreshed["language"] == "zh-CN" and refreshed["created_at"] == created["created_at"]
     rows = run(PushSubscription.select())
     assert [(r["device_id"], r["endpoint"]) for r in rows] == [("phone-1", renewed.endpoint)]
@@ -123,10 +129,17 @@ def test_unsubscribing_a_device(api, push):
     phone, tablet = push.subscriber(), push.subscriber()
     subscribe(api, "tech2", phone.subscription("phone"))
     subscribe(api, "tech2", tablet.subscription("tablet"))
-    assert api.client.delete("/api/push/subscriptions/phone", headers=api.headers("tech2")).status_code == 204
-    assert_problem(api.client.delete("/api/push/subscriptions/phone", headers=api.headers("tech2")), 404)
+    assert (
+        api.client.delete("/api/push/subscriptions/phone", headers=api.headers("tech2")).status_code
+        == 204
+    )
+    assert_problem(
+        api.client.delete("/api/push/subscriptions/phone", headers=api.headers("tech2")), 404
+    )
     # Another user cannot remove someone else's device.
-    assert_problem(api.client.delete("/api/push/subscriptions/tablet", headers=api.headers("tech2b")), 404)
+    assert_problem(
+        api.client.delete("/api/push/subscriptions/tablet", headers=api.headers("tech2b")), 404
+    )
     assert [r["device_id"] for r in run(PushSubscription.select())] == ["tablet"]
 
 
@@ -141,14 +154,29 @@ BAD_SUBSCRIPTIONS = {
     "endpoint not ASCII": (lambda b: {**b, "endpoint": b["endpoint"] + "中" * 1000}, 400),
     "language not offered": (lambda b: {**b, "language": "fr"}, 400),
     "p256dh not base64url": (lambda b: {**b, "keys": {**b["keys"], "p256dh": "not base64!"}}, 400),
-    "endpoint on an internal host": (lambda b: {**b, "endpoint": "http://10.0.0.5:8080/admin"}, 422),
+    "endpoint on an internal host": (
+        lambda b: {**b, "endpoint": "http://10.0.0.5:8080/admin"},
+        422,
+    ),
     "endpoint not a URL": (lambda b: {**b, "endpoint": "push-me"}, 422),
     "endpoint with a bad port": (lambda b: {**b, "endpoint": "http://127.0.0.1:99999/x"}, 422),
-    "endpoint with credentials": (lambda b: {**b, "endpoint": b["endpoint"].replace("http://", "http://u:p@")}, 422),
-    "p256dh not a curve point": (lambda b: {**b, "keys": {**b["keys"], "p256dh": "BA" + "A" * 85}}, 422),
-    "p256dh compressed": (lambda b: {**b, "keys": {**b["keys"], "p256dh": b["keys"]["p256dh"][:44]}}, 422),
+    "endpoint with credentials": (
+        lambda b: {**b, "endpoint": b["endpoint"].replace("http://", "http://u:p@")},
+        422,
+    ),
+    "p256dh not a curve point": (
+        lambda b: {**b, "keys": {**b["keys"], "p256dh": "BA" + "A" * 85}},
+        422,
+    ),
+    "p256dh compressed": (
+        lambda b: {**b, "keys": {**b["keys"], "p256dh": b["keys"]["p256dh"][:44]}},
+        422,
+    ),
     "auth secret of 8 bytes": (lambda b: {**b, "keys": {**b["keys"], "auth": "AAAAAAAAAAA"}}, 422),
-    "auth secret of impossible length": (lambda b: {**b, "keys": {**b["keys"], "auth": "AAAAA"}}, 422),
+    "auth secret of impossible length": (
+        lambda b: {**b, "keys": {**b["keys"], "auth": "AAAAA"}},
+        422,
+    ),
 }
 
 
@@ -156,7 +184,9 @@ BAD_SUBSCRIPTIONS = {
 def test_bad_subscriptions_are_refused_and_store_nothing(api, push, case):
     spoil, status = BAD_SUBSCRIPTIONS[case]
     body = spoil(push.subscriber().subscription("phone"))
-    response = api.client.post("/api/push/subscriptions", json=body, headers=api.headers("tech2", "en"))
+    response = api.client.post(
+        "/api/push/subscriptions", json=body, headers=api.headers("tech2", "en")
+    )
     problem = assert_problem(response, status)
     if status == 422:
         assert problem["code"] == "push.subscription_invalid" and problem["errors"]
@@ -164,14 +194,22 @@ def test_bad_subscriptions_are_refused_and_store_nothing(api, push, case):
 
 
 def test_the_production_allowlist_takes_only_browser_push_services(api):
-    body = {"device_id": "phone", "endpoint": "http://127.0.0.1:9/push/x",
-            "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}}
-    for endpoint, allowed in [("http://127.0.0.1:9/push/x", False),
-                              ("https://fcm.googleapis.com/fcm/send/abc", True),
-                              ("https://web.push.apple.com/QOm2", True),
-                              ("https://push.apple.com.evil.example/x", False)]:
-        response = api.client.post("/api/push/subscriptions", json={**body, "endpoint": endpoint},
-                                   headers=api.headers("tech2"))
+    body = {
+        "device_id": "phone",
+        "endpoint": "http://127.0.0.1:9/push/x",
+        "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22},
+    }
+    for endpoint, allowed in [
+        ("http://127.0.0.1:9/push/x", False),
+        ("https://fcm.googleapis.com/fcm/send/abc", True),
+        ("https://web.push.apple.com/QOm2", True),
+        ("https://push.apple.com.evil.example/x", False),
+    ]:
+        response = api.client.post(
+            "/api/push/subscriptions",
+            json={**body, "endpoint": endpoint},
+            headers=api.headers("tech2"),
+        )
         codes = [e["code"] for e in response.json()["errors"]]
         assert ("push.endpoint_not_allowed" not in codes) == allowed, endpoint
 
@@ -193,8 +231,12 @@ def test_a_new_assignment_reaches_every_device_in_its_language(api, push):
     code = order["code"]
     # VIP: a technician must be in contact within 30 minutes of creation, by 10:30 in Chengdu.
     assert english.message == {
-        "type": "assigned", "title": "New order assigned", "body": f"{code} · repair · 锦江片区 · due 23 Nov 10:30",
-        "tag": f"wo-{order['id']}", "order": order["id"], "lang": "en",
+        "type": "assigned",
+        "title": "New order assigned",
+        "body": f"{code} · repair · 锦江片区 · due 23 Nov 10:30",
+        "tag": f"wo-{order['id']}",
+        "order": order["id"],
+        "lang": "en",
         # the tracked notice the service worker reports received (reach/, issue 18)
         "notice": run(ReachNotice.select(ReachNotice.id).first())["id"],
     }
@@ -222,7 +264,10 @@ def test_transfer_tells_the_previous_holder_and_the_new_one(api, push):
     api.step("dispatcher", order["id"], "transfer", assignee_id=api.world.uid("tech2b"))
     deliver()
     assert [d.message["type"] for d in push.for_subscriber(old)] == ["assigned", "withdrawn"]
-    assert push.for_subscriber(old)[1].message["body"] == f"{order['code']} · 报修 · 锦江片区:已不再由您处理。"
+    assert (
+        push.for_subscriber(old)[1].message["body"]
+        == f"{order['code']} · 报修 · 锦江片区:已不再由您处理。"
+    )
     assert [d.message["type"] for d in push.for_subscriber(new)] == ["assigned"]
     assert {d.headers["urgency"] for d in push.deliveries} == {"normal"}  # an ordinary order
 
@@ -290,7 +335,9 @@ def test_429_is_retried_when_the_push_service_says(api, push):
     at(seconds=120)
     deliver()
     [delivery] = push.wait_for(1)
-    assert delivery.headers["ttl"] == str(settings.push_ttl_seconds - 120)  # the TTL left, not the full one
+    assert delivery.headers["ttl"] == str(
+        settings.push_ttl_seconds - 120
+    )  # the TTL left, not the full one
     assert [status for _, status in push.requests] == [429, 201]
     assert outbox()[0]["state"] == "sent" and outbox()[0]["attempts"] == 2
 
@@ -329,7 +376,9 @@ def test_a_restart_between_enqueue_and_send_still_delivers(api, push, monkeypatc
     order = api.create()
     dispatch(api, order["id"], "tech2")  # committed to the outbox; this app sends nothing
     assert push.requests == []
-    monkeypatch.setattr("push.worker.settings", replace(settings, push_worker=True, push_poll_seconds=0.05))
+    monkeypatch.setattr(
+        "push.worker.settings", replace(settings, push_worker=True, push_poll_seconds=0.05)
+    )
     with TestClient(create_app()):  # the next start runs the sender in its lifespan
         [delivery] = push.wait_for(1)
     assert delivery.message["order"] == order["id"]
@@ -353,7 +402,9 @@ def test_rows_claimed_by_a_sender_that_died_are_sent_after_the_lease(api, push):
 def test_the_holder_is_warned_once_before_a_clock_breaches(api, push):
     at(0)
     waiting = api.create()  # no one holds it: the dispatcher's console shows it, no push
-    order = api.create(customer_id=api.world.customers["vip"])  # contact clock: 30 min, at risk from 24
+    order = api.create(
+        customer_id=api.world.customers["vip"]
+    )  # contact clock: 30 min, at risk from 24
     phone = push.subscriber()
     subscribe(api, "tech2", phone.subscription("phone"), lang="en")
     dispatch(api, order["id"], "tech2")
@@ -370,7 +421,9 @@ def test_the_holder_is_warned_once_before_a_clock_breaches(api, push):
     assert warning.message["title"] == "Order about to breach its time limit"
     assert warning.message["body"] == f"{order['code']} · repair · 锦江片区 · due 23 Nov 10:30"
     assert warning.headers["ttl"] == str(5 * 60)  # worthless after the breach
-    assert run(PushClockWarning.select(PushClockWarning.work_order)) == [{"work_order": order["id"]}]
+    assert run(PushClockWarning.select(PushClockWarning.work_order)) == [
+        {"work_order": order["id"]}
+    ]
     assert waiting["id"] not in {r["work_order"] for r in outbox()}
 
 
@@ -384,7 +437,11 @@ def test_an_outage_notice_reaches_the_field_staff_of_the_area(api, push):
     subscribe(api, "dispatcher", office.subscription("desk"))
     at(0)
     notice = OutageNotice(
-        id=7, area="锦江片区", location="锦华苑3栋", cause="光交箱断纤", scope="锦华苑1-5栋宽带",
+        id=7,
+        area="锦江片区",
+        location="锦华苑3栋",
+        cause="光交箱断纤",
+        scope="锦华苑1-5栋宽带",
         estimated_restoration=T0 + timedelta(hours=4),
     )
     run(enqueue_outage_notice(world.area, notice))
@@ -392,7 +449,10 @@ def test_an_outage_notice_reaches_the_field_staff_of_the_area(api, push):
     [fault] = push.deliveries
     assert fault.token == here.token
     assert fault.message["title"] == "片区故障:锦江片区"
-    assert fault.message["body"] == "锦华苑3栋:光交箱断纤。影响范围:锦华苑1-5栋宽带。预计恢复:11月23日 14:00。"
+    assert (
+        fault.message["body"]
+        == "锦华苑3栋:光交箱断纤。影响范围:锦华苑1-5栋宽带。预计恢复:11月23日 14:00。"
+    )
     assert fault.headers["urgency"] == "high" and fault.headers["topic"] == "outage-7"
     at(180)
     run(enqueue_outage_notice(world.area, replace(notice, restored_at=T0 + timedelta(hours=3))))

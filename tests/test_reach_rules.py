@@ -3,7 +3,7 @@ policy's deadlines from the contact limit, the state of a notice, and the SMS pa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -13,12 +13,16 @@ from domain import reach as rules
 from domain.notifications import NoticeType
 
 CHANNELS = [c.value for c in rules.Channel]
-orders_of_channels = st.permutations(CHANNELS).flatmap(lambda p: st.integers(0, 3).map(lambda n: list(p[:n])))
+orders_of_channels = st.permutations(CHANNELS).flatmap(
+    lambda p: st.integers(0, 3).map(lambda n: list(p[:n]))
+)
 subsets = st.sets(st.sampled_from(CHANNELS))
 
 
 @given(orders_of_channels, subsets, subsets)
-def test_the_next_channel_is_the_first_untried_usable_one_in_the_persons_order(order, tried, usable):
+def test_the_next_channel_is_the_first_untried_usable_one_in_the_persons_order(
+    order, tried, usable
+):
     chosen = rules.next_channel(order, tried, usable)
     eligible = [c for c in order if c not in tried and c in usable]
     assert chosen == (eligible[0] if eligible else None)
@@ -32,17 +36,27 @@ def test_escalating_channel_by_channel_tries_each_usable_one_once_in_order(order
     assert tried == [c for c in order if c in usable]
 
 
-policies = st.builds(rules.EscalationPolicy, st.integers(1, 100), st.integers(1, 100), st.integers(0, 600), st.integers(0, 600))
+policies = st.builds(
+    rules.EscalationPolicy,
+    st.integers(1, 100),
+    st.integers(1, 100),
+    st.integers(0, 600),
+    st.integers(0, 600),
+)
 
 
-@given(policies, st.sampled_from(list(rules.TRACKED)), st.one_of(st.none(), st.integers(1, 24 * 60)))
+@given(
+    policies, st.sampled_from(list(rules.TRACKED)), st.one_of(st.none(), st.integers(1, 24 * 60))
+)
 def test_deadlines_follow_the_policy_and_the_contact_limit(policy, notice, contact_minutes):
     due = rules.deadlines(policy, notice, contact_minutes)
     limit = timedelta(minutes=contact_minutes or rules.FALLBACK_CONTACT_MINUTES)
     if policy.deliver_minutes:
         assert due.escalate_after == timedelta(minutes=policy.deliver_minutes)
     else:
-        assert due.escalate_after == max(timedelta(seconds=30), limit * policy.deliver_percent / 100)
+        assert due.escalate_after == max(
+            timedelta(seconds=30), limit * policy.deliver_percent / 100
+        )
     if notice not in rules.NEEDS_ACTION:
         assert due.alert_after is None
     elif policy.seen_minutes:
@@ -53,12 +67,18 @@ def test_deadlines_follow_the_policy_and_the_contact_limit(policy, notice, conta
 
 def test_the_default_policy_is_a_third_and_two_thirds_of_the_contact_clocks():
     contact = rules.deadlines(rules.DEFAULT_ESCALATION, NoticeType.assigned, 30)
-    assert (contact.escalate_after, contact.alert_after) == (timedelta(minutes=9.9), timedelta(minutes=20.1))
+    assert (contact.escalate_after, contact.alert_after) == (
+        timedelta(minutes=9.9),
+        timedelta(minutes=20.1),
+    )
     urge = rules.deadlines(rules.DEFAULT_ESCALATION, NoticeType.urged, 10)
-    assert (urge.escalate_after, urge.alert_after) == (timedelta(minutes=3.3), timedelta(minutes=6.7))
+    assert (urge.escalate_after, urge.alert_after) == (
+        timedelta(minutes=3.3),
+        timedelta(minutes=6.7),
+    )
 
 
-moments = st.one_of(st.none(), st.datetimes(timezones=st.just(timezone.utc)))
+moments = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
 
 
 @given(moments, moments, moments)
@@ -70,11 +90,20 @@ def test_a_notice_is_as_far_as_its_furthest_receipt(sent, delivered, seen):
 
 @given(st.text(max_size=80), st.text(max_size=80))
 def test_sms_parameters_are_bounded_and_in_the_templates_order(code, area):
-    params = {"code": code, "kind": "repair", "area": area, "due": datetime(2026, 11, 23, 2, 30, tzinfo=timezone.utc).isoformat()}
+    params = {
+        "code": code,
+        "kind": "repair",
+        "area": area,
+        "due": datetime(2026, 11, 23, 2, 30, tzinfo=UTC).isoformat(),
+    }
     values = rules.sms_parameters(NoticeType.urged, params, ZoneInfo("Asia/Shanghai"))
     assert list(values) == ["action", "code", "kind", "area", "due"]
     assert all(len(v) <= rules.SMS_PARAM_CHARS for v in values.values())
-    assert values["action"] == "催单" and values["kind"] == "报修" and values["due"] == "11月23日 10:30"
+    assert (
+        values["action"] == "催单"
+        and values["kind"] == "报修"
+        and values["due"] == "11月23日 10:30"
+    )
 
 
 def test_mobile_numbers_as_providers_take_them():

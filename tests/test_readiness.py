@@ -25,7 +25,11 @@ def _forget_last_migration(db) -> str:
 
 
 def _remember(db, name: str) -> None:
-    run(db.run_ddl(f"INSERT INTO migration (name, app_name, ran_on) VALUES ('{name}', 'fieldservice', CURRENT_TIMESTAMP)"))
+    run(
+        db.run_ddl(
+            f"INSERT INTO migration (name, app_name, ran_on) VALUES ('{name}', 'fieldservice', CURRENT_TIMESTAMP)"
+        )
+    )
 
 
 def test_a_migrated_database_is_ready(client):
@@ -59,23 +63,37 @@ def test_uvicorn_refuses_to_serve_an_empty_database_and_says_why(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "PUSH_WORKER": "0"}
     started = subprocess.run(
         [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert started.returncode != 0
     assert "the database is not migrated" in started.stderr
     assert "python cli.py migrate" in started.stderr
 
 
-@pytest.mark.parametrize("lost", [
-    lambda: asyncpg.AdminShutdownError("terminating connection due to administrator command"),
-    lambda: asyncpg.CannotConnectNowError("the database system is starting up"),
-    lambda: ConnectionRefusedError(111, "Connect call failed"),
-    lambda: asyncpg.InterfaceError("cannot call Transaction.rollback(): the underlying connection is closed"),
-    lambda: asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
-])
-def test_a_database_going_away_mid_request_is_a_503_to_retry_not_an_internal_error(api, monkeypatch, lost):
+@pytest.mark.parametrize(
+    "lost",
+    [
+        lambda: asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        lambda: asyncpg.CannotConnectNowError("the database system is starting up"),
+        lambda: ConnectionRefusedError(111, "Connect call failed"),
+        lambda: asyncpg.InterfaceError(
+            "cannot call Transaction.rollback(): the underlying connection is closed"
+        ),
+        lambda: asyncpg.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress"
+        ),
+    ],
+)
+def test_a_database_going_away_mid_request_is_a_503_to_retry_not_an_internal_error(
+    api, monkeypatch, lost
+):
     """PostgreSQL restarting: the request that met it is answered 503 with Retry-After (the
     phones and the console send it again), a problem detail in the caller's language."""
+
     async def restarting():
         raise lost()
 

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_step_that_leaves_out_a_part_does_not_load():
-    assert all(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-               for f in dataclasses.fields(Step)), "no part of a step has a default"
+    assert all(
+        f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        for f in dataclasses.fields(Step)
+    ), "no part of a step has a default"
     parts = {f.name: None for f in dataclasses.fields(Step)}
     del parts["label"]
     with pytest.raises(TypeError, match="label"):
@@ -45,10 +47,17 @@ def test_every_step_declares_every_part():
 
 
 def test_the_tables_derived_from_the_spec_agree_with_it():
-    assert ACTION_NAMES["dispatch"] == ("派单", "dispatch") and set(ACTION_NAMES) == {a.value for a in Action}
-    assert LOSING_STEPS == {Action.dispatch: "sync.reassigned", Action.transfer: "sync.reassigned",
-                            Action.reject: "sync.you_rejected", Action.send_back: "sync.sent_back",
-                            Action.cancel: "sync.cancelled", Action.reopen: "sync.reopened"}
+    assert ACTION_NAMES["dispatch"] == ("派单", "dispatch") and set(ACTION_NAMES) == {
+        a.value for a in Action
+    }
+    assert LOSING_STEPS == {
+        Action.dispatch: "sync.reassigned",
+        Action.transfer: "sync.reassigned",
+        Action.reject: "sync.you_rejected",
+        Action.send_back: "sync.sent_back",
+        Action.cancel: "sync.cancelled",
+        Action.reopen: "sync.reopened",
+    }
     # Every clock ends somehow, and the callback clock only by a callback or a reopening.
     assert all(STOPPERS[name] for name in ClockName)
     assert STOPPERS[ClockName.callback] == {Action.callback, Action.reopen}
@@ -80,26 +89,46 @@ def test_the_phone_plays_the_servers_spec_as_pulled(api):
     """local.js, given the reference data of a real pull, allows a technician exactly the steps the
     server's state machine allows in each state, and moves the order where the server would."""
     api.step("dispatcher", api.create()["id"], "dispatch", assignee_id=api.world.uid("tech2"))
-    pulled = api.client.get("/api/sync/pull", params={"client_id": "spec-check"}, headers=api.headers("tech2")).json()
+    pulled = api.client.get(
+        "/api/sync/pull", params={"client_id": "spec-check"}, headers=api.headers("tech2")
+    ).json()
     technician = pulled["reference"]["technician"]
     names = [*MUTATIONS, "unknown_step"]
     states = [s.value for s in State]
     answer = subprocess.run(
-        ["node", "--input-type=module", "-e", NODE_CHECK, (ROOT / "static/pwa/src/local.js").as_uri()],
+        [
+            "node",
+            "--input-type=module",
+            "-e",
+            NODE_CHECK,
+            (ROOT / "static/pwa/src/local.js").as_uri(),
+        ],
         input=json.dumps({"technician": technician, "names": names, "states": states}),
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     phone = json.loads(answer.stdout)
     for name in names:
         action = PHONE_STEPS.get(name)
         for state in State:
-            server = action is not None and state in STEPS[action].moves and may_take(action, Role.technician, True)
+            server = (
+                action is not None
+                and state in STEPS[action].moves
+                and may_take(action, Role.technician, True)
+            )
             assert phone["allowed"][f"{name} {state.value}"] == server, (name, state)
             if server:
-                assert phone["after"][f"{name} {state.value}"] == (STEPS[action].moves[state] or state).value
+                assert (
+                    phone["after"][f"{name} {state.value}"]
+                    == (STEPS[action].moves[state] or state).value
+                )
     assert phone["actions"] == list(PHONE_STEPS)
     assert phone["label"] == STEPS[Action.contact].phone.button[0]
     assert phone["closure"] == {
-        "required": list(closure.REQUIRED_PARTS), "field_work": list(closure.FIELD_WORK_PARTS),
-        "field_kinds": sorted(FIELD_KINDS), "detailed_remark_min": closure.DETAILED_REMARK_MIN_CHARS,
+        "required": list(closure.REQUIRED_PARTS),
+        "field_work": list(closure.FIELD_WORK_PARTS),
+        "field_kinds": sorted(FIELD_KINDS),
+        "detailed_remark_min": closure.DETAILED_REMARK_MIN_CHARS,
     }

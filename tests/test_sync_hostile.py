@@ -11,12 +11,12 @@ import pytest
 from api.work_orders import schemas as s
 from api.work_orders import service
 from db.engine import write_transaction
-from db.sync_tables import SyncClient, SyncMutation
+from db.sync_tables import SyncClient
 from domain.lifecycle import Action
 from sync.pull import purge_tombstones
 from tests.conftest import run
 from tests.test_sync import CLIENT, assigned, mutation, pull, push
-from tests.test_work_orders import T0, at
+from tests.test_work_orders import at
 
 
 def pull_all(api, cursor=None, limit=2, username="tech2"):
@@ -38,6 +38,7 @@ def pull_all(api, cursor=None, limit=2, username="tech2"):
 
 def bulk_step(api, order_ids, action, body):
     """An office step on many orders in one transaction: one sync version for all of them."""
+
     async def steps() -> None:
         async with write_transaction():
             for order_id in order_ids:
@@ -54,7 +55,13 @@ def test_a_push_batch_touching_more_orders_than_a_page_loses_none(api, limit):
     mine = [assigned(api) for _ in range(8)]
     before, _, cursor, _ = pull_all(api, limit=limit)
     assert set(before) == set(mine)
-    push(api, [mutation(i + 1, "add_note", order_id, 1, text=f"备注{i}") for i, order_id in enumerate(mine)])
+    push(
+        api,
+        [
+            mutation(i + 1, "add_note", order_id, 1, text=f"备注{i}")
+            for i, order_id in enumerate(mine)
+        ],
+    )
     changed, _, _, pages = pull_all(api, cursor=cursor, limit=limit)
     assert set(changed) == set(mine)
     assert all(o["history"][-1]["payload"]["text"].startswith("备注") for o in changed.values())
@@ -86,7 +93,9 @@ def test_a_paged_snapshot_finishes_under_a_short_tombstone_window(api):
     api.step("dispatcher", moved, "transfer", assignee_id=api.world.uid("tech2b"))
     at(2 * 60)
     api.log_in_again()
-    assert run(purge_tombstones(timedelta(0))) > 0  # the purge mark is now above the orders' versions
+    assert (
+        run(purge_tombstones(timedelta(0))) > 0
+    )  # the purge mark is now above the orders' versions
     first = pull(api, limit=1)
     assert not first["reset"] and first["more"]
     # Between pages: an order leaves, the upkeep purges again (nothing young enough to matter).
@@ -98,12 +107,31 @@ def test_a_paged_snapshot_finishes_under_a_short_tombstone_window(api):
     assert held == set(mine[1:])
 
 
-@pytest.mark.parametrize("cursor", ["v1.5\n", "v1.٣", "v1.５", "v1.05", "v1.-1", " v1.5", "v2.3.4", "v2.3.4.0",
-                                    "v2.3.5.1", "v2.5.3.1\n", "v2.5.3.2147483647", "v2.5.3.99999999999", "v2.٣.1.1", "v1.1234567890123456789"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "v1.5\n",
+        "v1.٣",
+        "v1.５",
+        "v1.05",
+        "v1.-1",
+        " v1.5",
+        "v2.3.4",
+        "v2.3.4.0",
+        "v2.3.5.1",
+        "v2.5.3.1\n",
+        "v2.5.3.2147483647",
+        "v2.5.3.99999999999",
+        "v2.٣.1.1",
+        "v1.1234567890123456789",
+    ],
+)
 def test_a_malformed_cursor_is_a_bad_request(api, cursor):
     at(0)
     assigned(api)
-    response = api.client.get("/api/sync/pull", params={"cursor": cursor}, headers=api.headers("tech2"))
+    response = api.client.get(
+        "/api/sync/pull", params={"cursor": cursor}, headers=api.headers("tech2")
+    )
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "sync.bad_cursor"
@@ -115,7 +143,9 @@ def test_a_cursor_of_an_installed_app_still_works(api):
     mine = [assigned(api) for _ in range(3)]
     cursor = pull(api)["cursor"]
     assert cursor.startswith("v1.")
-    push(api, [mutation(i + 1, "add_note", order_id, 1, text="x") for i, order_id in enumerate(mine)])
+    push(
+        api, [mutation(i + 1, "add_note", order_id, 1, text="x") for i, order_id in enumerate(mine)]
+    )
     page = pull(api, cursor=cursor, limit=2)
     assert page["more"] and len(page["orders"]) == 2
     rest, _, final, _ = pull_all(api, cursor=page["cursor"], limit=2)
@@ -126,7 +156,9 @@ def test_a_cursor_of_an_installed_app_still_works(api):
 @pytest.mark.parametrize("client_id", ["short", "x" * 65, "phone 0001", "phone-٣٣٣٣٣٣"])
 def test_a_pull_with_a_bad_client_id_is_refused_and_creates_no_client(api, client_id):
     at(0)
-    response = api.client.get("/api/sync/pull", params={"client_id": client_id}, headers=api.headers("tech2"))
+    response = api.client.get(
+        "/api/sync/pull", params={"client_id": client_id}, headers=api.headers("tech2")
+    )
     assert response.status_code == 400, response.text
     body = response.json()
     assert "client_id" in response.text and "Error" not in response.text and body["status"] == 400
@@ -137,9 +169,21 @@ def test_a_pull_with_a_bad_client_id_is_refused_and_creates_no_client(api, clien
 def test_a_device_time_off_the_calendar_is_a_bad_request_naming_the_field(api, device_time):
     at(0)
     order_id = assigned(api)
-    response = api.client.post("/api/sync/push", headers=api.headers("tech2"), json={
-        "client_id": CLIENT, "mutations": [{"id": 1, "name": "accept", "args": {"order_id": order_id},
-                                            "device_time": device_time}]})
+    response = api.client.post(
+        "/api/sync/push",
+        headers=api.headers("tech2"),
+        json={
+            "client_id": CLIENT,
+            "mutations": [
+                {
+                    "id": 1,
+                    "name": "accept",
+                    "args": {"order_id": order_id},
+                    "device_time": device_time,
+                }
+            ],
+        },
+    )
     assert response.status_code == 400, response.text
     assert "device_time" in response.text
     assert "OverflowError" not in response.text and "Error" not in response.text
@@ -151,8 +195,13 @@ def test_a_rejected_mutation_keeps_a_bounded_copy_of_what_was_sent(api):
     a bounded copy, not megabytes."""
     at(0)
     order_id = assigned(api)
-    result = push(api, [mutation(1, "add_note", order_id, 1, text="长" * 800_000),
-                        mutation(2, "teleport", order_id, 2, junk=["x" * 100_000] * 20)])
+    result = push(
+        api,
+        [
+            mutation(1, "add_note", order_id, 1, text="长" * 800_000),
+            mutation(2, "teleport", order_id, 2, junk=["x" * 100_000] * 20),
+        ],
+    )
     assert [r["status"] for r in result["results"]] == ["rejected", "rejected"]
     conflicts = api.get("dispatcher", "/api/sync/conflicts")
     assert len(conflicts.content) < 40_000
@@ -168,7 +217,12 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
     order_id = assigned(api)
     other = assigned(api, "tech2b")
     api.step("dispatcher", other, "transfer", assignee_id=api.world.uid("tech2"))
-    real = push(api, [mutation(1, "add_note", other, 1, text="真实的备注")], username="tech2b", client_id="phone-of-tech2b-01")
+    real = push(
+        api,
+        [mutation(1, "add_note", other, 1, text="真实的备注")],
+        username="tech2b",
+        client_id="phone-of-tech2b-01",
+    )
     assert real["results"][0]["status"] == "rejected"
     flood = push(api, [mutation(i, "teleport", order_id, 1) for i in range(1, 1001)])
     assert flood["last_mutation_id"] == 1000  # the phone's queue moves on
@@ -198,9 +252,16 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
     assert len(seen) == len({c["id"] for c in seen})
     # Handled ones are filtered out by default and found with handled=true.
     first = found[0]["id"]
-    assert api.client.post(f"/api/sync/conflicts/{first}/resolve", json={}, headers=api.headers("dispatcher")).status_code == 204
+    assert (
+        api.client.post(
+            f"/api/sync/conflicts/{first}/resolve", json={}, headers=api.headers("dispatcher")
+        ).status_code
+        == 204
+    )
     assert listing(technician_id=api.world.uid("tech2b")) == []
-    assert [c["id"] for c in listing(technician_id=api.world.uid("tech2b"), handled="true")] == [first]
+    assert [c["id"] for c in listing(technician_id=api.world.uid("tech2b"), handled="true")] == [
+        first
+    ]
     assert api.get("dispatcher", "/api/sync/conflicts", params={"limit": 0}).status_code == 400
 
 
@@ -229,11 +290,17 @@ def test_a_version_of_three_pages_pulled_while_writers_commit(api, db, engine_na
 
         async def writer(order_ids: list[int]) -> None:
             for order_id in order_ids:
-                await service.retrying(lambda: service.apply_step(agent, order_id, Action.urge, s.Step()))
+                await service.retrying(
+                    lambda order_id=order_id: service.apply_step(
+                        agent, order_id, Action.urge, s.Step()
+                    )
+                )
                 writing.set()
                 await asyncio.sleep(0)
 
-        writers = [asyncio.create_task(writer(mine[i:i + 2])) for i in (0, 2, 4)]  # 6 of the 15 change again
+        writers = [
+            asyncio.create_task(writer(mine[i : i + 2])) for i in (0, 2, 4)
+        ]  # 6 of the 15 change again
         position, pages = cursor, 0
         await writing.wait()
         while True:  # page by page while the writers commit

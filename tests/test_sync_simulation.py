@@ -61,8 +61,12 @@ class Phone:
 
     def queue(self, name: str, order_id: int, **args) -> None:
         mutation_id = len(self.created) + 1
-        mutation = {"id": mutation_id, "name": name, "args": {"order_id": order_id, **args},
-                    "device_time": servertime.now() - timedelta(seconds=30)}
+        mutation = {
+            "id": mutation_id,
+            "name": name,
+            "args": {"order_id": order_id, **args},
+            "device_time": servertime.now() - timedelta(seconds=30),
+        }
         self.created[mutation_id] = mutation
         self.outbox.append(mutation)
 
@@ -91,9 +95,29 @@ class World:
 
 # One step of a schedule: (what, which phone, which order, how the network behaves, page limit).
 STEP = st.tuples(
-    st.sampled_from(["note", "contact", "arrive", "sign", "accept", "work", "photo", "note_all",
-                     "push", "push", "pull", "pull", "snapshot", "reassign", "bulk_reassign", "bulk_urge",
-                     "reorder", "restart", "purge"]),
+    st.sampled_from(
+        [
+            "note",
+            "contact",
+            "arrive",
+            "sign",
+            "accept",
+            "work",
+            "photo",
+            "note_all",
+            "push",
+            "push",
+            "pull",
+            "pull",
+            "snapshot",
+            "reassign",
+            "bulk_reassign",
+            "bulk_urge",
+            "reorder",
+            "restart",
+            "purge",
+        ]
+    ),
     st.integers(0, 1),
     st.integers(0, ORDERS - 1),
     st.sampled_from(["ok", "drop_request", "drop_response", "duplicate", "one_page"]),
@@ -131,17 +155,27 @@ async def _pull(phone: Phone, fate: str, limit: int = 2) -> None:
             return
 
 
-async def _step(world: World, what: str, which: int, order_index: int, fate: str, limit: int, marker: str) -> None:
+async def _step(
+    world: World, what: str, which: int, order_index: int, fate: str, limit: int, marker: str
+) -> None:
     phone = world.phones[which]
     local = sorted(phone.orders) or world.order_ids
     target = local[order_index % len(local)]
     if what == "note":
         phone.queue("add_note", target, text=f"备注{marker}")
     elif what == "sign":
-        phone.queue("capture_signature", target, signer_name=f"客户{marker}", relation="account_holder",
-                    strokes=STROKES, satisfaction=5)
+        phone.queue(
+            "capture_signature",
+            target,
+            signer_name=f"客户{marker}",
+            relation="account_holder",
+            strokes=STROKES,
+            satisfaction=5,
+        )
     elif what == "photo":
-        phone.queue("attach_photo", target, upload_id=str(uuid.UUID(int=int(marker) + 1)), kind="after")
+        phone.queue(
+            "attach_photo", target, upload_id=str(uuid.UUID(int=int(marker) + 1)), kind="after"
+        )
     elif what == "note_all":  # one batch touching every order the phone holds: one version
         for order_id in local:
             phone.queue("add_note", order_id, text=f"批量{marker}-{order_id}")
@@ -161,13 +195,23 @@ async def _step(world: World, what: str, which: int, order_index: int, fate: str
         phone.drop_copy()
         await _pull(phone, fate, limit)
     elif what == "reassign":
-        order = await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == world.order_ids[order_index]).first()
+        order = (
+            await WorkOrder.select(WorkOrder.assignee)
+            .where(WorkOrder.id == world.order_ids[order_index])
+            .first()
+        )
         others = [p.caller.id for p in world.phones if p.caller.id != order["assignee"]]
-        await service.retrying(lambda: service.apply_step(
-            world.dispatcher, world.order_ids[order_index], Action.transfer, s.Transfer(assignee_id=others[0])))
+        await service.retrying(
+            lambda: service.apply_step(
+                world.dispatcher,
+                world.order_ids[order_index],
+                Action.transfer,
+                s.Transfer(assignee_id=others[0]),
+            )
+        )
     elif what in ("bulk_reassign", "bulk_urge"):
         # An office step on several orders in one transaction: one sync version for all of them.
-        chosen = world.order_ids[order_index:] + world.order_ids[:limit % 3]
+        chosen = world.order_ids[order_index:] + world.order_ids[: limit % 3]
         await service.retrying(lambda: _bulk(world, chosen, what))
     elif what == "restart":
         world.restart()
@@ -184,9 +228,13 @@ async def _bulk(world: World, order_ids: list[int], what: str) -> None:
             if what == "bulk_urge":
                 await service.apply_step(world.dispatcher, order_id, Action.urge, s.Step())
                 continue
-            order = await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == order_id).first()
+            order = (
+                await WorkOrder.select(WorkOrder.assignee).where(WorkOrder.id == order_id).first()
+            )
             others = [p.caller.id for p in world.phones if p.caller.id != order["assignee"]]
-            await service.apply_step(world.dispatcher, order_id, Action.transfer, s.Transfer(assignee_id=others[0]))
+            await service.apply_step(
+                world.dispatcher, order_id, Action.transfer, s.Transfer(assignee_id=others[0])
+            )
 
 
 async def _heal_and_check(world: World) -> None:
@@ -199,8 +247,18 @@ async def _heal_and_check(world: World) -> None:
         await _pull(phone, "ok", limit=1)  # the smallest page: every version split
 
     for phone in world.phones:
-        client = await SyncClient.select(SyncClient.id).where(SyncClient.client_id == phone.client_id).first()
-        rows = await SyncMutation.select().where(SyncMutation.client == client["id"]).output(load_json=True) if client else []
+        client = (
+            await SyncClient.select(SyncClient.id)
+            .where(SyncClient.client_id == phone.client_id)
+            .first()
+        )
+        rows = (
+            await SyncMutation.select()
+            .where(SyncMutation.client == client["id"])
+            .output(load_json=True)
+            if client
+            else []
+        )
         stored = {r["mutation_id"]: r for r in rows}
         # Exactly once: one outcome per mutation created, applied or rejected with a reason.
         assert sorted(stored) == sorted(phone.created)
@@ -211,8 +269,17 @@ async def _heal_and_check(world: World) -> None:
             await _check_effect(phone.created[mutation_id], row)
         # The local copy equals the server scope (sync.protocol.in_scope).
         orders = await WorkOrder.select(
-            WorkOrder.id, WorkOrder.version, WorkOrder.state, WorkOrder.assignee, WorkOrder.closed_at)
-        scope = [o for o in orders if in_scope(o, phone.caller.id, servertime.now(), config.sync_closed_order_days)]
+            WorkOrder.id,
+            WorkOrder.version,
+            WorkOrder.state,
+            WorkOrder.assignee,
+            WorkOrder.closed_at,
+        )
+        scope = [
+            o
+            for o in orders
+            if in_scope(o, phone.caller.id, servertime.now(), config.sync_closed_order_days)
+        ]
         assert {o["id"]: (o["version"], o["state"]) for o in scope} == {
             o.id: (o.version, o.state) for o in phone.orders.values()
         }
@@ -224,16 +291,25 @@ async def _check_effect(mutation: dict, row: dict) -> None:
     args = mutation["args"]
     if mutation["name"] == "attach_photo":
         photos = await OrderPhoto.count().where(
-            (OrderPhoto.work_order == args["order_id"]) & (OrderPhoto.upload_id == args["upload_id"]))
+            (OrderPhoto.work_order == args["order_id"])
+            & (OrderPhoto.upload_id == args["upload_id"])
+        )
         assert photos == (1 if row["status"] == "applied" else 0)
         assert row["args"]["upload_id"] == args["upload_id"]
         return
     if mutation["name"] not in ("add_note", "capture_signature"):
         return
-    key, action = ("text", Action.note) if mutation["name"] == "add_note" else ("signer_name", Action.sign)
-    events = await WorkOrderEvent.select(WorkOrderEvent.payload).where(
-        (WorkOrderEvent.work_order == args["order_id"]) & (WorkOrderEvent.action == action.value)
-    ).output(load_json=True)
+    key, action = (
+        ("text", Action.note) if mutation["name"] == "add_note" else ("signer_name", Action.sign)
+    )
+    events = (
+        await WorkOrderEvent.select(WorkOrderEvent.payload)
+        .where(
+            (WorkOrderEvent.work_order == args["order_id"])
+            & (WorkOrderEvent.action == action.value)
+        )
+        .output(load_json=True)
+    )
     copies = sum(1 for e in events if e["payload"].get(key) == args[key])
     assert copies == (1 if row["status"] == "applied" else 0)
     assert row["args"][key] == args[key]
@@ -248,16 +324,29 @@ async def _build_world() -> None:
     base = await build_world()
     for index in range(ORDERS):
         order = await service.create_order(
-            base.users["agent"], s.CreateOrder(kind=Kind.repair, customer_id=base.customers["ordinary"],
-                                              description=f"宽带故障{index}"))
+            base.users["agent"],
+            s.CreateOrder(
+                kind=Kind.repair,
+                customer_id=base.customers["ordinary"],
+                description=f"宽带故障{index}",
+            ),
+        )
         technician = base.users[TECHS[index % 2]]
-        await service.retrying(lambda: service.apply_step(
-            base.users["dispatcher"], order.id, Action.dispatch, s.Dispatch(assignee_id=technician.id)))
+        await service.retrying(
+            lambda order=order, technician=technician: service.apply_step(
+                base.users["dispatcher"],
+                order.id,
+                Action.dispatch,
+                s.Dispatch(assignee_id=technician.id),
+            )
+        )
 
 
 def _schedules(examples: int, run_example) -> None:
     @given(steps=st.lists(STEP, min_size=1, max_size=24))
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def schedules(steps):
         run_example(steps)
 
@@ -295,7 +384,10 @@ def test_simulated_offline_days_on_sqlite(tmp_path, sqlite_template):
 
 
 def test_simulated_offline_days_on_postgres(postgres_ready):
-    world_db, example_db = f"fieldservice_sim_world_{os.getpid()}", f"fieldservice_sim_example_{os.getpid()}"
+    world_db, example_db = (
+        f"fieldservice_sim_world_{os.getpid()}",
+        f"fieldservice_sim_example_{os.getpid()}",
+    )
     server = ADMIN_URL.rsplit("/", 1)[0]
 
     async def admin(*statements: str) -> None:
@@ -306,16 +398,24 @@ def test_simulated_offline_days_on_postgres(postgres_ready):
         finally:
             await connection.close()
 
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
-                      f'CREATE DATABASE "{world_db}" TEMPLATE "{POSTGRES_URL.rsplit("/", 1)[1]}"'))
+    asyncio.run(
+        admin(
+            f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
+            f'CREATE DATABASE "{world_db}" TEMPLATE "{POSTGRES_URL.rsplit("/", 1)[1]}"',
+        )
+    )
     bind(PostgresEngine(config={"dsn": f"{server}/{world_db}"}))
     servertime.travel_to(T0)
     asyncio.run(_truncate_and_build())
     examples = max(1, EXAMPLES // 10)  # each example copies a database: fewer, slower schedules
 
     def run_example(steps):
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
-                          f'CREATE DATABASE "{example_db}" TEMPLATE "{world_db}"'))
+        asyncio.run(
+            admin(
+                f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
+                f'CREATE DATABASE "{example_db}" TEMPLATE "{world_db}"',
+            )
+        )
 
         def restart():
             bind(PostgresEngine(config={"dsn": f"{server}/{example_db}"}))
@@ -329,8 +429,12 @@ def test_simulated_offline_days_on_postgres(postgres_ready):
     try:
         _schedules(examples, run_example)
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
-                          f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)'))
+        asyncio.run(
+            admin(
+                f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
+                f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
+            )
+        )
 
 
 async def _truncate_and_build() -> None:
@@ -349,9 +453,22 @@ async def _play_from_template(steps, restart) -> None:
     from db.tables import StaffUser
 
     users = {u["username"]: u for u in await StaffUser.select()}
-    callers = {name: Caller(id=u["id"], username=name, display_name=u["display_name"], role=u["role"],
-                            team_id=u["team"], area_id=u["area"]) for name, u in users.items()}
+    callers = {
+        name: Caller(
+            id=u["id"],
+            username=name,
+            display_name=u["display_name"],
+            role=u["role"],
+            team_id=u["team"],
+            area_id=u["area"],
+        )
+        for name, u in users.items()
+    }
     order_ids = [o["id"] for o in await WorkOrder.select(WorkOrder.id).order_by(WorkOrder.id)]
-    world = World([Phone(callers[n], f"phone-{n}-0001") for n in TECHS], callers["dispatcher"], order_ids, restart)
+    world = World(
+        [Phone(callers[n], f"phone-{n}-0001") for n in TECHS],
+        callers["dispatcher"],
+        order_ids,
+        restart,
+    )
     await _play(world, steps)
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,12 +10,16 @@ import servertime
 from db.tables import WorkOrderEvent
 from tests.conftest import run
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Chengdu
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Chengdu
 
 FIELD_CLOSE = {
-    "closure_category": "repair", "outcome": "resolved", "cause": "入户光纤弯折",
-    "solution": "重新熔接并更换皮线", "result": "网络恢复,客户确认可用",
-    "work_done": "熔接光纤一处,更换皮线光缆20米", "labour_hours": 1.5,
+    "closure_category": "repair",
+    "outcome": "resolved",
+    "cause": "入户光纤弯折",
+    "solution": "重新熔接并更换皮线",
+    "result": "网络恢复,客户确认可用",
+    "work_done": "熔接光纤一处,更换皮线光缆20米",
+    "labour_hours": 1.5,
     "materials": [{"code": "FIBER", "quantity": 20}],
 }
 
@@ -32,8 +36,15 @@ def clock(order: dict, name: str, index: int = -1) -> dict:
 
 def sign(api, username: str, order_id: int, **extra) -> dict:
     strokes = [[[10 + i, 20 + i % 3, i * 16] for i in range(12)], [[40, 30, 0], [60, 45, 30]]]
-    return api.step(username, order_id, "sign", signer_name="客户本人", relation="account_holder",
-                    strokes=strokes, **{"satisfaction": 5, **extra})
+    return api.step(
+        username,
+        order_id,
+        "sign",
+        signer_name="客户本人",
+        relation="account_holder",
+        strokes=strokes,
+        **{"satisfaction": 5, **extra},
+    )
 
 
 def test_repair_from_creation_to_closure_stops_every_clock(api):
@@ -47,8 +58,12 @@ def test_repair_from_creation_to_closure_stops_every_clock(api):
     assert order["state"] == "dispatched" and order["assignee"]["id"] == tech
     assert order["first_contact_owner"]["name"] == "王调度"
     assert clock(order, "dispatch")["state"] == "met"
-    for minute, step, state in [(5, "accept", "accepted"), (6, "contact", "contacted"),
-                                (7, "start-travel", "en_route"), (30, "arrive", "on_site")]:
+    for minute, step, state in [
+        (5, "accept", "accepted"),
+        (6, "contact", "contacted"),
+        (7, "start-travel", "en_route"),
+        (30, "arrive", "on_site"),
+    ]:
         at(minute)
         assert api.step("tech2", order["id"], step)["state"] == state
     at(60)
@@ -58,11 +73,24 @@ def test_repair_from_creation_to_closure_stops_every_clock(api):
     assert all(c["state"] != "running" for c in closed["clocks"] if c["name"] != "callback")
     assert clock(closed, "callback")["state"] == "running"
     actions = [e["action"] for e in closed["history"]]
-    assert actions == ["create", "dispatch", "accept", "contact", "start_travel", "arrive", "sign", "close"]
+    assert actions == [
+        "create",
+        "dispatch",
+        "accept",
+        "contact",
+        "start_travel",
+        "arrive",
+        "sign",
+        "close",
+    ]
     assert [e["seq"] for e in closed["history"]] == list(range(1, 9))
     # The history is append-only in the database itself.
     with pytest.raises(Exception, match="append-only"):
-        run(WorkOrderEvent.update({WorkOrderEvent.action: "tampered"}).where(WorkOrderEvent.work_order == closed["id"]))
+        run(
+            WorkOrderEvent.update({WorkOrderEvent.action: "tampered"}).where(
+                WorkOrderEvent.work_order == closed["id"]
+            )
+        )
     with pytest.raises(Exception, match="append-only"):
         run(WorkOrderEvent.delete().where(WorkOrderEvent.work_order == closed["id"]))
 
@@ -138,10 +166,14 @@ def test_transfer_within_thirty_minutes_of_previous_result(api, minutes, expecte
     api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("backoffice"))
     api.step("backoffice", order["id"], "accept")
     at(40)
-    returned = api.step("backoffice", order["id"], "return-result", result="资料已录入,需营业网点补办手续")
+    returned = api.step(
+        "backoffice", order["id"], "return-result", result="资料已录入,需营业网点补办手续"
+    )
     assert returned["state"] == "returned"
     at(40 + minutes)
-    transferred = api.step("dispatcher", order["id"], "transfer", assignee_id=api.world.uid("backoffice"))
+    transferred = api.step(
+        "dispatcher", order["id"], "transfer", assignee_id=api.world.uid("backoffice")
+    )
     assert transferred["state"] == "dispatched"
     assert clock(transferred, "transfer")["state"] == expected
 
@@ -171,19 +203,33 @@ def test_device_times_out_of_bounds_are_clamped_and_flagged(api):
     order = api.create()
     api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
     at(5)
-    future = api.step("tech2", order["id"], "accept", device_time=(T0 + timedelta(hours=3)).isoformat())
+    future = api.step(
+        "tech2", order["id"], "accept", device_time=(T0 + timedelta(hours=3)).isoformat()
+    )
     event = future["history"][-1]
-    assert event["time_flag"] == "future" and event["effective_time"].startswith("2026-11-23T02:05:00")
-    past = api.step("tech2", order["id"], "contact", device_time=(T0 - timedelta(days=2)).isoformat())
+    assert event["time_flag"] == "future" and event["effective_time"].startswith(
+        "2026-11-23T02:05:00"
+    )
+    past = api.step(
+        "tech2", order["id"], "contact", device_time=(T0 - timedelta(days=2)).isoformat()
+    )
     event = past["history"][-1]
-    assert event["time_flag"] == "before_order" and event["effective_time"].startswith("2026-11-23T02:00:00")
+    assert event["time_flag"] == "before_order" and event["effective_time"].startswith(
+        "2026-11-23T02:00:00"
+    )
     assert event["device_time"].startswith("2026-11-21")  # the device's own claim is kept
 
 
 def test_send_back_resubmit_and_reject(api):
     at(0)
     order = api.create()
-    sent = api.step("dispatcher", order["id"], "send-back", reason_code="wrong_dispatch", reason="该地址不在本分公司服务范围")
+    sent = api.step(
+        "dispatcher",
+        order["id"],
+        "send-back",
+        reason_code="wrong_dispatch",
+        reason="该地址不在本分公司服务范围",
+    )
     assert sent["state"] == "sent_back"
     assert sent["history"][-1]["payload"]["reason"] == "该地址不在本分公司服务范围"
     assert api.step("agent", order["id"], "resubmit")["state"] == "new"
@@ -200,14 +246,25 @@ def test_second_dispatch_after_a_special_fault_and_cannot_proceed(api):
     order = api.create()
     api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
     api.step("tech2", order["id"], "accept")
-    returned = api.step("tech2", order["id"], "return-result", result="楼道分支器损坏,需线路组处理", special_fault=True)
+    returned = api.step(
+        "tech2",
+        order["id"],
+        "return-result",
+        result="楼道分支器损坏,需线路组处理",
+        special_fault=True,
+    )
     assert returned["state"] == "returned"
     again = api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2b"))
     assert again["history"][-1]["payload"]["second_dispatch"] is True
     api.step("tech2b", order["id"], "accept")
     unsafe = api.step("tech2b", order["id"], "cannot-proceed", reason="楼顶无护栏,雨天无法安全登高")
     assert unsafe["state"] == "cannot_proceed"
-    assert api.step("dispatcher", order["id"], "transfer", assignee_id=api.world.uid("contractor1"))["state"] == "dispatched"
+    assert (
+        api.step("dispatcher", order["id"], "transfer", assignee_id=api.world.uid("contractor1"))[
+            "state"
+        ]
+        == "dispatched"
+    )
 
 
 def test_appointment_closure_needs_append_and_reopen(api):
@@ -215,14 +272,29 @@ def test_appointment_closure_needs_append_and_reopen(api):
     order = api.create()
     api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
     api.step("tech2", order["id"], "accept")
-    closed = api.step("tech2", order["id"], "close", closure_category="repair", outcome="appointment",
-                      cause="客户不在家", solution="约定上门时间", result="待上门处理",
-                      appointment_date="2026-11-25", appointment_half_day="am")
+    closed = api.step(
+        "tech2",
+        order["id"],
+        "close",
+        closure_category="repair",
+        outcome="appointment",
+        cause="客户不在家",
+        solution="约定上门时间",
+        result="待上门处理",
+        appointment_date="2026-11-25",
+        appointment_half_day="am",
+    )
     assert closed["closure"]["appointment_text"] == "已和用户预约至25号周三(上午)处理"
     assert closed["appointment_at"].startswith("2026-11-25T01:00:00")  # 09:00 in Chengdu
     assert closed["awaiting_append"] is True
     assert not [c for c in closed["clocks"] if c["name"] == "callback"]
-    appended = api.step("tech2", order["id"], "append", text="25日上午已上门更换光猫,恢复正常", final_outcome="resolved")
+    appended = api.step(
+        "tech2",
+        order["id"],
+        "append",
+        text="25日上午已上门更换光猫,恢复正常",
+        final_outcome="resolved",
+    )
     assert appended["state"] == "closed" and appended["awaiting_append"] is False
     reopened = api.step("dispatcher", order["id"], "reopen", reason="客户回访表示仍然断网")
     assert reopened["state"] == "new" and reopened["closure"] is None
@@ -231,9 +303,17 @@ def test_appointment_closure_needs_append_and_reopen(api):
 def test_phone_guidance_closure_by_dispatcher_needs_no_signature(api):
     at(0)
     order = api.create(kind="consultation", description="咨询宽带套餐资费")
-    closed = api.step("dispatcher", order["id"], "close", closure_category="consultation", outcome="resolved",
-                      method="phone_guidance", cause="客户咨询提速", solution="电话介绍300M套餐",
-                      result="客户表示考虑后到营业厅办理")
+    closed = api.step(
+        "dispatcher",
+        order["id"],
+        "close",
+        closure_category="consultation",
+        outcome="resolved",
+        method="phone_guidance",
+        cause="客户咨询提速",
+        solution="电话介绍300M套餐",
+        result="客户表示考虑后到营业厅办理",
+    )
     assert closed["state"] == "closed" and closed["awaiting_append"] is True
 
 
@@ -246,9 +326,13 @@ def test_waiver_replaces_a_missing_signature_only_when_approved(api):
     refused = api.post("tech2", f"/api/work-orders/{order['id']}/close", FIELD_CLOSE, lang="en")
     assert refused.status_code == 422
     assert [e["code"] for e in refused.json()["errors"]] == ["closure.signature_required"]
-    assert api.post("supervisor", f"/api/work-orders/{order['id']}/approve-waiver").status_code == 409
+    assert (
+        api.post("supervisor", f"/api/work-orders/{order['id']}/approve-waiver").status_code == 409
+    )
     api.step("tech2", order["id"], "request-waiver", reason="客户为租户,房东不在场且拒绝代签")
-    assert api.post("dispatcher", f"/api/work-orders/{order['id']}/approve-waiver").status_code == 403
+    assert (
+        api.post("dispatcher", f"/api/work-orders/{order['id']}/approve-waiver").status_code == 403
+    )
     api.step("supervisor", order["id"], "approve-waiver")
     assert api.step("tech2", order["id"], "close", **FIELD_CLOSE)["state"] == "closed"
 
@@ -258,9 +342,20 @@ def test_append_only_after_closure_and_callback_stops_its_clock(api):
     order = api.create(kind="consultation")
     conflict = api.post("dispatcher", f"/api/work-orders/{order['id']}/append", {"text": "补充"})
     assert conflict.status_code == 409 and conflict.json()["current_state"] == "new"
-    closed = api.step("dispatcher", order["id"], "close", closure_category="consultation", outcome="resolved",
-                      method="phone_guidance", cause="咨询", solution="解答", result="客户满意")
-    called = api.step("agent", order["id"], "callback", reached=True, satisfaction=5, remark="客户满意")
+    closed = api.step(
+        "dispatcher",
+        order["id"],
+        "close",
+        closure_category="consultation",
+        outcome="resolved",
+        method="phone_guidance",
+        cause="咨询",
+        solution="解答",
+        result="客户满意",
+    )
+    called = api.step(
+        "agent", order["id"], "callback", reached=True, satisfaction=5, remark="客户满意"
+    )
     assert clock(called, "callback")["state"] == "met"
     assert closed["version"] + 1 == called["version"]
 
@@ -272,7 +367,13 @@ def test_dispatch_and_transfer_answers_name_the_new_holder(api):
     first = api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2"))
     assert first["assignee"] == {"id": api.world.uid("tech2"), "name": "李维修"}
     api.step("tech2", order["id"], "accept")
-    api.step("tech2", order["id"], "return-result", result="楼道分支器损坏,需线路组处理", special_fault=True)
+    api.step(
+        "tech2",
+        order["id"],
+        "return-result",
+        result="楼道分支器损坏,需线路组处理",
+        special_fault=True,
+    )
     again = api.step("dispatcher", order["id"], "dispatch", assignee_id=api.world.uid("tech2b"))
     assert again["assignee"] == {"id": api.world.uid("tech2b"), "name": "周维修"}
     api.step("tech2b", order["id"], "accept")

@@ -70,23 +70,47 @@ async def build_world() -> World:
     world.community = (await Community.insert(Community(area=world.area, name="锦华苑")))[0]["id"]
     world.road = (await Road.insert(Road(area=world.area, name="春熙路")))[0]["id"]
     for code, name, function, network, employer in TEAMS:
-        row = await Team.insert(Team(code=code, name=name, function=function, network=network, employer=employer, area=world.area))
+        row = await Team.insert(
+            Team(
+                code=code,
+                name=name,
+                function=function,
+                network=network,
+                employer=employer,
+                area=world.area,
+            )
+        )
         world.teams[code] = row[0]["id"]
     for username, role, name, team in USERS:
-        user_id = await create_user(username, name, role, PASSWORD, world.teams.get(team) if team else None, world.area)
+        user_id = await create_user(
+            username, name, role, PASSWORD, world.teams.get(team) if team else None, world.area
+        )
         world.users[username] = Caller(
-            id=user_id, username=username, display_name=name, role=role.value,
-            team_id=world.teams.get(team) if team else None, area_id=world.area,
+            id=user_id,
+            username=username,
+            display_name=name,
+            role=role.value,
+            team_id=world.teams.get(team) if team else None,
+            area_id=world.area,
         )
     for index, (key, tier, network) in enumerate(CUSTOMERS):
         row = await Customer.insert(
-            Customer(account_no=f"028{index:07d}", name=f"客户{key}", phone=f"1380000{index:04d}", tier=tier,
-                     network=network, area=world.area, community=world.community, road=world.road,
-                     address=f"锦江区春熙路{index + 1}号")
+            Customer(
+                account_no=f"028{index:07d}",
+                name=f"客户{key}",
+                phone=f"1380000{index:04d}",
+                tier=tier,
+                network=network,
+                area=world.area,
+                community=world.community,
+                road=world.road,
+                address=f"锦江区春熙路{index + 1}号",
+            )
         )
         world.customers[key] = row[0]["id"]
     await Material.insert(
-        Material(code="ONU", name="光猫", unit="台"), Material(code="STB", name="机顶盒", unit="台"),
+        Material(code="ONU", name="光猫", unit="台"),
+        Material(code="STB", name="机顶盒", unit="台"),
         Material(code="FIBER", name="皮线光缆", unit="米"),
     )
     assert await StaffUser.count() == len(USERS)

@@ -28,7 +28,9 @@ class AccountController(Controller):
         return await service.accounts()
 
     @post("/", status_code=HTTP_201_CREATED)
-    async def create(self, data: JSONBody[s.NewAccount], request: Request[Caller, str, object]) -> s.Account:
+    async def create(
+        self, data: JSONBody[s.NewAccount], request: Request[Caller, str, object]
+    ) -> s.Account:
         """A new account (409 if the username is taken)."""
         return await service.create(request.user, data)
 
@@ -43,12 +45,17 @@ class AccountController(Controller):
 
     @post("/{user_id:int}/reset-password", status_code=HTTP_200_OK)
     async def reset_password(
-        self, user_id: UserId, data: JSONBody[s.PasswordReset], request: Request[Caller, str, object]
+        self,
+        user_id: UserId,
+        data: JSONBody[s.PasswordReset],
+        request: Request[Caller, str, object],
     ) -> s.Account:
         """A new password; every session, event stream and push subscription of the person ends."""
         return await service.reset_password(request.user, user_id, data)
 
     @post("/{user_id:int}/end-sessions", status_code=HTTP_200_OK)
-    async def end_sessions(self, user_id: UserId, request: Request[Caller, str, object]) -> s.SessionsEnded:
+    async def end_sessions(
+        self, user_id: UserId, request: Request[Caller, str, object]
+    ) -> s.SessionsEnded:
         """Every device of the person logs in again (their push subscriptions stay)."""
         return await service.end_sessions(request.user, user_id)

@@ -13,14 +13,31 @@ from db.engine import write_transaction
 from db.tables import Area, StaffUser, Team
 from domain.errors import Conflict, NotFound
 
-_COLUMNS = (StaffUser.id, StaffUser.username, StaffUser.display_name, StaffUser.role, StaffUser.team,
-            StaffUser.area, StaffUser.phone, StaffUser.active, StaffUser.created_at)
+_COLUMNS = (
+    StaffUser.id,
+    StaffUser.username,
+    StaffUser.display_name,
+    StaffUser.role,
+    StaffUser.team,
+    StaffUser.area,
+    StaffUser.phone,
+    StaffUser.active,
+    StaffUser.created_at,
+)
 
 
 def _account(row: dict) -> s.Account:
-    return s.Account(id=row["id"], username=row["username"], display_name=row["display_name"], role=row["role"],
-                     team_id=row["team"], area_id=row["area"], phone=row["phone"], active=row["active"],
-                     created_at=row["created_at"])
+    return s.Account(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        team_id=row["team"],
+        area_id=row["area"],
+        phone=row["phone"],
+        active=row["active"],
+        created_at=row["created_at"],
+    )
 
 
 async def accounts() -> list[s.Account]:
@@ -39,8 +56,16 @@ async def create(caller: Caller, data: s.NewAccount) -> s.Account:
         raise NotFound("team.not_found", id=data.team_id)
     if data.area_id is not None and not await Area.exists().where(Area.id == data.area_id):
         raise NotFound("area.not_found", id=data.area_id)
-    user_id = await auth.create_user(data.username, data.display_name, data.role, data.password,
-                                     data.team_id, data.area_id, data.phone, actor=caller)
+    user_id = await auth.create_user(
+        data.username,
+        data.display_name,
+        data.role,
+        data.password,
+        data.team_id,
+        data.area_id,
+        data.phone,
+        actor=caller,
+    )
     return await account(user_id)
 
 
@@ -55,7 +80,9 @@ async def set_active(caller: Caller, user_id: int, active: bool) -> s.Account:
         await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == user_id)
         if not active:
             await auth.end_sessions(user_id, now)
-        await auth.audit(caller, "user.reactivate" if active else "user.deactivate", target.username, now)
+        await auth.audit(
+            caller, "user.reactivate" if active else "user.deactivate", target.username, now
+        )
     return await account(user_id)
 
 

@@ -1,7 +1,7 @@
 import ipaddress
 
-from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth import service
@@ -17,7 +17,11 @@ def client_address(request: Request) -> str:
     peer = (request.client.host if request.client else "") or "unknown"
     if not _trusted(peer):
         return peer
-    forwarded = [part.strip() for value in request.headers.getall("x-forwarded-for", []) for part in value.split(",")]
+    forwarded = [
+        part.strip()
+        for value in request.headers.getall("x-forwarded-for", [])
+        for part in value.split(",")
+    ]
     for address in reversed(forwarded):
         if not _trusted(address):
             return address if _ip(address) else peer
@@ -43,7 +47,9 @@ class AuthController(Controller):
     @post("/login", exclude_from_auth=True, security=[], status_code=200)
     async def login(self, data: JSONBody[LoginRequest], request: Request) -> LoginResponse:
         """Exchange a username and password for a bearer token (rate-limited per user and address)."""
-        token, user, expires_at = await service.login(data.username, data.password, client_address(request))
+        token, user, expires_at = await service.login(
+            data.username, data.password, client_address(request)
+        )
         return LoginResponse(token=token, expires_at=expires_at, user=service.caller_of(user))
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, opt=roles(ANY_ROLE))

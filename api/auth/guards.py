@@ -15,11 +15,17 @@ from domain.vocabulary import Role
 
 ANY_ROLE = frozenset(Role)
 # Served without a token: the API docs, the health check, static assets, the app shell.
-PUBLIC_PATHS = ["^/schema", "^/(healthz|readyz)$", "^/static/",
-                # the technician app's shell (static/pwa/dist); its data still needs a token
-                r"^/$", r"^/(index\.html|sw\.js|manifest\.webmanifest)$", "^/(assets|icons)/",
-                # the dispatcher console's shell (static/pwa/dist/console)
-                "^/console(/|$)"]
+PUBLIC_PATHS = [
+    "^/schema",
+    "^/(healthz|readyz)$",
+    "^/static/",
+    # the technician app's shell (static/pwa/dist); its data still needs a token
+    r"^/$",
+    r"^/(index\.html|sw\.js|manifest\.webmanifest)$",
+    "^/(assets|icons)/",
+    # the dispatcher console's shell (static/pwa/dist/console)
+    "^/console(/|$)",
+]
 _PUBLIC = re.compile("|".join(PUBLIC_PATHS))
 
 

@@ -1,8 +1,7 @@
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
-
-from typing import Annotated
 
 from api.types import NO_NUL, Name, Request, Response
 

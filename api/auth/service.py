@@ -15,12 +15,14 @@ from api.auth.schemas import Caller
 from db.engine import after_commit, write_transaction
 from db.push_tables import PushSubscription
 from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
-from events.publisher import revoked
 from domain.errors import Conflict, RateLimited, Unauthorized
 from domain.vocabulary import Role
+from events.publisher import revoked
 from settings import settings
 
-_hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+_hasher = PasswordHasher(
+    time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+)
 # Verified against when the username is unknown, so a wrong username costs as much as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -56,10 +58,17 @@ async def _check_rate_limit(username: str, address: str) -> None:
     """429 past the failures of the window from this address at this username, or from this address
     at all. There is no limit per username alone: it would let anyone lock the dispatch desk out."""
     since = servertime.now() - timedelta(seconds=settings.login_window_seconds)
-    recent = (LoginAttempt.success == False, LoginAttempt.address == address, LoginAttempt.at >= since)  # noqa: E712
+    recent = (
+        LoginAttempt.success.eq(False),
+        LoginAttempt.address == address,
+        LoginAttempt.at >= since,
+    )
     by_address = await LoginAttempt.count().where(*recent)
     at_user = await LoginAttempt.count().where(*recent, LoginAttempt.username == username)
-    if at_user >= settings.login_max_failures_per_user_address or by_address >= settings.login_max_failures_per_address:
+    if (
+        at_user >= settings.login_max_failures_per_user_address
+        or by_address >= settings.login_max_failures_per_address
+    ):
         raise RateLimited("auth.rate_limited", retry_after=settings.login_window_seconds)
 
 
@@ -76,7 +85,9 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
         async with write_transaction():
             await LoginAttempt.insert(attempt)
             await AuditEntry.insert(
-                AuditEntry(action="auth.login_failed", target=username, address=address, server_time=now)
+                AuditEntry(
+                    action="auth.login_failed", target=username, address=address, server_time=now
+                )
             )
         raise Unauthorized("auth.invalid_credentials")
     token = secrets.token_urlsafe(32)
@@ -85,13 +96,22 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
         await LoginAttempt.insert(attempt)
         await AuthToken.insert(
             AuthToken(
-                token_hash=token_hash(token), user=user["id"], created_at=now,
-                expires_at=expires_at, address=address,
+                token_hash=token_hash(token),
+                user=user["id"],
+                created_at=now,
+                expires_at=expires_at,
+                address=address,
             )
         )
         await AuditEntry.insert(
-            AuditEntry(actor=user["id"], actor_role=user["role"], action="auth.login",
-                       target=username, address=address, server_time=now)
+            AuditEntry(
+                actor=user["id"],
+                actor_role=user["role"],
+                action="auth.login",
+                target=username,
+                address=address,
+                server_time=now,
+            )
         )
     return token, user, expires_at
 
@@ -99,11 +119,18 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
 async def logout(token: str, caller: Caller) -> None:
     now = servertime.now()
     async with write_transaction():
-        await AuthToken.update({AuthToken.revoked_at: now}).where(AuthToken.token_hash == token_hash(token))
+        await AuthToken.update({AuthToken.revoked_at: now}).where(
+            AuthToken.token_hash == token_hash(token)
+        )
         await revoked(token_hash=token_hash(token))
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="auth.logout",
-                       target=caller.username, server_time=now)
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="auth.logout",
+                target=caller.username,
+                server_time=now,
+            )
         )
     _forget_tokens(token=token)  # after the commit: a lookup meanwhile found it valid
 
@@ -123,7 +150,9 @@ async def session_for_token(token: str) -> tuple[Caller, datetime] | None:
     row = await AuthToken.select(*_TOKEN_COLUMNS).where(AuthToken.token_hash == key).first()
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= servertime.now():
         return None
-    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    user = {
+        key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")
+    }
     if not user["active"]:
         return None
     caller = caller_of(user)
@@ -151,8 +180,13 @@ def _forget_tokens(user_id: int | None = None, token: str | None = None) -> None
 
 
 async def create_user(
-    username: str, display_name: str, role: Role, password: str,
-    team_id: int | None = None, area_id: int | None = None, phone: str = "",
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    team_id: int | None = None,
+    area_id: int | None = None,
+    phone: str = "",
     actor: Caller | None = None,
 ) -> int:
     if await StaffUser.exists().where(StaffUser.username == username):
@@ -160,8 +194,13 @@ async def create_user(
     async with write_transaction():
         rows = await StaffUser.insert(
             StaffUser(
-                username=username, display_name=display_name, role=role.value,
-                password_hash=hash_password(password), team=team_id, area=area_id, phone=phone,
+                username=username,
+                display_name=display_name,
+                role=role.value,
+                password_hash=hash_password(password),
+                team=team_id,
+                area=area_id,
+                phone=phone,
             )
         )
         await audit(actor, "user.create", username, servertime.now(), role=role.value)
@@ -188,9 +227,11 @@ async def end_sessions(user_id: int, now: datetime, *, keep_push: bool = False) 
     streams on every process once it commits, and (unless `keep_push`) delete their push
     subscriptions, so a phone that was someone's stops hearing of their orders. Returns how many
     tokens were revoked."""
-    rows = await AuthToken.update({AuthToken.revoked_at: now}).where(
-        AuthToken.user == user_id, AuthToken.revoked_at.is_null()
-    ).returning(AuthToken.id)
+    rows = (
+        await AuthToken.update({AuthToken.revoked_at: now})
+        .where(AuthToken.user == user_id, AuthToken.revoked_at.is_null())
+        .returning(AuthToken.id)
+    )
     await revoked(user_id=user_id)
     if not keep_push:
         await PushSubscription.delete().where(PushSubscription.user == user_id)
@@ -198,9 +239,17 @@ async def end_sessions(user_id: int, now: datetime, *, keep_push: bool = False) 
     return len(rows)
 
 
-async def audit(actor: Caller | None, action: str, target: str, now: datetime, **payload: object) -> None:
+async def audit(
+    actor: Caller | None, action: str, target: str, now: datetime, **payload: object
+) -> None:
     """An account change in the audit trail; no actor: the command line."""
     await AuditEntry.insert(
-        AuditEntry(actor=actor.id if actor else None, actor_role=actor.role if actor else "cli",
-                   action=action, target=target, payload=payload, server_time=now)
+        AuditEntry(
+            actor=actor.id if actor else None,
+            actor_role=actor.role if actor else "cli",
+            action=action,
+            target=target,
+            payload=payload,
+            server_time=now,
+        )
     )

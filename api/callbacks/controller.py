@@ -36,13 +36,26 @@ class CallbackController(Controller):
     ) -> s.CallbackQueue:
         """Closed orders awaiting their callback, soonest due first; `from` / `to`: local days
         the callback falls due on (both included)."""
-        return await service.queue(service.Filters(
-            area_id=area_id, status=status, due_from=due_from, due_to=due_to, limit=limit, offset=offset,
-        ))
+        return await service.queue(
+            service.Filters(
+                area_id=area_id,
+                status=status,
+                due_from=due_from,
+                due_to=due_to,
+                limit=limit,
+                offset=offset,
+            )
+        )
 
     @get("/coverage", opt=roles(CALL_CENTRE))
     async def coverage(
-        self, request: Request[Caller, str, object], first_day: FirstDay, last_day: LastDay, area_id: AreaFilter = None
+        self,
+        request: Request[Caller, str, object],
+        first_day: FirstDay,
+        last_day: LastDay,
+        area_id: AreaFilter = None,
     ) -> report_schemas.ReportOut:
         """Callback coverage of the services completed in the period (the reports' callback group)."""
-        return await report_service.report(first_day, last_day, area_id, language(request), ["callback"])
+        return await report_service.report(
+            first_day, last_day, area_id, language(request), ["callback"]
+        )

@@ -27,7 +27,9 @@ class CallbackDue(Response, kw_only=True):
     contact_phone: str
     area: PersonRef
     handled_by: PersonRef | None  # who did the work
-    outcome: str | None  # of the closure: resolved / unresolved / appointment (completed by an append)
+    outcome: (
+        str | None
+    )  # of the closure: resolved / unresolved / appointment (completed by an append)
     signing_satisfaction: int | None  # the score given at signing, 1–5
     completed_at: datetime  # the closure, or the append completing an appointment
     due: datetime  # 2 working days after completion, under the policy in force then

@@ -40,7 +40,9 @@ def _awaiting(f: Filters) -> list:
         reports.period(f.due_from, f.due_to, orders.TZ)  # refuses a reversed or absurd period
     # A callback due "on" a day falls due at the end of it, i.e. at the next local midnight.
     if f.due_from:
-        where.append(WorkOrder.clock_next_due > datetime.combine(f.due_from, time(0), tzinfo=orders.TZ))
+        where.append(
+            WorkOrder.clock_next_due > datetime.combine(f.due_from, time(0), tzinfo=orders.TZ)
+        )
     if f.due_to:
         end = datetime.combine(f.due_to, time(0), tzinfo=orders.TZ) + timedelta(days=1)
         where.append(WorkOrder.clock_next_due <= end)
@@ -68,7 +70,10 @@ async def queue(f: Filters) -> s.CallbackQueue:
     for condition in listed:
         page = page.where(condition)
     rows = await (
-        page.order_by(WorkOrder.clock_next_due).order_by(WorkOrder.id).limit(f.limit).offset(f.offset)
+        page.order_by(WorkOrder.clock_next_due)
+        .order_by(WorkOrder.id)
+        .limit(f.limit)
+        .offset(f.offset)
         .output(load_json=True)
     )
     histories = await orders.histories([r["id"] for r in rows], clocks_only=True)
@@ -78,30 +83,45 @@ async def queue(f: Filters) -> s.CallbackQueue:
         total=await _count(listed),
         at_risk=await _count([*awaiting, _status("at_risk", now)]),
         overdue=await _count([*awaiting, _status("overdue", now)]),
-        limit=f.limit, offset=f.offset,
+        limit=f.limit,
+        offset=f.offset,
     )
 
 
 def _item(order: dict, events: list[dict], rules: orders.TimeRules, now: datetime) -> s.CallbackDue:
-    clock = next(c for c in reversed(orders.clocks_of(order["kind"], events, rules, now))
-                 if c.name == ClockName.callback and c.stopped_at is None)
+    clock = next(
+        c
+        for c in reversed(orders.clocks_of(order["kind"], events, rules, now))
+        if c.name == ClockName.callback and c.stopped_at is None
+    )
     signed = [e for e in events if e["action"] == Action.sign and e["seq"] <= clock.started_by]
     closure = order["closure"] or {}
     return s.CallbackDue(
-        order_id=order["id"], code=order["code"], kind=order["kind"],
-        customer_name=order["customer_name"], customer_tier=order["customer_tier"],
-        contact_name=order["contact_name"], contact_phone=order["contact_phone"],
+        order_id=order["id"],
+        code=order["code"],
+        kind=order["kind"],
+        customer_name=order["customer_name"],
+        customer_tier=order["customer_tier"],
+        contact_name=order["contact_name"],
+        contact_phone=order["contact_phone"],
         area=PersonRef(id=order["area"], name=order["area_name"]),
-        handled_by=PersonRef(id=order["assignee"], name=order["assignee_name"]) if order["assignee"] else None,
+        handled_by=PersonRef(id=order["assignee"], name=order["assignee_name"])
+        if order["assignee"]
+        else None,
         outcome=closure.get("outcome"),
         signing_satisfaction=signed[-1]["payload"].get("satisfaction") if signed else None,
-        completed_at=clock.started_at, due=clock.due, at_risk=clock.at_risk, overdue=now > clock.due,
+        completed_at=clock.started_at,
+        due=clock.due,
+        at_risk=clock.at_risk,
+        overdue=now > clock.due,
         # The clock still runs: every callback since it started missed the customer.
         attempts=[
             s.CallbackAttempt(
-                at=e["effective_time"], remark=e["payload"].get("remark", ""),
+                at=e["effective_time"],
+                remark=e["payload"].get("remark", ""),
                 by=PersonRef(id=e["actor"], name=e["actor_name"]) if e["actor"] else None,
             )
-            for e in events if e["action"] == Action.callback and e["seq"] > clock.started_by
+            for e in events
+            if e["action"] == Action.callback and e["seq"] > clock.started_by
         ],
     )

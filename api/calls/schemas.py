@@ -54,7 +54,9 @@ class CallOut(Response, kw_only=True):
     tapped_on: str
     recorded: bool  # through the recorded system (§2.1.3 B a)
     in_rest_hours: bool  # started in the customer's rest hours (§2.1.3 B d)
-    within_limit: bool | None  # talk time within the policy's minutes; None until answered and ended
+    within_limit: (
+        bool | None
+    )  # talk time within the policy's minutes; None until answered and ended
     max_minutes: int
     rest_ends_at: datetime | None = None  # in the answer to a tap made in rest hours: when they end
 

@@ -34,7 +34,9 @@ class BoardRow(Response, kw_only=True):
     orders: list[str]  # the codes of the orders they hold, latest change first
     last_event_at: datetime | None  # their latest step on an order they hold
     contact: Contact
-    duty: str | None = None  # this shift's attendance (domain.duty.Attendance); None: not on the roster
+    duty: str | None = (
+        None  # this shift's attendance (domain.duty.Attendance); None: not on the roster
+    )
 
 
 class Board(Response, kw_only=True):

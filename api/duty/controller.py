@@ -17,7 +17,9 @@ from domain.duty import Shift
 from domain.vocabulary import DISPATCH_ROLES, POLICY_EDITORS
 
 Caught = Request[Caller, str, Any]
-EventId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="broadcast-safety event id")]
+EventId = Annotated[
+    int, PathParameter(ge=1, le=2_147_483_647, description="broadcast-safety event id")
+]
 EntryId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="roster entry id")]
 OutageId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="outage id")]
 SUPERVISORS = POLICY_EDITORS  # draw up the roster and check attendance (§1.2.2 B)
@@ -47,12 +49,16 @@ class BroadcastController(Controller):
         return await service.record_broadcast(request.user, data)
 
     @post("/{event_id:int}/report", opt=roles(DISPATCH_ROLES), status_code=200)
-    async def report(self, event_id: EventId, data: JSONBody[s.BroadcastReport], request: Caught) -> s.BroadcastOut:
+    async def report(
+        self, event_id: EventId, data: JSONBody[s.BroadcastReport], request: Caught
+    ) -> s.BroadcastOut:
         """File the report (报备): who was informed, what was done."""
         return await service.report_broadcast(request.user, event_id, data)
 
     @post("/{event_id:int}/close", opt=roles(DISPATCH_ROLES), status_code=200)
-    async def close(self, event_id: EventId, data: JSONBody[s.BroadcastClose], request: Caught) -> s.BroadcastOut:
+    async def close(
+        self, event_id: EventId, data: JSONBody[s.BroadcastClose], request: Caught
+    ) -> s.BroadcastOut:
         """A reported event is over: it leaves the handover sheet."""
         return await service.close_broadcast(request.user, event_id, data)
 
@@ -76,7 +82,9 @@ class RosterController(Controller):
         return await service.add_to_roster(request.user, data)
 
     @post("/{entry_id:int}/check", opt=roles(SUPERVISORS), status_code=200)
-    async def check(self, entry_id: EntryId, data: JSONBody[s.AttendanceCheck], request: Caught) -> s.DutyEntryOut:
+    async def check(
+        self, entry_id: EntryId, data: JSONBody[s.AttendanceCheck], request: Caught
+    ) -> s.DutyEntryOut:
         """The supervisor's duty check: present or absent."""
         return await service.check_attendance(request.user, entry_id, data)
 
@@ -91,6 +99,8 @@ class CallInController(Controller):
         return await service.call_in_proposal(outage_id)
 
     @post("/", opt=roles(DISPATCH_ROLES), status_code=200)
-    async def call_in(self, outage_id: OutageId, data: JSONBody[s.CallInIn], request: Caught) -> s.CallInProposal:
+    async def call_in(
+        self, outage_id: OutageId, data: JSONBody[s.CallInIn], request: Caught
+    ) -> s.CallInProposal:
         """Record who was called in (增设在岗人员, §2.3.2 A): on this shift from now."""
         return await service.call_in(request.user, outage_id, data)

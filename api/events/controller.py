@@ -22,14 +22,14 @@ import structlog
 from litestar import Controller, Request, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from api.auth.guards import roles
 import servertime
+import settings as config
+from api.auth.guards import roles
 from api.auth.schemas import Caller
 from api.auth.service import caller_for_token, session_for_token, token_hash
 from domain.vocabulary import DISPATCH_ROLES, Role
 from events import hub as hubs
 from events.hub import EndOfStream, Hub
-import settings as config
 
 log = structlog.get_logger("fieldservice.events")
 # The office: dispatchers, supervisors, call-centre agents (and admins). Technicians get 403.
@@ -74,7 +74,9 @@ async def _messages(
             except EndOfStream:
                 return
             if event is not None:
-                yield ServerSentEventMessage(id=event.id, event=event.name, data=event.data, sep=SEP)
+                yield ServerSentEventMessage(
+                    id=event.id, event=event.name, data=event.data, sep=SEP
+                )
             elif servertime.now() >= expires_at:
                 return
             elif await _still_valid(token):

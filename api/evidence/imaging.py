@@ -10,14 +10,20 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from domain.errors import Invalid
-from domain.evidence import SNIFF_BYTES, UnsupportedMedia, image_problem, sniff_format, trailing_bytes
+from domain.evidence import (
+    SNIFF_BYTES,
+    UnsupportedMedia,
+    image_problem,
+    sniff_format,
+    trailing_bytes,
+)
 
 pillow_heif.register_heif_opener()
 # Pixel counts are checked against the policy before anything is decoded; this is a backstop.
@@ -111,7 +117,9 @@ def capture(data: bytes, tz: ZoneInfo) -> Capture:
     image, _ = _open(data)
     exif = image.getexif()
     details = exif.get_ifd(EXIF_IFD)
-    taken = _taken_at(details.get(DATETIME_ORIGINAL) or exif.get(0x0132), details.get(OFFSET_TIME_ORIGINAL), tz)
+    taken = _taken_at(
+        details.get(DATETIME_ORIGINAL) or exif.get(0x0132), details.get(OFFSET_TIME_ORIGINAL), tz
+    )
     gps = exif.get_ifd(GPS_IFD)
     latitude = _degrees(gps.get(2), gps.get(1), "S")
     longitude = _degrees(gps.get(4), gps.get(3), "W")
@@ -135,7 +143,7 @@ def _taken_at(text: object, offset: object, tz: ZoneInfo) -> datetime | None:
             zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
         except ValueError:
             pass
-    return naive.replace(tzinfo=zone).astimezone(timezone.utc)
+    return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _degrees(dms: object, ref: object, negative: str) -> float | None:

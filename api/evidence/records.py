@@ -27,17 +27,29 @@ async def photos_with_status(order_id: int) -> list[dict]:
 
 async def photos_of(order_ids: Sequence[int]) -> dict[int, list[dict]]:
     """`photos_with_status` for many orders in two queries (a device's pull)."""
-    photos = await OrderPhoto.select().where(OrderPhoto.work_order.is_in(list(order_ids))).order_by(OrderPhoto.id) if order_ids else []
+    photos = (
+        await OrderPhoto.select()
+        .where(OrderPhoto.work_order.is_in(list(order_ids)))
+        .order_by(OrderPhoto.id)
+        if order_ids
+        else []
+    )
     ids = list({p["upload_id"] for p in photos})
     uploads = {
         (u["upload_id"], u["owner"]): u
-        for u in (await EvidenceUpload.select().where(EvidenceUpload.upload_id.is_in(ids)) if ids else [])
+        for u in (
+            await EvidenceUpload.select().where(EvidenceUpload.upload_id.is_in(ids)) if ids else []
+        )
     }
     for photo in photos:
         # Only the attacher's own upload fills a photo: nobody can slip a file into another's order.
         upload = uploads.get((photo["upload_id"], photo["attached_by"]))
         photo["upload"] = upload
-        photo["status"] = UPLOAD_STATUS.get(upload["status"], PhotoStatus.pending) if upload else PhotoStatus.pending
+        photo["status"] = (
+            UPLOAD_STATUS.get(upload["status"], PhotoStatus.pending)
+            if upload
+            else PhotoStatus.pending
+        )
     by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
     for photo in photos:
         by_order[photo["work_order"]].append(photo)
@@ -45,7 +57,9 @@ async def photos_of(order_ids: Sequence[int]) -> dict[int, list[dict]]:
 
 
 async def record_now(
-    order: Mapping[str, Any], events: Sequence[Mapping[str, Any]], photos: Sequence[Mapping[str, Any]] | None = None
+    order: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    photos: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The record from the order, its history since the last reopen, and its photos (read now
     unless the caller has just read them)."""
@@ -58,9 +72,9 @@ async def record_now(
 
 async def record_photos(order_ids: Sequence[int]) -> dict[int, list[dict]]:
     """What the service record keeps of each order's photos (its upload id, kind and caption)."""
-    rows = await OrderPhoto.select(OrderPhoto.work_order, OrderPhoto.upload_id, OrderPhoto.kind, OrderPhoto.caption).where(
-        OrderPhoto.work_order.is_in(list(order_ids))
-    )
+    rows = await OrderPhoto.select(
+        OrderPhoto.work_order, OrderPhoto.upload_id, OrderPhoto.kind, OrderPhoto.caption
+    ).where(OrderPhoto.work_order.is_in(list(order_ids)))
     by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
     for row in rows:
         by_order[row.pop("work_order")].append(row)
@@ -72,7 +86,9 @@ def last_signature(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | N
 
 
 async def signing_facts(
-    order: Mapping[str, Any], events: Sequence[Mapping[str, Any]], body: Any,
+    order: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    body: Any,
     photos: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What a signature records besides its body: the hash of the record it binds."""
@@ -92,7 +108,9 @@ class Binding:
 
 
 async def binding(
-    order: Mapping[str, Any], events: Sequence[Mapping[str, Any]], photos: Sequence[Mapping[str, Any]] | None = None
+    order: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    photos: Sequence[Mapping[str, Any]] | None = None,
 ) -> Binding:
     """Whether the last signature (events since the last reopen) still holds for the record."""
     record = await record_now(order, events, photos)
@@ -104,14 +122,18 @@ async def binding(
 
 
 async def evidence_summary(
-    order: Mapping[str, Any], events: Sequence[Mapping[str, Any]], photos: Sequence[Mapping[str, Any]]
+    order: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    photos: Sequence[Mapping[str, Any]],
 ) -> EvidenceSummary:
     """From the order's photos as `photos_with_status` gives them."""
     pending = sum(p["status"] == PhotoStatus.pending for p in photos)
     bound = await binding(order, events, photos)
     signature = "none" if not bound.signed else "valid" if bound.holds else "changed_after_signing"
     return EvidenceSummary(
-        photos=len(photos), photos_pending=pending,
+        photos=len(photos),
+        photos_pending=pending,
         photos_rejected=sum(p["status"] == PhotoStatus.rejected for p in photos),
-        signature=signature, complete=order["state"] == State.closed and pending == 0,
+        signature=signature,
+        complete=order["state"] == State.closed and pending == 0,
     )

@@ -43,7 +43,8 @@ def signature_svg(strokes: Strokes) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.1f} {height:.1f}" '
         f'width="{width:.0f}" height="{height:.0f}">'
         f'<g fill="none" stroke="#111" stroke-width="{PEN}" stroke-linecap="round" stroke-linejoin="round">'
-        + "".join(paths) + "</g></svg>"
+        + "".join(paths)
+        + "</g></svg>"
     )
 
 
@@ -95,8 +96,13 @@ def _name(table: Mapping[str, tuple[str, str]], value: str, lang: str) -> str:
 
 
 def service_record_html(
-    order: Mapping[str, Any], events: Sequence[Mapping[str, Any]], photos: Sequence[PhotoOut],
-    images: Mapping[int, bytes], signature: Mapping[str, Any] | None, bound: Binding, lang: str,
+    order: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    photos: Sequence[PhotoOut],
+    images: Mapping[int, bytes],
+    signature: Mapping[str, Any] | None,
+    bound: Binding,
+    lang: str,
 ) -> str:
     t = lambda key, **params: render(key, lang, params)  # noqa: E731
     pending = sum(p.status == PhotoStatus.pending for p in photos)
@@ -105,12 +111,15 @@ def service_record_html(
         state = t("record.state_pending", state=order["state"], count=pending)
     closure = order["closure"] or {}
     parts = [
-        f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">",
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{_e(t('record.title'))} {_e(order['code'])}</title><style>{STYLE}</style></head><body>",
         f"<h1>{_e(t('record.title'))}</h1><table>",
-        _row(t("record.code"), order["code"]), _row(t("record.kind"), _name(KIND_NAMES, order["kind"], lang)),
-        _row(t("record.state"), state), _row(t("record.customer"), order["customer_name"]),
-        _row(t("record.address"), order["address"]), _row(t("record.reported"), order["description"]),
+        _row(t("record.code"), order["code"]),
+        _row(t("record.kind"), _name(KIND_NAMES, order["kind"], lang)),
+        _row(t("record.state"), state),
+        _row(t("record.customer"), order["customer_name"]),
+        _row(t("record.address"), order["address"]),
+        _row(t("record.reported"), order["description"]),
         "</table>",
     ]
     work = [e["payload"] for e in events if e["action"] == Action.record_work]
@@ -121,29 +130,53 @@ def service_record_html(
                 parts.append(_row(t(f"record.{key}"), closure[key]))
         for entry in work:
             parts.append(_row(t("record.work_done"), entry.get("work_done", "")))
-        hours = closure.get("labour_hours") or sum(float(w.get("labour_hours") or 0) for w in work) or None
+        hours = (
+            closure.get("labour_hours")
+            or sum(float(w.get("labour_hours") or 0) for w in work)
+            or None
+        )
         if hours:
             parts.append(_row(t("record.labour_hours"), hours))
-        materials = [*closure.get("materials", []), *(m for w in work for m in w.get("materials", []))]
+        materials = [
+            *closure.get("materials", []),
+            *(m for w in work for m in w.get("materials", [])),
+        ]
         if materials:
-            parts.append(_row(t("record.materials"), "、".join(f"{m['code']} × {m['quantity']:g}" for m in materials)))
+            parts.append(
+                _row(
+                    t("record.materials"),
+                    "、".join(f"{m['code']} × {m['quantity']:g}" for m in materials),
+                )
+            )
         for swap in closure.get("device_swaps", []):
-            parts.append(_row(t("record.device_swap"), f"{swap['device']}: {swap['old_serial']} → {swap['new_serial']}"))
+            parts.append(
+                _row(
+                    t("record.device_swap"),
+                    f"{swap['device']}: {swap['old_serial']} → {swap['new_serial']}",
+                )
+            )
         parts.append("</table>")
     appends = [e for e in events if e["action"] == Action.append]
     if appends:
         parts.append(f"<h2>{_e(_name(ACTION_NAMES, 'append', lang))}</h2><table>")
-        parts.extend(_row(e["server_time"].strftime("%Y-%m-%d %H:%M"), e["payload"].get("text")) for e in appends)
+        parts.extend(
+            _row(e["server_time"].strftime("%Y-%m-%d %H:%M"), e["payload"].get("text"))
+            for e in appends
+        )
         parts.append("</table>")
     if photos:
-        parts.append(f"<h2>{_e(t('record.photos'))}</h2><div class=\"photos\">")
+        parts.append(f'<h2>{_e(t("record.photos"))}</h2><div class="photos">')
         for photo in photos:
             label = f"{t('photo_kind.' + photo.kind)} {photo.caption}".strip()
             if photo.id in images:
                 src = "data:image/jpeg;base64," + base64.b64encode(images[photo.id]).decode()
-                parts.append(f"<figure><img src=\"{src}\" alt=\"{_e(label)}\"><figcaption>{_e(label)}</figcaption></figure>")
+                parts.append(
+                    f'<figure><img src="{src}" alt="{_e(label)}"><figcaption>{_e(label)}</figcaption></figure>'
+                )
             else:
-                parts.append(f"<figure><figcaption>{_e(label)} — {_e(t('photo_status.' + photo.status))}</figcaption></figure>")
+                parts.append(
+                    f"<figure><figcaption>{_e(label)} — {_e(t('photo_status.' + photo.status))}</figcaption></figure>"
+                )
         parts.append("</div>")
     parts.append(f"<h2>{_e(t('record.signature'))}</h2>")
     if signature is None:
@@ -151,13 +184,29 @@ def service_record_html(
         parts.append(f"<p>{_e(t('record.waived' if waived else 'record.unsigned'))}</p>")
     else:
         payload = signature["payload"]
-        parts.append(f"<div class=\"sig\">{signature_svg(payload['strokes'])}</div><table>")
-        parts.append(_row(t("record.signer"), f"{payload['signer_name']}({t('relation.' + payload['relation'])})"))
-        parts.append(_row(t("record.satisfaction"), f"{payload['satisfaction']} / 5 {payload.get('comment', '')}".strip()))
-        parts.append(_row(t("record.signed_at"), signature["server_time"].strftime("%Y-%m-%d %H:%M:%S UTC")))
-        parts.append(f"<tr><th>{_e(t('record.signed_hash'))}</th><td class=\"hash\">{_e(payload.get('record_sha256'))}</td></tr>")
+        parts.append(f'<div class="sig">{signature_svg(payload["strokes"])}</div><table>')
+        parts.append(
+            _row(
+                t("record.signer"),
+                f"{payload['signer_name']}({t('relation.' + payload['relation'])})",
+            )
+        )
+        parts.append(
+            _row(
+                t("record.satisfaction"),
+                f"{payload['satisfaction']} / 5 {payload.get('comment', '')}".strip(),
+            )
+        )
+        parts.append(
+            _row(t("record.signed_at"), signature["server_time"].strftime("%Y-%m-%d %H:%M:%S UTC"))
+        )
+        parts.append(
+            f'<tr><th>{_e(t("record.signed_hash"))}</th><td class="hash">{_e(payload.get("record_sha256"))}</td></tr>'
+        )
         parts.append("</table>")
         verdict = t("record.signature_valid") if bound.holds else t("record.changed_after_signing")
-        parts.append(f"<p class=\"{'' if bound.holds else 'warn'}\">{_e(verdict)}</p>")
-    parts.append(f"<p class=\"hash\">{_e(t('record.current_hash'))}: {_e(bound.current_sha256)}</p></body></html>")
+        parts.append(f'<p class="{"" if bound.holds else "warn"}">{_e(verdict)}</p>')
+    parts.append(
+        f'<p class="hash">{_e(t("record.current_hash"))}: {_e(bound.current_sha256)}</p></body></html>'
+    )
     return "".join(parts)

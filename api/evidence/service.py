@@ -25,7 +25,12 @@ from sync import changes
 
 
 async def attach_photo(
-    caller: Caller, order_id: int, upload_id: str, caption: str, kind: str, device_time: datetime | None,
+    caller: Caller,
+    order_id: int,
+    upload_id: str,
+    caption: str,
+    kind: str,
+    device_time: datetime | None,
 ) -> PhotoOut:
     """Attach an upload to an order as a photo, whether or not the upload has arrived: the
     photo stays pending until it does. Attaching the same upload again returns the same photo."""
@@ -44,8 +49,15 @@ async def attach_photo(
     if existing is None:
         try:
             await OrderPhoto.insert(
-                OrderPhoto(work_order=order_id, upload_id=upload_id, kind=kind, caption=caption,
-                           attached_by=caller.id, attached_at=servertime.now(), device_time=device_time)
+                OrderPhoto(
+                    work_order=order_id,
+                    upload_id=upload_id,
+                    kind=kind,
+                    caption=caption,
+                    attached_by=caller.id,
+                    attached_at=servertime.now(),
+                    device_time=device_time,
+                )
             )
         except Exception as exc:
             if not is_unique_violation(exc):
@@ -56,9 +68,11 @@ async def attach_photo(
 
 
 async def _attached(order_id: int, upload_id: str) -> dict | None:
-    return await OrderPhoto.select().where(
-        (OrderPhoto.work_order == order_id) & (OrderPhoto.upload_id == upload_id)
-    ).first()
+    return (
+        await OrderPhoto.select()
+        .where((OrderPhoto.work_order == order_id) & (OrderPhoto.upload_id == upload_id))
+        .first()
+    )
 
 
 async def _photo(caller: Caller, order_id: int, photo_id: int) -> PhotoOut:
@@ -72,7 +86,10 @@ async def list_photos(caller: Caller, order_id: int) -> list[PhotoOut]:
     await _order_for(caller, order_id)
     photos = await records.photos_with_status(order_id)
     shas = [p["upload"]["sha256"] for p in photos if p["status"] == PhotoStatus.ready]
-    blobs = {b["sha256"]: b for b in (await PhotoBlob.select().where(PhotoBlob.sha256.is_in(shas)) if shas else [])}
+    blobs = {
+        b["sha256"]: b
+        for b in (await PhotoBlob.select().where(PhotoBlob.sha256.is_in(shas)) if shas else [])
+    }
     office = Role(caller.role) in OFFICE_ROLES
     return [_photo_out(p, blobs, office) for p in photos]
 
@@ -81,20 +98,32 @@ def _photo_out(photo: dict, blobs: dict[str, dict], office: bool) -> PhotoOut:
     upload = photo["upload"] or {}
     blob = blobs.get(upload.get("sha256") or "", {})
     return PhotoOut(
-        id=photo["id"], upload_id=photo["upload_id"], kind=photo["kind"], caption=photo["caption"],
-        status=photo["status"], reason=upload.get("reason", "") if photo["status"] == PhotoStatus.rejected else "",
-        attached_at=photo["attached_at"], device_time=photo["device_time"], taken_at=upload.get("taken_at"),
-        latitude=upload.get("latitude") if office else None, longitude=upload.get("longitude") if office else None,
-        width=blob.get("width"), height=blob.get("height"),
+        id=photo["id"],
+        upload_id=photo["upload_id"],
+        kind=photo["kind"],
+        caption=photo["caption"],
+        status=photo["status"],
+        reason=upload.get("reason", "") if photo["status"] == PhotoStatus.rejected else "",
+        attached_at=photo["attached_at"],
+        device_time=photo["device_time"],
+        taken_at=upload.get("taken_at"),
+        latitude=upload.get("latitude") if office else None,
+        longitude=upload.get("longitude") if office else None,
+        width=blob.get("width"),
+        height=blob.get("height"),
     )
 
 
-async def photo_file(caller: Caller, order_id: int, photo_id: int, variant: str) -> tuple[bytes, str]:
+async def photo_file(
+    caller: Caller, order_id: int, photo_id: int, variant: str
+) -> tuple[bytes, str]:
     """A photo's bytes. The original keeps its EXIF (GPS too), so only the office gets it."""
     if variant == "original" and Role(caller.role) not in OFFICE_ROLES:
         raise Forbidden("photo.original_office_only")
     await _order_for(caller, order_id)
-    photo = next((p for p in await records.photos_with_status(order_id) if p["id"] == photo_id), None)
+    photo = next(
+        (p for p in await records.photos_with_status(order_id) if p["id"] == photo_id), None
+    )
     if photo is None:
         raise NotFound("photo.not_found", id=photo_id)
     if photo["status"] != PhotoStatus.ready:
@@ -121,12 +150,18 @@ async def verify_signature(caller: Caller, order_id: int) -> SignatureCheck:
     signature = records.last_signature(events)
     payload: dict[str, Any] = signature["payload"] if signature else {}
     return SignatureCheck(
-        signed=bound.signed, valid=bound.holds, changed_after_signing=bound.signed and not bound.holds,
-        signed_sha256=payload.get("record_sha256"), current_sha256=bound.current_sha256,
-        signed_seq=signature["seq"] if signature else None, signer_name=payload.get("signer_name"),
-        relation=payload.get("relation"), satisfaction=payload.get("satisfaction"),
+        signed=bound.signed,
+        valid=bound.holds,
+        changed_after_signing=bound.signed and not bound.holds,
+        signed_sha256=payload.get("record_sha256"),
+        current_sha256=bound.current_sha256,
+        signed_seq=signature["seq"] if signature else None,
+        signer_name=payload.get("signer_name"),
+        relation=payload.get("relation"),
+        satisfaction=payload.get("satisfaction"),
         signed_at_server=signature["server_time"] if signature else None,
-        signed_at_device=signature["device_time"] if signature else None, record=bound.record,
+        signed_at_device=signature["device_time"] if signature else None,
+        record=bound.record,
     )
 
 
@@ -149,5 +184,11 @@ async def service_record_page(caller: Caller, order_id: int, lang: str) -> str:
         if photo.status == PhotoStatus.ready:
             thumbnails[photo.id], _ = await photo_file(caller, order_id, photo.id, "display")
     return render.service_record_html(
-        order, events, photos, thumbnails, records.last_signature(events), bound, lang,
+        order,
+        events,
+        photos,
+        thumbnails,
+        records.last_signature(events),
+        bound,
+        lang,
     )

@@ -18,7 +18,11 @@ from domain.errors import DomainError
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-CHECKSUMS: dict[str, Callable[[], Any]] = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+CHECKSUMS: dict[str, Callable[[], Any]] = {
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+    "md5": hashlib.md5,
+}
 
 
 class BadRequest(DomainError):

@@ -28,12 +28,21 @@ from api.work_orders.service import TZ, retrying
 from db.engine import is_unique_violation, write_transaction
 from db.evidence_tables import EvidenceUpload, OrderPhoto, PhotoBlob
 from domain.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
-from domain.evidence import SNIFF_BYTES, ChecksumMismatch, Gone, TooLarge, UnsupportedMedia, sniff_format
+from domain.evidence import (
+    SNIFF_BYTES,
+    ChecksumMismatch,
+    Gone,
+    TooLarge,
+    UnsupportedMedia,
+    sniff_format,
+)
 from storage import StoreUnavailable, blob_store
 from sync import changes
 
 RECEIVING, COMPLETE, REJECTED = "receiving", "complete", "rejected"
-STORE_RETRY_AFTER_SECONDS = 5  # a phone whose last chunk met the photo store down sends it again after this
+STORE_RETRY_AFTER_SECONDS = (
+    5  # a phone whose last chunk met the photo store down sends it again after this
+)
 log = structlog.get_logger("fieldservice.evidence")
 # One writer per upload in this process; the offset check in the database covers the rest.
 _locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
@@ -109,9 +118,14 @@ async def create(caller: Caller, length: int, meta: dict[str, str]) -> Upload:
         async with write_transaction():
             await EvidenceUpload.insert(
                 EvidenceUpload(
-                    upload_id=upload_id, owner=caller.id, length=length, offset=0,
-                    filename=meta.get("filename", "")[:128], share_location=meta.get("location") == "allow",
-                    created_at=now, expires_at=_expiry(now),
+                    upload_id=upload_id,
+                    owner=caller.id,
+                    length=length,
+                    offset=0,
+                    filename=meta.get("filename", "")[:128],
+                    share_location=meta.get("location") == "allow",
+                    created_at=now,
+                    expires_at=_expiry(now),
                 )
             )
             incoming_path(upload_id).touch()
@@ -123,7 +137,11 @@ async def create(caller: Caller, length: int, meta: dict[str, str]) -> Upload:
 
 
 async def _mine(caller: Caller, upload_id: str) -> dict:
-    row = await EvidenceUpload.select().where(EvidenceUpload.upload_id == upload_id_of(upload_id)).first()
+    row = (
+        await EvidenceUpload.select()
+        .where(EvidenceUpload.upload_id == upload_id_of(upload_id))
+        .first()
+    )
     if row is None or row["owner"] != caller.id:
         raise NotFound("upload.not_found")
     if row["status"] == RECEIVING and row["expires_at"] <= servertime.now():
@@ -141,7 +159,11 @@ def _discard(upload_id: str) -> None:
 
 
 async def receive(
-    caller: Caller, upload_id: str, offset: int, body: AsyncIterator[bytes], checksum: tuple[str, bytes] | None,
+    caller: Caller,
+    upload_id: str,
+    offset: int,
+    body: AsyncIterator[bytes],
+    checksum: tuple[str, bytes] | None,
 ) -> Upload:
     """tus PATCH: append the body at `offset`. What arrives before a cut connection is kept
     (unless a checksum covers the chunk, which then cannot be checked and is dropped)."""
@@ -162,15 +184,21 @@ async def receive(
             # The last bytes count only together with the upload's outcome: should storing fail
             # (the photo store down), the offset stays before them and the phone sends them again.
             return await _finish({**row, "offset": new_offset})
-        written = await EvidenceUpload.update({EvidenceUpload.offset: new_offset}).where(
-            (EvidenceUpload.upload_id == row["upload_id"]) & (EvidenceUpload.offset == offset)
-        ).returning(EvidenceUpload.id)
+        written = (
+            await EvidenceUpload.update({EvidenceUpload.offset: new_offset})
+            .where(
+                (EvidenceUpload.upload_id == row["upload_id"]) & (EvidenceUpload.offset == offset)
+            )
+            .returning(EvidenceUpload.id)
+        )
         if not written:
             raise Conflict("upload.offset_mismatch", expected=row["offset"], given=offset)
         return _upload({**row, "offset": new_offset})
 
 
-async def _append(row: dict, body: AsyncIterator[bytes], checksum: tuple[str, bytes] | None) -> tuple[int, bool]:
+async def _append(
+    row: dict, body: AsyncIterator[bytes], checksum: tuple[str, bytes] | None
+) -> tuple[int, bool]:
     """Write the body after the upload's bytes. Returns (bytes kept, whether the body was whole)."""
     path = incoming_path(row["upload_id"])
     start, room = row["offset"], row["length"] - row["offset"]
@@ -237,12 +265,18 @@ async def _finish(row: dict) -> Upload:
         await _reject(upload_id, exc)
         raise
     keep_location = row["share_location"]
-    await _settle(upload_id, {
-        EvidenceUpload.status: COMPLETE, EvidenceUpload.offset: row["offset"], EvidenceUpload.sha256: sha256,
-        EvidenceUpload.completed_at: servertime.now(), EvidenceUpload.taken_at: facts.taken_at,
-        EvidenceUpload.latitude: facts.latitude if keep_location else None,
-        EvidenceUpload.longitude: facts.longitude if keep_location else None,
-    })
+    await _settle(
+        upload_id,
+        {
+            EvidenceUpload.status: COMPLETE,
+            EvidenceUpload.offset: row["offset"],
+            EvidenceUpload.sha256: sha256,
+            EvidenceUpload.completed_at: servertime.now(),
+            EvidenceUpload.taken_at: facts.taken_at,
+            EvidenceUpload.latitude: facts.latitude if keep_location else None,
+            EvidenceUpload.longitude: facts.longitude if keep_location else None,
+        },
+    )
     _discard(upload_id)
     return _upload({**row, "status": COMPLETE})
 
@@ -260,7 +294,9 @@ async def _settle(upload_id: str, values: dict) -> None:
 
     async def write() -> None:
         await EvidenceUpload.update(values).where(EvidenceUpload.upload_id == upload_id)
-        for photo in await OrderPhoto.select(OrderPhoto.work_order).where(OrderPhoto.upload_id == upload_id):
+        for photo in await OrderPhoto.select(OrderPhoto.work_order).where(
+            OrderPhoto.upload_id == upload_id
+        ):
             await changes.order_changed(photo["work_order"])
 
     await retrying(write)
@@ -274,13 +310,23 @@ async def _store(sha256: str, data: bytes) -> None:
         await store.put(original_key(sha256), data, f"image/{photo.format.lower()}")
         await store.put(variants["display"], photo.display, "image/jpeg")
         await store.put(variants["thumb"], photo.thumbnail, "image/jpeg")
-    except StoreUnavailable as exc:  # keys are contents: what was stored before is skipped next time
+    except (
+        StoreUnavailable
+    ) as exc:  # keys are contents: what was stored before is skipped next time
         log.warning("photo store unavailable", error=str(exc))
-        raise Unavailable("upload.store_unavailable", retry_after=STORE_RETRY_AFTER_SECONDS) from exc
+        raise Unavailable(
+            "upload.store_unavailable", retry_after=STORE_RETRY_AFTER_SECONDS
+        ) from exc
     try:
         await PhotoBlob.insert(
-            PhotoBlob(sha256=sha256, format=photo.format, width=photo.width, height=photo.height,
-                      size=len(data), variants=variants)
+            PhotoBlob(
+                sha256=sha256,
+                format=photo.format,
+                width=photo.width,
+                height=photo.height,
+                size=len(data),
+                variants=variants,
+            )
         )
     except Exception as exc:
         if not is_unique_violation(exc):  # the same photo finished twice at once: stored once
@@ -294,4 +340,3 @@ async def terminate(caller: Caller, upload_id: str) -> None:
         raise Conflict("upload.finished", offset=row["offset"])
     _discard(row["upload_id"])
     await EvidenceUpload.delete().where(EvidenceUpload.upload_id == row["upload_id"])
-

@@ -47,7 +47,9 @@ class HandoverController(Controller):
         return await service.create(request.user, data)
 
     @patch("/{sheet_id:int}", opt=roles(DISPATCH_ROLES))
-    async def edit(self, sheet_id: SheetId, data: JSONBody[s.EditSheet], request: Caught) -> s.SheetOut:
+    async def edit(
+        self, sheet_id: SheetId, data: JSONBody[s.EditSheet], request: Caught
+    ) -> s.SheetOut:
         """D–F and the incoming dispatcher, until the outgoing signs."""
         return await service.edit(request.user, sheet_id, data)
 
@@ -62,11 +64,15 @@ class HandoverController(Controller):
         return await service.sign_out(request.user, sheet_id)
 
     @post("/{sheet_id:int}/sign-in", opt=roles(DISPATCH_ROLES), status_code=200)
-    async def sign_in(self, sheet_id: SheetId, data: JSONBody[s.SignIn], request: Caught) -> s.SheetOut:
+    async def sign_in(
+        self, sheet_id: SheetId, data: JSONBody[s.SignIn], request: Caught
+    ) -> s.SheetOut:
         """The incoming dispatcher has read the sheet and signs: the shift has changed hands."""
         return await service.sign_in(request.user, sheet_id, data)
 
     @post("/{sheet_id:int}/substitute", opt=roles(SUPERVISORS), status_code=200)
-    async def substitute(self, sheet_id: SheetId, data: JSONBody[s.Substitute], request: Caught) -> s.SheetOut:
+    async def substitute(
+        self, sheet_id: SheetId, data: JSONBody[s.Substitute], request: Caught
+    ) -> s.SheetOut:
         """A duty supervisor names who hands over or takes over instead."""
         return await service.substitute(request.user, sheet_id, data)

@@ -89,5 +89,7 @@ class SheetOut(SheetSummary, kw_only=True):
     substitute_reason: str
     created_at: datetime
     held_back_by: list[int]  # outages without a published notice, now: signing waits for them
-    held_back_by_broadcast: list[int] = []  # broadcast-safety events not yet reported: signing waits too
+    held_back_by_broadcast: list[
+        int
+    ] = []  # broadcast-safety events not yet reported: signing waits too
     incoming_on_roster: bool | None = None  # None: nobody named, or no roster for the shift

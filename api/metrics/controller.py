@@ -19,16 +19,27 @@ from api.metrics.service import address_allowed, exposition
 def metrics_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     settings = config.settings
     scheme, _, presented = connection.headers.get("authorization", "").partition(" ")
-    if settings.metrics_token and scheme.lower() == "bearer" and hmac.compare_digest(
-        presented.encode(), settings.metrics_token.encode()
+    if (
+        settings.metrics_token
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(presented.encode(), settings.metrics_token.encode())
     ):
         return
-    if address_allowed(connection.client.host if connection.client else None, settings.metrics_allowed_networks):
+    if address_allowed(
+        connection.client.host if connection.client else None, settings.metrics_allowed_networks
+    ):
         return
     raise PermissionDeniedException()
 
 
-@get("/metrics", exclude_from_auth=True, guards=[metrics_access], tags=["ops"], security=[], include_in_schema=False)
+@get(
+    "/metrics",
+    exclude_from_auth=True,
+    guards=[metrics_access],
+    tags=["ops"],
+    security=[],
+    include_in_schema=False,
+)
 async def metrics() -> Response[bytes]:
     """Prometheus text format: per-process metrics summed over the app processes, and the
     database's shared figures."""

@@ -20,11 +20,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 import servertime
+import settings as config
 from db.evidence_tables import EvidenceUpload
 from db.push_tables import PushOutbox
 from db.tables import WorkOrder
 from domain.vocabulary import OPEN_STATES
-import settings as config
 
 PREFIX = "fieldservice"
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*?_(\d+)\.db$")
@@ -59,7 +59,12 @@ async def _shared_gauges(now: datetime) -> list[GaugeMetricFamily]:
     )
     pending = PushOutbox.state == "pending"
     depth = await PushOutbox.count().where(pending)
-    oldest = await PushOutbox.select(PushOutbox.created_at).where(pending).order_by(PushOutbox.created_at).first()
+    oldest = (
+        await PushOutbox.select(PushOutbox.created_at)
+        .where(pending)
+        .order_by(PushOutbox.created_at)
+        .first()
+    )
     uploads = await EvidenceUpload.count().where(
         EvidenceUpload.status == "receiving", EvidenceUpload.expires_at > now
     )
@@ -71,9 +76,14 @@ async def _shared_gauges(now: datetime) -> list[GaugeMetricFamily]:
         gauge("orders_clock_at_risk", "Open orders whose next clock is at risk", at_risk),
         gauge("orders_clock_breached", "Open orders with a breached clock", breached),
         gauge("push_outbox_depth", "Notifications waiting to be sent", depth),
-        gauge("push_outbox_oldest_age_seconds", "Age of the oldest notification waiting (0: none)",
-              (now - oldest["created_at"]).total_seconds() if oldest else 0.0),
-        gauge("uploads_in_progress", "Photo uploads begun and neither finished nor expired", uploads),
+        gauge(
+            "push_outbox_oldest_age_seconds",
+            "Age of the oldest notification waiting (0: none)",
+            (now - oldest["created_at"]).total_seconds() if oldest else 0.0,
+        ),
+        gauge(
+            "uploads_in_progress", "Photo uploads begun and neither finished nor expired", uploads
+        ),
     ]
 
 

@@ -3,9 +3,9 @@ the business calendar used by the callback clock."""
 
 from datetime import date
 
-from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth.guards import roles
@@ -25,7 +25,9 @@ class PolicyController(Controller):
         return await service.list_policies(history)
 
     @post("/clocks", opt=roles(POLICY_EDITORS))
-    async def set_clock(self, data: JSONBody[s.ClockPolicySet], request: Request[Caller, str, object]) -> s.ClockPolicyOut:
+    async def set_clock(
+        self, data: JSONBody[s.ClockPolicySet], request: Request[Caller, str, object]
+    ) -> s.ClockPolicyOut:
         """Set a limit from now on. Clocks already running keep the limit they started with."""
         return await service.set_policy(request.user, data)
 
@@ -41,7 +43,12 @@ class PolicyController(Controller):
         return await service.calendar_coverage()
 
     @put("/calendar/{day:date}", opt=roles(POLICY_EDITORS))
-    async def set_day(self, day: FromPath[date], data: JSONBody[s.CalendarDaySet], request: Request[Caller, str, object]) -> s.CalendarDayOut:
+    async def set_day(
+        self,
+        day: FromPath[date],
+        data: JSONBody[s.CalendarDaySet],
+        request: Request[Caller, str, object],
+    ) -> s.CalendarDayOut:
         return await service.set_calendar_day(request.user, day, data)
 
     @delete("/calendar/{day:date}", opt=roles(POLICY_EDITORS), status_code=HTTP_204_NO_CONTENT)

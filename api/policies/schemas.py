@@ -5,8 +5,19 @@ import msgspec
 
 from api.types import Name, Request, Response
 
-ClockKey = Literal["dispatch", "redispatch", "contact", "urge_contact", "transfer", "complaint_reply", "callback"]
-KindOrAny = Literal["*", "install", "repair", "after_sales", "transfer", "complaint", "consultation", "dedicated_line"]
+ClockKey = Literal[
+    "dispatch", "redispatch", "contact", "urge_contact", "transfer", "complaint_reply", "callback"
+]
+KindOrAny = Literal[
+    "*",
+    "install",
+    "repair",
+    "after_sales",
+    "transfer",
+    "complaint",
+    "consultation",
+    "dedicated_line",
+]
 ClassOrAny = Literal["*", "normal", "high"]
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=60 * 24 * 30)]
 WorkingDays = Annotated[int, msgspec.Meta(ge=0, le=60)]
@@ -41,7 +52,9 @@ class CalendarDayOut(Response, kw_only=True):
     day: date
     working: bool
     name: str
-    source: str = "supervisor"  # "official": China's published calendar; "supervisor": the branch's entry
+    source: str = (
+        "supervisor"  # "official": China's published calendar; "supervisor": the branch's entry
+    )
 
 
 class CalendarCoverageOut(Response, kw_only=True):

@@ -18,9 +18,14 @@ from sync import changes as sync_changes
 
 def _out(row: dict) -> s.ClockPolicyOut:
     return s.ClockPolicyOut(
-        id=row["id"], clock=row["clock"], kind=row["kind"], priority=row["priority"],
-        minutes=row["minutes"], working_days=row["working_days"],
-        at_risk_percent=row["at_risk_percent"], effective_from=row["effective_from"],
+        id=row["id"],
+        clock=row["clock"],
+        kind=row["kind"],
+        priority=row["priority"],
+        minutes=row["minutes"],
+        working_days=row["working_days"],
+        at_risk_percent=row["at_risk_percent"],
+        effective_from=row["effective_from"],
         updated_by=row["updated_by"],
     )
 
@@ -40,17 +45,29 @@ async def set_policy(caller: Caller, data: s.ClockPolicySet) -> s.ClockPolicyOut
     async with write_transaction():
         rows = await ClockPolicy.insert(
             ClockPolicy(
-                clock=data.clock, kind=data.kind, priority=data.priority, minutes=data.minutes,
-                working_days=data.working_days, at_risk_percent=data.at_risk_percent,
-                effective_from=now, updated_by=caller.id,
+                clock=data.clock,
+                kind=data.kind,
+                priority=data.priority,
+                minutes=data.minutes,
+                working_days=data.working_days,
+                at_risk_percent=data.at_risk_percent,
+                effective_from=now,
+                updated_by=caller.id,
             )
         )
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="policy.set",
-                       target=f"{data.clock}/{data.kind}/{data.priority}",
-                       payload={"minutes": data.minutes, "working_days": data.working_days,
-                                "at_risk_percent": data.at_risk_percent},
-                       server_time=now)
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="policy.set",
+                target=f"{data.clock}/{data.kind}/{data.priority}",
+                payload={
+                    "minutes": data.minutes,
+                    "working_days": data.working_days,
+                    "at_risk_percent": data.at_risk_percent,
+                },
+                server_time=now,
+            )
         )
         await sync_changes.reference_changed()
     row = await ClockPolicy.select().where(ClockPolicy.id == rows[0]["id"]).first()
@@ -59,8 +76,10 @@ async def set_policy(caller: Caller, data: s.ClockPolicySet) -> s.ClockPolicyOut
 
 async def ensure_default_policies() -> None:
     """Seed the manual's defaults for every key that has no version yet (idempotent)."""
-    existing = {(r["clock"], r["kind"], r["priority"]) for r in await ClockPolicy.select(
-        ClockPolicy.clock, ClockPolicy.kind, ClockPolicy.priority)}
+    existing = {
+        (r["clock"], r["kind"], r["priority"])
+        for r in await ClockPolicy.select(ClockPolicy.clock, ClockPolicy.kind, ClockPolicy.priority)
+    }
     missing = [p for p in DEFAULT_POLICY if (p.clock, p.kind, p.priority) not in existing]
     if not missing:
         return
@@ -68,8 +87,12 @@ async def ensure_default_policies() -> None:
         await ClockPolicy.insert(
             *[
                 ClockPolicy(
-                    clock=p.clock, kind=p.kind, priority=p.priority, minutes=p.limit.minutes,
-                    working_days=p.limit.working_days, at_risk_percent=p.limit.at_risk_percent,
+                    clock=p.clock,
+                    kind=p.kind,
+                    priority=p.priority,
+                    minutes=p.limit.minutes,
+                    working_days=p.limit.working_days,
+                    at_risk_percent=p.limit.at_risk_percent,
                     # In force since the beginning, so orders older than the table are timed too.
                     effective_from=servertime.now().replace(year=2000),
                 )
@@ -80,29 +103,40 @@ async def ensure_default_policies() -> None:
 
 async def list_calendar(year: int | None) -> list[s.CalendarDayOut]:
     days = await calendar_days()
-    return [s.CalendarDayOut(day=c.day, working=c.working, name=c.name, source=c.source)
-            for d, c in sorted(days.items()) if year is None or d.year == year]
+    return [
+        s.CalendarDayOut(day=c.day, working=c.working, name=c.name, source=c.source)
+        for d, c in sorted(days.items())
+        if year is None or d.year == year
+    ]
 
 
 async def calendar_coverage() -> s.CalendarCoverageOut:
     next_year = servertime.now().astimezone(TZ).year + 1
     return s.CalendarCoverageOut(
-        official_years=sorted(calendar_rules.official_years()), next_year=next_year,
-        next_year_covered=calendar_rules.year_covered(next_year, await supervisor_entries()))
+        official_years=sorted(calendar_rules.official_years()),
+        next_year=next_year,
+        next_year_covered=calendar_rules.year_covered(next_year, await supervisor_entries()),
+    )
 
 
 async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) -> s.CalendarDayOut:
     now = servertime.now()
     async with write_transaction():
         if await CalendarDay.exists().where(CalendarDay.day == day):
-            await CalendarDay.update({CalendarDay.working: data.working, CalendarDay.name: data.name}).where(
-                CalendarDay.day == day
-            )
+            await CalendarDay.update(
+                {CalendarDay.working: data.working, CalendarDay.name: data.name}
+            ).where(CalendarDay.day == day)
         else:
             await CalendarDay.insert(CalendarDay(day=day, working=data.working, name=data.name))
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.set", target=day.isoformat(),
-                       payload={"working": data.working, "name": data.name}, server_time=now)
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="calendar.set",
+                target=day.isoformat(),
+                payload={"working": data.working, "name": data.name},
+                server_time=now,
+            )
         )
         await sync_changes.reference_changed()
     await recompute_running_clocks()
@@ -116,8 +150,13 @@ async def clear_calendar_day(caller: Caller, day: date) -> bool:
             return False
         await CalendarDay.delete().where(CalendarDay.day == day)
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="calendar.clear",
-                       target=day.isoformat(), server_time=now)
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="calendar.clear",
+                target=day.isoformat(),
+                server_time=now,
+            )
         )
         await sync_changes.reference_changed()
     await recompute_running_clocks()

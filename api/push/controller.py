@@ -14,7 +14,9 @@ from api.push import schemas as s
 from api.push import service
 from domain.messages import pick_language
 
-DeviceIdPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=s.DEVICE_ID_PATTERN)]
+DeviceIdPath = Annotated[
+    str, PathParameter(min_length=1, max_length=64, pattern=s.DEVICE_ID_PATTERN)
+]
 
 
 class PushController(Controller):
@@ -37,6 +39,8 @@ class PushController(Controller):
         return Response(out, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete("/subscriptions/{device_id:str}", opt=roles(ANY_ROLE), status_code=HTTP_204_NO_CONTENT)
-    async def unsubscribe(self, device_id: DeviceIdPath, request: Request[Caller, str, Any]) -> None:
+    async def unsubscribe(
+        self, device_id: DeviceIdPath, request: Request[Caller, str, Any]
+    ) -> None:
         """Stop pushing to this device (logout, notifications turned off)."""
         await service.unsubscribe(request.user, device_id)

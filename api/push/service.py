@@ -53,7 +53,9 @@ def subscription_issues(data: s.Subscribe, allowed_origins: tuple[str, ...]) -> 
     try:
         url = urlsplit(data.endpoint)
         origin = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
-        allowed = not (url.username or url.password) and any(fnmatchcase(origin, p) for p in allowed_origins)
+        allowed = not (url.username or url.password) and any(
+            fnmatchcase(origin, p) for p in allowed_origins
+        )
     except ValueError:  # an unparsable host or port
         origin, allowed = data.endpoint[:100], False
     if not allowed:
@@ -68,30 +70,51 @@ def subscription_issues(data: s.Subscribe, allowed_origins: tuple[str, ...]) -> 
 
 def _out(row: dict) -> s.SubscriptionOut:
     return s.SubscriptionOut(
-        device_id=row["device_id"], language=row["language"], created_at=row["created_at"], updated_at=row["updated_at"]
+        device_id=row["device_id"],
+        language=row["language"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
-async def subscribe(caller: Caller, data: s.Subscribe, request_language: str) -> tuple[s.SubscriptionOut, bool]:
+async def subscribe(
+    caller: Caller, data: s.Subscribe, request_language: str
+) -> tuple[s.SubscriptionOut, bool]:
     """Store or refresh this device's subscription. True when it is new."""
     issues = subscription_issues(data, settings.push_endpoint_origins)
     if issues:
         raise Invalid("push.subscription_invalid", issues)
     now = servertime.now()
-    values = dict(endpoint=data.endpoint, p256dh=data.keys.p256dh, auth=data.keys.auth,
-                  language=data.language or request_language, updated_at=now)
+    values = dict(
+        endpoint=data.endpoint,
+        p256dh=data.keys.p256dh,
+        auth=data.keys.auth,
+        language=data.language or request_language,
+        updated_at=now,
+    )
     mine = (P.user == caller.id) & (P.device_id == data.device_id)
     async with write_transaction():
         # An endpoint is one browser's: registered again by another user (a shared phone changing
         # hands) or under another device id, the old row goes, so the phone stops showing the
         # previous holder's orders.
-        await P.delete().where((P.endpoint == data.endpoint) & ((P.user != caller.id) | (P.device_id != data.device_id)))
-        refreshed = await P.update({getattr(P, k): v for k, v in values.items()}).where(mine).returning(*P.all_columns())
+        await P.delete().where(
+            (P.endpoint == data.endpoint)
+            & ((P.user != caller.id) | (P.device_id != data.device_id))
+        )
+        refreshed = (
+            await P.update({getattr(P, k): v for k, v in values.items()})
+            .where(mine)
+            .returning(*P.all_columns())
+        )
         if refreshed:
             return _out(refreshed[0]), False
-        devices = await P.select(P.id).where(P.user == caller.id).order_by(P.updated_at, ascending=False)
+        devices = (
+            await P.select(P.id).where(P.user == caller.id).order_by(P.updated_at, ascending=False)
+        )
         if len(devices) >= MAX_DEVICES_PER_USER:
-            await P.delete().where(P.id.is_in([d["id"] for d in devices[MAX_DEVICES_PER_USER - 1:]]))
+            await P.delete().where(
+                P.id.is_in([d["id"] for d in devices[MAX_DEVICES_PER_USER - 1 :]])
+            )
         row = P(user=caller.id, device_id=data.device_id, created_at=now, **values)
         await P.insert(row)
     return _out(row.to_dict()), True
@@ -99,6 +122,8 @@ async def subscribe(caller: Caller, data: s.Subscribe, request_language: str) ->
 
 async def unsubscribe(caller: Caller, device_id: str) -> None:
     """The app logs out or the user turns notifications off. Pushes still queued for it are dropped."""
-    gone = await P.delete().where((P.user == caller.id) & (P.device_id == device_id)).returning(P.id)
+    gone = (
+        await P.delete().where((P.user == caller.id) & (P.device_id == device_id)).returning(P.id)
+    )
     if not gone:
         raise NotFound("push.subscription_not_found", device_id=device_id)

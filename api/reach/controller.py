@@ -55,7 +55,9 @@ class ReachController(Controller):
         return await service.preferences(request.user.id)
 
     @put("/preferences", opt=roles(ANY_ROLE))
-    async def set_preferences(self, data: JSONBody[s.Preferences], request: Caught) -> s.PreferencesOut:
+    async def set_preferences(
+        self, data: JSONBody[s.Preferences], request: Caught
+    ) -> s.PreferencesOut:
         """Choose the channels and their order (empty: the branch's), and the WeCom user id."""
         return await service.set_preferences(request.user, request.user.id, data)
 
@@ -65,7 +67,9 @@ class ReachController(Controller):
         return await service.preferences(user_id)
 
     @put("/preferences/{user_id:int}", opt=roles(POLICY_EDITORS))
-    async def set_preferences_of(self, user_id: PathId, data: JSONBody[s.Preferences], request: Caught) -> s.PreferencesOut:
+    async def set_preferences_of(
+        self, user_id: PathId, data: JSONBody[s.Preferences], request: Caught
+    ) -> s.PreferencesOut:
         """Set a staff member's channels and WeCom user id for them (supervisors, admins)."""
         return await service.set_preferences(request.user, user_id, data)
 
@@ -81,6 +85,8 @@ class EscalationPolicyController(Controller):
         return await service.escalation_policies(history)
 
     @post("/", opt=roles(POLICY_EDITORS))
-    async def set(self, data: JSONBody[s.EscalationPolicySet], request: Caught) -> s.EscalationPolicyOut:
+    async def set(
+        self, data: JSONBody[s.EscalationPolicySet], request: Caught
+    ) -> s.EscalationPolicyOut:
         """Set it from now on (supervisors); notices already queued keep their deadlines."""
         return await service.set_escalation_policy(request.user, data)

@@ -15,7 +15,9 @@ from db.tables import AuditEntry, Customer, StaffUser
 from domain.errors import NotFound
 from domain.vocabulary import DISPATCH_ROLES, OFFICE_ROLES, Role
 
-Search = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)]
+Search = Annotated[
+    str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)
+]
 
 
 class ReferenceController(Controller):
@@ -31,17 +33,26 @@ class ReferenceController(Controller):
     async def staff(
         self,
         role: FromQuery[Role | None] = None,
-        team_id: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)] = None,
+        team_id: Annotated[
+            int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)
+        ] = None,
     ) -> list[s.StaffOut]:
         """Active staff, to choose an assignee from."""
-        query = StaffUser.select().where(StaffUser.active == True)  # noqa: E712
+        query = StaffUser.select().where(StaffUser.active.eq(True))
         if role:
             query = query.where(StaffUser.role == role.value)
         if team_id:
             query = query.where(StaffUser.team == team_id)
         return [
-            s.StaffOut(id=u["id"], username=u["username"], display_name=u["display_name"], role=u["role"],
-                       team_id=u["team"], area_id=u["area"], phone=u["phone"])
+            s.StaffOut(
+                id=u["id"],
+                username=u["username"],
+                display_name=u["display_name"],
+                role=u["role"],
+                team_id=u["team"],
+                area_id=u["area"],
+                phone=u["phone"],
+            )
             for u in await query.order_by(StaffUser.id)
         ]
 
@@ -53,12 +64,18 @@ class ReferenceController(Controller):
         query = Customer.select().order_by(Customer.id).limit(limit)
         if q:
             pattern = f"%{q}%"
-            query = query.where(Customer.name.like(pattern) | Customer.phone.like(pattern) | Customer.account_no.like(pattern))
+            query = query.where(
+                Customer.name.like(pattern)
+                | Customer.phone.like(pattern)
+                | Customer.account_no.like(pattern)
+            )
         return [_customer(c) for c in await query]
 
     @get("/customers/{customer_id:int}", opt=roles(OFFICE_ROLES))
     async def customer(
-        self, customer_id: Annotated[int, PathParameter(ge=1, le=2_147_483_647)], request: Request[Caller, str, object]
+        self,
+        customer_id: Annotated[int, PathParameter(ge=1, le=2_147_483_647)],
+        request: Request[Caller, str, object],
     ) -> s.CustomerOut:
         """One customer file. The read is logged (customer data is confidential)."""
         row = await Customer.select().where(Customer.id == customer_id).first()
@@ -66,15 +83,27 @@ class ReferenceController(Controller):
             raise NotFound("customer.not_found", id=customer_id)
         caller = request.user
         await AuditEntry.insert(
-            AuditEntry(actor=caller.id, actor_role=caller.role, action="customer.read",
-                       target=str(customer_id), server_time=servertime.now())
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="customer.read",
+                target=str(customer_id),
+                server_time=servertime.now(),
+            )
         )
         return _customer(row)
 
 
 def _customer(c: dict) -> s.CustomerOut:
     return s.CustomerOut(
-        id=c["id"], account_no=c["account_no"], name=c["name"], phone=c["phone"], tier=c["tier"],
-        network=c["network"], area_id=c["area"], community_id=c["community"], road_id=c["road"],
+        id=c["id"],
+        account_no=c["account_no"],
+        name=c["name"],
+        phone=c["phone"],
+        tier=c["tier"],
+        network=c["network"],
+        area_id=c["area"],
+        community_id=c["community"],
+        road_id=c["road"],
         address=c["address"],
     )

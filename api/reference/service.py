@@ -16,15 +16,26 @@ async def reference_data() -> s.Reference:
     roads = await Road.select().order_by(Road.id)
     areas = [
         s.AreaOut(
-            id=a["id"], code=a["code"], name=a["name"],
-            communities=[s.Place(id=c["id"], name=c["name"]) for c in communities if c["area"] == a["id"]],
+            id=a["id"],
+            code=a["code"],
+            name=a["name"],
+            communities=[
+                s.Place(id=c["id"], name=c["name"]) for c in communities if c["area"] == a["id"]
+            ],
             roads=[s.Place(id=r["id"], name=r["name"]) for r in roads if r["area"] == a["id"]],
         )
         for a in await Area.select().order_by(Area.id)
     ]
     teams = [
-        s.TeamOut(id=t["id"], code=t["code"], name=t["name"], function=t["function"],
-                  network=t["network"], employer=t["employer"], area_id=t["area"])
+        s.TeamOut(
+            id=t["id"],
+            code=t["code"],
+            name=t["name"],
+            function=t["function"],
+            network=t["network"],
+            employer=t["employer"],
+            area_id=t["area"],
+        )
         for t in await Team.select().order_by(Team.id)
     ]
     materials = [
@@ -32,7 +43,10 @@ async def reference_data() -> s.Reference:
         for m in await Material.select().order_by(Material.code)
     ]
     return s.Reference(
-        areas=areas, teams=teams, materials=materials, kinds=[k.value for k in Kind],
+        areas=areas,
+        teams=teams,
+        materials=materials,
+        kinds=[k.value for k in Kind],
         closure_category_of_kind={k.value: v.value for k, v in CLOSURE_CATEGORY_OF_KIND.items()},
         routes={k.value: sorted(v) for k, v in ROUTES.items()},
         send_back_reasons=list(SEND_BACK_REASONS),
@@ -45,16 +59,24 @@ def technician_spec() -> s.TechnicianSpec:
     """The technician's part of the step spec and the closure rules: the phone copies none of it."""
     steps = [
         s.PhoneStep(
-            mutation=step.phone.mutation, action=action.value,
-            moves={a.value: (step.moves[a] or None) and step.moves[a].value for a in State if a in step.moves},
+            mutation=step.phone.mutation,
+            action=action.value,
+            moves={
+                a.value: (step.moves[a] or None) and step.moves[a].value
+                for a in State
+                if a in step.moves
+            },
             label={"zh-CN": step.phone.button[0], "en": step.phone.button[1]},
         )
-        for action, step in STEPS.items() if step.phone
+        for action, step in STEPS.items()
+        if step.phone
     ]
     return s.TechnicianSpec(
         steps=steps,
         closure=s.ClosureRules(
-            required=list(REQUIRED_PARTS), field_work=list(FIELD_WORK_PARTS),
-            field_kinds=sorted(FIELD_KINDS), detailed_remark_min=DETAILED_REMARK_MIN_CHARS,
+            required=list(REQUIRED_PARTS),
+            field_work=list(FIELD_WORK_PARTS),
+            field_kinds=sorted(FIELD_KINDS),
+            detailed_remark_min=DETAILED_REMARK_MIN_CHARS,
         ),
     )

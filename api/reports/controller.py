@@ -16,7 +16,9 @@ from domain.messages import pick_language
 from domain.vocabulary import REPORT_READERS
 
 FirstDay = Annotated[date, QueryParameter(name="from", description="first local day of the period")]
-LastDay = Annotated[date, QueryParameter(name="to", description="last local day of the period (included)")]
+LastDay = Annotated[
+    date, QueryParameter(name="to", description="last local day of the period (included)")
+]
 AreaFilter = Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)]
 
 
@@ -30,7 +32,11 @@ class ReportController(Controller):
 
     @get("/reports", opt=roles(REPORT_READERS))
     async def report(
-        self, request: Request[Caller, str, object], first_day: FirstDay, last_day: LastDay, area_id: AreaFilter = None
+        self,
+        request: Request[Caller, str, object],
+        first_day: FirstDay,
+        last_day: LastDay,
+        area_id: AreaFilter = None,
     ) -> s.ReportOut:
         """Figures of the period (`from`–`to`, local days, both included; at most 366 days),
         for one area or all, titles in the caller's language."""
@@ -38,13 +44,21 @@ class ReportController(Controller):
 
     @get("/reports.csv", opt=roles(REPORT_READERS), media_type="text/csv")
     async def report_csv(
-        self, request: Request[Caller, str, object], first_day: FirstDay, last_day: LastDay, area_id: AreaFilter = None
+        self,
+        request: Request[Caller, str, object],
+        first_day: FirstDay,
+        last_day: LastDay,
+        area_id: AreaFilter = None,
     ) -> Response[str]:
         """The same figures as CSV for Excel (UTF-8 with BOM; headers in the caller's language)."""
         lang = language(request)
         report = await service.report(first_day, last_day, area_id, lang)
         name = f"report-{first_day.isoformat()}-{last_day.isoformat()}.csv"
         return Response(
-            service.as_csv(report, lang), media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Language": lang},
+            service.as_csv(report, lang),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Content-Language": lang,
+            },
         )

@@ -21,7 +21,9 @@ class FigureOut(Response, kw_only=True):
     unit: str  # rate (value 0–1) / mean / minutes (a mean, in minutes) / count
     value: float | None  # None: nothing to count in the period
     numerator: float  # met, counted, or the sum of the scores or minutes
-    denominator: int  # decided clocks, closures, orders, scores or durations it is out of (0 for a count)
+    denominator: (
+        int  # decided clocks, closures, orders, scores or durations it is out of (0 for a count)
+    )
     pending: int  # clocks (outages, handovers) still running before their due time, left out
     target: float | None
     breakdown: list[BreakdownRow]

@@ -26,6 +26,8 @@ class ContractorRoutingController(Controller):
         return await service.policies(history)
 
     @post("/", opt=roles(POLICY_EDITORS))
-    async def set(self, data: JSONBody[s.ContractorRoutingSet], request: Request[Caller, str, Any]) -> s.ContractorRoutingOut:
+    async def set(
+        self, data: JSONBody[s.ContractorRoutingSet], request: Request[Caller, str, Any]
+    ) -> s.ContractorRoutingOut:
         """Set the kinds contractors may take in an area (or branch-wide) from now on."""
         return await service.set_policy(request.user, data)

@@ -13,7 +13,9 @@ from domain.vocabulary import Kind
 
 class ContractorRoutingSet(Request, kw_only=True):
     area_id: Id | None = None  # None: branch-wide, for areas without their own
-    kinds: Annotated[list[Kind], msgspec.Meta(max_length=len(Kind))]  # empty: contractors take nothing there
+    kinds: Annotated[
+        list[Kind], msgspec.Meta(max_length=len(Kind))
+    ]  # empty: contractors take nothing there
 
 
 class ContractorRoutingOut(Response, kw_only=True):

@@ -12,13 +12,20 @@ from db.tables import Area, AuditEntry
 from domain.errors import Invalid
 from domain.routing import DEFAULT_CONTRACTOR_KINDS, contractor_kinds_in_force
 
-_COLUMNS = (*ContractorRoutingPolicy.all_columns(), ContractorRoutingPolicy.area.name.as_alias("area_name"))
+_COLUMNS = (
+    *ContractorRoutingPolicy.all_columns(),
+    ContractorRoutingPolicy.area.name.as_alias("area_name"),
+)
 
 
 async def _rows() -> list[dict]:
-    return await ContractorRoutingPolicy.select(*_COLUMNS).where(
-        ContractorRoutingPolicy.effective_from <= servertime.now()
-    ).order_by(ContractorRoutingPolicy.effective_from).order_by(ContractorRoutingPolicy.id).output(load_json=True)
+    return (
+        await ContractorRoutingPolicy.select(*_COLUMNS)
+        .where(ContractorRoutingPolicy.effective_from <= servertime.now())
+        .order_by(ContractorRoutingPolicy.effective_from)
+        .order_by(ContractorRoutingPolicy.id)
+        .output(load_json=True)
+    )
 
 
 async def contractor_kinds(area_id: int) -> frozenset[str]:
@@ -27,9 +34,14 @@ async def contractor_kinds(area_id: int) -> frozenset[str]:
 
 
 def _out(row: dict) -> s.ContractorRoutingOut:
-    return s.ContractorRoutingOut(id=row["id"], area_id=row["area"], area_name=row["area_name"],
-                                  kinds=sorted(row["kinds"]), effective_from=row["effective_from"],
-                                  updated_by=row["updated_by"])
+    return s.ContractorRoutingOut(
+        id=row["id"],
+        area_id=row["area"],
+        area_name=row["area_name"],
+        kinds=sorted(row["kinds"]),
+        effective_from=row["effective_from"],
+        updated_by=row["updated_by"],
+    )
 
 
 async def policies(history: bool) -> list[s.ContractorRoutingOut]:
@@ -38,8 +50,14 @@ async def policies(history: bool) -> list[s.ContractorRoutingOut]:
     if history:
         return [_out(r) for r in rows]
     current = {r["area"]: r for r in rows}
-    default = s.ContractorRoutingOut(id=None, area_id=None, area_name=None, kinds=sorted(DEFAULT_CONTRACTOR_KINDS),
-                                     effective_from=None, updated_by=None)
+    default = s.ContractorRoutingOut(
+        id=None,
+        area_id=None,
+        area_name=None,
+        kinds=sorted(DEFAULT_CONTRACTOR_KINDS),
+        effective_from=None,
+        updated_by=None,
+    )
     branch = _out(current.pop(None)) if None in current else default
     return [branch, *(_out(r) for r in sorted(current.values(), key=lambda r: r["area"]))]
 
@@ -50,11 +68,25 @@ async def set_policy(caller: Caller, data: s.ContractorRoutingSet) -> s.Contract
         raise Invalid("area.not_found", id=data.area_id)
     kinds = sorted({k.value for k in data.kinds})
     async with write_transaction():
-        rows = await ContractorRoutingPolicy.insert(ContractorRoutingPolicy(
-            area=data.area_id, kinds=kinds, effective_from=now, updated_by=caller.id))
-        await AuditEntry.insert(AuditEntry(
-            actor=caller.id, actor_role=caller.role, action="policy.contractor_routing",
-            target=f"area/{data.area_id}" if data.area_id else "branch", payload={"kinds": kinds}, server_time=now))
-    row = await ContractorRoutingPolicy.select(*_COLUMNS).where(
-        ContractorRoutingPolicy.id == rows[0]["id"]).output(load_json=True).first()
+        rows = await ContractorRoutingPolicy.insert(
+            ContractorRoutingPolicy(
+                area=data.area_id, kinds=kinds, effective_from=now, updated_by=caller.id
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="policy.contractor_routing",
+                target=f"area/{data.area_id}" if data.area_id else "branch",
+                payload={"kinds": kinds},
+                server_time=now,
+            )
+        )
+    row = (
+        await ContractorRoutingPolicy.select(*_COLUMNS)
+        .where(ContractorRoutingPolicy.id == rows[0]["id"])
+        .output(load_json=True)
+        .first()
+    )
     return _out(row)

@@ -12,18 +12,29 @@ from api.auth.guards import ANY_ROLE, roles
 from api.auth.schemas import Caller
 from domain.messages import pick_language
 from domain.vocabulary import DISPATCH_ROLES
-from sync import contact
+from sync import contact, rejected
 from sync import pull as pulling
 from sync import push as pushing
-from sync import rejected
 from sync.schemas import CLIENT_ID_PATTERN, ConflictOut, PullOut, PushIn, PushOut, ResolveIn
 
-Cursor = Annotated[str | None, QueryParameter(max_length=64, required=False, description="from the last pull; none for a snapshot")]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64, required=False, description="from the last pull; none for a snapshot"
+    ),
+]
 # The app reports how many actions wait in its outbox; the dispatchers' board shows it.
-OutboxPending = Annotated[int | None, HeaderParameter(
-    name="X-Outbox-Pending", ge=0, le=1_000_000, required=False,
-    description="actions waiting in the device's outbox when it sent this request",
-)]
+OutboxPending = Annotated[
+    int | None,
+    HeaderParameter(
+        name="X-Outbox-Pending",
+        ge=0,
+        le=1_000_000,
+        required=False,
+        description="actions waiting in the device's outbox when it sent this request",
+    ),
+]
+
 
 def _lang(request: Request) -> str:
     return pick_language(request.headers.get("accept-language"))
@@ -38,9 +49,16 @@ class SyncController(Controller):
         self,
         request: Request[Caller, str, object],
         cursor: Cursor = None,
-        client_id: Annotated[str | None, QueryParameter(
-            required=False, min_length=8, max_length=64, pattern=CLIENT_ID_PATTERN,
-            description="the device's id, as in push")] = None,
+        client_id: Annotated[
+            str | None,
+            QueryParameter(
+                required=False,
+                min_length=8,
+                max_length=64,
+                pattern=CLIENT_ID_PATTERN,
+                description="the device's id, as in push",
+            ),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = pulling.DEFAULT_LIMIT,
         pending: OutboxPending = None,
     ) -> PullOut:
@@ -52,7 +70,10 @@ class SyncController(Controller):
 
     @post("/push", opt=roles(ANY_ROLE), status_code=200)
     async def push(
-        self, data: JSONBody[PushIn], request: Request[Caller, str, object], pending: OutboxPending = None
+        self,
+        data: JSONBody[PushIn],
+        request: Request[Caller, str, object],
+        pending: OutboxPending = None,
     ) -> PushOut:
         """A batch of the device's queued mutations: each applied once or rejected with a reason."""
         return await pushing.push(request.user, data, _lang(request), pending)
@@ -62,19 +83,41 @@ class SyncController(Controller):
         self,
         request: Request[Caller, str, object],
         include_resolved: FromQuery[bool] = False,
-        handled: Annotated[bool | None, QueryParameter(
-            required=False, description="true: only those marked handled; false: only open ones")] = None,
-        technician_id: Annotated[int | None, QueryParameter(
-            required=False, ge=1, le=2_147_483_647, description="only this technician's devices")] = None,
-        order_id: Annotated[int | None, QueryParameter(
-            required=False, ge=1, le=2_147_483_647, description="only mutations on this order")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500, description="rejections per page, newest first")] = 100,
-        offset: Annotated[int, QueryParameter(
-            ge=0, le=1_000_000, description="rejections to skip: the next page is offset + limit")] = 0,
+        handled: Annotated[
+            bool | None,
+            QueryParameter(
+                required=False, description="true: only those marked handled; false: only open ones"
+            ),
+        ] = None,
+        technician_id: Annotated[
+            int | None,
+            QueryParameter(
+                required=False, ge=1, le=2_147_483_647, description="only this technician's devices"
+            ),
+        ] = None,
+        order_id: Annotated[
+            int | None,
+            QueryParameter(
+                required=False, ge=1, le=2_147_483_647, description="only mutations on this order"
+            ),
+        ] = None,
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=500, description="rejections per page, newest first")
+        ] = 100,
+        offset: Annotated[
+            int,
+            QueryParameter(
+                ge=0,
+                le=1_000_000,
+                description="rejections to skip: the next page is offset + limit",
+            ),
+        ] = 0,
     ) -> list[ConflictOut]:
         """Offline work the server rejected, with what the technician entered and what to do.
         Newest first, a page at a time; of one device's open rejections the newest 100 are listed."""
-        which = rejected.ConflictFilter(technician_id, order_id, handled, include_resolved, limit, offset)
+        which = rejected.ConflictFilter(
+            technician_id, order_id, handled, include_resolved, limit, offset
+        )
         return await rejected.listing(_lang(request), which)
 
     @post("/conflicts/{conflict_id:int}/resolve", opt=roles(DISPATCH_ROLES), status_code=204)

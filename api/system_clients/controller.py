@@ -25,11 +25,15 @@ class SystemClientController(Controller):
         return await service.list_clients()
 
     @post("/", opt=roles(ACCOUNT_ADMINS))
-    async def create(self, data: JSONBody[s.SystemClientCreate], request: Request[Caller, str, object]) -> s.SystemClientOut:
+    async def create(
+        self, data: JSONBody[s.SystemClientCreate], request: Request[Caller, str, object]
+    ) -> s.SystemClientOut:
         """A new key. `key` is in this answer only: give it to the system (`Authorization: Bearer <key>`)."""
         return await service.create(request.user, data)
 
     @post("/{client_id:int}/deactivate", opt=roles(ACCOUNT_ADMINS), status_code=200)
-    async def deactivate(self, client_id: ClientId, request: Request[Caller, str, object]) -> s.SystemClientOut:
+    async def deactivate(
+        self, client_id: ClientId, request: Request[Caller, str, object]
+    ) -> s.SystemClientOut:
         """Refuse the key from now on (rotate: create a new client, switch the system over, deactivate this)."""
         return await service.deactivate(request.user, client_id)

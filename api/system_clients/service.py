@@ -34,8 +34,14 @@ def _digest(secret: str) -> str:
 
 
 def caller_of_client(row: dict) -> Caller:
-    return Caller(id=row["id"], username=f"system:{row['name']}", display_name=row["name"], role=row["role"],
-                  team_id=None, area_id=None)
+    return Caller(
+        id=row["id"],
+        username=f"system:{row['name']}",
+        display_name=row["name"],
+        role=row["role"],
+        team_id=None,
+        area_id=None,
+    )
 
 
 async def caller_for_key(token: str) -> Caller | None:
@@ -43,15 +49,26 @@ async def caller_for_key(token: str) -> Caller | None:
     if m is None:
         return None
     row = await SystemClient.select().where(SystemClient.key_id == m.group(1)).first()
-    if row is None or not row["active"] or not hmac.compare_digest(row["secret_hash"], _digest(m.group(2))):
+    if (
+        row is None
+        or not row["active"]
+        or not hmac.compare_digest(row["secret_hash"], _digest(m.group(2)))
+    ):
         return None
     return caller_of_client(row)
 
 
 def _out(row: dict, key: str | None = None) -> s.SystemClientOut:
-    return s.SystemClientOut(id=row["id"], name=row["name"], role=row["role"], key_id=row["key_id"],
-                             active=row["active"], created_at=row["created_at"], last_used_at=row["last_used_at"],
-                             key=key)
+    return s.SystemClientOut(
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        key_id=row["key_id"],
+        active=row["active"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        key=key,
+    )
 
 
 async def list_clients() -> list[s.SystemClientOut]:
@@ -65,13 +82,27 @@ async def create(caller: Caller | None, data: s.SystemClientCreate) -> s.SystemC
     async with write_transaction():
         if await SystemClient.exists().where(SystemClient.name == data.name):
             raise Conflict("system_client.name_taken", name=data.name)
-        rows = await SystemClient.insert(SystemClient(
-            name=data.name, role=data.role, key_id=key_id, secret_hash=_digest(secret), active=True,
-            created_at=now, created_by=caller and caller.id))
-        await AuditEntry.insert(AuditEntry(actor=caller and caller.id, actor_role=caller.role if caller else "cli",
-                                           action="system_client.create",
-                                           target=data.name, payload={"role": data.role, "key_id": key_id},
-                                           server_time=now))
+        rows = await SystemClient.insert(
+            SystemClient(
+                name=data.name,
+                role=data.role,
+                key_id=key_id,
+                secret_hash=_digest(secret),
+                active=True,
+                created_at=now,
+                created_by=caller and caller.id,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                actor=caller and caller.id,
+                actor_role=caller.role if caller else "cli",
+                action="system_client.create",
+                target=data.name,
+                payload={"role": data.role, "key_id": key_id},
+                server_time=now,
+            )
+        )
     row = await SystemClient.select().where(SystemClient.id == rows[0]["id"]).first()
     return _out(row, key=f"{PREFIX}{key_id}.{secret}")
 
@@ -83,13 +114,23 @@ async def deactivate(caller: Caller, client_id: int) -> s.SystemClientOut:
         if row is None:
             raise NotFound("system_client.not_found", id=client_id)
         if row["active"]:
-            await SystemClient.update({SystemClient.active: False}).where(SystemClient.id == client_id)
-            await AuditEntry.insert(AuditEntry(actor=caller.id, actor_role=caller.role,
-                                               action="system_client.deactivate", target=row["name"],
-                                               server_time=now))
+            await SystemClient.update({SystemClient.active: False}).where(
+                SystemClient.id == client_id
+            )
+            await AuditEntry.insert(
+                AuditEntry(
+                    actor=caller.id,
+                    actor_role=caller.role,
+                    action="system_client.deactivate",
+                    target=row["name"],
+                    server_time=now,
+                )
+            )
     return _out({**row, "active": False})
 
 
 async def used(client_id: int) -> None:
     """Called inside the client's writing transaction: when it was last heard from."""
-    await SystemClient.update({SystemClient.last_used_at: servertime.now()}).where(SystemClient.id == client_id)
+    await SystemClient.update({SystemClient.last_used_at: servertime.now()}).where(
+        SystemClient.id == client_id
+    )

@@ -24,7 +24,9 @@ class WorkOrderController(Controller):
     tags = ["work orders"]
 
     @post("/", opt=roles(CALL_CENTRE))
-    async def create(self, data: JSONBody[s.CreateOrder], request: Request[Caller, str, object]) -> s.OrderDetail:
+    async def create(
+        self, data: JSONBody[s.CreateOrder], request: Request[Caller, str, object]
+    ) -> s.OrderDetail:
         """Raise a work order (call-centre agent or dispatcher). Starts its clocks."""
         return await service.create_order(request.user, data)
 
@@ -38,19 +40,30 @@ class WorkOrderController(Controller):
         assignee_id: Filter = None,
         clock: FromQuery[Literal["at_risk", "breached"] | None] = None,
         priority: FromQuery[Priority | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> s.OrderPage:
         """Orders the caller may see (a technician: only their own), soonest-due first."""
         filters = service.Filters(
-            state=[x.value for x in states] if states else None, kind=kind, area_id=area_id,
-            assignee_id=assignee_id, clock=clock, priority=priority, q=q, limit=limit, offset=offset,
+            state=[x.value for x in states] if states else None,
+            kind=kind,
+            area_id=area_id,
+            assignee_id=assignee_id,
+            clock=clock,
+            priority=priority,
+            q=q,
+            limit=limit,
+            offset=offset,
         )
         return await service.list_orders(request.user, filters)
 
     @get("/{order_id:int}", opt=roles(ANY_ROLE))
-    async def detail(self, order_id: OrderId, request: Request[Caller, str, object]) -> s.OrderDetail:
+    async def detail(
+        self, order_id: OrderId, request: Request[Caller, str, object]
+    ) -> s.OrderDetail:
         """The order with its customer, location, clocks, full history and the caller's next steps."""
         return await service.detail(request.user, order_id)
 
@@ -59,11 +72,16 @@ def _step_handler(action: Action, body: type[s.Step]) -> HTTPRouteHandler:
     step = STEPS[action]
     summary = f"{step.label[0]} {step.label[1]}"
 
-    async def take_step(order_id: int, data: JSONBody[s.Step], request: Request[Caller, str, object]) -> s.OrderDetail:
+    async def take_step(
+        order_id: int, data: JSONBody[s.Step], request: Request[Caller, str, object]
+    ) -> s.OrderDetail:
         return await service.act(request.user, order_id, action, data)
 
     take_step.__annotations__ = {
-        "order_id": OrderId, "data": JSONBody[body], "request": Request[Caller, str, object], "return": s.OrderDetail,
+        "order_id": OrderId,
+        "data": JSONBody[body],
+        "request": Request[Caller, str, object],
+        "return": s.OrderDetail,
     }
     take_step.__name__ = f"step_{action.value}"
     take_step.__doc__ = summary
@@ -97,7 +115,9 @@ work_order_router = Router(
         Router(
             path="/api/work-orders",
             tags=["work-order steps"],
-            route_handlers=[_step_handler(a, handling.body) for a, handling in service.STEP_HANDLING.items()],
+            route_handlers=[
+                _step_handler(a, handling.body) for a, handling in service.STEP_HANDLING.items()
+            ],
         ),
     ],
 )

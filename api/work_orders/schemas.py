@@ -9,7 +9,18 @@ import msgspec
 
 from api.evidence.schemas import EvidenceSummary
 from api.outages.schemas import OrderOutage
-from api.types import AwareDatetime, Hours, Id, Name, Phone, Request, RequiredText, Response, ShortText, Text
+from api.types import (
+    AwareDatetime,
+    Hours,
+    Id,
+    Name,
+    Phone,
+    Request,
+    RequiredText,
+    Response,
+    ShortText,
+    Text,
+)
 from domain.closure import ClosureForm, MaterialUse
 from domain.vocabulary import (
     Kind,
@@ -19,7 +30,9 @@ from domain.vocabulary import (
 Satisfaction = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Coordinate = Annotated[float, msgspec.Meta(ge=-10_000, le=10_000)]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=86_400_000)]
-SendBackReason = Literal["out_of_scope", "wrong_dispatch", "duplicate", "customer_info_wrong", "other"]
+SendBackReason = Literal[
+    "out_of_scope", "wrong_dispatch", "duplicate", "customer_info_wrong", "other"
+]
 
 
 class CreateOrder(Request, kw_only=True):
@@ -199,7 +212,9 @@ class OrderDetail(OrderSummary, kw_only=True):
     history: list[EventOut]
     allowed_actions: list[str]
     evidence: EvidenceSummary  # photos (pending ones: "closed — 2 photos pending"), signature
-    outage: OrderOutage | None = None  # the area outage it is grouped under; what agents tell callers
+    outage: OrderOutage | None = (
+        None  # the area outage it is grouped under; what agents tell callers
+    )
 
 
 class OrderPage(Response, kw_only=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,8 @@ import servertime
 from api.auth.schemas import Caller
 from api.evidence import records as evidence
 from api.outages import records as outages
+from api.policies.calendar import calendar_days
+from api.routing.service import contractor_kinds
 from api.work_orders import schemas as s
 from db.direct import insert_many, update_one
 from db.engine import is_lock_conflict, is_unique_violation, locked, write_transaction
@@ -32,10 +34,10 @@ from db.tables import (
     WorkOrder,
     WorkOrderEvent,
 )
-from api.policies.calendar import calendar_days
 from domain import callbacks as callback_rules
 from domain import closure as closure_rules
 from domain import priority as priority_rules
+from domain.calendar import exceptions_of
 from domain.clocks import (
     Clock,
     ClockState,
@@ -48,10 +50,8 @@ from domain.clocks import (
     policy_lookup,
     summarise,
 )
-from domain.calendar import exceptions_of
 from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import HANDLERS, Action, ReadScope, allowed_actions, read_scope, transition
-from api.routing.service import contractor_kinds
 from domain.routing import route_issues
 from domain.vocabulary import DISPATCH_ROLES, HalfDay, Outcome, Role, State
 from events import publisher as live_events
@@ -73,8 +73,11 @@ async def load_policy() -> PolicyLookup:
     return policy_lookup(
         [
             PolicyRow(
-                r["clock"], r["kind"], r["priority"],
-                Limit(r["minutes"], r["working_days"], r["at_risk_percent"]), r["effective_from"],
+                r["clock"],
+                r["kind"],
+                r["priority"],
+                Limit(r["minutes"], r["working_days"], r["at_risk_percent"]),
+                r["effective_from"],
             )
             for r in rows
         ]
@@ -119,7 +122,12 @@ def can_read(caller: Caller, order: dict) -> bool:
 
 
 async def _order_for(caller: Caller, order_id: int) -> dict:
-    order = await WorkOrder.select(*ORDER_COLUMNS).where(WorkOrder.id == order_id).output(load_json=True).first()
+    order = (
+        await WorkOrder.select(*ORDER_COLUMNS)
+        .where(WorkOrder.id == order_id)
+        .output(load_json=True)
+        .first()
+    )
     if order is None or not can_read(caller, order):
         raise NotFound("order.not_found", id=order_id)
     return order
@@ -132,28 +140,41 @@ async def history(order_id: int) -> list[dict]:
 
 # What the clocks need of an event: queues and reports read only these, for many orders at once.
 CLOCK_COLUMNS = (
-    WorkOrderEvent.seq, WorkOrderEvent.action, WorkOrderEvent.actor,
-    WorkOrderEvent.effective_time, WorkOrderEvent.payload,
+    WorkOrderEvent.seq,
+    WorkOrderEvent.action,
+    WorkOrderEvent.actor,
+    WorkOrderEvent.effective_time,
+    WorkOrderEvent.payload,
 )
 
 
-async def histories(order_ids: Select | list[int], *, clocks_only: bool = False) -> dict[int, list[dict]]:
+async def histories(
+    order_ids: Select | list[int], *, clocks_only: bool = False
+) -> dict[int, list[dict]]:
     """`history` of many orders in one query (`order_ids`: ids, each answered even without
     events, or a sub-select of them), oldest event first; `clocks_only`: only what the clocks
     need (CLOCK_COLUMNS), for queues and reports."""
     if isinstance(order_ids, list) and not order_ids:
         return {}
-    columns = CLOCK_COLUMNS if clocks_only else WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order])
+    columns = (
+        CLOCK_COLUMNS
+        if clocks_only
+        else WorkOrderEvent.all_columns(exclude=[WorkOrderEvent.work_order])
+    )
     rows = await (
         WorkOrderEvent.select(
-            WorkOrderEvent.work_order, *columns, WorkOrderEvent.actor.display_name.as_alias("actor_name"),
+            WorkOrderEvent.work_order,
+            *columns,
+            WorkOrderEvent.actor.display_name.as_alias("actor_name"),
         )
         .where(WorkOrderEvent.work_order.is_in(order_ids))
         .order_by(WorkOrderEvent.work_order)
         .order_by(WorkOrderEvent.seq)
         .output(load_json=True)
     )
-    by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids} if isinstance(order_ids, list) else {}
+    by_order: dict[int, list[dict]] = (
+        {order_id: [] for order_id in order_ids} if isinstance(order_ids, list) else {}
+    )
     for row in rows:
         by_order.setdefault(row.pop("work_order"), []).append(row)
     return by_order
@@ -168,12 +189,14 @@ def clock_class(events: list[dict]) -> str:
 
 
 def clocks_of(kind: str, events: list[dict], rules: TimeRules, now: datetime) -> list[Clock]:
-    return compute_clocks(facts(events), kind, clock_class(events), rules.policy, now, rules.calendar, TZ)
+    return compute_clocks(
+        facts(events), kind, clock_class(events), rules.policy, now, rules.calendar, TZ
+    )
 
 
 def _since_reopen(events: list[dict]) -> list[dict]:
     last = max((i for i, e in enumerate(events) if e["action"] == Action.reopen), default=-1)
-    return events[last + 1:]
+    return events[last + 1 :]
 
 
 def _ref(id_: int | None, name: str | None) -> s.PersonRef | None:
@@ -195,33 +218,55 @@ def _summary(order: dict, now: datetime) -> s.OrderSummary:
 
 def _summary_fields(order: dict, at_risk: bool, breached: bool) -> dict[str, Any]:
     return dict(
-        id=order["id"], code=order["code"], kind=order["kind"], source=order["source"],
-        state=order["state"], priority=order["priority"], urge_count=order["urge_count"],
-        remark_flagged=order["remark_flagged"], customer_name=order["customer_name"],
+        id=order["id"],
+        code=order["code"],
+        kind=order["kind"],
+        source=order["source"],
+        state=order["state"],
+        priority=order["priority"],
+        urge_count=order["urge_count"],
+        remark_flagged=order["remark_flagged"],
+        customer_name=order["customer_name"],
         customer_tier=order["customer_tier"],
         key_customer=priority_rules.key_customer(order["customer_tier"], order["kind"]),
         dedicated_line=priority_rules.dedicated_line(order["customer_tier"], order["kind"]),
         area=s.PersonRef(id=order["area"], name=order["area_name"]),
         assignee=_ref(order["assignee"], order["assignee_name"]),
-        created_at=order["created_at"], appointment_at=order["appointment_at"],
-        next_due=order["clock_next_due"], at_risk=at_risk, breached=breached,
+        created_at=order["created_at"],
+        appointment_at=order["appointment_at"],
+        next_due=order["clock_next_due"],
+        at_risk=at_risk,
+        breached=breached,
     )
 
 
 def _clock_out(clock: Clock) -> s.ClockOut:
     return s.ClockOut(
-        name=clock.name, state=clock.state, at_risk=clock.at_risk, started_at=clock.started_at,
-        due=clock.due, stopped_at=clock.stopped_at, stopped_by_seq=clock.stopped_by,
-        stopped_by_action=clock.stopped_by_action, started_by_seq=clock.started_by,
+        name=clock.name,
+        state=clock.state,
+        at_risk=clock.at_risk,
+        started_at=clock.started_at,
+        due=clock.due,
+        stopped_at=clock.stopped_at,
+        stopped_by_seq=clock.stopped_by,
+        stopped_by_action=clock.stopped_by_action,
+        started_by_seq=clock.started_by,
     )
 
 
 def _event_out(e: dict) -> s.EventOut:
     return s.EventOut(
-        seq=e["seq"], action=e["action"], actor=_ref(e["actor"], e["actor_name"]),
-        actor_role=e["actor_role"], payload=e["payload"], server_time=e["server_time"],
-        device_time=e["device_time"], effective_time=e["effective_time"], time_flag=e["time_flag"],
-        state_before=e["state_before"], state_after=e["state_after"],
+        seq=e["seq"],
+        action=e["action"],
+        actor=_ref(e["actor"], e["actor_name"]),
+        actor_role=e["actor_role"],
+        payload=e["payload"],
+        server_time=e["server_time"],
+        device_time=e["device_time"],
+        effective_time=e["effective_time"],
+        time_flag=e["time_flag"],
+        state_before=e["state_before"],
+        state_after=e["state_after"],
     )
 
 
@@ -232,7 +277,7 @@ def awaiting_append(order: dict, events: list[dict]) -> bool:
     closes = [i for i, e in enumerate(events) if e["action"] == Action.close]
     if not closes or not order["closure"].get("expects_append"):
         return False
-    return not any(e["action"] == Action.append for e in events[closes[-1] + 1:])
+    return not any(e["action"] == Action.append for e in events[closes[-1] + 1 :])
 
 
 async def detail(caller: Caller, order_id: int) -> s.OrderDetail:
@@ -276,19 +321,28 @@ async def _related(orders: list[dict]) -> _Related:
 
     async def named(table: type, column: Any, key: str) -> dict[int, str]:
         keys = wanted(key)
-        rows = await table.select(table.id, column.as_alias("name")).where(table.id.is_in(keys)) if keys else []
+        rows = (
+            await table.select(table.id, column.as_alias("name")).where(table.id.is_in(keys))
+            if keys
+            else []
+        )
         return {r["id"]: r["name"] for r in rows}
 
-    customers = {c["id"]: c for c in await Customer.select().where(Customer.id.is_in(wanted("customer")))}
+    customers = {
+        c["id"]: c for c in await Customer.select().where(Customer.id.is_in(wanted("customer")))
+    }
     names = {
         "community": await named(Community, Community.name, "community"),
         "road": await named(Road, Road.name, "road"),
         "team": await named(Team, Team.name, "team"),
-        "first_contact_owner": await named(StaffUser, StaffUser.display_name, "first_contact_owner"),
+        "first_contact_owner": await named(
+            StaffUser, StaffUser.display_name, "first_contact_owner"
+        ),
     }
     photos = await evidence.photos_of(ids)
     records = {
-        o["id"]: await evidence.evidence_summary(o, _since_reopen(events[o["id"]]), photos[o["id"]]) for o in orders
+        o["id"]: await evidence.evidence_summary(o, _since_reopen(events[o["id"]]), photos[o["id"]])
+        for o in orders
     }
     return _Related(events, customers, names, records, await outages.outages_of_orders(ids))
 
@@ -307,24 +361,35 @@ def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) 
     return s.OrderDetail(
         **_summary_fields(order, at_risk, breached),
         customer=s.CustomerView(
-            id=customer["id"], account_no=customer["account_no"], name=customer["name"],
-            phone=customer["phone"], tier=customer["tier"], network=customer["network"],
+            id=customer["id"],
+            account_no=customer["account_no"],
+            name=customer["name"],
+            phone=customer["phone"],
+            tier=customer["tier"],
+            network=customer["network"],
         ),
         community=named("community"),
         road=named("road"),
-        address=order["address"], contact_name=order["contact_name"],
-        contact_phone=order["contact_phone"], description=order["description"],
+        address=order["address"],
+        contact_name=order["contact_name"],
+        contact_phone=order["contact_phone"],
+        description=order["description"],
         agent_remark=order["agent_remark"],
         team=named("team"),
         first_contact_owner=named("first_contact_owner"),
-        closure=order["closure"], closed_at=order["closed_at"],
-        awaiting_append=awaiting_append(order, events), version=order["version"],
+        closure=order["closure"],
+        closed_at=order["closed_at"],
+        awaiting_append=awaiting_append(order, events),
+        version=order["version"],
         evidence=related.evidence[order["id"]],
         outage=related.outages.get(order["id"]),
         clocks=[_clock_out(c) for c in clocks],
         history=[_event_out(e) for e in events],
         allowed_actions=[
-            a.value for a in allowed_actions(State(order["state"]), Role(caller.role), order["assignee"] == caller.id)
+            a.value
+            for a in allowed_actions(
+                State(order["state"]), Role(caller.role), order["assignee"] == caller.id
+            )
         ],
     )
 
@@ -366,7 +431,8 @@ async def list_orders(caller: Caller, f: Filters) -> s.OrderPage:
     if f.q:
         pattern = f"%{f.q}%"
         where.append(
-            WorkOrder.code.like(pattern) | WorkOrder.contact_phone.like(pattern)
+            WorkOrder.code.like(pattern)
+            | WorkOrder.contact_phone.like(pattern)
             | WorkOrder.customer.name.like(pattern)
         )
     query = WorkOrder.select(*ORDER_COLUMNS)
@@ -381,7 +447,9 @@ async def list_orders(caller: Caller, f: Filters) -> s.OrderPage:
         .offset(f.offset)
     )
     total = await count
-    return s.OrderPage(items=[_summary(r, now) for r in rows], total=total, limit=f.limit, offset=f.offset)
+    return s.OrderPage(
+        items=[_summary(r, now) for r in rows], total=total, limit=f.limit, offset=f.offset
+    )
 
 
 # ---- writing --------------------------------------------------------------------------------
@@ -414,26 +482,45 @@ Effect = Callable[[Context], Awaitable[Change]]
 
 
 async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
-    user = await StaffUser.select(
-        StaffUser.id, StaffUser.display_name, StaffUser.role, StaffUser.active,
-        StaffUser.team.id.as_alias("team_id"), StaffUser.team.function.as_alias("team_function"),
-        StaffUser.team.network.as_alias("team_network"), StaffUser.team.name.as_alias("team_name"),
-        StaffUser.team.employer.as_alias("team_employer"),
-    ).where(StaffUser.id == body.assignee_id).first()
+    user = (
+        await StaffUser.select(
+            StaffUser.id,
+            StaffUser.display_name,
+            StaffUser.role,
+            StaffUser.active,
+            StaffUser.team.id.as_alias("team_id"),
+            StaffUser.team.function.as_alias("team_function"),
+            StaffUser.team.network.as_alias("team_network"),
+            StaffUser.team.name.as_alias("team_name"),
+            StaffUser.team.employer.as_alias("team_employer"),
+        )
+        .where(StaffUser.id == body.assignee_id)
+        .first()
+    )
     if user is None or not user["active"]:
         raise Invalid("order.assignee_not_found", id=body.assignee_id)
     if Role(user["role"]) not in HANDLERS:
         raise Invalid("order.assignee_role", name=user["display_name"])
-    issues = route_issues(order["kind"], order["customer_network"], user["team_function"], user["team_network"],
-                          user["team_employer"], await contractor_kinds(order["area"]))
-    overridden = bool(issues and body.override_reason and caller.role in (Role.supervisor, Role.admin))
+    issues = route_issues(
+        order["kind"],
+        order["customer_network"],
+        user["team_function"],
+        user["team_network"],
+        user["team_employer"],
+        await contractor_kinds(order["area"]),
+    )
+    overridden = bool(
+        issues and body.override_reason and caller.role in (Role.supervisor, Role.admin)
+    )
     if issues and not overridden:
         raise Invalid(issues[0].key, issues, **issues[0].params)
     return Change(
         fields={"assignee": user["id"], "team": user["team_id"]},
         payload={
-            "assignee_id": user["id"], "assignee_name": user["display_name"],
-            "team_id": user["team_id"], "team_name": user["team_name"],
+            "assignee_id": user["id"],
+            "assignee_name": user["display_name"],
+            "team_id": user["team_id"],
+            "team_name": user["team_name"],
             "routing_overridden": overridden,
         },
         joined={"assignee_name": user["display_name"]},
@@ -454,7 +541,11 @@ async def _transfer(ctx: Context) -> Change:
 
 
 async def _unassign(ctx: Context) -> Change:
-    return Change({"assignee": None, "team": None}, {"from_assignee_id": ctx.order["assignee"]}, {"assignee_name": None})
+    return Change(
+        {"assignee": None, "team": None},
+        {"from_assignee_id": ctx.order["assignee"]},
+        {"assignee_name": None},
+    )
 
 
 async def _nothing(ctx: Context) -> Change:
@@ -464,16 +555,25 @@ async def _nothing(ctx: Context) -> Change:
 async def _urge(ctx: Context) -> Change:
     urges = ctx.order["urge_count"] + 1
     return Change(
-        {"urge_count": urges,
-         "priority": priority_rules.priority(clock_class(ctx.events), urges, ctx.order["remark_flagged"])},
+        {
+            "urge_count": urges,
+            "priority": priority_rules.priority(
+                clock_class(ctx.events), urges, ctx.order["remark_flagged"]
+            ),
+        },
         {"urge_count": urges},
     )
 
 
 async def _flag_remark(ctx: Context) -> Change:
     return Change(
-        {"agent_remark": ctx.body.remark, "remark_flagged": True,
-         "priority": priority_rules.priority(clock_class(ctx.events), ctx.order["urge_count"], True)},
+        {
+            "agent_remark": ctx.body.remark,
+            "remark_flagged": True,
+            "priority": priority_rules.priority(
+                clock_class(ctx.events), ctx.order["urge_count"], True
+            ),
+        },
         {"flagged": True},
     )
 
@@ -483,10 +583,15 @@ async def _close(ctx: Context) -> Change:
     form = body
     current = _since_reopen(ctx.events)
     facts = closure_rules.OrderFacts(
-        kind=ctx.order["kind"], tier=ctx.order["customer_tier"],
+        kind=ctx.order["kind"],
+        tier=ctx.order["customer_tier"],
         # Signed, and the service record unchanged since (an append, work or a photo added
         # after signing needs a new signature).
-        signed=(bound := await evidence.binding(ctx.order, current, await ctx.work.photos(ctx.order["id"]))).holds,
+        signed=(
+            bound := await evidence.binding(
+                ctx.order, current, await ctx.work.photos(ctx.order["id"])
+            )
+        ).holds,
         signature_changed=bound.signed and not bound.holds,
         waiver_approved=any(e["action"] == Action.approve_waiver for e in current),
     )
@@ -499,9 +604,13 @@ async def _close(ctx: Context) -> Change:
     closure["expects_append"] = closure_rules.expects_append(form)
     fields: dict[str, Any] = {"closed_at": ctx.at}
     if body.outcome == Outcome.appointment:
-        closure["appointment_text"] = closure_rules.appointment_phrase(body.appointment_date, body.appointment_half_day)
-        local = datetime.combine(body.appointment_date, HALF_DAY_START[body.appointment_half_day], tzinfo=TZ)
-        fields["appointment_at"] = local.astimezone(timezone.utc)
+        closure["appointment_text"] = closure_rules.appointment_phrase(
+            body.appointment_date, body.appointment_half_day
+        )
+        local = datetime.combine(
+            body.appointment_date, HALF_DAY_START[body.appointment_half_day], tzinfo=TZ
+        )
+        fields["appointment_at"] = local.astimezone(UTC)
     fields["closure"] = closure
     return Change(fields, {"outcome": body.outcome, "method": body.method})
 
@@ -509,7 +618,8 @@ async def _close(ctx: Context) -> Change:
 async def _reopen(ctx: Context) -> Change:
     # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
     return Change(
-        {"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None}, {},
+        {"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None},
+        {},
         {"assignee_name": None},
     )
 
@@ -526,13 +636,17 @@ async def _approve_waiver(ctx: Context) -> Change:
     requests = [e for e in _since_reopen(ctx.events) if e["action"] == Action.request_waiver]
     if not requests:
         raise Conflict("order.no_waiver_request")
-    return Change({}, {"request_seq": requests[-1]["seq"], "reason": requests[-1]["payload"].get("reason")})
+    return Change(
+        {}, {"request_seq": requests[-1]["seq"], "reason": requests[-1]["payload"].get("reason")}
+    )
 
 
 async def _sign(ctx: Context) -> Change:
     # The signature binds the SHA-256 of the service record as it stands now.
     photos = await ctx.work.photos(ctx.order["id"])
-    return Change({}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body, photos))
+    return Change(
+        {}, await evidence.signing_facts(ctx.order, _since_reopen(ctx.events), ctx.body, photos)
+    )
 
 
 @dataclass(frozen=True)
@@ -667,7 +781,11 @@ class Workset:
         """The order's photos as the service record lists them; read for every loaded order at
         the first asking (a batch signs many)."""
         if order_id not in self._photos:
-            ids = [i for i, order in self._orders.items() if order is not None and i not in self._photos]
+            ids = [
+                i
+                for i, order in self._orders.items()
+                if order is not None and i not in self._photos
+            ]
             self._photos.update(await evidence.record_photos([*ids, order_id]))
         return self._photos[order_id]
 
@@ -677,14 +795,23 @@ class Workset:
         self._orders, self._events, self._photos = {}, {}, {}
 
     def record(
-        self, order: dict, event: dict, fields: dict[str, Any], actor_name: str, joined: dict[str, Any] | None = None,
+        self,
+        order: dict,
+        event: dict,
+        fields: dict[str, Any],
+        actor_name: str,
+        joined: dict[str, Any] | None = None,
     ) -> dict:
         """A decided step: its event and the order's new fields (`joined`: the joined columns they
         change, kept but not written). Returns the order as it now stands."""
         order_id = event["work_order"]
         self._new_events.append(event)
         # As the database will give it back: the payload through JSON (enums and dates as text).
-        stored = {**event, "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])), "actor_name": actor_name}
+        stored = {
+            **event,
+            "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])),
+            "actor_name": actor_name,
+        }
         self._events[order_id] = [*self._events[order_id], stored]
         self._fields[order_id] = {**self._fields.get(order_id, {}), **fields}
         self._orders[order_id] = {**order, **fields, **(joined or {})}
@@ -696,13 +823,20 @@ class Workset:
         self._new_events, self._fields = [], {}
         await insert_many(WorkOrderEvent, events)
         for order_id, fields in changed.items():
-            if not await update_one(WorkOrder, fields, {"id": order_id, "version": self._stored[order_id]}):
+            if not await update_one(
+                WorkOrder, fields, {"id": order_id, "version": self._stored[order_id]}
+            ):
                 raise _Raced()
             self._stored[order_id] = fields["version"]
 
 
 async def apply_step(
-    caller: Caller, order_id: int, action: Action, body: s.Step, rules: TimeRules | None = None, *,
+    caller: Caller,
+    order_id: int,
+    action: Action,
+    body: s.Step,
+    rules: TimeRules | None = None,
+    *,
     after: Action | None = None,
     work: Workset | None = None,
 ) -> dict:
@@ -717,7 +851,10 @@ async def apply_step(
     next_state = transition(state, action, Role(caller.role), order["assignee"] == caller.id, after)
     events = await work.history(order_id)
     when = effective_time(
-        body.device_time, now, order["created_at"], timedelta(seconds=settings.device_clock_tolerance_seconds)
+        body.device_time,
+        now,
+        order["created_at"],
+        timedelta(seconds=settings.device_clock_tolerance_seconds),
     )
     ctx = Context(caller, order, events, body, when.effective, now, work)
     change = await STEP_HANDLING[action].effect(ctx)
@@ -728,17 +865,29 @@ async def apply_step(
     if after is not None:
         change.payload["after"] = after.value
     event = dict(
-        work_order=order_id, seq=seq, action=action.value, actor=caller.id, actor_role=caller.role,
-        payload={**_body_payload(body), **change.payload}, server_time=now,
-        device_time=body.device_time, effective_time=when.effective, time_flag=when.flag,
-        state_before=state.value, state_after=next_state.value,
+        work_order=order_id,
+        seq=seq,
+        action=action.value,
+        actor=caller.id,
+        actor_role=caller.role,
+        payload={**_body_payload(body), **change.payload},
+        server_time=now,
+        device_time=body.device_time,
+        effective_time=when.effective,
+        time_flag=when.flag,
+        state_before=state.value,
+        state_after=next_state.value,
     )
     updated = {**order, **change.fields, "state": next_state.value}
     rules = rules or await load_time_rules()
     summary = summarise(clocks_of(updated["kind"], [*events, event], rules, now))
     fields = {
-        **change.fields, "state": next_state.value, "version": seq, "updated_at": now,
-        "clock_next_due": summary.next_due, "clock_next_risk": summary.next_risk,
+        **change.fields,
+        "state": next_state.value,
+        "version": seq,
+        "updated_at": now,
+        "clock_next_due": summary.next_due,
+        "clock_next_risk": summary.next_risk,
         "clock_breached": summary.breached,
     }
     written = work.record(order, event, fields, caller.display_name, change.joined)
@@ -750,7 +899,9 @@ async def apply_step(
         await live_events.publish(live_events.CALLBACK, {"order_id": order_id})
     follow = _follow_on(action, body)
     if follow is not None:  # on the same working set, or (a step alone) written like this one
-        return await apply_step(caller, order_id, *follow, rules, after=action, work=None if alone else work)
+        return await apply_step(
+            caller, order_id, *follow, rules, after=action, work=None if alone else work
+        )
     return written
 
 
@@ -765,46 +916,86 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
         (Community.id == data.community_id) & (Community.area == customer["area"])
     ):
         raise Invalid("order.unknown_location", field="community", id=data.community_id)
-    if data.road_id and not await Road.exists().where((Road.id == data.road_id) & (Road.area == customer["area"])):
+    if data.road_id and not await Road.exists().where(
+        (Road.id == data.road_id) & (Road.area == customer["area"])
+    ):
         raise Invalid("order.unknown_location", field="road", id=data.road_id)
     order_class = priority_rules.clock_class(customer["tier"], data.kind, data.source)
     async with write_transaction():
         inserted = await WorkOrder.insert(
             WorkOrder(
                 # A unique placeholder until the new id names the order (below).
-                code=f"TMP-{secrets.token_hex(12)}", kind=data.kind.value, source=data.source.value,
+                code=f"TMP-{secrets.token_hex(12)}",
+                kind=data.kind.value,
+                source=data.source.value,
                 priority=priority_rules.priority(order_class, 0, data.remark_flagged).value,
-                customer=customer["id"], area=customer["area"], community=community, road=road,
+                customer=customer["id"],
+                area=customer["area"],
+                community=community,
+                road=road,
                 address=data.address or customer["address"],
                 contact_name=data.contact_name or customer["name"],
                 contact_phone=data.contact_phone or customer["phone"],
-                description=data.description, agent_remark=data.agent_remark,
-                remark_flagged=data.remark_flagged, appointment_at=data.appointment_at,
-                state=State.new.value, created_by=caller.id, created_at=now, updated_at=now, version=1,
+                description=data.description,
+                agent_remark=data.agent_remark,
+                remark_flagged=data.remark_flagged,
+                appointment_at=data.appointment_at,
+                state=State.new.value,
+                created_by=caller.id,
+                created_at=now,
+                updated_at=now,
+                version=1,
             )
         )
         order_id = inserted[0]["id"]
         code = f"GD{now.astimezone(TZ):%Y%m%d}{order_id:06d}"
         payload = {**_body_payload(data), "clock_class": order_class.value, "code": code}
         events = [
-            dict(work_order=order_id, seq=1, action=Action.create.value, actor=caller.id,
-                 actor_role=caller.role, payload=payload, server_time=now, device_time=None,
-                 effective_time=now, time_flag="", state_before="", state_after=State.new.value)
+            dict(
+                work_order=order_id,
+                seq=1,
+                action=Action.create.value,
+                actor=caller.id,
+                actor_role=caller.role,
+                payload=payload,
+                server_time=now,
+                device_time=None,
+                effective_time=now,
+                time_flag="",
+                state_before="",
+                state_after=State.new.value,
+            )
         ]
         if data.remark_flagged:
             # A flagged remark at creation starts the 10-minute contact clock at once (§2.1.3 A c).
-            events.append({**events[0], "seq": 2, "action": Action.flag_remark.value,
-                           "payload": {"remark": data.agent_remark, "flagged": True},
-                           "state_before": State.new.value})
+            events.append(
+                {
+                    **events[0],
+                    "seq": 2,
+                    "action": Action.flag_remark.value,
+                    "payload": {"remark": data.agent_remark, "flagged": True},
+                    "state_before": State.new.value,
+                }
+            )
         for event in events:
             await WorkOrderEvent.insert(WorkOrderEvent(**event))
         summary = summarise(
-            compute_clocks(facts(events), data.kind, order_class, await load_policy(), now, await load_calendar(), TZ)
+            compute_clocks(
+                facts(events),
+                data.kind,
+                order_class,
+                await load_policy(),
+                now,
+                await load_calendar(),
+                TZ,
+            )
         )
         await WorkOrder.update(
             {
-                WorkOrder.code: code, WorkOrder.version: len(events),
-                WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
+                WorkOrder.code: code,
+                WorkOrder.version: len(events),
+                WorkOrder.clock_next_due: summary.next_due,
+                WorkOrder.clock_next_risk: summary.next_risk,
             }
         ).where(WorkOrder.id == order_id)
         await sync_changes.order_changed(order_id)
@@ -819,11 +1010,16 @@ async def recompute_running_clocks() -> int:
     (Policy changes need none: a clock keeps the limit in force when it started.)"""
     now = servertime.now()
     rules = await load_time_rules()
-    orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(WorkOrder.clock_next_due.is_not_null())
+    orders = await WorkOrder.select(WorkOrder.id, WorkOrder.kind).where(
+        WorkOrder.clock_next_due.is_not_null()
+    )
     for order in orders:
         summary = summarise(clocks_of(order["kind"], await history(order["id"]), rules, now))
         await WorkOrder.update(
-            {WorkOrder.clock_next_due: summary.next_due, WorkOrder.clock_next_risk: summary.next_risk,
-             WorkOrder.clock_breached: summary.breached}
+            {
+                WorkOrder.clock_next_due: summary.next_due,
+                WorkOrder.clock_next_risk: summary.next_risk,
+                WorkOrder.clock_breached: summary.breached,
+            }
         ).where(WorkOrder.id == order["id"])
     return len(orders)

@@ -26,8 +26,14 @@ DIST = ROOT / "static" / "pwa" / "dist" / "build.json"
 ARTIFACTS = ROOT / "test-artifacts"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -43,7 +49,9 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")  # not session: Playwright's loop must be gone before asyncio tests run
+@pytest.fixture(
+    scope="module"
+)  # not session: Playwright's loop must be gone before asyncio tests run
 def browser():
     reason = _missing()
     if reason:
@@ -74,9 +82,14 @@ class Server:
         self.db_path = tmp / "browser.db"
         self.log = tmp / f"server-{self.port}.log"
         self.env = {
-            **os.environ, "DATABASE_URL": database_url or f"sqlite:///{self.db_path}", "APP_MODE": "production",
-            "PUSH_WORKER": "0", "DB_POOL": "0", "EVIDENCE_DIR": str(tmp / "evidence"),
-            "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024",
+            **os.environ,
+            "DATABASE_URL": database_url or f"sqlite:///{self.db_path}",
+            "APP_MODE": "production",
+            "PUSH_WORKER": "0",
+            "DB_POOL": "0",
+            "EVIDENCE_DIR": str(tmp / "evidence"),
+            "ARGON2_TIME_COST": "1",
+            "ARGON2_MEMORY_KIB": "1024",
         }
         self.process: subprocess.Popen | None = None
 
@@ -84,9 +97,23 @@ class Server:
         self.process = subprocess.Popen(
             # Open event streams (GET /api/events) would hold a graceful shutdown forever.
             # As `make run`: the app, not uvicorn, decides whose X-Forwarded-For to believe.
-            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--timeout-graceful-shutdown", "2", "--no-proxy-headers"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--timeout-graceful-shutdown",
+                "2",
+                "--no-proxy-headers",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         # Generous: importing the app alone takes 10 s and more on a loaded 2-core machine.
         deadline = time.monotonic() + 120
@@ -123,7 +150,11 @@ class Office:
         from tests.world import PASSWORD
 
         if username not in self.tokens:
-            r = httpx.post(f"{self.url}/api/auth/login", json={"username": username, "password": PASSWORD}, timeout=60)
+            r = httpx.post(
+                f"{self.url}/api/auth/login",
+                json={"username": username, "password": PASSWORD},
+                timeout=60,
+            )
             r.raise_for_status()
             self.tokens[username] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -142,7 +173,9 @@ class Office:
 def seed(db_path: Path):
     """A fresh migrated database with the test world (tests/world.py)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
-    result = subprocess.run([sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     from piccolo.engine.sqlite import SQLiteEngine
 
@@ -178,8 +211,13 @@ def _page(browser, server, strict: bool = False, **size):
     Not `strict`: the server's Content-Security-Policy is bypassed, because Playwright's string
     predicates (wait_for_function) are evaluated as strings, which the policy refuses; the app
     under the policy is tested with strict pages (test_content_security_policy.py)."""
-    context = browser.new_context(**size, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=server.url,
-                                  bypass_csp=not strict)
+    context = browser.new_context(
+        **size,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        base_url=server.url,
+        bypass_csp=not strict,
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
@@ -191,7 +229,9 @@ def _page(browser, server, strict: bool = False, **size):
 @pytest.fixture
 def phone(browser, server):
     """A phone-sized page: the technician app."""
-    context, page = _page(browser, server, viewport={"width": 360, "height": 640}, device_scale_factor=2)
+    context, page = _page(
+        browser, server, viewport={"width": 360, "height": 640}, device_scale_factor=2
+    )
     yield page
     context.close()
 
@@ -207,7 +247,9 @@ def desk(browser, server):
 @pytest.fixture
 def strict_phone(browser, server):
     """The phone page under the server's Content-Security-Policy."""
-    context, page = _page(browser, server, strict=True, viewport={"width": 360, "height": 640}, device_scale_factor=2)
+    context, page = _page(
+        browser, server, strict=True, viewport={"width": 360, "height": 640}, device_scale_factor=2
+    )
     yield page
     context.close()
 

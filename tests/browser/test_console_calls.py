@@ -22,8 +22,11 @@ NO_DIAL = """() => document.addEventListener("click", (e) => {
 
 
 def rest_hours(server, *windows: tuple[str, str]) -> None:
-    server.office.post("supervisor", "/api/policies/calls",
-                       {"max_minutes": 3, "rest_hours": [{"start": a, "end": b} for a, b in windows]})
+    server.office.post(
+        "supervisor",
+        "/api/policies/calls",
+        {"max_minutes": 3, "rest_hours": [{"start": a, "end": b} for a, b in windows]},
+    )
 
 
 def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(desk, server):
@@ -44,7 +47,10 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
 
     # In the customer's rest hours (a window around now), the tap warns when calling may resume.
     now = datetime.now(TZ)
-    start, end = (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")
+    start, end = (
+        (now - timedelta(hours=1)).strftime("%H:%M"),
+        (now + timedelta(hours=1)).strftime("%H:%M"),
+    )
     rest_hours(server, (start, end))
     page.click("#call-customer")
     page.wait_for_selector(f'.toast:not(.ok):has-text("{end}")')
@@ -54,11 +60,22 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     key = server.office.post("admin", "/api/system-clients", {"name": "呼叫中心"})["key"]
     attempt = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")[0]
     started = datetime.fromisoformat(attempt["started_at"]) + timedelta(seconds=5)
-    r = httpx.post(f"{server.url}/api/telephony/calls", headers={"Authorization": f"Bearer {key}"}, json={
-        "call_id": "CC-100", "order_code": order["code"], "agent": "dispatcher", "caller": "8001",
-        "callee": order["contact_phone"], "started_at": started.isoformat(),
-        "answered_at": (started + timedelta(seconds=8)).isoformat(),
-        "ended_at": (started + timedelta(seconds=8 + 95)).isoformat(), "recording_ref": "rec/CC-100.wav"}, timeout=60)
+    r = httpx.post(
+        f"{server.url}/api/telephony/calls",
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "call_id": "CC-100",
+            "order_code": order["code"],
+            "agent": "dispatcher",
+            "caller": "8001",
+            "callee": order["contact_phone"],
+            "started_at": started.isoformat(),
+            "answered_at": (started + timedelta(seconds=8)).isoformat(),
+            "ended_at": (started + timedelta(seconds=8 + 95)).isoformat(),
+            "recording_ref": "rec/CC-100.wav",
+        },
+        timeout=60,
+    )
     assert r.status_code == 201, r.text
     # Live: the report redraws the pane (the `call` event), no reload.
     page.wait_for_selector('#calls-list li[data-origin="telephony"]:has-text("已录音")')
@@ -71,7 +88,11 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
 def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
     page = phone
     order = new_order(server, "宽带断网")
-    server.office.post("dispatcher", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": server.world.uid("tech2")})
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{order['id']}/dispatch",
+        {"assignee_id": server.world.uid("tech2")},
+    )
     rest_hours(server)
     phone_log_in(page, "tech2")
     open_job(page, order["id"])
@@ -84,7 +105,9 @@ def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
     assert page.errors == []
 
 
-def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_call_figures(desk, server):
+def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_call_figures(
+    desk, server
+):
     page = desk
     coverage = server.office.get("supervisor", "/api/policies/calendar/coverage")
     year = coverage["next_year"]
@@ -103,8 +126,12 @@ def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_cal
     page.wait_for_selector(f'#calendar-notice:has-text("{year}")')
     shot(page, "console-calendar-notice")
     # Entering next year's first holiday by hand answers the warning.
-    r = httpx.put(f"{server.url}/api/policies/calendar/{year}-01-01", json={"working": False, "name": "元旦"},
-                  headers=server.office.headers("supervisor"), timeout=60)
+    r = httpx.put(
+        f"{server.url}/api/policies/calendar/{year}-01-01",
+        json={"working": False, "name": "元旦"},
+        headers=server.office.headers("supervisor"),
+        timeout=60,
+    )
     assert r.status_code == 200, r.text
     page.reload()
     page.wait_for_selector("#tabs a")

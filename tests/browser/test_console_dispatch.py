@@ -17,16 +17,26 @@ def log_in(page, username: str = "dispatcher", password: str = PASSWORD) -> None
 
 
 def new_order(server, description: str, customer: str = "ordinary") -> dict:
-    return server.office.post("agent", "/api/work-orders", {
-        "kind": "repair", "customer_id": server.world.customers[customer], "description": description,
-    })
+    return server.office.post(
+        "agent",
+        "/api/work-orders",
+        {
+            "kind": "repair",
+            "customer_id": server.world.customers[customer],
+            "description": description,
+        },
+    )
 
 
 def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server):
     page = desk
     waiting = new_order(server, "宽带断网,光猫红灯闪烁")
     busy = new_order(server, "电视无信号")
-    server.office.post("dispatcher", f"/api/work-orders/{busy['id']}/dispatch", {"assignee_id": server.world.uid("tech2")})
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{busy['id']}/dispatch",
+        {"assignee_id": server.world.uid("tech2")},
+    )
 
     log_in(page)
     row = page.locator(f'#queue tr[data-id="{waiting["id"]}"]')
@@ -38,7 +48,11 @@ def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server)
     clock = row.locator("td.countdown")
     first = clock.inner_text()
     assert re.match(r"剩 \d+:\d\d", first), first
-    page.wait_for_function("([el, before]) => el.textContent !== before", arg=[clock.element_handle(), first], timeout=30_000)
+    page.wait_for_function(
+        "([el, before]) => el.textContent !== before",
+        arg=[clock.element_handle(), first],
+        timeout=30_000,
+    )
 
     row.locator("a.open-order").click()
     page.wait_for_selector("#suggestions tr[data-person]")
@@ -57,7 +71,10 @@ def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server)
     chosen.locator("button.assign").click()
     page.wait_for_selector('#pane-state:has-text("已派单")')
     assert name in page.inner_text("#pane-assignee")
-    assert page.locator(f'#queue tr[data-id="{waiting["id"]}"]').locator("td").nth(6).inner_text() == name
+    assert (
+        page.locator(f'#queue tr[data-id="{waiting["id"]}"]').locator("td").nth(6).inner_text()
+        == name
+    )
     order = server.office.get("dispatcher", f"/api/work-orders/{waiting['id']}")
     assert order["state"] == "dispatched" and order["assignee"]["id"] == person
     assert order["history"][-1]["actor"]["name"] == "王调度"
@@ -68,7 +85,12 @@ def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server)
     board_row.wait_for()
     assert board_row.get_attribute("data-load") == "1"
     assert waiting["code"] in board_row.locator("td.orders").inner_text()
-    assert page.locator(f'#board tr[data-person="{server.world.uid("tech2")}"]').get_attribute("data-load") == "1"
+    assert (
+        page.locator(f'#board tr[data-person="{server.world.uid("tech2")}"]').get_attribute(
+            "data-load"
+        )
+        == "1"
+    )
     shot(page, "console-board")
     assert page.errors == []
 
@@ -78,7 +100,9 @@ def test_language_switch_problems_shown_and_technicians_sent_to_their_app(desk, 
     log_in(page, password="wrong password")
     # The server's problem detail, in the page's language, not a bare status code.
     page.wait_for_selector("#login-error:not(:empty)")
-    assert "登录失败" in page.inner_text("#login-error") and "401" not in page.inner_text("#login-error")
+    assert "登录失败" in page.inner_text("#login-error") and "401" not in page.inner_text(
+        "#login-error"
+    )
 
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")

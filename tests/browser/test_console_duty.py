@@ -29,7 +29,11 @@ def test_a_broadcast_event_holds_the_handover_back_until_reported(strict_desk, s
     card.wait_for()
     assert "CDTV-2 <b>经济资讯</b>" in card.text_content() and card.locator("b b").count() == 0
     [event] = server.office.get("dispatcher", "/api/broadcast-events")
-    assert (event["status"], event["kind"], event["recorded_by"]["name"]) == ("open", "illegal_insertion", "王调度")
+    assert (event["status"], event["kind"], event["recorded_by"]["name"]) == (
+        "open",
+        "illegal_insertion",
+        "王调度",
+    )
     # The handover sheet lists it in item B and is held back.
     page.click("#tabs a[data-panel=handover]")
     page.select_option("#h-new [name=incoming_id]", label="钱调度")
@@ -51,7 +55,9 @@ def test_a_broadcast_event_holds_the_handover_back_until_reported(strict_desk, s
     page.click("#tabs a[data-panel=handover]")
     page.wait_for_selector("#handover-pane [data-sheet]")
     assert page.locator("#h-held-broadcast").count() == 0  # what holds it back is live
-    page.click("#h-compile")  # item B as compiled is a snapshot: compiled again, it shows the report
+    page.click(
+        "#h-compile"
+    )  # item B as compiled is a snapshot: compiled again, it shows the report
     page.wait_for_selector("#h-broadcast [data-status=reported]")
     page.click("#h-sign-out")
     page.wait_for_selector("#handover-pane [data-status=signed_out]")
@@ -65,18 +71,29 @@ def test_roster_board_call_in_and_contractor_routing(strict_desk, server):
     page.click("#tabs a[data-panel=duty]")
     page.wait_for_selector("#roster")
     for name in ("李维修", "王调度"):
-        page.locator("#r-add [name=user_id]").select_option(label=f"{name} · " + ("装维人员" if name == "李维修" else "调度"))
+        page.locator("#r-add [name=user_id]").select_option(
+            label=f"{name} · " + ("装维人员" if name == "李维修" else "调度")
+        )
         page.click("#r-add button")
-        page.wait_for_selector(f"#roster tr[data-user='{world.uid('tech2' if name == '李维修' else 'dispatcher')}']")
+        page.wait_for_selector(
+            f"#roster tr[data-user='{world.uid('tech2' if name == '李维修' else 'dispatcher')}']"
+        )
     page.click(f"#roster tr[data-user='{world.uid('tech2')}'] .r-present")
     page.wait_for_selector(f"#roster tr[data-user='{world.uid('tech2')}'][data-attendance=present]")
     # The technician board shows who is working this shift.
     page.click("#tabs a[data-panel=board]")
-    page.wait_for_selector(f"#board tr[data-person='{world.uid('tech2')}'] td.duty [data-status=present]")
-    assert page.locator(f"#board tr[data-person='{world.uid('tech1')}'] td.duty .badge").count() == 0
+    page.wait_for_selector(
+        f"#board tr[data-person='{world.uid('tech2')}'] td.duty [data-status=present]"
+    )
+    assert (
+        page.locator(f"#board tr[data-person='{world.uid('tech1')}'] td.duty .badge").count() == 0
+    )
     # A mass outage is declared (confirmed at once): the console proposes staff off duty.
-    outage = server.office.post("dispatcher", "/api/outages", {"area_id": world.area, "network": "two_way",
-                                                               "note": "接网络部通知:主干光缆中断"})
+    outage = server.office.post(
+        "dispatcher",
+        "/api/outages",
+        {"area_id": world.area, "network": "two_way", "note": "接网络部通知:主干光缆中断"},
+    )
     page.click("#tabs a[data-panel=outages]")
     page.click(f"#outages tr[data-id='{outage['id']}']")
     callin = page.locator("#o-callin")
@@ -88,7 +105,10 @@ def test_roster_board_call_in_and_contractor_routing(strict_desk, server):
     page.wait_for_selector(f"#called-in li[data-user='{world.uid('tech2b')}']")
     roster = server.office.get("dispatcher", "/api/duty/roster")
     assert {e["user"]["name"]: e["attendance"] for e in roster["entries"]} == {
-        "李维修": "present", "王调度": "rostered", "周维修": "called_in"}
+        "李维修": "present",
+        "王调度": "rostered",
+        "周维修": "called_in",
+    }
     # Contractors keep out of repairs in 锦江片区 from now on.
     page.click("#tabs a[data-panel=duty]")
     policy = page.locator("#routing-set")
@@ -98,5 +118,8 @@ def test_roster_board_call_in_and_contractor_routing(strict_desk, server):
     policy.locator("button").click()
     page.wait_for_selector(f"#routing tr[data-area='{world.area}']")
     current = server.office.get("dispatcher", "/api/policies/contractor-routing")
-    assert [(p["area_id"], p["kinds"]) for p in current] == [(None, ["install", "repair"]), (world.area, ["install"])]
+    assert [(p["area_id"], p["kinds"]) for p in current] == [
+        (None, ["install", "repair"]),
+        (world.area, ["install"]),
+    ]
     assert not page.errors, page.errors

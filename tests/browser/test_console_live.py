@@ -26,7 +26,10 @@ LIVE = 20_000
 def requests_to(page, path: str) -> list:
     """The page's GET requests to `path` (no query), as they are made."""
     seen: list = []
-    page.on("request", lambda r: seen.append(r) if r.method == "GET" and urlsplit(r.url).path == path else None)
+    page.on(
+        "request",
+        lambda r: seen.append(r) if r.method == "GET" and urlsplit(r.url).path == path else None,
+    )
     return seen
 
 
@@ -46,11 +49,15 @@ def push(server, username: str, client_id: str, mutations: list[dict]) -> list[s
     now = datetime.now(UTC).isoformat()
     for n, mutation in enumerate(mutations, 1):
         mutation.update(id=n, device_time=now)
-    answer = server.office.post(username, "/api/sync/push", {"client_id": client_id, "mutations": mutations})
+    answer = server.office.post(
+        username, "/api/sync/push", {"client_id": client_id, "mutations": mutations}
+    )
     return [r["status"] for r in answer["results"]]
 
 
-def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_reload(desk, server):
+def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_reload(
+    desk, server
+):
     page, world = desk, server.world
     list_fetches = requests_to(page, "/api/work-orders")
     log_in(page)
@@ -70,7 +77,11 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
     # open order follow, and the half-typed search keeps its text and focus.
     search = page.locator('#queue-filters input[name="q"]')
     search.press_sequentially("光猫")
-    server.office.post("dispatcher2", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+    server.office.post(
+        "dispatcher2",
+        f"/api/work-orders/{order['id']}/dispatch",
+        {"assignee_id": world.uid("tech2")},
+    )
     expect(row.locator("span.state")).to_have_text("已派单", timeout=LIVE)
     expect(row.locator("td").nth(6)).to_have_text("李维修")
     expect(page.locator("#pane-state")).to_have_text("已派单", timeout=LIVE)
@@ -81,16 +92,31 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
     # A phone syncs and accepts five orders in one push: five events, one or two list fetches.
     others = [new_order(server, f"电视无信号 {n}") for n in range(4)]
     for other in others:
-        server.office.post("dispatcher2", f"/api/work-orders/{other['id']}/dispatch", {"assignee_id": world.uid("tech2")})
+        server.office.post(
+            "dispatcher2",
+            f"/api/work-orders/{other['id']}/dispatch",
+            {"assignee_id": world.uid("tech2")},
+        )
     ids = [order["id"]] + [o["id"] for o in others]
     for other in others:
-        expect(page.locator(f'#queue tr[data-id="{other["id"]}"] span.state')).to_have_text("已派单", timeout=LIVE)
+        expect(page.locator(f'#queue tr[data-id="{other["id"]}"] span.state')).to_have_text(
+            "已派单", timeout=LIVE
+        )
     quiet(page, list_fetches)  # the last refresh done
     before = len(list_fetches)
-    assert push(server, "tech2", "phone-of-tech2-0001",
-                [{"name": "accept", "args": {"order_id": i}} for i in ids]) == ["applied"] * 5
+    assert (
+        push(
+            server,
+            "tech2",
+            "phone-of-tech2-0001",
+            [{"name": "accept", "args": {"order_id": i}} for i in ids],
+        )
+        == ["applied"] * 5
+    )
     for i in ids:
-        expect(page.locator(f'#queue tr[data-id="{i}"] span.state')).to_have_text("已接单", timeout=LIVE)
+        expect(page.locator(f'#queue tr[data-id="{i}"] span.state')).to_have_text(
+            "已接单", timeout=LIVE
+        )
     expect(page.locator("#pane-state")).to_have_text("已接单", timeout=LIVE)
     quiet(page, list_fetches)
     assert 1 <= len(list_fetches) - before <= 2, [r.url for r in list_fetches[before:]]
@@ -101,8 +127,12 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
     # the conflict shows in the open conflicts panel.
     page.click('#tabs a[data-panel="conflicts"]')
     page.wait_for_selector("#conflicts")
-    assert push(server, "tech2b", "phone-of-tech2b-0001",
-                [{"name": "add_note", "args": {"order_id": order["id"], "text": "楼道分支器已更换"}}]) == ["rejected"]
+    assert push(
+        server,
+        "tech2b",
+        "phone-of-tech2b-0001",
+        [{"name": "add_note", "args": {"order_id": order["id"], "text": "楼道分支器已更换"}}],
+    ) == ["rejected"]
     conflict = page.locator("#conflicts tr[data-conflict]", has_text=order["code"])
     expect(conflict).to_be_visible(timeout=LIVE)
     assert "周维修" in conflict.inner_text() and "楼道分支器已更换" in conflict.inner_text()
@@ -113,7 +143,11 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
     page.click('#tabs a[data-panel="board"]')
     person = page.locator(f'#board tr[data-person="{world.uid("tech2b")}"]')
     load = int(person.get_attribute("data-load"))
-    server.office.post("dispatcher2", f"/api/work-orders/{others[0]['id']}/transfer", {"assignee_id": world.uid("tech2b")})
+    server.office.post(
+        "dispatcher2",
+        f"/api/work-orders/{others[0]['id']}/transfer",
+        {"assignee_id": world.uid("tech2b")},
+    )
     expect(person).to_have_attribute("data-load", str(load + 1), timeout=LIVE)
 
     assert page.evaluate("window.sameDocument") is True
@@ -121,7 +155,9 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
 
 
 @pytest.mark.parametrize("server_env", [{"EVENTS_KEEPALIVE_SECONDS": "1"}])
-def test_a_silent_stream_is_dropped_missed_orders_are_fetched_and_a_revoked_session_logs_out(desk, server):
+def test_a_silent_stream_is_dropped_missed_orders_are_fetched_and_a_revoked_session_logs_out(
+    desk, server
+):
     page = desk
     streams = requests_to(page, "/api/events")
     log_in(page)
@@ -148,7 +184,12 @@ def test_a_silent_stream_is_dropped_missed_orders_are_fetched_and_a_revoked_sess
     # The dispatcher's session is revoked elsewhere: the stream ends, the reconnect is refused,
     # and the console is back at its login form saying why.
     token = page.evaluate("JSON.parse(localStorage.getItem('console.token'))")
-    assert httpx.post(f"{server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    assert (
+        httpx.post(
+            f"{server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 204
+    )
     page.wait_for_selector("#login", timeout=30_000)
     assert "登录已失效" in page.inner_text("#login-error")
     assert page.errors == []

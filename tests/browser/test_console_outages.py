@@ -19,8 +19,14 @@ def log_in(page, username: str) -> None:
 
 def three_repairs(server) -> list[dict]:
     customer = server.world.customers["ordinary"]
-    return [server.office.post("agent", "/api/work-orders", {"kind": "repair", "customer_id": customer,
-                                                             "description": f"宽带断网 {i}"}) for i in range(3)]
+    return [
+        server.office.post(
+            "agent",
+            "/api/work-orders",
+            {"kind": "repair", "customer_id": customer, "description": f"宽带断网 {i}"},
+        )
+        for i in range(3)
+    ]
 
 
 def test_a_notice_is_published_from_the_console_and_refused_without_an_element(desk, server):
@@ -40,7 +46,9 @@ def test_a_notice_is_published_from_the_console_and_refused_without_an_element(d
     page.click("#o-publish")
     error = page.locator("#o-notice-error")
     error.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#o-notice-error').textContent.includes('统一解释口径')")
+    page.wait_for_function(
+        "document.querySelector('#o-notice-error').textContent.includes('统一解释口径')"
+    )
     assert "公告缺少必备要素" in error.text_content()
     assert page.locator(".toast").first.is_visible()
     assert server.office.get("dispatcher", f"/api/outages/{outage['id']}")["notices"] == []
@@ -54,7 +62,10 @@ def test_a_notice_is_published_from_the_console_and_refused_without_an_element(d
     [notice] = detail["notices"]
     assert notice["explanation"] == EXPLANATION and notice["reporter"] == "网络部 李工"
     assert notice["estimated_restoration"] is not None  # the form's default: two hours on
-    assert server.office.get("agent", f"/api/work-orders/{orders[0]['id']}")["outage"]["explanation"] == EXPLANATION
+    assert (
+        server.office.get("agent", f"/api/work-orders/{orders[0]['id']}")["outage"]["explanation"]
+        == EXPLANATION
+    )
     assert not page.errors, page.errors
 
 
@@ -75,9 +86,17 @@ def test_the_handover_waits_for_the_notice(desk, server):
     assert "交接班须推迟" in page.locator(".toast").first.text_content()
     assert page.locator("#handover-pane [data-status=draft]").count() == 1
     # The notice goes out (another dispatcher's desk): the handover goes ahead.
-    server.office.post("dispatcher2", f"/api/outages/{outage['id']}/notices", {
-        "location": "锦华苑", "cause": "光缆被挖断", "affected_scope": "锦华苑", "explanation": EXPLANATION,
-        "estimated_restoration": "2099-01-01T00:00:00Z"})
+    server.office.post(
+        "dispatcher2",
+        f"/api/outages/{outage['id']}/notices",
+        {
+            "location": "锦华苑",
+            "cause": "光缆被挖断",
+            "affected_scope": "锦华苑",
+            "explanation": EXPLANATION,
+            "estimated_restoration": "2099-01-01T00:00:00Z",
+        },
+    )
     page.click("#h-compile")
     page.wait_for_function("!document.querySelector('#h-held')")
     page.click("#h-sign-out")

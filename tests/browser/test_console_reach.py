@@ -46,10 +46,14 @@ def test_the_console_shows_unseen_then_seen_live_when_the_phone_opens_the_job(de
 
     # The board's column says the same.
     desk.goto("/console#board")
-    expect(desk.locator(f'#board tr[data-person="{server.world.uid("tech2")}"] td.reach')).to_contain_text("已查看", timeout=LIVE)
+    expect(
+        desk.locator(f'#board tr[data-person="{server.world.uid("tech2")}"] td.reach')
+    ).to_contain_text("已查看", timeout=LIVE)
     # The 通知送达 tab: each technician's newest notice.
     desk.goto("/console#reach")
-    expect(desk.locator(f'#reach-board tr[data-person="{server.world.uid("tech2")}"]')).to_have_attribute("data-state", "seen")
+    expect(
+        desk.locator(f'#reach-board tr[data-person="{server.world.uid("tech2")}"]')
+    ).to_have_attribute("data-state", "seen")
     assert desk.errors == [] and phone.errors == []
 
 
@@ -65,9 +69,16 @@ def test_a_supervisor_sets_a_new_version_of_the_escalation_policy(desk, server):
     assert desk.errors == []
 
 
-CHANNELS_ON = {"WECOM_CORP_ID": "ww-test", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s",
-               "SMS_PROVIDER": "aliyun", "SMS_ACCESS_KEY_ID": "k", "SMS_ACCESS_KEY_SECRET": "s",
-               "SMS_SIGN_NAME": "装维调度", "SMS_TEMPLATE_ID": "SMS_1"}
+CHANNELS_ON = {
+    "WECOM_CORP_ID": "ww-test",
+    "WECOM_AGENT_ID": "1000002",
+    "WECOM_SECRET": "s",
+    "SMS_PROVIDER": "aliyun",
+    "SMS_ACCESS_KEY_ID": "k",
+    "SMS_ACCESS_KEY_SECRET": "s",
+    "SMS_SIGN_NAME": "装维调度",
+    "SMS_TEMPLATE_ID": "SMS_1",
+}
 
 
 @pytest.mark.parametrize("server_env", [CHANNELS_ON])
@@ -88,5 +99,9 @@ def test_the_technician_chooses_their_channels_on_the_phone(phone, server):
     form.locator("button").click()
     expect(phone.locator("#reach-settings-note")).to_have_text("已保存")
     prefs = server.office.get("tech2", "/api/reach/preferences")
-    assert (prefs["channels"], prefs["wecom_user"], prefs["own"]) == (["wecom", "sms"], "LiWeiXiu", True)
+    assert (prefs["channels"], prefs["wecom_user"], prefs["own"]) == (
+        ["wecom", "sms"],
+        "LiWeiXiu",
+        True,
+    )
     assert phone.errors == []

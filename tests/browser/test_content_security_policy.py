@@ -5,7 +5,8 @@ the first paint of the job list (its inline scripts allowed by hash) to the cons
 from __future__ import annotations
 
 from tests.browser.test_console_dispatch import log_in as console_log_in
-from tests.browser.test_pwa_offline import create_order, log_in as app_log_in
+from tests.browser.test_pwa_offline import create_order
+from tests.browser.test_pwa_offline import log_in as app_log_in
 
 WATCH = """window.__violations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));"""
@@ -42,9 +43,13 @@ def test_the_console_and_its_panels_run_under_the_policy(strict_desk, server):
     page.wait_for_selector("#tabs a")
     for panel in ("board", "outages", "handover", "reports", "queue"):
         page.click(f'#tabs a[data-panel="{panel}"]')
-        page.wait_for_selector(f'#view[data-panel="{panel}"] > :not(:empty)')  # drawn: an empty box (the queue's alerts) is not yet the panel
+        page.wait_for_selector(
+            f'#view[data-panel="{panel}"] > :not(:empty)'
+        )  # drawn: an empty box (the queue's alerts) is not yet the panel
     page.click('#tabs a[data-panel="reports"]')
-    bar = page.wait_for_selector("#report .bar i", state="attached")  # sized through the CSSOM under the policy
+    bar = page.wait_for_selector(
+        "#report .bar i", state="attached"
+    )  # sized through the CSSOM under the policy
     assert bar.get_attribute("style") is not None
     # The admin's accounts panel: deactivate a technician, and bring them back.
     page.click('#tabs a[data-panel="accounts"]')
@@ -52,7 +57,10 @@ def test_the_console_and_its_panels_run_under_the_policy(strict_desk, server):
     row.locator('button[data-step="deactivate"]').click()
     page.wait_for_selector('#accounts tr[data-username="tech2b"] button[data-step="reactivate"]')
     assert server.office.get("admin", "/api/accounts") and [
-        a["active"] for a in server.office.get("admin", "/api/accounts") if a["username"] == "tech2b"] == [False]
+        a["active"]
+        for a in server.office.get("admin", "/api/accounts")
+        if a["username"] == "tech2b"
+    ] == [False]
     page.locator('#accounts tr[data-username="tech2b"] button[data-step="reactivate"]').click()
     page.wait_for_selector('#accounts tr[data-username="tech2b"] button[data-step="deactivate"]')
     assert page.evaluate("window.__violations") == [] and errors == []

@@ -21,7 +21,11 @@ from tests.browser.test_pwa_offline import (
 )
 from tests.photos import photo
 
-AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text() if (ROOT / "node_modules" / "axe-core").exists() else ""
+AXE = (
+    (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    if (ROOT / "node_modules" / "axe-core").exists()
+    else ""
+)
 STROKES = [[[10 + i * 4, 20 + (i % 3) * 5, i * 16] for i in range(12)], [[40, 30, 0], [60, 45, 30]]]
 
 # Everything a finger or a pointer can act on.
@@ -45,9 +49,11 @@ def accessibility_problems(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it stands."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(content=AXE)
-    result = page.evaluate("async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
-                           ".filter((v) => ['serious', 'critical'].includes(v.impact))"
-                           ".map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', '))")
+    result = page.evaluate(
+        "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
+        ".filter((v) => ['serious', 'critical'].includes(v.impact))"
+        ".map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', '))"
+    )
     return result
 
 
@@ -91,7 +97,10 @@ def sync_now(page) -> None:
 
 # ---------------------------------------------------------------- technician app
 
-def test_the_customer_signs_the_complete_record_and_the_closure_carries_what_was_signed(phone, server, tmp_path):
+
+def test_the_customer_signs_the_complete_record_and_the_closure_carries_what_was_signed(
+    phone, server, tmp_path
+):
     """Items 1 and 2: work and materials first, then the customer signs a record that shows them
     (the screen opens at the record, not at the pad), then the closure carries the signed work;
     work added after signing is said at once and blocks the closure until the customer signs again."""
@@ -171,7 +180,9 @@ def test_the_customer_signs_the_complete_record_and_the_closure_carries_what_was
     assert not page.errors, page.errors
 
 
-def test_background_redraws_while_recording_work_neither_drop_the_materials_nor_show_an_older_job(phone, server):
+def test_background_redraws_while_recording_work_neither_drop_the_materials_nor_show_an_older_job(
+    phone, server
+):
     """A sync's redraw can land while the technician records work (CI caught it: the job stayed
     drawn without the work just recorded, 签字 never unlocked). Materials listed before a redraw are
     still recorded, the newest state is what stays on screen, and the form is cleared once queued."""
@@ -198,7 +209,11 @@ def test_background_redraws_while_recording_work_neither_drop_the_materials_nor_
       await Promise.all(draws);
     }""")
     page.wait_for_selector("#go-sign", timeout=5000)
-    [work] = [m for m in page.evaluate("() => window.__app.db.outbox.toArray()") if m["name"] == "record_work"]
+    [work] = [
+        m
+        for m in page.evaluate("() => window.__app.db.outbox.toArray()")
+        if m["name"] == "record_work"
+    ]
     assert work["args"]["materials"] == [{"code": "ONU", "quantity": 2}]
     assert work["args"]["work_done"] == "更换光猫" and work["args"]["labour_hours"] == 1
     assert page.input_value("#work-done") == "" and page.inner_text("#material-rows").strip() == ""
@@ -219,7 +234,10 @@ def test_hidden_parts_stay_hidden(phone, server):
     page.click("#go-close")
     page.wait_for_selector("#close-form")
     assert page.input_value("#outcome") == "resolved"
-    assert not page.locator("#appt").is_visible() and not page.locator("#appointment_date").is_visible()
+    assert (
+        not page.locator("#appt").is_visible()
+        and not page.locator("#appointment_date").is_visible()
+    )
     page.select_option("#outcome", "appointment")
     assert page.locator("#appointment_date").is_visible()
 
@@ -239,7 +257,9 @@ def test_office_steps_read_in_the_technicians_language(phone, server):
     page.click("#lang")
     page.wait_for_selector("#lang >> text=中文")
     history = page.inner_text(".history")
-    assert "Created" in history and "Urge" in history and not re.search(r"\b(create|urge)\b", history), history
+    assert (
+        "Created" in history and "Urge" in history and not re.search(r"\b(create|urge)\b", history)
+    ), history
 
 
 def test_a_job_taken_away_leaves_a_notice_in_its_place(phone, server):
@@ -251,14 +271,22 @@ def test_a_job_taken_away_leaves_a_notice_in_its_place(phone, server):
     log_in(page)
     assert page.locator(".job-card").count() == 3
     office = server.office
-    office.post("dispatcher", f"/api/work-orders/{moved['id']}/transfer", {"assignee_id": server.world.uid("tech2b")})
+    office.post(
+        "dispatcher",
+        f"/api/work-orders/{moved['id']}/transfer",
+        {"assignee_id": server.world.uid("tech2b")},
+    )
     office.post("agent", f"/api/work-orders/{dropped['id']}/cancel", {"reason": "客户来电撤单"})
     sync_now(page)
     page.wait_for_selector(f'.notice[data-gone="{moved["id"]}"]')
     notices = page.locator(".notice").all_inner_texts()
-    assert any(re.search(rf"{moved['code']} 已于 \d\d:\d\d 改派给 周维修", n) for n in notices), notices
+    assert any(re.search(rf"{moved['code']} 已于 \d\d:\d\d 改派给 周维修", n) for n in notices), (
+        notices
+    )
     assert any(re.search(rf"{dropped['code']} 已于 \d\d:\d\d 撤销", n) for n in notices), notices
-    assert [c.get_attribute("data-id") for c in page.locator(".job-card").all()] == [str(kept["id"])]
+    assert [c.get_attribute("data-id") for c in page.locator(".job-card").all()] == [
+        str(kept["id"])
+    ]
     shot(page, "job-taken-away")
     publish("job-taken-away")
     assert not accessibility_problems(page), accessibility_problems(page)
@@ -324,7 +352,9 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
         assert not small_controls(page), (where, small_controls(page))
         bar = page.locator("#bar").bounding_box()
         assert bar["height"] < 64, (where, bar)  # one line
-        tops = page.evaluate("() => [...document.querySelectorAll('#bar > *')].map((el) => Math.round(el.getBoundingClientRect().top))")
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('#bar > *')].map((el) => Math.round(el.getBoundingClientRect().top))"
+        )
         assert max(tops) - min(tops) < 12, (where, tops)
 
     check("list")
@@ -337,9 +367,20 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
     step(page, "contact", "contacted")
     # No clock runs now: the header says the order's code and nothing dangles after it.
     assert server.office.get("dispatcher", f"/api/work-orders/{order['id']}")["next_due"] is None
-    header = page.locator("#job-state").locator("xpath=../following-sibling::div[1]").inner_text().strip()
+    header = (
+        page.locator("#job-state")
+        .locator("xpath=../following-sibling::div[1]")
+        .inner_text()
+        .strip()
+    )
     assert header == order["code"], header
-    for box in ("#work-box", "#photo-box", "#note-box", "#reason-request_send_back", "#reason-cannot_proceed"):
+    for box in (
+        "#work-box",
+        "#photo-box",
+        "#note-box",
+        "#reason-request_send_back",
+        "#reason-cannot_proceed",
+    ):
         if page.locator(box).count() and not page.locator(f"{box}[open]").count():
             page.click(f"{box} summary")
     record_work(page, "更换光猫", "1", ("ONU", "1"))
@@ -352,7 +393,9 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
     assert not accessibility_problems(page), accessibility_problems(page)
 
     add_photos(page, tmp_path, ("signal_meter", "光功率", photo(size=(640, 480), seed=6)))
-    assert page.input_value("#photo-kind") == "signal_meter", "the kind chosen stays for the next photo"
+    assert page.input_value("#photo-kind") == "signal_meter", (
+        "the kind chosen stays for the next photo"
+    )
 
     page.click("#go-sign")
     page.wait_for_selector("#sign-canvas[data-ready]")
@@ -378,6 +421,7 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
 
 
 # ---------------------------------------------------------------- dispatcher console
+
 
 @pytest.fixture
 def console(browser, server):
@@ -425,15 +469,26 @@ def test_queue_columns_keep_words_whole_and_long_clocks_say_days(console, server
 
 def tus_upload(server, user: str, data: bytes) -> str:
     upload_id = str(uuid.uuid4())
-    headers = {**server.office.headers(user), "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
-               "Upload-Metadata": f"id {base64.b64encode(upload_id.encode()).decode()}"}
+    headers = {
+        **server.office.headers(user),
+        "Tus-Resumable": "1.0.0",
+        "Upload-Length": str(len(data)),
+        "Upload-Metadata": f"id {base64.b64encode(upload_id.encode()).decode()}",
+    }
     created = httpx.post(f"{server.url}/api/uploads/", headers=headers)
     assert created.status_code == 201, created.text
     location = created.headers["location"]
     url = location if location.startswith("http") else f"{server.url}{location}"
-    patched = httpx.patch(url, content=data, headers={
-        **server.office.headers(user), "Tus-Resumable": "1.0.0", "Upload-Offset": "0",
-        "Content-Type": "application/offset+octet-stream"})
+    patched = httpx.patch(
+        url,
+        content=data,
+        headers={
+            **server.office.headers(user),
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
     assert patched.status_code == 204, patched.text
     return upload_id
 
@@ -445,12 +500,30 @@ def test_the_order_pane_shows_the_closures_evidence(console, server):
     oid = order["id"]
     for action in ("accept", "arrive"):
         office.post("tech2", f"/api/work-orders/{oid}/{action}", {})
-    office.post("tech2", f"/api/work-orders/{oid}/record-work", {"work_done": "更换光猫", "labour_hours": 1})
+    office.post(
+        "tech2", f"/api/work-orders/{oid}/record-work", {"work_done": "更换光猫", "labour_hours": 1}
+    )
     uploaded = tus_upload(server, "tech2", photo(size=(800, 600), seed=9))
-    office.post("tech2", f"/api/work-orders/{oid}/photos", {"upload_id": uploaded, "kind": "after", "caption": "更换后"})
-    office.post("tech2", f"/api/work-orders/{oid}/photos", {"upload_id": str(uuid.uuid4()), "kind": "before"})  # bytes not yet sent
-    office.post("tech2", f"/api/work-orders/{oid}/sign", {
-        "signer_name": "客户本人", "relation": "account_holder", "strokes": STROKES, "satisfaction": 4})
+    office.post(
+        "tech2",
+        f"/api/work-orders/{oid}/photos",
+        {"upload_id": uploaded, "kind": "after", "caption": "更换后"},
+    )
+    office.post(
+        "tech2",
+        f"/api/work-orders/{oid}/photos",
+        {"upload_id": str(uuid.uuid4()), "kind": "before"},
+    )  # bytes not yet sent
+    office.post(
+        "tech2",
+        f"/api/work-orders/{oid}/sign",
+        {
+            "signer_name": "客户本人",
+            "relation": "account_holder",
+            "strokes": STROKES,
+            "satisfaction": 4,
+        },
+    )
 
     console_log_in(page)
     page.click(f'#queue tr[data-id="{oid}"] a.open-order')
@@ -458,9 +531,16 @@ def test_the_order_pane_shows_the_closures_evidence(console, server):
     page.wait_for_selector('#pane-evidence[data-signature="valid"]')
     assert "客户签字有效" in page.inner_text("#ev-signature-state")
     assert "1 张照片待上传" in page.inner_text("#ev-pending")
-    page.wait_for_function("() => { const i = document.querySelector('#pane-evidence figure[data-status=ready] img'); return i && i.complete && i.naturalWidth > 0; }")
-    page.wait_for_function("() => { const i = document.querySelector('#ev-signature'); return i && i.complete && i.naturalWidth > 0; }")
-    assert evidence.locator('figure[data-status="ready"] img').get_attribute("alt") == "施工后 · 更换后"
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#pane-evidence figure[data-status=ready] img'); return i && i.complete && i.naturalWidth > 0; }"
+    )
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#ev-signature'); return i && i.complete && i.naturalWidth > 0; }"
+    )
+    assert (
+        evidence.locator('figure[data-status="ready"] img').get_attribute("alt")
+        == "施工后 · 更换后"
+    )
     assert "待上传" in evidence.locator('figure[data-status="pending"]').inner_text()
     assert "客户本人" in evidence.inner_text() and "满意度 4" in evidence.inner_text()
     evidence.locator("#ev-signature").scroll_into_view_if_needed()
@@ -469,7 +549,11 @@ def test_the_order_pane_shows_the_closures_evidence(console, server):
     assert not accessibility_problems(page), accessibility_problems(page)
 
     # Work recorded after the signature: the pane says the record no longer matches.
-    office.post("tech2", f"/api/work-orders/{oid}/record-work", {"work_done": "加装分支器", "labour_hours": 0.5})
+    office.post(
+        "tech2",
+        f"/api/work-orders/{oid}/record-work",
+        {"work_done": "加装分支器", "labour_hours": 0.5},
+    )
     page.wait_for_selector('#pane-evidence[data-signature="changed"]', timeout=20_000)
     assert "签字后记录有变动" in page.inner_text("#ev-signature-state")
     assert not page.errors, page.errors

@@ -15,7 +15,9 @@ NAME = '<img src="/x" id="planted">王<b id="bold">客户</b>'
 def test_a_customer_name_with_markup_never_persists_as_markup(strict_phone, server):
     page = strict_phone
     with sqlite3.connect(server.db_path) as db:
-        db.execute("UPDATE customer SET name = ? WHERE id = ?", (NAME, server.world.customers["ordinary"]))
+        db.execute(
+            "UPDATE customer SET name = ? WHERE id = ?", (NAME, server.world.customers["ordinary"])
+        )
     create_order(server, "ordinary", "宽带断网")
     log_in(page)
     card = page.locator(".job-card").first
@@ -43,8 +45,11 @@ def test_markup_planted_in_the_copy_is_drawn_as_text(strict_phone, server):
     planted["head"] = '<img id="p-head" src="/x">'
     planted["rejected"] = '<img id="p-banner" src="/x">'
     card = planted["cards"][0]
-    card.update(customer='<img id="p-name" src="/x">', state='x"><img id="p-state" src="/x',
-                badges=[{"colour": 'red"><img id="p-badge" src="/x', "text": '<img id="p-text" src="/x">'}])
+    card.update(
+        customer='<img id="p-name" src="/x">',
+        state='x"><img id="p-state" src="/x',
+        badges=[{"colour": 'red"><img id="p-badge" src="/x', "text": '<img id="p-text" src="/x">'}],
+    )
     # What the inline first paint drew, before the app takes over and draws from IndexedDB.
     page.add_init_script("""Object.defineProperty(window, "__firstList", { configurable: true,
         get() { return this._first; }, set(html) { if (html && !window.__painted) window.__painted = html; this._first = html; } });""")
@@ -54,5 +59,8 @@ def test_markup_planted_in_the_copy_is_drawn_as_text(strict_phone, server):
     drawn = page.evaluate("""() => { const t = document.createElement("template"); t.innerHTML = window.__painted;
         return { images: t.content.querySelectorAll("img").length, text: t.content.textContent }; }""")
     assert drawn["images"] == 0
-    assert '<img id="p-name" src="/x">' in drawn["text"] and '<img id="p-head" src="/x">' in drawn["text"]
+    assert (
+        '<img id="p-name" src="/x">' in drawn["text"]
+        and '<img id="p-head" src="/x">' in drawn["text"]
+    )
     assert page.locator("#view img").count() == 0

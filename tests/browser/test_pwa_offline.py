@@ -17,12 +17,25 @@ from tests.world import PASSWORD
 OUTBOX = "() => window.__app.db.outbox.toArray()"
 
 
-def create_order(server, customer: str, description: str, assignee: str = "tech2", **fields) -> dict:
+def create_order(
+    server, customer: str, description: str, assignee: str = "tech2", **fields
+) -> dict:
     office, world = server.office, server.world
-    order = office.post("agent", "/api/work-orders", {
-        "kind": "repair", "customer_id": world.customers[customer], "description": description, **fields,
-    })
-    office.post("dispatcher", f"/api/work-orders/{order['id']}/dispatch", {"assignee_id": world.uid(assignee)})
+    order = office.post(
+        "agent",
+        "/api/work-orders",
+        {
+            "kind": "repair",
+            "customer_id": world.customers[customer],
+            "description": description,
+            **fields,
+        },
+    )
+    office.post(
+        "dispatcher",
+        f"/api/work-orders/{order['id']}/dispatch",
+        {"assignee_id": world.uid(assignee)},
+    )
     return order
 
 
@@ -41,7 +54,10 @@ def draw_signature(page) -> None:
     page.locator("#sign-canvas").scroll_into_view_if_needed()
     box = page.locator("#sign-canvas").bounding_box()
     x, y = box["x"], box["y"]
-    for stroke in ([(30, 120), (60, 60), (90, 130), (120, 70)], [(150, 100), (200, 90), (260, 110)]):
+    for stroke in (
+        [(30, 120), (60, 60), (90, 130), (120, 70)],
+        [(150, 100), (200, 90), (260, 110)],
+    ):
         page.mouse.move(x + stroke[0][0], y + stroke[0][1])
         page.mouse.down()
         for px, py in stroke[1:]:
@@ -50,7 +66,10 @@ def draw_signature(page) -> None:
 
 
 def wait_synced(page, timeout: float = 30_000) -> None:
-    page.wait_for_selector('#sync-ind[data-pending="0"]:not([data-state="error"]):not([data-state="offline"])', timeout=timeout)
+    page.wait_for_selector(
+        '#sync-ind[data-pending="0"]:not([data-state="error"]):not([data-state="offline"])',
+        timeout=timeout,
+    )
 
 
 BLOB_SHA256 = """async (id) => {
@@ -75,8 +94,10 @@ def add_photos(page, tmp_path: Path, *specs: tuple[str, str, bytes]) -> None:
 
 
 def original(server, order_id: int, photo_id: int) -> bytes:
-    response = httpx.get(f"{server.url}/api/work-orders/{order_id}/photos/{photo_id}/original",
-                         headers=server.office.headers("dispatcher"))
+    response = httpx.get(
+        f"{server.url}/api/work-orders/{order_id}/photos/{photo_id}/original",
+        headers=server.office.headers("dispatcher"),
+    )
     response.raise_for_status()
     return response.content
 
@@ -99,13 +120,17 @@ def parse(ts: str) -> datetime:
 
 def test_a_whole_job_done_offline_reaches_the_server(phone, server, tmp_path):
     page = phone
-    vip = create_order(server, "vip", "宽带断网,光猫红灯闪烁", agent_remark="客户下午在家", remark_flagged=True)
+    vip = create_order(
+        server, "vip", "宽带断网,光猫红灯闪烁", agent_remark="客户下午在家", remark_flagged=True
+    )
     ordinary = create_order(server, "ordinary", "电视无信号")
 
     log_in(page)
     cards = page.locator(".job-card")
     assert cards.count() == 2
-    assert cards.first.get_attribute("data-id") == str(vip["id"]), "the VIP, flagged order comes first"
+    assert cards.first.get_attribute("data-id") == str(vip["id"]), (
+        "the VIP, flagged order comes first"
+    )
     shot(page, "job-list")
 
     # No network: the server is gone and the phone says it is offline.
@@ -141,8 +166,12 @@ def test_a_whole_job_done_offline_reaches_the_server(phone, server, tmp_path):
     page.click("#work-submit")
     page.wait_for_selector('#sig-state[data-sig="none"]')
 
-    add_photos(page, tmp_path, ("before", "分支器进水", photo(size=(1200, 900), seed=3)),
-               ("after", "更换后", photo(size=(2400, 1800), seed=5)))
+    add_photos(
+        page,
+        tmp_path,
+        ("before", "分支器进水", photo(size=(1200, 900), seed=3)),
+        ("after", "更换后", photo(size=(2400, 1800), seed=5)),
+    )
     assert page.locator("li.photo").count() == 2
 
     page.click("#go-sign")
@@ -157,7 +186,9 @@ def test_a_whole_job_done_offline_reaches_the_server(phone, server, tmp_path):
     page.click("#go-close")
     page.click("#close-submit")  # empty: the rules of the server, checked on the phone
     assert page.locator('#close-errors li[data-field="cause"]').count() == 1
-    assert page.locator('#close-errors li[data-field="remark"]').count() == 1, "a VIP order needs a detailed remark"
+    assert page.locator('#close-errors li[data-field="remark"]').count() == 1, (
+        "a VIP order needs a detailed remark"
+    )
     page.fill("#cause", "楼道分支器进水")
     page.fill("#solution", "更换分支器并重新熔接")
     page.fill("#result", "已恢复上网,客户确认")
@@ -166,10 +197,20 @@ def test_a_whole_job_done_offline_reaches_the_server(phone, server, tmp_path):
     page.wait_for_selector('#job-state[data-state="closed"]')
     outbox = page.evaluate(OUTBOX)
     assert [m["name"] for m in outbox] == [
-        "accept", "contact", "arrive", "add_note", "record_work", "attach_photo", "attach_photo",
-        "capture_signature", "close",
+        "accept",
+        "contact",
+        "arrive",
+        "add_note",
+        "record_work",
+        "attach_photo",
+        "attach_photo",
+        "capture_signature",
+        "close",
     ]
-    assert {m["state"] for m in outbox} <= {"pending", "sending"}  # sending: a retry is failing right now
+    assert {m["state"] for m in outbox} <= {
+        "pending",
+        "sending",
+    }  # sending: a retry is failing right now
     assert page.locator("#sync-ind").get_attribute("data-pending") == "9"
     shot(page, "sync-pending")
 
@@ -196,13 +237,17 @@ def test_a_whole_job_done_offline_reaches_the_server(phone, server, tmp_path):
     assert check["signed"] and check["valid"], check
     assert check["satisfaction"] == 5
     assert check["record"]["work"][0]["materials"] == [
-        {"code": "FIBER", "quantity": "20"}, {"code": "ONU", "quantity": "1"},
+        {"code": "FIBER", "quantity": "20"},
+        {"code": "ONU", "quantity": "1"},
     ]
     assert sorted(p["upload_id"] for p in check["record"]["photos"]) == sorted(uploads)
     # Both photos arrive byte for byte as the phone resized them (long side ≤ 1600 px).
     photos = wait_photos_ready(server, vip["id"], 2)
     for p in photos:
-        assert hashlib.sha256(original(server, vip["id"], p["id"])).hexdigest() == local_sha[p["upload_id"]]
+        assert (
+            hashlib.sha256(original(server, vip["id"], p["id"])).hexdigest()
+            == local_sha[p["upload_id"]]
+        )
     assert max(max(p["width"], p["height"]) for p in photos) == 1600
     assert {p["kind"] for p in photos} == {"before", "after"}
     # Clocks stopped at the phone's times, not at the server's receipt.
@@ -240,8 +285,11 @@ def test_a_reassignment_meanwhile_is_shown_with_its_reason_and_nothing_typed_is_
     page.click("#note-submit")
     page.wait_for_selector("li.local >> text=客户说路由器是自己买的,需带新光猫")
 
-    server.office.post("dispatcher", f"/api/work-orders/{order['id']}/transfer",
-                       {"assignee_id": server.world.uid("tech2b"), "reason": "李维修今日请假"})
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{order['id']}/transfer",
+        {"assignee_id": server.world.uid("tech2b"), "reason": "李维修今日请假"},
+    )
 
     page.context.unroute("**/api/**")
     page.context.set_offline(False)
@@ -252,7 +300,9 @@ def test_a_reassignment_meanwhile_is_shown_with_its_reason_and_nothing_typed_is_
     text = page.locator("#view").inner_text()
     assert "周维修" in text, "the reason names who has the order now"
     assert "客户说路由器是自己买的,需带新光猫" in text, "what was typed is shown"
-    page.wait_for_function("window.scrollY === 0")  # the panel opens at its top (the router scrolls after drawing)
+    page.wait_for_function(
+        "window.scrollY === 0"
+    )  # the panel opens at its top (the router scrolls after drawing)
     shot(page, "rejected")
     # Kept on the phone, and kept for the dispatcher.
     rejected = [m for m in page.evaluate(OUTBOX) if m["state"] == "rejected"]
@@ -295,7 +345,11 @@ def test_an_interrupted_photo_upload_resumes_from_the_servers_offset(phone, serv
         route.continue_()
 
     page.context.route("**/api/uploads/**", flaky)
-    add_photos(page, tmp_path, ("signal_meter", "光功率 -18dBm", photo(size=(1600, 1200), noise=True, seed=7)))
+    add_photos(
+        page,
+        tmp_path,
+        ("signal_meter", "光功率 -18dBm", photo(size=(1600, 1200), noise=True, seed=7)),
+    )
     page.wait_for_selector('li.photo[data-state="error"]', timeout=30_000)
     upload_id = page.locator("li.photo").get_attribute("data-upload")
     size = page.evaluate("async (id) => (await window.__app.db.photos.get(id)).size", upload_id)
@@ -307,7 +361,12 @@ def test_an_interrupted_photo_upload_resumes_from_the_servers_offset(phone, serv
     # Back online: the upload asks the server where it stopped and sends only the rest.
     page.context.unroute("**/api/uploads/**")
     resumed: list[dict] = []
-    page.on("request", lambda r: r.method == "PATCH" and resumed.append({"offset": int(r.headers["upload-offset"])}))
+    page.on(
+        "request",
+        lambda r: (
+            r.method == "PATCH" and resumed.append({"offset": int(r.headers["upload-offset"])})
+        ),
+    )
     page.context.set_offline(True)
     page.context.set_offline(False)
     page.wait_for_selector('li.photo[data-state="done"]', timeout=30_000)

@@ -22,11 +22,16 @@ def test_a_push_shows_a_notification_and_triggers_a_sync(phone, server):
     cdp = page.context.new_cdp_session(page)
     # Installable: manifest, icons, a service worker with a fetch handler, served from its scope.
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
-    assert [e for e in errors if e["errorId"] != "in-incognito"] == []  # a test context is incognito
+    assert [
+        e for e in errors if e["errorId"] != "in-incognito"
+    ] == []  # a test context is incognito
     manifest = cdp.send("Page.getAppManifest")
     assert not manifest.get("errors"), manifest["errors"]
     registrations: list[dict] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
     cdp.send("ServiceWorker.enable")
     deadline = time.monotonic() + 60
     while not registrations and time.monotonic() < deadline:
@@ -35,21 +40,45 @@ def test_a_push_shows_a_notification_and_triggers_a_sync(phone, server):
 
     # A new assignment: the server would push; the phone has not synced since.
     second = create_order(server, "vip", "光猫无法上线")
-    payload = {"type": "assigned", "title": "新工单 · 维修", "body": "锦江片区 · 客户vip · 5分钟内联系",
-               "tag": f"order-{second['id']}", "order": second["id"], "lang": "zh-CN"}
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload),
-    })
-    page.wait_for_function("n => document.querySelectorAll('.job-card').length === n", arg=2, timeout=30_000)
+    payload = {
+        "type": "assigned",
+        "title": "新工单 · 维修",
+        "body": "锦江片区 · 客户vip · 5分钟内联系",
+        "tag": f"order-{second['id']}",
+        "order": second["id"],
+        "lang": "zh-CN",
+    }
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.url,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(payload),
+        },
+    )
+    page.wait_for_function(
+        "n => document.querySelectorAll('.job-card').length === n", arg=2, timeout=30_000
+    )
     notifications = page.evaluate(NOTIFICATIONS)
-    assert notifications == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
-                              "data": {"order": second["id"]}}]
+    assert notifications == [
+        {
+            "title": payload["title"],
+            "body": payload["body"],
+            "tag": payload["tag"],
+            "data": {"order": second["id"]},
+        }
+    ]
     assert page.locator(".job-card").first.get_attribute("data-id") == str(second["id"])
     assert first["id"] != second["id"]
 
     # A push without a payload still shows something.
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": server.url, "registrationId": registration["registrationId"], "data": "",
-    })
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.url,
+            "registrationId": registration["registrationId"],
+            "data": "",
+        },
+    )
     page.wait_for_function(f"{NOTIFICATIONS}.then((ns) => ns.length === 2)")
     assert not page.errors, page.errors

@@ -61,16 +61,26 @@ def test_the_phone_recovers_from_a_server_restored_behind_it(phone, server, tmp_
     notes = [e["payload"].get("text") for e in detail["history"] if e["action"] == "note"]
     assert notes == ["光猫已更换,信号正常"], "the queued note arrives, once"
     if "accept" in actions:  # the backup holds mutation 1: the queued arrival applies, once
-        assert [(m["id"], m["state"]) for m in outbox] == [(1, "done"), (2, "done"), (3, "done"), (4, "done")]
+        assert [(m["id"], m["state"]) for m in outbox] == [
+            (1, "done"),
+            (2, "done"),
+            (3, "done"),
+            (4, "done"),
+        ]
         assert actions.count("arrive") == 1 and detail["state"] == "on_site"
     else:  # a backup from before the accept (SQLite had not yet written it to the file): the
         # arrival is refused by the state machine with its reason, never stuck, never lost
-        assert [(m["id"], m["state"]) for m in outbox] == [(1, "done"), (2, "done"), (3, "done"), (4, "rejected")]
+        assert [(m["id"], m["state"]) for m in outbox] == [
+            (1, "done"),
+            (2, "done"),
+            (3, "done"),
+            (4, "rejected"),
+        ]
         assert outbox[3]["reasonCode"] == "lifecycle.illegal" and "arrive" not in actions
     assert "contact" not in actions, "what the backup lost stays lost: the server holds it nowhere"
     # The phone shows the server's order again, with nothing left to send.
     page.goto(f"/#/job/{order['id']}")
     if "accept" in actions:
         page.wait_for_selector('#job-state[data-state="on_site"]')
-        assert page.locator('#sync-ind').get_attribute("data-rejected") == "0"
+        assert page.locator("#sync-ind").get_attribute("data-rejected") == "0"
     assert not page.errors, page.errors

@@ -32,7 +32,9 @@ class Held:
         self.page, self.what, self.routes, self.holding, self.ended = page, what, [], True, set()
         page.on("requestfinished", lambda request: self.ended.add(request))
         page.on("requestfailed", lambda request: self.ended.add(request))
-        page.route(pattern, lambda route: self.routes.append(route) if self.holding else route.continue_())
+        page.route(
+            pattern, lambda route: self.routes.append(route) if self.holding else route.continue_()
+        )
 
     def wait(self) -> None:
         wait_until(self.page, lambda: self.routes, self.what)
@@ -45,7 +47,11 @@ class Held:
                 route.continue_()
             except PlaywrightError:
                 pass
-        wait_until(self.page, lambda: all(r.request in self.ended for r in self.routes), f"{self.what} to end")
+        wait_until(
+            self.page,
+            lambda: all(r.request in self.ended for r in self.routes),
+            f"{self.what} to end",
+        )
 
 
 def log_in_again(page, username: str) -> None:
@@ -82,7 +88,12 @@ def test_the_last_users_late_answer_neither_reaches_nor_signs_out_the_next_user(
 def logged_out_during_a_reload(page, server, token: str, reload) -> None:
     """Log out while the server is slow to revoke the token, and `reload()` meanwhile (the next user
     opens the app): the login form is shown, and the token is revoked all the same."""
-    me = lambda: httpx.get(f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    def me() -> int:
+        return httpx.get(
+            f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+
     assert me() == 200
     held = Held(page, "**/api/auth/logout", "the logout request")
     page.click("#logout")
@@ -141,5 +152,7 @@ def test_the_last_technicians_sync_in_flight_is_not_the_next_ones_problem(phone,
     page.evaluate("() => window.__app.syncNow()")
     assert page.evaluate("window.__app.status.error") is None
     assert "error" not in page.evaluate("window.syncStates")  # never told to log in again
-    assert page.locator(".job-card").evaluate_all("cards => cards.map((c) => Number(c.dataset.id))") == [mine["id"]]
+    assert page.locator(".job-card").evaluate_all(
+        "cards => cards.map((c) => Number(c.dataset.id))"
+    ) == [mine["id"]]
     assert page.errors == []
