@@ -25,6 +25,7 @@ import servertime
 from db.push_tables import PushOutbox, PushSubscription
 from domain import notifications as rules
 from domain.reach import Channel
+from ops.background import background, pause
 from push.outbox import warn_of_clocks
 from push.sender import CONNECTIONS, Outcome, PushSender, Verdict, open_sender, retry_delay
 from push.vapid import server_key
@@ -38,19 +39,34 @@ BATCH = 200
 CLOCK_SCAN_EVERY = timedelta(seconds=30)
 PURGE_EVERY = timedelta(hours=1)
 KEEP_DONE = timedelta(days=7)  # sent, failed and expired rows stay this long for inspection
-SHUTDOWN_GRACE_SECONDS = 5
 
 CLAIMED_COLUMNS = (
-    PushOutbox.id, PushOutbox.notice, PushOutbox.params, PushOutbox.work_order, PushOutbox.topic,
-    PushOutbox.urgency, PushOutbox.ttl_seconds, PushOutbox.created_at, PushOutbox.attempts,
-    PushOutbox.subscription, PushOutbox.subscription.endpoint.as_alias("endpoint"),
-    PushOutbox.subscription.p256dh.as_alias("p256dh"), PushOutbox.subscription.auth.as_alias("auth"),
-    PushOutbox.subscription.language.as_alias("language"), PushOutbox.reach_notice,
+    PushOutbox.id,
+    PushOutbox.notice,
+    PushOutbox.params,
+    PushOutbox.work_order,
+    PushOutbox.topic,
+    PushOutbox.urgency,
+    PushOutbox.ttl_seconds,
+    PushOutbox.created_at,
+    PushOutbox.attempts,
+    PushOutbox.subscription,
+    PushOutbox.subscription.endpoint.as_alias("endpoint"),
+    PushOutbox.subscription.p256dh.as_alias("p256dh"),
+    PushOutbox.subscription.auth.as_alias("auth"),
+    PushOutbox.subscription.language.as_alias("language"),
+    PushOutbox.reach_notice,
 )
 
 
-async def claim_due(table: type[Table], columns: Sequence, now: datetime, claimant: str, limit: int,
-                    where: Combinable | None = None) -> list[dict]:
+async def claim_due(
+    table: type[Table],
+    columns: Sequence,
+    now: datetime,
+    claimant: str,
+    limit: int,
+    where: Combinable | None = None,
+) -> list[dict]:
     """Take up to `limit` due rows of an outbox table (push_outbox, reach_outbox). The update
     re-checks that each row is still due, so of two senders racing for a row only one gets it
     back from RETURNING."""
@@ -60,12 +76,24 @@ async def claim_due(table: type[Table], columns: Sequence, now: datetime, claima
     due = await table.select(table.id).where(due_now).order_by(table.next_attempt_at).limit(limit)
     if not due:
         return []
-    taken = await table.update(
-        {table.next_attempt_at: now + LEASE, table.claim: claimant, table.attempts: table.attempts + 1}
-    ).where(table.id.is_in([r["id"] for r in due]) & due_now).returning(table.id)
+    taken = (
+        await table.update(
+            {
+                table.next_attempt_at: now + LEASE,
+                table.claim: claimant,
+                table.attempts: table.attempts + 1,
+            }
+        )
+        .where(table.id.is_in([r["id"] for r in due]) & due_now)
+        .returning(table.id)
+    )
     if not taken:
         return []
-    return await table.select(*columns).where(table.id.is_in([r["id"] for r in taken])).output(load_json=True)
+    return (
+        await table.select(*columns)
+        .where(table.id.is_in([r["id"] for r in taken]))
+        .output(load_json=True)
+    )
 
 
 async def claim(now: datetime, claimant: str, limit: int = BATCH) -> list[dict]:
@@ -78,35 +106,61 @@ async def _send(sender: PushSender, row: dict, now: datetime) -> Outcome | None:
     if ttl_left <= 0:
         return None
     data = rules.payload(
-        rules.NoticeType(row["notice"]), row["params"], row["topic"], row["work_order"], row["language"], TZ,
+        rules.NoticeType(row["notice"]),
+        row["params"],
+        row["topic"],
+        row["work_order"],
+        row["language"],
+        TZ,
         row["reach_notice"],
     )
-    return await sender.send(row["endpoint"], row["p256dh"], row["auth"], data, ttl_left, row["urgency"], row["topic"])
+    return await sender.send(
+        row["endpoint"], row["p256dh"], row["auth"], data, ttl_left, row["urgency"], row["topic"]
+    )
 
 
 async def _mark(row: dict, outcome: Outcome | None, now: datetime, claimant: str) -> None:
     mine = (PushOutbox.id == row["id"]) & (PushOutbox.claim == claimant)
-    if row["reach_notice"] and (outcome is None or outcome.verdict in (Verdict.gone, Verdict.failed)):
-        await reach.escalate_now(row["reach_notice"], now)  # this device will not get it: try the next channel
+    if row["reach_notice"] and (
+        outcome is None or outcome.verdict in (Verdict.gone, Verdict.failed)
+    ):
+        await reach.escalate_now(
+            row["reach_notice"], now
+        )  # this device will not get it: try the next channel
     if outcome is None:
         await PushOutbox.update({PushOutbox.state: "expired"}).where(mine)
     elif outcome.verdict == Verdict.gone:
         # The browser dropped the subscription: forget it, and with it (cascade) every push still
         # queued for it. If the device registered a new endpoint meanwhile, send there instead.
-        forgotten = await PushSubscription.delete().where(
-            (PushSubscription.id == row["subscription"]) & (PushSubscription.endpoint == row["endpoint"])
-        ).returning(PushSubscription.id)
+        forgotten = (
+            await PushSubscription.delete()
+            .where(
+                (PushSubscription.id == row["subscription"])
+                & (PushSubscription.endpoint == row["endpoint"])
+            )
+            .returning(PushSubscription.id)
+        )
         if not forgotten:
-            await PushOutbox.update({PushOutbox.next_attempt_at: now, PushOutbox.last_status: outcome.status}).where(mine)
+            await PushOutbox.update(
+                {PushOutbox.next_attempt_at: now, PushOutbox.last_status: outcome.status}
+            ).where(mine)
     elif outcome.verdict == Verdict.retry:
         await PushOutbox.update(
-            {PushOutbox.next_attempt_at: now + retry_delay(row["attempts"], outcome.retry_after, now),
-             PushOutbox.last_status: outcome.status, PushOutbox.last_error: outcome.error}
+            {
+                PushOutbox.next_attempt_at: now
+                + retry_delay(row["attempts"], outcome.retry_after, now),
+                PushOutbox.last_status: outcome.status,
+                PushOutbox.last_error: outcome.error,
+            }
         ).where(mine)
     elif outcome.verdict == Verdict.failed:
         log.warning("push refused", outbox=row["id"], status=outcome.status, error=outcome.error)
         await PushOutbox.update(
-            {PushOutbox.state: "failed", PushOutbox.last_status: outcome.status, PushOutbox.last_error: outcome.error}
+            {
+                PushOutbox.state: "failed",
+                PushOutbox.last_status: outcome.status,
+                PushOutbox.last_error: outcome.error,
+            }
         ).where(mine)
 
 
@@ -122,55 +176,49 @@ async def deliver_due(sender: PushSender, now: datetime | None = None) -> int:
             return await _send(sender, row, now)
 
     outcomes = await asyncio.gather(*(send(row) for row in rows))
-    sent = [row["id"] for row, outcome in zip(rows, outcomes) if outcome and outcome.verdict == Verdict.sent]
+    sent = [
+        row["id"]
+        for row, outcome in zip(rows, outcomes, strict=True)
+        if outcome and outcome.verdict == Verdict.sent
+    ]
     if sent:  # the common case, in one statement
         at = servertime.now()
-        marked = await PushOutbox.update({PushOutbox.state: "sent", PushOutbox.sent_at: at}).where(
-            PushOutbox.id.is_in(sent) & (PushOutbox.claim == claimant)).returning(PushOutbox.reach_notice)
-        await reach.sent({r["reach_notice"] for r in marked if r["reach_notice"]}, Channel.webpush, at)
-    for row, outcome in zip(rows, outcomes):
+        marked = (
+            await PushOutbox.update({PushOutbox.state: "sent", PushOutbox.sent_at: at})
+            .where(PushOutbox.id.is_in(sent) & (PushOutbox.claim == claimant))
+            .returning(PushOutbox.reach_notice)
+        )
+        await reach.sent(
+            {r["reach_notice"] for r in marked if r["reach_notice"]}, Channel.webpush, at
+        )
+    for row, outcome in zip(rows, outcomes, strict=True):
         if not (outcome and outcome.verdict == Verdict.sent):
             await _mark(row, outcome, now, claimant)
     return len(rows)
 
 
 async def purge(now: datetime) -> None:
-    await PushOutbox.delete().where((PushOutbox.state != "pending") & (PushOutbox.created_at < now - KEEP_DONE))
+    await PushOutbox.delete().where(
+        (PushOutbox.state != "pending") & (PushOutbox.created_at < now - KEEP_DONE)
+    )
 
 
-async def pause(stop: asyncio.Event, seconds: float) -> None:
-    """Wait `seconds`, or less if `stop` is set meanwhile (the push and reach workers' idle wait)."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
-
-
-async def _serve(sender: PushSender, stop: asyncio.Event) -> None:
-    next_scan = next_purge = servertime.now()
-    while not stop.is_set():
-        busy = await deliver_due(sender) >= BATCH
-        now = servertime.now()
-        if now >= next_scan:
-            await warn_of_clocks(now)
-            next_scan = now + CLOCK_SCAN_EVERY
-        if now >= next_purge:
-            await purge(now)
-            next_purge = now + PURGE_EVERY
-        if not busy:  # a full batch means more is waiting: go on at once
-            await pause(stop, settings.push_poll_seconds)
-
-
-async def run(stop: asyncio.Event) -> None:
+async def serve(stop: asyncio.Event) -> None:
     """Until `stop` is set: deliver whatever is due, scan the clocks every 30 s, purge old rows
-    hourly. A failure (the database restarting, say) is logged and the sender starts again."""
-    while not stop.is_set():
-        try:
-            async with open_sender() as sender:
-                await _serve(sender, stop)
-        except Exception:
-            log.exception("push sender failed; starting again")
-            await pause(stop, settings.push_poll_seconds)
+    hourly (ops.background starts it again after a failure)."""
+    async with open_sender() as sender:
+        next_scan = next_purge = servertime.now()
+        while not stop.is_set():
+            busy = await deliver_due(sender) >= BATCH
+            now = servertime.now()
+            if now >= next_scan:
+                await warn_of_clocks(now)
+                next_scan = now + CLOCK_SCAN_EVERY
+            if now >= next_purge:
+                await purge(now)
+                next_purge = now + PURGE_EVERY
+            if not busy:  # a full batch means more is waiting: go on at once
+                await pause(stop, settings.push_poll_seconds)
 
 
 @asynccontextmanager
@@ -181,15 +229,5 @@ async def push_sender(app: Litestar) -> AsyncIterator[None]:
         return
     # A subject py-vapid refuses would fail every push: refuse to start instead.
     (await server_key()).sign({"aud": "https://push.invalid", "sub": settings.push_vapid_subject})
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(stop), name="push-sender")
-    try:
+    async with background("push-sender", serve):
         yield
-    finally:
-        stop.set()
-        try:
-            # Let a round in flight finish; rows it cannot mark come due again after the lease.
-            await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
-        except (TimeoutError, asyncio.CancelledError):
-            pass
-

@@ -21,19 +21,24 @@ from litestar import Litestar
 
 import servertime
 from db.reach_tables import ReachOutbox
+from ops.background import background, pause
 from push.sender import Outcome, Verdict, retry_delay
-from push.worker import claim_due, pause
+from push.worker import claim_due
 from reach import records
 from reach.channels import OutboxChannel, channels
 from settings import settings
 
 log = structlog.get_logger("fieldservice.reach")
 BATCH = 100
-SHUTDOWN_GRACE_SECONDS = 5
-O = ReachOutbox
 CLAIMED_COLUMNS = (
-    O.id, O.channel, O.address, O.attempts, O.notice, O.notice.notice.as_alias("notice_type"),
-    O.notice.params.as_alias("params"), O.notice.work_order.as_alias("work_order"),
+    ReachOutbox.id,
+    ReachOutbox.channel,
+    ReachOutbox.address,
+    ReachOutbox.attempts,
+    ReachOutbox.notice,
+    ReachOutbox.notice.notice.as_alias("notice_type"),
+    ReachOutbox.notice.params.as_alias("params"),
+    ReachOutbox.notice.work_order.as_alias("work_order"),
 )
 
 
@@ -43,7 +48,9 @@ class Sender:
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
         self.channels: dict[str, OutboxChannel] = {
-            name: c for name, c in channels().items() if hasattr(c, "send")  # type: ignore[misc]
+            name: c
+            for name, c in channels().items()
+            if hasattr(c, "send")  # type: ignore[misc]
         }
         self.paused_until: dict[str, datetime] = {}
 
@@ -55,41 +62,78 @@ class Sender:
         if not open_channels:
             return 0
         claimant = secrets.token_hex(8)
-        rows = await claim_due(O, CLAIMED_COLUMNS, now, claimant, BATCH, O.channel.is_in(open_channels))
+        rows = await claim_due(
+            ReachOutbox,
+            CLAIMED_COLUMNS,
+            now,
+            claimant,
+            BATCH,
+            ReachOutbox.channel.is_in(open_channels),
+        )
         per_channel: dict[str, list[dict]] = {}
         for row in rows:
             per_channel.setdefault(row["channel"], []).append(row)
-        await asyncio.gather(*(self._send_in_turn(name, mine, now, claimant) for name, mine in per_channel.items()))
+        await asyncio.gather(
+            *(self._send_in_turn(name, mine, now, claimant) for name, mine in per_channel.items())
+        )
         return len(rows)
 
-    async def _send_in_turn(self, name: str, rows: list[dict], now: datetime, claimant: str) -> None:
+    async def _send_in_turn(
+        self, name: str, rows: list[dict], now: datetime, claimant: str
+    ) -> None:
         channel = self.channels[name]
         for row in rows:
             paused = self.paused_until.get(name)
             if paused and paused > now:  # rate limited earlier in this round: wait, unsent
-                await O.update({O.next_attempt_at: paused, O.attempts: O.attempts - 1}).where(
-                    (O.id == row["id"]) & (O.claim == claimant))
+                await ReachOutbox.update(
+                    {
+                        ReachOutbox.next_attempt_at: paused,
+                        ReachOutbox.attempts: ReachOutbox.attempts - 1,
+                    }
+                ).where((ReachOutbox.id == row["id"]) & (ReachOutbox.claim == claimant))
                 continue
-            notice = {"notice": row["notice_type"], "params": row["params"], "work_order": row["work_order"]}
+            notice = {
+                "notice": row["notice_type"],
+                "params": row["params"],
+                "work_order": row["work_order"],
+            }
             outcome = await channel.send(self.session, row["address"], notice)
             await self._mark(row, outcome, now, claimant)
 
     async def _mark(self, row: dict, outcome: Outcome, now: datetime, claimant: str) -> None:
-        mine = (O.id == row["id"]) & (O.claim == claimant)
+        mine = (ReachOutbox.id == row["id"]) & (ReachOutbox.claim == claimant)
         code = outcome.error.split(" ", 1)[0][:64]
         if outcome.verdict == Verdict.sent:
             at = servertime.now()
-            await O.update({O.state: "sent", O.sent_at: at, O.last_status: code}).where(mine)
+            await ReachOutbox.update(
+                {ReachOutbox.state: "sent", ReachOutbox.sent_at: at, ReachOutbox.last_status: code}
+            ).where(mine)
             await records.sent([row["notice"]], row["channel"], at)
         elif outcome.verdict == Verdict.retry:
             delay = retry_delay(row["attempts"], outcome.retry_after, now)
             if outcome.retry_after:  # the provider's rate limit: the whole channel waits
                 self.paused_until[row["channel"]] = now + delay
-                log.warning("channel rate limited", channel=row["channel"], seconds=delay.total_seconds())
-            await O.update({O.next_attempt_at: now + delay, O.last_status: code, O.last_error: outcome.error}).where(mine)
+                log.warning(
+                    "channel rate limited", channel=row["channel"], seconds=delay.total_seconds()
+                )
+            await ReachOutbox.update(
+                {
+                    ReachOutbox.next_attempt_at: now + delay,
+                    ReachOutbox.last_status: code,
+                    ReachOutbox.last_error: outcome.error,
+                }
+            ).where(mine)
         else:
-            log.warning("channel refused", channel=row["channel"], outbox=row["id"], error=outcome.error)
-            await O.update({O.state: "failed", O.last_status: code, O.last_error: outcome.error}).where(mine)
+            log.warning(
+                "channel refused", channel=row["channel"], outbox=row["id"], error=outcome.error
+            )
+            await ReachOutbox.update(
+                {
+                    ReachOutbox.state: "failed",
+                    ReachOutbox.last_status: code,
+                    ReachOutbox.last_error: outcome.error,
+                }
+            ).where(mine)
             await records.escalate_now(row["notice"], now)
 
 
@@ -106,16 +150,12 @@ async def open_sender() -> AsyncIterator[Sender]:
         yield Sender(session)
 
 
-async def run(stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            async with open_sender() as sender:
-                while not stop.is_set():
-                    if await round_(sender) < BATCH:
-                        await pause(stop, settings.push_poll_seconds)
-        except Exception:
-            log.exception("reach worker failed; starting again")
-            await pause(stop, settings.push_poll_seconds)
+async def serve(stop: asyncio.Event) -> None:
+    """Escalate, alert and send until `stop` is set (ops.background starts it again after a failure)."""
+    async with open_sender() as sender:
+        while not stop.is_set():
+            if await round_(sender) < BATCH:
+                await pause(stop, settings.push_poll_seconds)
 
 
 @asynccontextmanager
@@ -124,14 +164,5 @@ async def reach_worker(app: Litestar) -> AsyncIterator[None]:
     if not settings.push_worker:
         yield
         return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(stop), name="reach-worker")
-    try:
+    async with background("reach-worker", serve):
         yield
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
-        except (TimeoutError, asyncio.CancelledError):
-            pass
-
