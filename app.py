@@ -44,7 +44,6 @@ from api.health import healthz, readyz
 from api.metrics.controller import metrics
 from api.outages.controller import DetectionPolicyController, OutageController
 from api.policies.controller import PolicyController
-from api.policies.service import ensure_default_policies
 from api.push.controller import PushController
 from api.reach.controller import EscalationPolicyController, ReachController
 from api.reference.controller import ReferenceController
@@ -58,6 +57,7 @@ from db.migration_state import require_migrated
 from events.listener import live_events
 from push.worker import push_sender
 from reach.worker import reach_worker
+from services.policies.service import ensure_default_policies
 from settings import ROOT, settings
 from sync.housekeeping import sync_housekeeping
 

@@ -44,9 +44,9 @@ async def _migrate() -> int:
 
 
 async def _seed_demo() -> int:
-    from api.policies.service import ensure_default_policies
     from db.tables import StaffUser
     from demo.seed import load_demo
+    from services.policies.service import ensure_default_policies
 
     if not settings.demo:
         print("refusing: demo data is loaded only with APP_MODE=demo", file=sys.stderr)
@@ -61,9 +61,9 @@ async def _seed_demo() -> int:
 
 
 async def _create_user(args: argparse.Namespace) -> int:
-    from api.auth.service import create_user
     from db.tables import Area, Team
     from domain.vocabulary import Role
+    from services.auth.service import create_user
 
     team_id = area_id = None
     if args.team:
@@ -90,7 +90,7 @@ async def _create_user(args: argparse.Namespace) -> int:
 
 
 async def _reset_password(args: argparse.Namespace) -> int:
-    from api.auth.service import reset_password
+    from services.auth.service import reset_password
 
     if not await reset_password(args.username, _password(args.password_stdin)):
         print(f"no user {args.username}", file=sys.stderr)
@@ -100,9 +100,9 @@ async def _reset_password(args: argparse.Namespace) -> int:
 
 
 async def _create_system_client(args: argparse.Namespace) -> int:
-    from api.system_clients.schemas import SystemClientCreate
-    from api.system_clients.service import create
     from domain.errors import Conflict
+    from services.system_clients.schemas import SystemClientCreate
+    from services.system_clients.service import create
 
     try:
         client = await create(None, SystemClientCreate(name=args.name))

@@ -116,7 +116,7 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str], channels)
     from tests.world import PASSWORD, build_world
 
     bind(engine_from_url(url))
-    from api.policies.service import ensure_default_policies
+    from services.policies.service import ensure_default_policies
 
     asyncio.run(ensure_default_policies())
     world = asyncio.run(build_world())

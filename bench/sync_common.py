@@ -124,8 +124,8 @@ async def bound(url: str) -> AsyncIterator[Any]:
     """Bind every table to `url` in this process (with a pool on PostgreSQL) for seeding."""
     from piccolo.engine.postgres import PostgresEngine
 
-    from api.policies.service import ensure_default_policies
     from db.engine import bind, engine_from_url, prepare
+    from services.policies.service import ensure_default_policies
 
     engine = engine_from_url(url)
     bind(engine)
@@ -172,9 +172,9 @@ async def seed_world(customers: int = 60):
 
 async def add_technicians(world, count: int, prefix: str = "bt") -> list:
     """`count` more repair technicians (REPAIR-2W), as accounts that can log in."""
-    from api.auth.schemas import Caller
-    from api.auth.service import create_user
     from domain.vocabulary import Role
+    from services.auth.schemas import Caller
+    from services.auth.service import create_user
 
     team = world.teams["REPAIR-2W"]
     callers = []
@@ -210,10 +210,10 @@ async def seed_day(world, technician: str, count: int, variety: bool = True) -> 
     """`count` repair orders created by the agent and dispatched to `technician` through the
     services, as a day's work arrives. With `variety`, a third also carry an urge and a third a
     dispatcher's note, so documents have histories of 2-3 events like a real day."""
-    from api.work_orders import schemas as s
-    from api.work_orders import service
     from domain.lifecycle import Action
     from domain.vocabulary import Kind
+    from services.work_orders import schemas as s
+    from services.work_orders import service
 
     agent, dispatcher = world.users["agent"], world.users["dispatcher"]
     tech = world.users[technician]

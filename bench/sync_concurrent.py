@@ -55,10 +55,10 @@ from sync_common import (
 
 
 async def seed(url: str, technicians: int, orders: int) -> list[tuple[str, list[int]]]:
-    from api.work_orders import schemas as s
-    from api.work_orders import service
     from domain.lifecycle import Action
     from domain.vocabulary import Kind
+    from services.work_orders import schemas as s
+    from services.work_orders import service
 
     async with bound(url):
         world = await seed_world(customers=200)

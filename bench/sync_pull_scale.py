@@ -229,10 +229,10 @@ async def explain(url: str, tech_id: int, since: int) -> dict[str, str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the pull's queries as sync/pull.py builds them (Piccolo)."""
     import asyncpg
 
-    from api.work_orders import service as orders
     from db.engine import bind, engine_from_url
     from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncScopeChange
     from db.tables import WorkOrder
+    from services.work_orders import service as orders
     from sync.protocol import Cursor
     from sync.pull import orders_after
 

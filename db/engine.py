@@ -128,7 +128,7 @@ C = TypeVar("C", bound=Closing)
 def closing(key: str, make: Callable[[], C]) -> C | None:
     """The current write transaction's `key` work (made by `make` at the first asking), finished as
     the transaction's last statements, once its block has ended without error. None outside a write
-    transaction. (sync.changes stamps a transaction's changes so: the sync clock's lock is the last
+    transaction. (db.changes stamps a transaction's changes so: the sync clock's lock is the last
     one a writer takes.)"""
     transaction = _open.get()
     if transaction is None:

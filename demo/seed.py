@@ -21,16 +21,6 @@ import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
 import servertime
-from api.auth.schemas import Caller
-from api.auth.service import caller_of, create_user
-from api.duty import schemas as duty_schemas
-from api.duty import service as duty_service
-from api.handover import schemas as handover_schemas
-from api.handover import service as handover_service
-from api.outages import schemas as outage_schemas
-from api.outages import service as outage_service
-from api.work_orders import schemas as s
-from api.work_orders import service
 from db.call_tables import CallRecord
 from db.dispatch_tables import HandoverSheet, Outage
 from db.duty_tables import BroadcastEvent, DutyEntry
@@ -59,6 +49,16 @@ from domain.vocabulary import (
     Source,
     Tier,
 )
+from services.auth.schemas import Caller
+from services.auth.service import caller_of, create_user
+from services.duty import schemas as duty_schemas
+from services.duty import service as duty_service
+from services.handover import schemas as handover_schemas
+from services.handover import service as handover_service
+from services.outages import schemas as outage_schemas
+from services.outages import service as outage_service
+from services.work_orders import schemas as s
+from services.work_orders import service
 from sync import contact as device_contact
 from sync import push as device_push
 from sync.schemas import MutationIn, PushIn
@@ -1215,11 +1215,11 @@ async def _calls(now: datetime, callers: dict[str, Caller]) -> None:
     """The telephony system's key; the dispatchers' calls about open orders, as it reported them
     (one over the 3 minutes, one matched to a tap in the console), a tap at night never reported
     (the customer's rest hours, not through the recorded system), and a technician's tap."""
-    from api.calls import schemas as call_schemas
-    from api.calls import service as call_service
-    from api.system_clients import schemas as client_schemas
-    from api.system_clients import service as client_service
     from db.call_tables import SystemClient
+    from services.calls import schemas as call_schemas
+    from services.calls import service as call_service
+    from services.system_clients import schemas as client_schemas
+    from services.system_clients import service as client_service
 
     servertime.travel_to(now - timedelta(days=2))
     await client_service.create(

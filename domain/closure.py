@@ -45,7 +45,7 @@ class DeviceSwap(Request):
 
 
 class ClosureForm(Request):
-    """What a closure states: the close step's request body is this form (api/work_orders/schemas.py
+    """What a closure states: the close step's request body is this form (services/work_orders/schemas.py
     Close adds only the step's device time and note), checked here as it came."""
 
     closure_category: ClosureCategory

@@ -1,6 +1,6 @@
 """Rules of job evidence: which files count as photos, what a photo is of, what a signature is.
 
-Plain functions over bytes and numbers; reading pixels is api/evidence/imaging.py's job.
+Plain functions over bytes and numbers; reading pixels is services/evidence/imaging.py's job.
 """
 
 from __future__ import annotations

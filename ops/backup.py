@@ -26,11 +26,11 @@ import anyio.to_thread
 
 import servertime
 import settings as config
-from api.evidence.uploads import RECEIVING, incoming_dir
 from db.engine import current_engine, is_sqlite
 from db.evidence_tables import EvidenceUpload, PhotoBlob
 from db.migration_state import known_migrations
 from db.tables import AuditEntry
+from services.evidence.uploads import RECEIVING, incoming_dir
 from storage import blob_store
 
 FORMAT = 1

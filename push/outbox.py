@@ -12,6 +12,7 @@ from db.engine import is_unique_violation, write_transaction
 from db.push_tables import PushClockWarning, PushOutbox, PushSubscription
 from db.tables import StaffUser, WorkOrder
 from domain import notifications as rules
+from domain.clocks import PolicyLookup
 from domain.lifecycle import ASSIGNED
 from domain.vocabulary import FIELD_ROLES
 from settings import settings
@@ -66,11 +67,14 @@ def order_view(order: Mapping[str, Any]) -> rules.OrderView:
 
 
 async def enqueue_for_event(
-    before: Mapping[str, Any], after: Mapping[str, Any], event: Mapping[str, Any]
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    event: Mapping[str, Any],
+    limits: PolicyLookup,
 ) -> int:
     """Called by the work-order service after a step, inside its transaction. The notices of a
-    step are tracked (reach/: receipts, other channels, escalation); a step the holder takes
-    on their order shows they have seen it."""
+    step are tracked (reach/: receipts, other channels, escalation, timed by the contact
+    clocks' `limits` in force); a step the holder takes on their order shows they have seen it."""
     from reach import records as reach  # reach queues web push through this module's tables
 
     if event["actor"] == after["assignee"]:
@@ -82,7 +86,7 @@ async def enqueue_for_event(
         event["actor"],
         settings.push_ttl_seconds,
     )
-    return await reach.notify(notes, after)
+    return await reach.notify(notes, after, limits)
 
 
 async def enqueue_outage_notice(area_id: int, notice: rules.OutageNotice) -> int:

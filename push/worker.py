@@ -25,7 +25,7 @@ import servertime
 from db.push_tables import PushOutbox, PushSubscription
 from domain import notifications as rules
 from domain.reach import Channel
-from ops.background import background, pause
+from push.background import background, pause
 from push.outbox import warn_of_clocks
 from push.sender import CONNECTIONS, Outcome, PushSender, Verdict, open_sender, retry_delay
 from push.vapid import server_key

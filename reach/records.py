@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import servertime
-from api.work_orders.service import load_policy
 from db.engine import write_transaction
 from db.push_tables import PushOutbox
 from db.reach_tables import EscalationPolicy, ReachNotice, ReachOutbox
 from domain import notifications as notes_rules
 from domain import reach as rules
-from domain.clocks import ClockName
+from domain.clocks import ClockName, PolicyLookup
 from events import publisher as live_events
 from reach.channels import Channel, Contact, channels, contacts, usable
 
@@ -48,16 +47,17 @@ def _event(notice: Mapping[str, Any], **extra: Any) -> tuple[str, dict[str, Any]
     }
 
 
-async def notify(notes: Sequence[notes_rules.Notification], order: Mapping[str, Any]) -> int:
+async def notify(
+    notes: Sequence[notes_rules.Notification], order: Mapping[str, Any], limits: PolicyLookup
+) -> int:
     """Called in the step's transaction with the notices of one step on `order` (the row as
-    written). Each is recorded and queued on the recipient's first usable channel; older
+    written), `limits` the clock policy in force. Each is recorded and queued on the recipient's first usable channel; older
     notices of the same order to the same person are superseded. Returns notices queued."""
     tracked = [n for n in notes if n.type in rules.TRACKED]
     if not tracked:
         return 0
     now = servertime.now()
     policy_id, policy = await policy_in_force(now)
-    lookup = await load_policy()
     everyone = await contacts(n.recipient for n in tracked)
     all_channels = channels()
     events = []
@@ -70,7 +70,7 @@ async def notify(notes: Sequence[notes_rules.Notification], order: Mapping[str, 
             if note.type == notes_rules.NoticeType.urged
             else ClockName.contact
         )
-        limit = lookup(clock, order["kind"], order["priority"], now)
+        limit = limits(clock, order["kind"], order["priority"], now)
         due = rules.deadlines(policy, note.type, limit.minutes if limit else None)
         older = (
             await N.update({N.superseded_at: now, N.escalate_at: None, N.alert_at: None})

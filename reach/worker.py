@@ -21,7 +21,7 @@ from litestar import Litestar
 
 import servertime
 from db.reach_tables import ReachOutbox
-from ops.background import background, pause
+from push.background import background, pause
 from push.sender import Outcome, Verdict, retry_delay
 from push.worker import claim_due
 from reach import records

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import servertime
-from api.auth.schemas import Caller
 from db.engine import is_unique_violation
 from db.sync_tables import SyncClient
+from services.auth.schemas import Caller
 
 PULL_NOTE_INTERVAL = timedelta(minutes=1)
 _noted: dict[str, datetime] = {}  # client id → when this process last wrote (or tried to)

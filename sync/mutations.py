@@ -12,14 +12,14 @@ from typing import Any
 
 import msgspec
 
-from api.auth.schemas import Caller
-from api.evidence import service as evidence
-from api.types import Id, ShortText
-from api.work_orders import schemas as s
-from api.work_orders import service
 from domain.errors import Invalid
 from domain.evidence import PhotoKind
 from domain.lifecycle import PHONE_STEPS, Action
+from services.auth.schemas import Caller
+from services.evidence import service as evidence
+from services.types import Id, ShortText
+from services.work_orders import schemas as s
+from services.work_orders import service
 
 
 class AttachPhoto(s.Step, kw_only=True):
@@ -120,7 +120,7 @@ async def apply(
 
 # What is kept of arguments the API would refuse (a malformed or unknown mutation): enough for a
 # dispatcher to see what the technician sent, never what a hostile client chose to send.
-KEPT_TEXT = 2_000  # the API's longest text (api.types.Text)
+KEPT_TEXT = 2_000  # the API's longest text (services.types.Text)
 KEPT_CHARS = 6_000  # in all, texts and keys
 KEPT_ITEMS = 50  # per list or object
 KEPT_DEPTH = 4

@@ -6,16 +6,16 @@ import re
 from datetime import datetime, timedelta
 
 import servertime
-from api.auth.schemas import Caller
-from api.reference.service import reference_data
-from api.work_orders import service as orders
+from db import changes
 from db.engine import locked, write_transaction
 from db.sync_tables import SyncClient, SyncClock, SyncMutation, SyncPurge, SyncScopeChange
 from db.tables import WorkOrder
 from domain.vocabulary import State
 from reach import records as reach
+from services.auth.schemas import Caller
+from services.reference.service import reference_data
+from services.work_orders import service as orders
 from settings import settings
-from sync import changes
 from sync.protocol import Cursor, closed_cutoff, decode_cursor, must_reset
 from sync.push import RESULT_COLUMNS, result_of
 from sync.schemas import PullOut, Removal

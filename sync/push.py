@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import servertime
-from api.auth.schemas import Caller
-from api.work_orders import service as orders
+from db import changes
 from db.direct import insert_many
 from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import AuditEntry, WorkOrder
 from domain.errors import BadRequest, DomainError, Forbidden, NotFound
 from domain.messages import render
-from sync import changes, mutations, rejected
+from services.auth.schemas import Caller
+from services.work_orders import service as orders
+from sync import mutations, rejected
 from sync.protocol import Order, lost_access_reason, mutation_order, resume_point
 from sync.schemas import MutationIn, MutationResult, PushIn, PushOut
 

@@ -10,12 +10,12 @@ from piccolo.columns.combination import WhereRaw
 
 import events
 import servertime
-from api.auth.schemas import Caller
 from db.engine import write_transaction
 from db.sync_tables import SyncMutation
 from db.tables import AuditEntry
 from domain.errors import NotFound
 from domain.messages import render
+from services.auth.schemas import Caller
 from sync.schemas import ConflictOut
 
 # What a dispatcher should do about a rejected mutation, by the reason's family.

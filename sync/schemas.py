@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from api.reference.schemas import Reference
-from api.types import AwareDatetime, Request, Response
-from api.work_orders.schemas import OrderDetail
+from services.reference.schemas import Reference
+from services.types import AwareDatetime, Request, Response
+from services.work_orders.schemas import OrderDetail
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_\-]{8,64}$"
 ClientId = Annotated[str, msgspec.Meta(pattern=CLIENT_ID_PATTERN)]

@@ -115,7 +115,7 @@ def db(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path):
         _truncate_postgres()
         engine = PostgresEngine(config={"dsn": POSTGRES_URL})
     bind(engine)
-    from api.policies.service import ensure_default_policies
+    from services.policies.service import ensure_default_policies
 
     asyncio.run(ensure_default_policies())
     yield engine

@@ -159,8 +159,8 @@ def test_successful_logins_do_not_count_as_failures(client, world):
 def test_an_outsider_cannot_lock_the_dispatch_desk_out(db, world):
     """Wrong passwords from one address hold back that address's tries at that account, never the
     account itself: the desk logs in while an outsider hammers the same username."""
-    from api.auth.service import login as log_in_with
     from domain.errors import RateLimited, Unauthorized
+    from services.auth.service import login as log_in_with
 
     outsider, desk = "198.51.100.7", "10.20.0.15"
     for _ in range(settings.login_max_failures_per_user_address):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from api.auth.service import create_user
 from db.tables import AuditEntry, CalendarDay, ClockPolicy, StaffUser, WorkOrder, WorkOrderEvent
 from domain.vocabulary import Role
+from services.auth.service import create_user
 from tests.conftest import run
 from tests.world import PASSWORD
 

@@ -19,12 +19,12 @@ import pytest
 
 import events
 import settings as config
-from api.auth.service import token_hash
 from db.engine import savepoint, write_transaction
 from db.tables import AuthToken
 from events import hub as hubs
 from events.hub import EndOfStream, Hub
 from events.listener import live_events
+from services.auth.service import token_hash
 from tests.browser.conftest import Server
 from tests.conftest import POSTGRES_URL, run
 from tests.evidence_fixtures import LiveServer

@@ -282,7 +282,7 @@ def test_only_the_assigned_technician_and_the_office_see_and_add_photos(api, evi
 
 def test_attach_photo_runs_inside_the_callers_write_transaction(api, evidence_dir):
     """The sync protocol replays "attach photo" inside its own batch transaction."""
-    from api.evidence.service import attach_photo
+    from services.evidence.service import attach_photo
 
     order_id = on_site(api)
     upload_id = str(uuid.uuid4())

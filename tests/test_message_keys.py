@@ -15,10 +15,10 @@ import subprocess
 
 import pytest
 
-from api.reference.service import technician_spec
 from domain import messages
 from domain.lifecycle import Action
 from domain.vocabulary import ClosureCategory, Kind, Method, Outcome, Role, State
+from services.reference.service import technician_spec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "static" / "pwa" / "src"

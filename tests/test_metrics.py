@@ -9,7 +9,7 @@ import re
 import pytest
 
 import settings as config
-from api.metrics.service import address_allowed
+from services.metrics.service import address_allowed
 from tests.evidence_fixtures import evidence_dir  # noqa: F401 (fixture)
 from tests.test_evidence import create_upload
 from tests.test_push import at, dispatch, push, subscribe  # noqa: F401 (fixture)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from api.work_orders import schemas as s
+from services.work_orders import schemas as s
 
 
 def test_signature_strokes_are_documented_as_the_arrays_the_server_takes():

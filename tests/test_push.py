@@ -51,7 +51,7 @@ def outbox() -> list[dict]:
 @pytest.fixture
 def push(api, monkeypatch):
     """The fake push service, and the server accepting endpoints on loopback."""
-    monkeypatch.setattr("api.push.service.settings", LOOPBACK)
+    monkeypatch.setattr("services.push.service.settings", LOOPBACK)
     with FakePushService(subject=settings.push_vapid_subject) as service:
         service.server_key = api.get("tech2", "/api/push/vapid-public-key").json()["public_key"]
         yield service

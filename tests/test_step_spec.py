@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from api.work_orders.service import STEP_HANDLING
 from domain import closure
 from domain.clocks import STARTERS, STOPPERS
 from domain.lifecycle import PHONE_STEPS, STEPS, Action, Step, may_take
 from domain.messages import ACTION_NAMES, MESSAGES
 from domain.vocabulary import FIELD_KINDS, ClockName, Role, State
+from services.work_orders.service import STEP_HANDLING
 from sync.mutations import MUTATIONS
 from sync.protocol import LOSING_STEPS
 

@@ -376,12 +376,12 @@ def test_a_change_committed_late_is_still_delivered(api, db):
     meanwhile. A pull in between must not move its cursor past A's change, or A is skipped forever."""
     import asyncio
 
-    from api.work_orders import schemas as s
-    from api.work_orders import service
+    from db import changes
     from db.engine import write_transaction
     from db.tables import WorkOrder
     from domain.lifecycle import Action
-    from sync import changes
+    from services.work_orders import schemas as s
+    from services.work_orders import service
     from sync.pull import pull as pull_changes
 
     at(0)
@@ -473,8 +473,8 @@ def test_a_change_beside_a_push_batch_takes_the_locks_in_the_same_order(api, db,
     deadlock and PostgreSQL aborts one. Both commit, each change is delivered."""
     import asyncio
 
+    from db import changes
     from db.engine import write_transaction
-    from sync import changes
     from sync.pull import pull as pull_changes
     from sync.push import push as push_batch
     from sync.schemas import MutationIn, PushIn
@@ -542,8 +542,8 @@ def test_a_transaction_aborted_to_break_a_deadlock_runs_again(api, db, engine_na
     counts that as a race and runs the aborted transaction again; both writes land, once each."""
     import asyncio
 
-    from api.work_orders.service import retrying
     from db.tables import WorkOrder
+    from services.work_orders.service import retrying
 
     at(0)
     first, second = assigned(api), assigned(api)

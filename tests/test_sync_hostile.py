@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from api.work_orders import schemas as s
-from api.work_orders import service
 from db.engine import write_transaction
 from db.sync_tables import SyncClient
 from domain.lifecycle import Action
+from services.work_orders import schemas as s
+from services.work_orders import service
 from sync.pull import purge_tombstones
 from tests.conftest import run
 from tests.test_sync import CLIENT, assigned, mutation, pull, push

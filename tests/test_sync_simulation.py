@@ -25,15 +25,15 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 import servertime
-from api.auth.schemas import Caller
-from api.work_orders import schemas as s
-from api.work_orders import service
 from db.engine import bind, write_transaction
 from db.evidence_tables import OrderPhoto
 from db.sync_tables import SyncClient, SyncMutation
 from db.tables import WorkOrder, WorkOrderEvent
 from domain.lifecycle import Action
 from domain.vocabulary import Kind
+from services.auth.schemas import Caller
+from services.work_orders import schemas as s
+from services.work_orders import service
 from settings import settings as config
 from sync.protocol import in_scope
 from sync.pull import pull, purge_tombstones
@@ -318,7 +318,7 @@ async def _check_effect(mutation: dict, row: dict) -> None:
 async def _build_world() -> None:
     """The template every schedule starts from: the test world, and four orders dispatched
     alternately to the two technicians."""
-    from api.policies.service import ensure_default_policies
+    from services.policies.service import ensure_default_policies
 
     await ensure_default_policies()
     base = await build_world()

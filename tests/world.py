@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.auth.schemas import Caller
-from api.auth.service import create_user
 from db.tables import Area, Community, Customer, Material, Road, StaffUser, Team
 from domain.vocabulary import Role
+from services.auth.schemas import Caller
+from services.auth.service import create_user
 
 PASSWORD = "correct horse battery"
 

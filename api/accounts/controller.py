@@ -1,4 +1,4 @@
-"""/api/accounts: staff accounts, for admins (api/accounts/service.py)."""
+"""/api/accounts: staff accounts, for admins (services/accounts/service.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.accounts import schemas as s
-from api.accounts import service
 from api.auth.guards import roles
-from api.auth.schemas import Caller
 from domain.vocabulary import ACCOUNT_ADMINS
+from services.accounts import schemas as s
+from services.accounts import service
+from services.auth.schemas import Caller
 
 UserId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="staff account id")]
 

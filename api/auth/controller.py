@@ -4,9 +4,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from api.auth import service
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller, LoginRequest, LoginResponse
+from services.auth import service
+from services.auth.schemas import Caller, LoginRequest, LoginResponse
 from settings import settings
 
 

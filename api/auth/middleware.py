@@ -6,8 +6,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from api.auth.service import caller_for_token
-from api.system_clients.service import caller_for_key, is_system_key
+from services.auth.service import caller_for_token
+from services.system_clients.service import caller_for_key, is_system_key
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:

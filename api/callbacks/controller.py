@@ -11,13 +11,13 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.callbacks import schemas as s
-from api.callbacks import service
-from api.reports import schemas as report_schemas
-from api.reports import service as report_service
 from api.reports.controller import AreaFilter, FirstDay, LastDay, language
 from domain.lifecycle import CALL_CENTRE
+from services.auth.schemas import Caller
+from services.callbacks import schemas as s
+from services.callbacks import service
+from services.reports import schemas as report_schemas
+from services.reports import service as report_service
 
 
 class CallbackController(Controller):

@@ -10,10 +10,10 @@ from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.calls import schemas as s
-from api.calls import service
 from domain.vocabulary import CALLERS, OFFICE_ROLES, POLICY_EDITORS, ClientRole
+from services.auth.schemas import Caller
+from services.calls import schemas as s
+from services.calls import service
 
 OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="work-order id")]
 Caught = Request[Caller, str, object]

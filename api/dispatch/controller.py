@@ -8,9 +8,9 @@ from litestar import Controller, get
 from litestar.params import PathParameter
 
 from api.auth.guards import roles
-from api.dispatch import schemas as s
-from api.dispatch import service
 from domain.vocabulary import DISPATCH_ROLES
+from services.dispatch import schemas as s
+from services.dispatch import service
 
 
 class DispatchController(Controller):

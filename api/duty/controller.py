@@ -10,11 +10,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.duty import schemas as s
-from api.duty import service
 from domain.duty import Shift
 from domain.vocabulary import DISPATCH_ROLES, POLICY_EDITORS
+from services.auth.schemas import Caller
+from services.duty import schemas as s
+from services.duty import service
 
 Caught = Request[Caller, str, Any]
 EventId = Annotated[

@@ -25,11 +25,11 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 import servertime
 import settings as config
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.auth.service import caller_for_token, session_for_token, token_hash
 from domain.vocabulary import DISPATCH_ROLES, Role
 from events import hub as hubs
 from events.hub import EndOfStream, Hub
+from services.auth.schemas import Caller
+from services.auth.service import caller_for_token, session_for_token, token_hash
 
 log = structlog.get_logger("fieldservice.events")
 # The office: dispatchers, supervisors, call-centre agents (and admins). Technicians get 403.

@@ -13,13 +13,13 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 import settings as config
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
-from api.evidence import render, service, tus, uploads
-from api.evidence.schemas import AttachPhoto, PhotoOut, SignatureCheck
 from api.headers import content_security_policy
-from api.work_orders.service import retrying
 from domain.evidence import PreconditionFailed, UnsupportedMedia
 from domain.messages import pick_language
+from services.auth.schemas import Caller
+from services.evidence import render, service, tus, uploads
+from services.evidence.schemas import AttachPhoto, PhotoOut, SignatureCheck
+from services.work_orders.service import retrying
 
 OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="work-order id")]
 PhotoId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="photo id")]

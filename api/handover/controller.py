@@ -9,10 +9,10 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 import servertime
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.handover import schemas as s
-from api.handover import service
 from domain.vocabulary import DISPATCH_ROLES, POLICY_EDITORS
+from services.auth.schemas import Caller
+from services.handover import schemas as s
+from services.handover import service
 
 SheetId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="handover sheet id")]
 Caught = Request[Caller, str, Any]

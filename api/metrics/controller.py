@@ -13,7 +13,7 @@ from litestar.response import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 import settings as config
-from api.metrics.service import address_allowed, exposition
+from services.metrics.service import address_allowed, exposition
 
 
 def metrics_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -9,12 +9,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.outages import schemas as s
-from api.outages import service
 from domain.messages import pick_language
 from domain.outages import Status
 from domain.vocabulary import DISPATCH_ROLES, OFFICE_ROLES, POLICY_EDITORS, Role
+from services.auth.schemas import Caller
+from services.outages import schemas as s
+from services.outages import service
 
 OutageId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="outage id")]
 READERS = DISPATCH_ROLES | {Role.agent}  # agents give the unified explanation to callers

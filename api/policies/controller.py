@@ -9,10 +9,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.policies import schemas as s
-from api.policies import service
 from domain.vocabulary import OFFICE_ROLES, POLICY_EDITORS
+from services.auth.schemas import Caller
+from services.policies import schemas as s
+from services.policies import service
 
 
 class PolicyController(Controller):

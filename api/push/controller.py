@@ -9,10 +9,10 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
-from api.push import schemas as s
-from api.push import service
 from domain.messages import pick_language
+from services.auth.schemas import Caller
+from services.push import schemas as s
+from services.push import service
 
 DeviceIdPath = Annotated[
     str, PathParameter(min_length=1, max_length=64, pattern=s.DEVICE_ID_PATTERN)

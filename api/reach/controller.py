@@ -11,10 +11,10 @@ from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
-from api.reach import schemas as s
-from api.reach import service
 from domain.vocabulary import DISPATCH_ROLES, FIELD_ROLES, OFFICE_ROLES, POLICY_EDITORS
+from services.auth.schemas import Caller
+from services.reach import schemas as s
+from services.reach import service
 
 PathId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]  # an order or a user
 Caught = Request[Caller, str, Any]

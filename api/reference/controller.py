@@ -8,12 +8,12 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 
 import servertime
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
-from api.reference import schemas as s
-from api.reference.service import reference_data
 from db.tables import AuditEntry, Customer, StaffUser
 from domain.errors import NotFound
 from domain.vocabulary import DISPATCH_ROLES, OFFICE_ROLES, Role
+from services.auth.schemas import Caller
+from services.reference import schemas as s
+from services.reference.service import reference_data
 
 Search = Annotated[
     str | None, QueryParameter(max_length=64, pattern=r"^[^\x00%_]*$", required=False)

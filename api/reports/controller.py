@@ -9,11 +9,11 @@ from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.reports import schemas as s
-from api.reports import service
 from domain.messages import pick_language
 from domain.vocabulary import REPORT_READERS
+from services.auth.schemas import Caller
+from services.reports import schemas as s
+from services.reports import service
 
 FirstDay = Annotated[date, QueryParameter(name="from", description="first local day of the period")]
 LastDay = Annotated[

@@ -9,10 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.routing import schemas as s
-from api.routing import service
 from domain.vocabulary import OFFICE_ROLES, POLICY_EDITORS
+from services.auth.schemas import Caller
+from services.routing import schemas as s
+from services.routing import service
 
 
 class ContractorRoutingController(Controller):

@@ -9,9 +9,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
 from domain.messages import pick_language
 from domain.vocabulary import DISPATCH_ROLES
+from services.auth.schemas import Caller
 from sync import contact, rejected
 from sync import pull as pulling
 from sync import push as pushing

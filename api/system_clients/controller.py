@@ -8,10 +8,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, PathParameter
 
 from api.auth.guards import roles
-from api.auth.schemas import Caller
-from api.system_clients import schemas as s
-from api.system_clients import service
 from domain.vocabulary import ACCOUNT_ADMINS
+from services.auth.schemas import Caller
+from services.system_clients import schemas as s
+from services.system_clients import service
 
 ClientId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 

@@ -9,11 +9,11 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth.guards import ANY_ROLE, roles
-from api.auth.schemas import Caller
-from api.work_orders import schemas as s
-from api.work_orders import service
 from domain.lifecycle import CALL_CENTRE, STEPS, Action, Step, may_take
 from domain.vocabulary import Kind, Priority, Role, State
+from services.auth.schemas import Caller
+from services.work_orders import schemas as s
+from services.work_orders import service
 
 OrderId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="work-order id")]
 Filter = Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647, required=False)]

@@ -1,0 +1,397 @@
+"""Calls to customers: the telephony system's reports (idempotent by its call id), taps on "call"
+recorded as attempts, an order's calls judged by the call policy, and that policy's versions."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+import events.publisher as events
+import servertime
+from db.call_tables import CallPolicyVersion, CallRecord
+from db.engine import write_transaction
+from db.tables import AuditEntry, StaffUser, WorkOrder
+from domain import calls as rules
+from domain.errors import Conflict, Invalid, NotFound
+from services.auth.schemas import Caller
+from services.calls import schemas as s
+from services.system_clients.service import used as client_used
+from services.work_orders.schemas import PersonRef
+from services.work_orders.service import TZ, can_read
+
+_FIELDS = (
+    "direction",
+    "caller",
+    "callee",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "recording_ref",
+)
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+# ---- the policy ---------------------------------------------------------------------------------
+
+
+async def _versions() -> list[dict]:
+    return (
+        await CallPolicyVersion.select()
+        .order_by(CallPolicyVersion.effective_from)
+        .order_by(CallPolicyVersion.id)
+        .output(load_json=True)
+    )
+
+
+def _policy(row: dict) -> rules.CallPolicy:
+    windows = tuple(
+        rules.RestWindow(time.fromisoformat(w["start"]), time.fromisoformat(w["end"]))
+        for w in row["rest_hours"]
+    )
+    return rules.CallPolicy(row["max_minutes"], windows, row["effective_from"])
+
+
+async def policy_versions() -> list[rules.CallPolicy]:
+    rows = await _versions()
+    return [_policy(r) for r in rows]
+
+
+def _policy_out(p: rules.CallPolicy, updated_by: int | None) -> s.CallPolicyOut:
+    return s.CallPolicyOut(
+        max_minutes=p.max_minutes,
+        effective_from=p.effective_from,
+        updated_by=updated_by,
+        rest_hours=[
+            s.RestWindowIO(w.start.strftime("%H:%M"), w.end.strftime("%H:%M")) for w in p.rest_hours
+        ],
+    )
+
+
+async def policies(history: bool) -> list[s.CallPolicyOut]:
+    rows = await _versions()
+    out = [_policy_out(rules.DEFAULT_CALL_POLICY, None)] + [
+        _policy_out(_policy(r), r["updated_by"]) for r in rows
+    ]
+    return out if history else out[-1:]
+
+
+async def set_policy(caller: Caller, data: s.CallPolicySet) -> s.CallPolicyOut:
+    now = servertime.now()
+    hours = [{"start": w.start, "end": w.end} for w in data.rest_hours]
+    if any(w["start"] == w["end"] for w in hours):
+        raise Invalid("call.empty_rest_window")
+    async with write_transaction():
+        await CallPolicyVersion.insert(
+            CallPolicyVersion(
+                max_minutes=data.max_minutes,
+                rest_hours=hours,
+                effective_from=now,
+                updated_by=caller.id,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="policy.calls",
+                target="calls",
+                payload={"max_minutes": data.max_minutes, "rest_hours": hours},
+                server_time=now,
+            )
+        )
+    return (await policies(history=False))[0]
+
+
+# ---- calls --------------------------------------------------------------------------------------
+
+
+async def _out(rows: list[dict], extra: dict | None = None) -> list[s.CallOut]:
+    versions = await policy_versions()
+    staff_ids = {r["staff"] for r in rows if r["staff"]}
+    names = (
+        {
+            u["id"]: u["display_name"]
+            for u in await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
+                StaffUser.id.is_in(list(staff_ids))
+            )
+        }
+        if staff_ids
+        else {}
+    )
+    contacts = {}
+    order_ids = list({r["work_order"] for r in rows if r["work_order"]})
+    if order_ids:
+        contacts = {
+            o["id"]: _digits(o["contact_phone"])
+            for o in await WorkOrder.select(WorkOrder.id, WorkOrder.contact_phone).where(
+                WorkOrder.id.is_in(order_ids)
+            )
+        }
+    out = []
+    for r in rows:
+        facts = _facts(r, contacts.get(r["work_order"]))
+        verdict = rules.judge(facts, versions, TZ)
+        out.append(
+            s.CallOut(
+                id=r["id"],
+                call_id=r["call_id"],
+                origin=r["origin"],
+                order_id=r["work_order"],
+                staff=PersonRef(id=r["staff"], name=names.get(r["staff"], ""))
+                if r["staff"]
+                else None,
+                direction=r["direction"],
+                caller=r["caller"],
+                callee=r["callee"],
+                started_at=r["started_at"],
+                answered_at=r["answered_at"],
+                ended_at=r["ended_at"],
+                seconds=verdict.seconds,
+                recording_ref=r["recording_ref"],
+                tapped_on=r["tapped_on"],
+                recorded=verdict.recorded,
+                in_rest_hours=verdict.in_rest_hours,
+                within_limit=verdict.within_limit,
+                max_minutes=rules.policy_at(versions, r["started_at"]).max_minutes,
+                **(extra or {}),
+            )
+        )
+    return out
+
+
+def _facts(row: dict, contact_digits: str | None) -> rules.CallFacts:
+    # To the customer: outbound, to the order's contact number (a call with no order: any outbound call).
+    to_customer = row["direction"] == rules.Direction.outbound and (
+        contact_digits is None or _digits(row["callee"]) == contact_digits
+    )
+    return rules.CallFacts(
+        origin=row["origin"],
+        started_at=row["started_at"],
+        answered_at=row["answered_at"],
+        ended_at=row["ended_at"],
+        recording_ref=row["recording_ref"],
+        to_customer=to_customer,
+    )
+
+
+async def _visible_order(caller: Caller, order_id: int) -> dict:
+    order = (
+        await WorkOrder.select(
+            WorkOrder.id, WorkOrder.assignee, WorkOrder.team, WorkOrder.contact_phone
+        )
+        .where(WorkOrder.id == order_id)
+        .first()
+    )
+    if order is None or not can_read(caller, order):
+        raise NotFound("order.not_found", id=order_id)
+    return order
+
+
+async def order_calls(caller: Caller, order_id: int) -> list[s.CallOut]:
+    """The order's calls, oldest first (technicians: their own orders only)."""
+    await _visible_order(caller, order_id)
+    rows = (
+        await CallRecord.select()
+        .where(CallRecord.work_order == order_id)
+        .order_by(CallRecord.started_at)
+        .order_by(CallRecord.id)
+    )
+    return await _out(rows)
+
+
+async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
+    """A tap on "call": an attempt to the order's contact, from the caller, at server time (the
+    device's time is kept beside it)."""
+    now = servertime.now()
+    async with write_transaction():
+        order = await _visible_order(caller, order_id)
+        rows = await CallRecord.insert(
+            CallRecord(
+                origin=rules.Origin.attempt,
+                work_order=order_id,
+                staff=caller.id,
+                direction=rules.Direction.outbound,
+                callee=order["contact_phone"],
+                started_at=now,
+                tapped_on=data.tapped_on,
+                tapped_at=now,
+                device_time=data.device_time,
+                updated_at=now,
+            )
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                actor=caller.id,
+                actor_role=caller.role,
+                action="call.attempt",
+                target=f"work_order:{order_id}",
+                payload={"tapped_on": data.tapped_on},
+                server_time=now,
+            )
+        )
+        await events.publish(events.CALL, {"id": rows[0]["id"], "order_id": order_id})
+    row = await CallRecord.select().where(CallRecord.id == rows[0]["id"]).first()
+    versions = await policy_versions()
+    rest_ends = rules.policy_at(versions, now).rest_ends(now, TZ)
+    return (await _out([row], {"rest_ends_at": rest_ends}))[0]
+
+
+async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
+    """Record the telephony system's report; (the call, whether it was new). A repeated report
+    fills in what was missing and changes nothing else (409 if it contradicts what was reported)."""
+    if (
+        data.ended_at
+        and data.ended_at < data.started_at
+        or (
+            data.answered_at
+            and (
+                data.answered_at < data.started_at
+                or (data.ended_at and data.ended_at < data.answered_at)
+            )
+        )
+    ):
+        raise Invalid("call.times_out_of_order")
+    now = servertime.now()
+    reported = {
+        "direction": data.direction,
+        "caller": data.caller,
+        "callee": data.callee,
+        "started_at": data.started_at,
+        "answered_at": data.answered_at,
+        "ended_at": data.ended_at,
+        "recording_ref": data.recording_ref,
+    }
+    async with write_transaction():
+        order_id = staff_id = None
+        if data.order_code is not None:
+            order = (
+                await WorkOrder.select(WorkOrder.id)
+                .where(WorkOrder.code == data.order_code)
+                .first()
+            )
+            if order is None:
+                raise Invalid("call.unknown_order", code=data.order_code)
+            order_id = order["id"]
+        if data.agent is not None:
+            user = (
+                await StaffUser.select(StaffUser.id).where(StaffUser.username == data.agent).first()
+            )
+            if user is None:
+                raise Invalid("call.unknown_agent", agent=data.agent)
+            staff_id = user["id"]
+        existing = await CallRecord.select().where(CallRecord.call_id == data.call_id).first()
+        filled: dict = {}
+        if existing is not None:
+            conflicts = rules.conflicting_fields(
+                {
+                    **{k: existing[k] for k in _FIELDS},
+                    "work_order": existing["work_order"],
+                    "staff": existing["staff"],
+                },
+                {**reported, "work_order": order_id, "staff": staff_id},
+            )
+            if conflicts:
+                raise Conflict(
+                    "call.report_conflict", call_id=data.call_id, fields=", ".join(conflicts)
+                )
+            filled = {
+                k: v
+                for k, v in {**reported, "work_order": order_id, "staff": staff_id}.items()
+                if v not in (None, "") and existing[k] in (None, "")
+            }
+            if filled:
+                await CallRecord.update(
+                    {
+                        **{getattr(CallRecord, k): v for k, v in filled.items()},
+                        CallRecord.updated_at: now,
+                    }
+                ).where(CallRecord.id == existing["id"])
+                await _audit(client, "call.report_updated", data.call_id, sorted(filled), now)
+            await client_used(client.id)
+            row_id, new = existing["id"], False
+        else:
+            attempt = (
+                await _matching_attempt(order_id, staff_id, data) if order_id and staff_id else None
+            )
+            values = {
+                **reported,
+                "call_id": data.call_id,
+                "origin": rules.Origin.telephony,
+                "work_order": order_id,
+                "staff": staff_id,
+                "client": client.id,
+                "updated_at": now,
+            }
+            if attempt is not None:
+                await CallRecord.update(
+                    {getattr(CallRecord, k): v for k, v in values.items()}
+                ).where(CallRecord.id == attempt["id"])
+                row_id = attempt["id"]
+            else:
+                row_id = (await CallRecord.insert(CallRecord(**values)))[0]["id"]
+            await _audit(
+                client,
+                "call.reported",
+                data.call_id,
+                {"attempt": attempt["id"] if attempt else None, "work_order": order_id},
+                now,
+            )
+            await client_used(client.id)
+            new = True
+        if new or filled:
+            await events.publish(
+                events.CALL,
+                {"id": row_id, "order_id": order_id or (existing or {}).get("work_order")},
+            )
+    row = await CallRecord.select().where(CallRecord.id == row_id).first()
+    return (await _out([row]))[0], new
+
+
+async def _matching_attempt(order_id: int, staff_id: int, data: s.CallReport) -> dict | None:
+    """The unreported tap by the same person on the same order to the same number that the call
+    came of: the latest made up to ATTEMPT_MATCH_WINDOW before it started (or, failing that, one
+    within ATTEMPT_CLOCK_SKEW after: the telephony system's clock may be ahead)."""
+    candidates = await CallRecord.select().where(
+        (CallRecord.origin == rules.Origin.attempt)
+        & (CallRecord.work_order == order_id)
+        & (CallRecord.staff == staff_id)
+        & (CallRecord.tapped_at >= data.started_at - rules.ATTEMPT_MATCH_WINDOW)
+        & (CallRecord.tapped_at <= data.started_at + rules.ATTEMPT_CLOCK_SKEW)
+    )
+    same_number = [c for c in candidates if _digits(c["callee"]) == _digits(data.callee)]
+    # The latest tap made before the call started; a tap just after it only for the clocks' skew.
+    before = [c for c in same_number if c["tapped_at"] <= data.started_at]
+    return max(before or same_number, key=lambda c: c["tapped_at"], default=None)
+
+
+async def _audit(client: Caller, action: str, call_id: str, payload: object, now: datetime) -> None:
+    await AuditEntry.insert(
+        AuditEntry(
+            actor=None,
+            actor_role=client.role,
+            action=action,
+            target=f"call:{call_id}"[:128],
+            payload={"client": client.display_name, "detail": payload},
+            server_time=now,
+        )
+    )
+
+
+async def calls_started(
+    start: datetime, end: datetime, area_id: int | None
+) -> list[rules.CallFacts]:
+    """For the reports: the calls that started in [start, end) (about an order of the area)."""
+    query = CallRecord.select(
+        *CallRecord.all_columns(),
+        CallRecord.work_order.contact_phone.as_alias("contact"),
+        CallRecord.work_order.area.as_alias("area"),
+    ).where((CallRecord.started_at >= start) & (CallRecord.started_at < end))
+    rows = await query
+    return [
+        _facts(r, _digits(r["contact"]) if r["contact"] else None)
+        for r in rows
+        if area_id is None or r["area"] == area_id
+    ]
