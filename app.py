@@ -118,7 +118,7 @@ def _openapi() -> OpenAPIConfig:
                 "bearer": SecurityScheme(
                     type="http", scheme="bearer", description="token from /api/auth/login"
                 )
-            }
+            },
         ),
         security=[{"bearer": []}],
     )
