@@ -275,3 +275,32 @@ def publish(name: str) -> None:
         target = ROOT / "docs" / "screenshots"
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(ARTIFACTS / f"pwa-{name}.png", target / f"pwa-{name}.png")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what its pages showed at that moment (URL, the sync
+    indicator, the screen's text) and saves a screenshot: a failure under load that does not
+    repeat alone can still be read from the CI log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    from playwright.sync_api import Page
+
+    for name, page in item.funcargs.items():
+        if not isinstance(page, Page) or page.is_closed():
+            continue
+        try:
+            ARTIFACTS.mkdir(exist_ok=True)
+            path = ARTIFACTS / f"failed-{item.name[:80]}-{name}.png"
+            page.screenshot(path=str(path), full_page=True, timeout=5_000)
+            state = page.evaluate(
+                """() => ({url: location.href,
+                  indicator: document.querySelector("#sync-ind")?.outerHTML ?? null,
+                  screen: (document.querySelector("#view") ?? document.body).innerText.slice(0, 3000)})"""
+            )
+            text = f"{path}\n{state['url']}\n{state['indicator']}\n{state['screen']}"
+        except Exception as exc:  # the page itself may be what broke
+            text = f"unavailable: {exc}"
+        report.sections.append((f"page {name!r} when it failed", text))
