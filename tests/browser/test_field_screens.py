@@ -91,8 +91,7 @@ def sign(page) -> None:
 
 
 def sync_now(page) -> None:
-    page.wait_for_function("() => !!window.__app.syncNow")
-    page.evaluate("() => window.__app.syncNow()")
+    page.evaluate("async () => (await window.__app.engine).syncNow()")
 
 
 # ---------------------------------------------------------------- technician app
@@ -211,7 +210,7 @@ def test_background_redraws_while_recording_work_neither_drop_the_materials_nor_
     page.wait_for_selector("#go-sign", timeout=5000)
     [work] = [
         m
-        for m in page.evaluate("() => window.__app.db.outbox.toArray()")
+        for m in page.evaluate("async () => (await window.__app.engine).db.outbox.toArray()")
         if m["name"] == "record_work"
     ]
     assert work["args"]["materials"] == [{"code": "ONU", "quantity": 2}]

@@ -14,7 +14,7 @@ from tests.browser.conftest import publish, shot
 from tests.photos import photo
 from tests.world import PASSWORD
 
-OUTBOX = "() => window.__app.db.outbox.toArray()"
+OUTBOX = "async () => (await window.__app.engine).db.outbox.toArray()"
 
 
 def create_order(
@@ -73,7 +73,7 @@ def wait_synced(page, timeout: float = 30_000) -> None:
 
 
 BLOB_SHA256 = """async (id) => {
-  const p = await window.__app.db.photos.get(id);
+  const p = await (await window.__app.engine).db.photos.get(id);
   const digest = await crypto.subtle.digest("SHA-256", await p.blob.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }"""
@@ -352,7 +352,7 @@ def test_an_interrupted_photo_upload_resumes_from_the_servers_offset(phone, serv
     )
     page.wait_for_selector('li.photo[data-state="error"]', timeout=30_000)
     upload_id = page.locator("li.photo").get_attribute("data-upload")
-    size = page.evaluate("async (id) => (await window.__app.db.photos.get(id)).size", upload_id)
+    size = page.evaluate("async (id) => (await (await window.__app.engine).db.photos.get(id)).size", upload_id)
     chunk = 256 * 1024
     assert size > 3 * chunk
     sent_before = [p for p in patches[:2]]

@@ -8,7 +8,7 @@ import { TECH_ACTIONS, allowed, recordedWork, signatureState } from "../local.js
 import { badgeNodes } from "../quicklist.js";
 import { status } from "../status.js";
 import { badges, dueText, enqueue, load, loadOrder, put, remember, syncSoon } from "./data.js";
-import { $, back, drawView, missingView, openBoxes, rejectedCard, stateChip, ui } from "./ui.js";
+import { $, back, drawView, missingView, rejectedCard, stateChip, ui } from "./ui.js";
 
 function historyItem(ev) {
   const p = ev.payload || {};
@@ -125,7 +125,6 @@ export async function detailView(id) {
 
 function bindDetail(o) {
   import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
-  for (const id of openBoxes) { const box = document.getElementById(id); if (box) box.open = true; }
   load(); // the buttons write through Dexie: have it ready before the first tap
   import("../calls.js").then((m) => m.bindCalls(o.id));
   // A form's text stays on screen through redraws: once queued, it is cleared so a second tap

@@ -35,8 +35,12 @@ export function drawView(template) {
   const typed = same ? [...view.querySelectorAll("input[id], textarea[id], select[id]")].filter(changed)
     .map((el) => [el.id, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]) : [];
   const active = same && view.contains(document.activeElement) ? document.activeElement : null;
+  // A section opened a moment ago may not have announced its toggle yet (the event is queued):
+  // the screen as it stands is the truth.
+  if (same) for (const box of view.querySelectorAll("details[id]")) box.open ? openBoxes.add(box.id) : openBoxes.delete(box.id);
   draw(view, template);
   view.dataset.screen = location.hash;
+  for (const id of openBoxes) { const box = document.getElementById(id); if (box && view.contains(box)) box.open = true; }
   for (const [id, v] of typed) {
     const el = document.getElementById(id);
     if (el && typeof v === "boolean") el.checked = v;
