@@ -352,7 +352,9 @@ def test_an_interrupted_photo_upload_resumes_from_the_servers_offset(phone, serv
     )
     page.wait_for_selector('li.photo[data-state="error"]', timeout=30_000)
     upload_id = page.locator("li.photo").get_attribute("data-upload")
-    size = page.evaluate("async (id) => (await (await window.__app.engine).db.photos.get(id)).size", upload_id)
+    size = page.evaluate(
+        "async (id) => (await (await window.__app.engine).db.photos.get(id)).size", upload_id
+    )
     chunk = 256 * 1024
     assert size > 3 * chunk
     sent_before = [p for p in patches[:2]]

@@ -52,7 +52,9 @@ def test_the_phone_recovers_from_a_server_restored_behind_it(phone, server, tmp_
     page.context.unroute("**/api/**")
     page.context.set_offline(False)
     wait_synced(page)
-    page.evaluate("async () => (await window.__app.engine).syncNow()")  # once more: nothing is sent twice
+    page.evaluate(
+        "async () => (await window.__app.engine).syncNow()"
+    )  # once more: nothing is sent twice
     wait_synced(page)
 
     outbox = page.evaluate(OUTBOX)

@@ -118,7 +118,9 @@ def test_a_phone_reloaded_right_after_logging_out_shows_the_login_form(phone, se
     page = phone
     create_order(server, "ordinary", "光猫无信号")
     log_in_on_phone(page, "tech2")
-    token = page.evaluate("window.__app.engine.then((m) => m.db.kv.get('token')).then((row) => row.value)")
+    token = page.evaluate(
+        "window.__app.engine.then((m) => m.db.kv.get('token')).then((row) => row.value)"
+    )
     page.goto("/#/sync")
     logged_out_during_a_reload(page, server, token, page.reload)
     assert page.locator(".job-card").count() == 0  # not the last technician's jobs
@@ -137,7 +139,9 @@ def test_the_last_technicians_sync_in_flight_is_not_the_next_ones_problem(phone,
     mine = create_order(server, "ordinary", "机顶盒无法开机", assignee="tech2b")
     log_in_on_phone(page, "tech2")
     held = Held(page, "**/api/sync/pull?*", "the first technician's pull")
-    page.evaluate("async () => { (await window.__app.engine).syncNow(); }")  # not awaited: its pull is held
+    page.evaluate(
+        "async () => { (await window.__app.engine).syncNow(); }"
+    )  # not awaited: its pull is held
     held.wait()
     page.evaluate("location.hash = '#/sync'")
     page.click("#logout")
