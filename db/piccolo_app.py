@@ -25,6 +25,7 @@ APP_CONFIG = AppConfig(
         tables.Material,
         tables.ClockPolicy,
         tables.CalendarDay,
+        tables.CalendarYear,
         tables.WorkOrder,
         tables.WorkOrderEvent,
         tables.AuditEntry,

@@ -131,6 +131,13 @@ class CalendarDay(Table, tablename="calendar_day"):
     name = Varchar(length=64, default="")
 
 
+class CalendarYear(Table, tablename="calendar_year"):
+    """A year whose holidays and 调休 days the supervisors say they have entered in full: covered,
+    though the official data has not reached it. Who said so is in the audit trail."""
+
+    year = Integer(unique=True)
+
+
 class WorkOrder(Table, tablename="work_order"):
     """The current state of an order, written in the same transaction as each of its events."""
 

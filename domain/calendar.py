@@ -5,7 +5,7 @@ branch supervisors' own entries on top."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -80,6 +80,8 @@ def exceptions_of(days: Mapping[date, CalendarDay]) -> dict[date, bool]:
     return {d: c.working for d, c in days.items()}
 
 
-def year_covered(year: int, edits: Mapping[date, tuple[bool, str]]) -> bool:
-    """Whether anyone has said which days of `year` are holidays: the package, or a supervisor."""
-    return year in official_years() or any(d.year == year for d in edits)
+def year_covered(year: int, entered_years: Collection[int]) -> bool:
+    """Whether the calendar knows all of `year`'s holidays: the package has the year, or the
+    supervisors say they have entered it in full. An entry or two do not cover it (a branch's own
+    rota day says nothing of the national holidays)."""
+    return year in official_years() or year in entered_years

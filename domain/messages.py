@@ -200,7 +200,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The assignee belongs to no team and cannot take a {kind} order.",
     ),
     "routing.wrong_team": (
-        "{kind}工单应派给 {allowed} 队伍,所选处理人属于 {team_function} 队伍。",
+        "{kind}工单应派给{allowed}队伍,所选处理人属于{team_function}队伍。",
         "A {kind} order goes to a {allowed} team; the assignee is in the {team_function} team.",
     ),
     "routing.wrong_network": (
@@ -791,12 +791,20 @@ def _articles(template: str, params: dict[str, Any]) -> str:
     return _ARTICLE.sub(fix, template)
 
 
+def _either(names: list[str], lang: str) -> str:
+    """Alternatives as a sentence joins them: "a, b or c", "甲、乙或丙". Every list of names a
+    message shows is one (the steps allowed next, the teams or the kinds that may take an order)."""
+    if len(names) < 2:
+        return "".join(names)
+    separator, last = ("、", "或") if lang == "zh-CN" else (", ", " or ")
+    return separator.join(names[:-1]) + last + names[-1]
+
+
 def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
     params = dict(params or {})
-    separator = "、" if lang == "zh-CN" else ", "
     for name, table in NAMED_PARAMS.items():
         if isinstance(params.get(name), list):
-            params[name] = separator.join(name_of(table, v, lang) for v in params[name])
+            params[name] = _either([name_of(table, v, lang) for v in params[name]], lang)
         elif name in params:
             params[name] = name_of(table, params[name], lang)
     if isinstance(params.get("allowed"), list):
@@ -804,7 +812,7 @@ def render(key: str, lang: str, params: dict[str, Any] | None = None) -> str:
             key.split(".")[0], ACTION_NAMES
         )
         names = [name_of(table, a, lang) for a in params["allowed"]]
-        params["allowed"] = separator.join(names) or ("无" if lang == "zh-CN" else "none")
+        params["allowed"] = _either(names, lang) or ("无" if lang == "zh-CN" else "none")
     zh, en = MESSAGES.get(key, (key, key))
     template = zh if lang == "zh-CN" else _articles(en, params)
     try:

@@ -93,6 +93,8 @@ MATRIX = [
     ("backoffice", "POST", "/api/policies/clocks", 403),
     ("supervisor", "PUT", "/api/policies/calendar/2030-10-01", 200),
     ("dispatcher", "PUT", "/api/policies/calendar/2030-10-01", 403),
+    ("supervisor", "PUT", "/api/policies/calendar/years/2030", 200),
+    ("dispatcher", "PUT", "/api/policies/calendar/years/2030", 403),
     ("dispatcher", "GET", "/api/policies/clocks", 200),
     ("tech1", "GET", "/api/policies/clocks", 403),
     ("contractor1", "GET", "/api/policies/calendar", 403),

@@ -281,14 +281,13 @@ def test_every_message_renders_whole_with_the_params_the_code_passes(key, lang):
     assert text.strip()
     for name, value in params.items():
         if name in NAMED_PARAMS:  # identifiers are shown by their name in the reader's language
-            assert _names_of(NAMED_PARAMS[name], value, lang) in text
+            for one in value if isinstance(value, list) else [value]:
+                assert _name_of(NAMED_PARAMS[name], one, lang) in text
         elif isinstance(value, (int, str)):
             assert str(value) in text
 
 
-def _names_of(table, value, lang):
-    if isinstance(value, list):  # a list of identifiers is shown as their names, joined
-        return ("、" if lang == "zh-CN" else ", ").join(_names_of(table, v, lang) for v in value)
+def _name_of(table, value, lang):
     names = table.get(str(value), (str(value), str(value)))
     return names[LANGUAGES.index(lang)]
 
@@ -304,6 +303,61 @@ def test_identifiers_in_messages_are_translated():
         {"kind": "repair", "team_function": "install", "allowed": ["repair"]},
     )
     assert en == "A repair order goes to a repair team; the assignee is in the install team."
+
+
+def test_alternatives_read_as_a_sentence_in_english():
+    """ "a or b", "a, b or c": not a bare comma between the teams or kinds that may take an order."""
+    assert (
+        render(
+            "routing.wrong_team",
+            "en",
+            {
+                "kind": "after_sales",
+                "team_function": "repair",
+                "allowed": ["data_entry", "branch_office"],
+            },
+        )
+        == "An after-sales order goes to a data-entry or branch-office team; the assignee is in the repair team."
+    )
+    assert render(
+        "routing.contractor_kind",
+        "en",
+        {"kind": "dedicated_line", "contractor_kinds": ["install", "repair"]},
+    ) == (
+        "Contractors' teams may take only install or repair orders in this area, not a dedicated-line order."
+    )
+    three = {"state": "on_site", "action": "accept", "allowed": ["contact", "note", "close"]}
+    assert render("lifecycle.illegal", "en", three).endswith(
+        "Allowed next steps: contact customer, note or close."
+    )
+
+
+def test_alternatives_read_as_a_sentence_in_chinese():
+    """Names run on without spaces, 、 between them and 或 before the last."""
+    assert (
+        render(
+            "routing.wrong_team",
+            "zh-CN",
+            {
+                "kind": "after_sales",
+                "team_function": "repair",
+                "allowed": ["data_entry", "branch_office"],
+            },
+        )
+        == "售后工单应派给资料录入或营业网点队伍,所选处理人属于维修队伍。"
+    )
+    assert (
+        render(
+            "routing.contractor_kind",
+            "zh-CN",
+            {"kind": "dedicated_line", "contractor_kinds": ["install", "repair"]},
+        )
+        == "代维队伍在该片区只能承接安装或报修工单,不能承接专线工单。"
+    )
+    three = {"state": "on_site", "action": "accept", "allowed": ["contact", "note", "close"]}
+    assert render("lifecycle.illegal", "zh-CN", three).endswith(
+        "可执行的操作:联系客户、备注或结单。"
+    )
 
 
 def test_messages_exist_in_chinese_and_english():

@@ -218,19 +218,63 @@ def test_coverage_says_when_next_year_has_no_holiday_data(api):
     coverage = api.get("supervisor", "/api/policies/calendar/coverage").json()
     assert coverage["next_year"] == 2027 and coverage["next_year_covered"] is False
     assert 2026 in coverage["official_years"] and 2027 not in coverage["official_years"]
-    api.client.put(
-        "/api/policies/calendar/2027-01-01",
-        json={"working": False, "name": "元旦"},
-        headers=api.headers("supervisor"),
-    )
-    assert (
-        api.get("supervisor", "/api/policies/calendar/coverage").json()["next_year_covered"] is True
-    )
+    assert coverage["entered_years"] == []
     from servertime import travel_to
 
     travel_to(datetime(2025, 6, 1, tzinfo=UTC))
     assert api.get("dispatcher", "/api/policies/calendar/coverage").json() == {
         "official_years": coverage["official_years"],
+        "entered_years": [],
         "next_year": 2026,
         "next_year_covered": True,
     }
+
+
+def test_a_few_entries_do_not_cover_next_year_until_the_supervisors_say_it_is_all_entered(api):
+    """One holiday entered by hand leaves the rest of the year unknown: the warning stays until a
+    supervisor says the whole year is entered, and comes back when that is withdrawn."""
+    at(0)
+    put = api.client.put(
+        "/api/policies/calendar/2027-01-01",
+        json={"working": False, "name": "元旦"},
+        headers=api.headers("supervisor"),
+    )
+    assert put.status_code == 200, put.text
+    coverage = api.get("supervisor", "/api/policies/calendar/coverage").json()
+    assert coverage["next_year_covered"] is False and coverage["entered_years"] == []
+
+    entered = api.client.put("/api/policies/calendar/years/2027", headers=api.headers("supervisor"))
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["entered_years"] == [2027] and entered.json()["next_year_covered"] is True
+    # Saying it twice is the same; everyone in the office reads it.
+    again = api.client.put("/api/policies/calendar/years/2027", headers=api.headers("admin"))
+    assert again.json()["entered_years"] == [2027]
+    assert api.get("dispatcher", "/api/policies/calendar/coverage").json()["next_year_covered"]
+    audit = run(AuditEntry.select().where(AuditEntry.action == "calendar.year_entered"))
+    assert [(a["target"], a["actor"]) for a in audit] == [
+        ("2027", api.world.uid("supervisor")),
+        ("2027", api.world.uid("admin")),
+    ]
+
+    gone = api.client.delete("/api/policies/calendar/years/2027", headers=api.headers("supervisor"))
+    assert gone.status_code == 204
+    coverage = api.get("supervisor", "/api/policies/calendar/coverage").json()
+    assert coverage["next_year_covered"] is False and coverage["entered_years"] == []
+    again = api.client.delete(
+        "/api/policies/calendar/years/2027", headers=api.headers("supervisor")
+    )
+    assert again.status_code == 404
+    assert again.headers["content-type"].startswith("application/problem+json")
+
+
+def test_only_supervisors_say_a_year_is_entered_and_only_for_a_plausible_year(api):
+    for username, status in [("dispatcher", 403), ("agent", 403), ("tech2", 403)]:
+        r = api.client.put("/api/policies/calendar/years/2027", headers=api.headers(username))
+        assert r.status_code == status
+    for year in ("1999", "2101", "0", "-1", "twenty"):
+        r = api.client.put(
+            f"/api/policies/calendar/years/{year}", headers=api.headers("supervisor")
+        )
+        assert r.status_code == (404 if year == "twenty" else 400), (year, r.status_code)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert api.get("supervisor", "/api/policies/calendar/coverage").json()["entered_years"] == []

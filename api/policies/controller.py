@@ -2,10 +2,11 @@
 the business calendar used by the callback clock."""
 
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth.guards import roles
@@ -13,6 +14,9 @@ from domain.vocabulary import OFFICE_ROLES, POLICY_EDITORS
 from services.auth.schemas import Caller
 from services.policies import schemas as s
 from services.policies import service
+
+# A year supervisors may say they entered in full (the official data begins in 2004).
+Year = Annotated[int, PathParameter(ge=2000, le=2100, description="calendar year")]
 
 
 class PolicyController(Controller):
@@ -39,8 +43,25 @@ class PolicyController(Controller):
 
     @get("/calendar/coverage", opt=roles(OFFICE_ROLES))
     async def calendar_coverage(self) -> s.CalendarCoverageOut:
-        """The years with official holiday data, and whether next year has any (official or entered)."""
+        """The years with official holiday data, those the supervisors say they entered in full,
+        and whether next year is one of either."""
         return await service.calendar_coverage()
+
+    @put("/calendar/years/{year:int}", opt=roles(POLICY_EDITORS))
+    async def enter_year(
+        self, year: Year, request: Request[Caller, str, object]
+    ) -> s.CalendarCoverageOut:
+        """Say the year's holidays and 调休 days are all entered by hand: the calendar counts it as
+        covered (for a year the official data has not reached)."""
+        return await service.enter_year(request.user, year)
+
+    @delete(
+        "/calendar/years/{year:int}", opt=roles(POLICY_EDITORS), status_code=HTTP_204_NO_CONTENT
+    )
+    async def withdraw_year(self, year: Year, request: Request[Caller, str, object]) -> None:
+        """The year is no longer said to be entered in full."""
+        if not await service.withdraw_year(request.user, year):
+            raise NotFoundException()
 
     @put("/calendar/{day:date}", opt=roles(POLICY_EDITORS))
     async def set_day(

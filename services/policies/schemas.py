@@ -58,9 +58,12 @@ class CalendarDayOut(Response, kw_only=True):
 
 
 class CalendarCoverageOut(Response, kw_only=True):
-    """Which years the calendar knows the holidays of; the console warns when next year is not one."""
+    """Which years the calendar knows the holidays of; the console warns when next year is not one.
+    A year is covered when the official data has it, or the supervisors say they entered it in full
+    (`entered_years`); a few entries of theirs do not cover it."""
 
     official_years: list[int]
+    entered_years: list[int]
     next_year: int
     next_year_covered: bool
 

@@ -7,12 +7,12 @@ from datetime import date
 import servertime
 from db import changes as sync_changes
 from db.engine import write_transaction
-from db.tables import AuditEntry, CalendarDay, ClockPolicy
+from db.tables import AuditEntry, CalendarDay, CalendarYear, ClockPolicy
 from domain import calendar as calendar_rules
 from domain.clocks import DEFAULT_POLICY
 from services.auth.schemas import Caller
 from services.policies import schemas as s
-from services.policies.calendar import calendar_days, supervisor_entries
+from services.policies.calendar import calendar_days
 from services.work_orders.service import TZ, recompute_running_clocks
 
 
@@ -112,15 +112,31 @@ async def list_calendar(year: int | None) -> list[s.CalendarDayOut]:
 
 async def calendar_coverage() -> s.CalendarCoverageOut:
     next_year = servertime.now().astimezone(TZ).year + 1
+    entered = [
+        r["year"] for r in await CalendarYear.select(CalendarYear.year).order_by(CalendarYear.year)
+    ]
     return s.CalendarCoverageOut(
         official_years=sorted(calendar_rules.official_years()),
+        entered_years=entered,
         next_year=next_year,
-        next_year_covered=calendar_rules.year_covered(next_year, await supervisor_entries()),
+        next_year_covered=calendar_rules.year_covered(next_year, entered),
+    )
+
+
+async def _audit(caller: Caller, action: str, target: str, payload: dict | None = None) -> None:
+    await AuditEntry.insert(
+        AuditEntry(
+            actor=caller.id,
+            actor_role=caller.role,
+            action=action,
+            target=target,
+            payload=payload or {},
+            server_time=servertime.now(),
+        )
     )
 
 
 async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) -> s.CalendarDayOut:
-    now = servertime.now()
     async with write_transaction():
         if await CalendarDay.exists().where(CalendarDay.day == day):
             await CalendarDay.update(
@@ -128,15 +144,8 @@ async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) ->
             ).where(CalendarDay.day == day)
         else:
             await CalendarDay.insert(CalendarDay(day=day, working=data.working, name=data.name))
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="calendar.set",
-                target=day.isoformat(),
-                payload={"working": data.working, "name": data.name},
-                server_time=now,
-            )
+        await _audit(
+            caller, "calendar.set", day.isoformat(), {"working": data.working, "name": data.name}
         )
         await sync_changes.reference_changed()
     await recompute_running_clocks()
@@ -144,20 +153,34 @@ async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) ->
 
 
 async def clear_calendar_day(caller: Caller, day: date) -> bool:
-    now = servertime.now()
     async with write_transaction():
         if not await CalendarDay.exists().where(CalendarDay.day == day):
             return False
         await CalendarDay.delete().where(CalendarDay.day == day)
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="calendar.clear",
-                target=day.isoformat(),
-                server_time=now,
-            )
-        )
+        await _audit(caller, "calendar.clear", day.isoformat())
         await sync_changes.reference_changed()
     await recompute_running_clocks()
+    return True
+
+
+async def enter_year(caller: Caller, year: int) -> s.CalendarCoverageOut:
+    """A supervisor says the year's holidays and 调休 days are all entered: it counts as covered.
+    Saying it again changes nothing but the audit trail."""
+    async with write_transaction():
+        if not await CalendarYear.exists().where(CalendarYear.year == year):
+            await CalendarYear.insert(CalendarYear(year=year))
+        await _audit(caller, "calendar.year_entered", str(year))
+    return await calendar_coverage()
+
+
+async def withdraw_year(caller: Caller, year: int) -> bool:
+    """The year is no longer said to be entered in full (the warning comes back if it is next year)."""
+    async with write_transaction():
+        if (
+            not await CalendarYear.delete()
+            .where(CalendarYear.year == year)
+            .returning(CalendarYear.id)
+        ):
+            return False
+        await _audit(caller, "calendar.year_withdrawn", str(year))
     return True

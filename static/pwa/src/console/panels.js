@@ -13,6 +13,7 @@ import duty from "./duty.js";
 import reports from "./reports.js";
 import accounts from "./accounts.js";
 import reach from "./reach-panel.js";
+import calendar from "./calendar.js";
 
 export const PANELS = [
   queue,
@@ -25,4 +26,5 @@ export const PANELS = [
   reports,
   accounts,
   reach,
+  calendar,
 ];
