@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 import aiohttp
 import structlog
 from litestar import Litestar
+from piccolo.columns.combination import Combinable
 
 import servertime
 from db.engine import write_transaction
 from db.reach_tables import ReachOutbox
 from push.background import background, pause
-from push.sender import Outcome, Verdict, retry_delay
+from push.sender import BACKOFF_FIRST, Outcome, Verdict, retry_delay
 from push.worker import LEASE, claim_due
 from reach import records
 from reach.channels import OutboxChannel, channels
@@ -124,16 +125,14 @@ class Sender:
             ).where(mine)
             await records.sent([row["notice"]], row["channel"], at)
         elif outcome.verdict == Verdict.retry:
-            backoff = retry_delay(row["attempts"], None, now)
-            if outcome.recipient_limited:  # this number's limit: only its row waits
-                next_attempt = now + retry_delay(row["attempts"], None, now, NUMBER_LIMIT_FIRST)
-            elif outcome.retry_after:  # the app's limit: the channel waits, this row the longest
-                paused = now + retry_delay(row["attempts"], outcome.retry_after, now)
-                self.paused_until[row["channel"]] = paused
-                next_attempt = paused + backoff
-                log.warning("channel rate limited", channel=row["channel"], until=paused)
-            else:
-                next_attempt = now + backoff
+            wait_from = now
+            if outcome.retry_after:  # the app's limit: the channel waits, then this row the longest
+                wait_from = now + retry_delay(row["attempts"], outcome.retry_after, now)
+                self.paused_until[row["channel"]] = wait_from
+                log.warning("channel rate limited", channel=row["channel"], until=wait_from)
+            # One number's limit (a minute, an hour, a day) holds back only its row, from a minute.
+            first = NUMBER_LIMIT_FIRST if outcome.recipient_limited else BACKOFF_FIRST
+            next_attempt = wait_from + retry_delay(row["attempts"], None, now, first)
             await ReachOutbox.update(
                 {
                     ReachOutbox.state: "pending",
@@ -142,29 +141,37 @@ class Sender:
                     ReachOutbox.last_error: outcome.error,
                 }
             ).where(mine & ReachOutbox.state.is_in(["pending", "sending"]))
-        elif outcome.verdict == Verdict.unknown:
-            log.warning("send outcome unknown", channel=row["channel"], outbox=row["id"])
-            async with write_transaction():
-                await ReachOutbox.update(
-                    {
-                        ReachOutbox.state: "unknown",
-                        ReachOutbox.last_status: code,
-                        ReachOutbox.last_error: outcome.error,
-                    }
-                ).where(mine)
-                await records.escalate_now(row["notice"], now)
-        else:
-            log.warning(
-                "channel refused", channel=row["channel"], outbox=row["id"], error=outcome.error
+        else:  # refused for good, or perhaps sent (unknown: an SMS is never sent twice)
+            await _give_up(
+                mine,
+                "unknown" if outcome.verdict == Verdict.unknown else "failed",
+                code,
+                outcome.error,
+                now,
             )
+
+
+async def _give_up(where: Combinable, state: str, status: str, error: str, now: datetime) -> int:
+    """These rows will not be sent (again): their notices go on to the next channel at once (the
+    dispatchers' alert, when none is left). Returns rows given up."""
+    async with write_transaction():
+        rows = (
             await ReachOutbox.update(
                 {
-                    ReachOutbox.state: "failed",
-                    ReachOutbox.last_status: code,
-                    ReachOutbox.last_error: outcome.error,
+                    ReachOutbox.state: state,
+                    ReachOutbox.last_status: status,
+                    ReachOutbox.last_error: error,
                 }
-            ).where(mine)
+            )
+            .where(where)
+            .returning(ReachOutbox.id, ReachOutbox.channel, ReachOutbox.notice)
+        )
+        for row in rows:
+            log.warning(
+                "send given up", channel=row["channel"], outbox=row["id"], state=state, error=error
+            )
             await records.escalate_now(row["notice"], now)
+    return len(rows)
 
 
 async def _sending(row: dict, claimant: str) -> bool:
@@ -191,22 +198,9 @@ async def give_up_lost_sends(now: datetime | None = None) -> int:
     lost = (ReachOutbox.state == "sending") & (ReachOutbox.next_attempt_at <= now)
     if not await ReachOutbox.exists().where(lost):  # the common round: no write lock taken
         return 0
-    async with write_transaction():
-        rows = (
-            await ReachOutbox.update(
-                {
-                    ReachOutbox.state: "unknown",
-                    ReachOutbox.last_status: "lease",
-                    ReachOutbox.last_error: "the sender stopped mid-send: sent or not, unknown",
-                }
-            )
-            .where(lost)
-            .returning(ReachOutbox.id, ReachOutbox.channel, ReachOutbox.notice)
-        )
-        for row in rows:
-            log.warning("send outcome unknown", channel=row["channel"], outbox=row["id"])
-            await records.escalate_now(row["notice"], now)
-    return len(rows)
+    return await _give_up(
+        lost, "unknown", "lease", "the sender stopped mid-send: sent or not, unknown", now
+    )
 
 
 async def round_(sender: Sender, now: datetime | None = None) -> int:
