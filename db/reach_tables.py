@@ -63,15 +63,17 @@ class ReachNotice(Table, tablename="reach_notice"):
 class ReachOutbox(Table, tablename="reach_outbox"):
     """One notice on one of the channels other than web push (WeCom, SMS): unique per (notice,
     channel), so a notice is never queued twice on a channel. Claimed, sent and marked like the
-    push outbox (a lease; retries with backoff; a channel's rate limit pauses it)."""
+    push outbox (a lease; retries with backoff; a provider's limit for the app pauses the channel,
+    one for a mobile number holds back only its row; an SMS is sent at most once)."""
 
     notice = ForeignKey(references=ReachNotice, null=False, on_delete=OnDelete.cascade, index=True)
     channel = Varchar(length=16)
     address = Varchar(length=64)  # the WeCom user id, the mobile number
     created_at = Timestamptz(default=TimestamptzNow())
-    state = Varchar(
-        length=8, default="pending"
-    )  # pending / sent / failed / dropped (seen or superseded first)
+    # pending / sending (an SMS, from just before the provider's call) / sent / failed /
+    # unknown (an SMS that may have gone: never sent again) / dropped (delivered, seen or
+    # superseded first)
+    state = Varchar(length=8, default="pending")
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
     claim = Varchar(length=32, default="")

@@ -35,6 +35,9 @@ class Verdict(StrEnum):
     retry = "retry"  # 429, 5xx, network trouble: try again later
     gone = "gone"  # 404 / 410: the subscription is dead; forget it
     failed = "failed"  # any other refusal: retrying would get the same answer
+    # The request may have reached the provider (a timeout, a connection broken before the
+    # answer): sent or not, no one can tell. Only SMS says so: it has no idempotency key.
+    unknown = "unknown"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Outcome:
     status: int | None = None
     retry_after: str | None = None  # the push service's Retry-After header, as sent
     error: str = ""
+    # A retry because of the provider's limit for this one recipient (an SMS provider's limit per
+    # mobile number), not for the sender: only this message waits.
+    recipient_limited: bool = False
 
 
 def verdict_for(status: int) -> Verdict:
@@ -55,10 +61,12 @@ def verdict_for(status: int) -> Verdict:
     return Verdict.failed
 
 
-def retry_delay(attempts: int, retry_after: str | None, now: datetime) -> timedelta:
+def retry_delay(
+    attempts: int, retry_after: str | None, now: datetime, first: timedelta = BACKOFF_FIRST
+) -> timedelta:
     """When to try again: when the push service said (Retry-After, seconds or an HTTP date),
-    else an exponential backoff from 5 s to 15 min, jittered so that rows refused together are
-    not retried together."""
+    else an exponential backoff from `first` (5 s) to 15 min, jittered so that rows refused
+    together are not retried together."""
     if retry_after:
         try:
             return timedelta(seconds=max(0, int(retry_after)))
@@ -67,7 +75,7 @@ def retry_delay(attempts: int, retry_after: str | None, now: datetime) -> timede
                 return max(timedelta(0), parsedate_to_datetime(retry_after).astimezone(UTC) - now)
             except (TypeError, ValueError):
                 pass  # unreadable: fall back to the backoff
-    backoff = min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
+    backoff = min(BACKOFF_CAP, first * 2 ** max(0, attempts - 1))
     return backoff * random.uniform(0.5, 1.0)
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from litestar import Litestar
+from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
@@ -66,14 +67,21 @@ async def claim_due(
     claimant: str,
     limit: int,
     where: Combinable | None = None,
+    first: Column | None = None,
 ) -> list[dict]:
-    """Take up to `limit` due rows of an outbox table (push_outbox, reach_outbox). The update
-    re-checks that each row is still due, so of two senders racing for a row only one gets it
-    back from RETURNING."""
+    """Take up to `limit` due rows of an outbox table (push_outbox, reach_outbox), the soonest
+    due first (or in the order of `first`), and return them in that order. The update re-checks
+    that each row is still due, so of two senders racing for a row only one gets it back from
+    RETURNING."""
     due_now = (table.state == "pending") & (table.next_attempt_at <= now)
     if where is not None:
         due_now &= where
-    due = await table.select(table.id).where(due_now).order_by(table.next_attempt_at).limit(limit)
+    due = (
+        await table.select(table.id)
+        .where(due_now)
+        .order_by(first or table.next_attempt_at)
+        .limit(limit)
+    )
     if not due:
         return []
     taken = (
@@ -89,11 +97,13 @@ async def claim_due(
     )
     if not taken:
         return []
-    return (
+    rows = (
         await table.select(*columns)
         .where(table.id.is_in([r["id"] for r in taken]))
         .output(load_json=True)
     )
+    place = {r["id"]: i for i, r in enumerate(due)}
+    return sorted(rows, key=lambda r: place[r["id"]])
 
 
 async def claim(now: datetime, claimant: str, limit: int = BATCH) -> list[dict]:

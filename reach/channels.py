@@ -49,6 +49,10 @@ class Channel(Protocol):
 
 
 class OutboxChannel(Channel, Protocol):
+    # Whether a message the provider may already have taken can be sent again without reaching
+    # the person twice. If not, a send whose outcome is unknown is never repeated.
+    resend_safe: bool
+
     async def send(
         self, session: aiohttp.ClientSession, address: str, notice: dict[str, Any]
     ) -> Outcome: ...
@@ -93,6 +97,7 @@ async def _queue_outbox(name: str, notice: dict[str, Any], address: str, now: da
 
 class WeComChannel:
     name = rules.Channel.wecom
+    resend_safe = True  # WeCom drops a message identical to one of the last 4 hours
 
     def __init__(self, config: Settings) -> None:
         self.client = WeCom(config)
@@ -115,6 +120,7 @@ class WeComChannel:
 
 class SmsChannel:
     name = rules.Channel.sms
+    resend_safe = False  # no provider takes an idempotency key
 
     def __init__(self, config: Settings) -> None:
         self.provider = sms_provider(config)

@@ -1,8 +1,9 @@
 """The remote services behind the WeCom and SMS channels, over their documented HTTPS APIs (aiohttp,
 as web push uses): WeCom application messages (gettoken, then message/send), Aliyun SMS
 (SendSms, RPC signature) and Tencent Cloud SMS (SendSms 2021-01-11, TC3-HMAC-SHA256). Each answer
-becomes a push.sender.Outcome: sent, retry (network trouble, 5xx, the provider's rate limit) or
-failed (a refusal that retrying would not change). Credentials come only from settings."""
+becomes a push.sender.Outcome: sent, retry (network trouble, 5xx, the provider's rate limit:
+the whole app's, or one mobile number's), failed (a refusal that retrying would not change) or, for
+SMS, unknown (the request may have reached the provider). Credentials come only from settings."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ RATE_LIMITED_RETRY = "60"
 
 def _network_trouble(exc: Exception) -> Outcome:
     return Outcome(Verdict.retry, error=f"{type(exc).__name__}: {exc}"[:200])
+
+
+# No connection was made: the request never left, sending it again cannot send it twice.
+NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+def _sms_trouble(exc: Exception) -> Outcome:
+    """An SMS has no idempotency key: once the request may have reached the provider (a timeout,
+    a connection broken before the answer, an unreadable answer), a resend could be a second SMS."""
+    if isinstance(exc, NOT_SENT):
+        return _network_trouble(exc)
+    return Outcome(Verdict.unknown, error=f"{type(exc).__name__}: {exc}"[:200])
 
 
 # ---- WeCom ------------------------------------------------------------------------------------
@@ -135,7 +148,8 @@ class AliyunSms:
     """dysmsapi SendSms: a GET whose query is signed with HMAC-SHA1 (signature version 1.0)."""
 
     default_base = "https://dysmsapi.aliyuncs.com"
-    RATE_LIMITED = frozenset({"isv.BUSINESS_LIMIT_CONTROL", "Throttling.User", "Throttling"})
+    RATE_LIMITED = frozenset({"Throttling.User", "Throttling"})  # the account's API rate
+    NUMBER_LIMITED = frozenset({"isv.BUSINESS_LIMIT_CONTROL"})  # one number's minute/hour/day
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -179,11 +193,13 @@ class AliyunSms:
                     return Outcome(Verdict.retry, r.status, error=f"HTTP {r.status}")
                 answer = await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-            return _network_trouble(exc)
+            return _sms_trouble(exc)
         code = str(answer.get("Code", ""))
         error = f"aliyun:{code} {answer.get('Message', '')}"[:200]
         if code == "OK":
             return Outcome(Verdict.sent, error=f"aliyun:OK {answer.get('BizId', '')}"[:200])
+        if code in self.NUMBER_LIMITED:
+            return Outcome(Verdict.retry, recipient_limited=True, error=error)
         if code in self.RATE_LIMITED:
             return Outcome(Verdict.retry, retry_after=RATE_LIMITED_RETRY, error=error)
         if code in ("ServiceUnavailable", "InternalError"):
@@ -203,6 +219,9 @@ class TencentSms:
     """sms SendSms (API 2021-01-11): a JSON POST signed with TC3-HMAC-SHA256."""
 
     default_base = "https://sms.tencentcloudapi.com"
+    # One number's limits (LimitExceeded.PhoneNumberOneHourLimit, …DailyLimit, …); the others
+    # (RequestLimitExceeded, LimitExceeded.AppDailyLimit, …) are the whole app's.
+    NUMBER_LIMITED_PREFIX = "LimitExceeded.PhoneNumber"
     RATE_LIMITED_PREFIXES = ("RequestLimitExceeded", "LimitExceeded")
 
     def __init__(self, settings: Settings) -> None:
@@ -258,7 +277,7 @@ class TencentSms:
                     return Outcome(Verdict.retry, r.status, error=f"HTTP {r.status}")
                 answer = (await r.json(content_type=None)).get("Response", {})
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-            return _network_trouble(exc)
+            return _sms_trouble(exc)
         statuses = answer.get("SendStatusSet") or [{}]
         code = str(answer.get("Error", {}).get("Code") or statuses[0].get("Code", ""))
         message = answer.get("Error", {}).get("Message") or statuses[0].get("Message", "")
@@ -267,6 +286,8 @@ class TencentSms:
             return Outcome(
                 Verdict.sent, error=f"tencent:Ok {statuses[0].get('SerialNo', '')}"[:200]
             )
+        if code.startswith(self.NUMBER_LIMITED_PREFIX):
+            return Outcome(Verdict.retry, recipient_limited=True, error=error)
         if code.startswith(self.RATE_LIMITED_PREFIXES):
             return Outcome(Verdict.retry, retry_after=RATE_LIMITED_RETRY, error=error)
         if code.startswith("InternalError"):

@@ -106,10 +106,12 @@ async def notify(
     return len(events)
 
 
-async def _drop_unsent(notice_ids: list[int]) -> None:
+async def _drop_unsent(
+    notice_ids: list[int], outboxes: Sequence = (ReachOutbox.notice, PushOutbox.reach_notice)
+) -> None:
     """Notices seen or superseded need no more sending on any channel."""
     if notice_ids:
-        for outbox in (ReachOutbox.notice, PushOutbox.reach_notice):
+        for outbox in outboxes:
             table = outbox._meta.table
             await table.update({table.state: "dropped"}).where(
                 outbox.is_in(notice_ids) & (table.state == "pending")
@@ -144,12 +146,15 @@ async def sent(notice_ids: Sequence[int], channel: str, at: datetime) -> None:
 
 
 async def _received(where, by: str, now: datetime) -> None:
-    """Mark delivered the open notices `where` selects, and tell the consoles."""
+    """Mark delivered the open notices `where` selects, and tell the consoles. The phone has
+    them: a WeCom message or an SMS still queued is not needed (a push still queued for the phone
+    stays: it is what makes the phone ring)."""
     rows = (
         await N.update({N.delivered_at: now, N.delivered_by: by, N.escalate_at: None})
         .where(where & N.delivered_at.is_null())
         .returning(N.id, N.work_order, N.recipient)
     )
+    await _drop_unsent([r["id"] for r in rows], (ReachOutbox.notice,))
     await live_events.publish_all(
         [_event(n, state=rules.State.delivered.value, by=by) for n in rows]
     )
@@ -203,6 +208,11 @@ async def seen(user_id: int, order_id: int, by: str, now: datetime | None = None
     return len(rows)
 
 
+def _state(notice: Mapping[str, Any]) -> rules.State:
+    """The state of a notice not yet seen (escalated, alerted)."""
+    return rules.state(notice["first_sent_at"], notice["delivered_at"], None)
+
+
 async def escalate_now(notice_id: int, now: datetime) -> None:
     """A channel refused the notice for good: try the next one at the next round."""
     await N.update({N.escalate_at: now}).where(
@@ -241,15 +251,7 @@ async def escalate_due(now: datetime | None = None) -> int:
                 continue
             escalated += 1
             await live_events.publish_all(
-                [
-                    _event(
-                        notice,
-                        state=rules.State.sent.value
-                        if notice["first_sent_at"]
-                        else rules.State.queued.value,
-                        escalated_to=channel,
-                    )
-                ]
+                [_event(notice, state=_state(notice).value, escalated_to=channel)]
             )
     return escalated
 
@@ -269,16 +271,7 @@ async def alert_due(now: datetime | None = None) -> int:
         rows = (
             await N.update({N.alerted_at: now, N.alert_at: None})
             .where(due)
-            .returning(N.id, N.work_order, N.recipient, N.delivered_at)
+            .returning(N.id, N.work_order, N.recipient, N.first_sent_at, N.delivered_at)
         )
-        await live_events.publish_all(
-            [
-                _event(
-                    n,
-                    state=(rules.State.delivered if n["delivered_at"] else rules.State.sent).value,
-                    alert=True,
-                )
-                for n in rows
-            ]
-        )
+        await live_events.publish_all([_event(n, state=_state(n).value, alert=True) for n in rows])
     return len(rows)

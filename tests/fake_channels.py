@@ -10,7 +10,10 @@ what they deliver (like tests/fake_push.py for web push):
   headers, the app id, sign name, template id and the parameter list.
 
 Answers can be scripted per service (`script("wecom", {"errcode": 45009, ...})`, an HTTP status as an
-int); a failed check is answered 400 and recorded in `errors`, so a test asserts `errors == []`.
+int; None: the service's own answer) or per mobile number, every time (`limit_number(...)`, a
+provider's limit for one number); `stall(service, seconds)` delivers the next message but answers
+only that much later (a provider that took it, its answer lost). A failed check is answered 400 and
+recorded in `errors`, so a test asserts `errors == []`.
 Also used by bench/notice_reach.py.
 """
 
@@ -50,6 +53,8 @@ class FakeChannels:
     token_fetches: int = 0
     _tokens: set[str] = field(default_factory=set)
     _scripts: dict[str, list[Any]] = field(default_factory=dict)
+    _number_answers: dict[str, Any] = field(default_factory=dict)
+    _stalls: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __enter__(self) -> FakeChannels:
@@ -80,6 +85,16 @@ class FakeChannels:
         with self._lock:
             self._scripts.setdefault(service, []).extend(answers)
 
+    def limit_number(self, number: str, answer: Any) -> None:
+        """Every SMS to this number (as the provider gets it) is answered so; None lifts it."""
+        with self._lock:
+            self._number_answers[number] = answer
+
+    def stall(self, service: str, seconds: float) -> None:
+        """The next request is served, then answered only `seconds` later."""
+        with self._lock:
+            self._stalls[service] = seconds
+
     def expire_tokens(self) -> None:
         with self._lock:
             self._tokens.clear()
@@ -94,21 +109,39 @@ class FakeChannels:
         url = urlsplit(request.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        service = {"/cgi-bin/message/send": "wecom", "/aliyun/": "aliyun", "/tencent/": "tencent"}
         try:
             if url.path == "/cgi-bin/gettoken" and method == "GET":
                 answer = self._gettoken(query)
             elif url.path == "/cgi-bin/message/send" and method == "POST":
                 answer = self._scripted("wecom") or self._wecom_send(query, json.loads(body))
             elif url.path == "/aliyun/" and method == "GET":
-                answer = self._scripted("aliyun") or self._aliyun(query)
+                answer = (
+                    self._scripted("aliyun")
+                    or self._for_number(query.get("PhoneNumbers"))
+                    or self._aliyun(query)
+                )
             elif url.path == "/tencent/" and method == "POST":
-                answer = self._scripted("tencent") or self._tencent(request.headers, body)
+                answer = (
+                    self._scripted("tencent")
+                    or self._for_number(json.loads(body)["PhoneNumberSet"][0])
+                    or self._tencent(request.headers, body)
+                )
             else:
                 raise AssertionError(f"unexpected {method} {url.path}")
         except AssertionError as exc:
             with self._lock:
                 self.errors.append(str(exc))
             answer = 400
+        with self._lock:
+            stall = self._stalls.pop(service.get(url.path, ""), 0)
+        time.sleep(stall)
+        try:
+            self._answer(request, answer)
+        except OSError:  # the sender gave up waiting (stalled on purpose)
+            pass
+
+    def _answer(self, request: BaseHTTPRequestHandler, answer: Any) -> None:
         if isinstance(answer, int):
             request.send_response(answer)
             request.send_header("Content-Length", "0")
@@ -120,6 +153,10 @@ class FakeChannels:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
+
+    def _for_number(self, number: str | None) -> Any:
+        with self._lock:
+            return self._number_answers.get(number or "")
 
     def _scripted(self, service: str) -> Any:
         with self._lock:

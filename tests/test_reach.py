@@ -6,9 +6,12 @@ failing channels lose nothing and send nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 from litestar.testing import TestClient
 
@@ -29,6 +32,7 @@ from tests.test_push import push  # noqa: F401  (the fake push service fixture)
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Chengdu
 MOBILE = "13800138000"
+OTHER_MOBILE = "13900139000"
 
 
 def at(minutes: float = 0) -> datetime:
@@ -55,8 +59,10 @@ def fake(monkeypatch):
     assert service.errors == [], "every request passed the fake's checks"
 
 
-def reachable(api, username: str, channels: list[str], wecom_user: str = "") -> None:
-    run(StaffUser.update({StaffUser.phone: MOBILE}).where(StaffUser.username == username))
+def reachable(
+    api, username: str, channels: list[str], wecom_user: str = "", mobile: str = MOBILE
+) -> None:
+    run(StaffUser.update({StaffUser.phone: mobile}).where(StaffUser.username == username))
     response = api.client.put(
         "/api/reach/preferences",
         json={"channels": channels, "wecom_user": wecom_user},
@@ -312,6 +318,172 @@ def test_a_server_error_is_retried_with_backoff_and_sent_once(api, fake):
     assert len(fake.of("aliyun")) == 1 and outbox()[0]["state"] == "sent"
 
 
+NUMBER_LIMITED = {
+    "aliyun": {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5"},
+    "tencent": {
+        "Response": {
+            "SendStatusSet": [
+                {
+                    "Code": "LimitExceeded.PhoneNumberOneHourLimit",
+                    "Message": "单个手机号1小时内超限",
+                }
+            ],
+            "RequestId": "limited",
+        }
+    },
+}
+
+
+def as_sent(provider: str, mobile: str) -> str:
+    """A mobile number as the provider receives it."""
+    return mobile if provider == "aliyun" else f"+86{mobile}"
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_one_numbers_sms_limit_holds_back_only_that_numbers_sms(api, fake, monkeypatch, provider):
+    """A provider's limit for one mobile number (Aliyun isv.BUSINESS_LIMIT_CONTROL, Tencent
+    LimitExceeded.PhoneNumber*): everyone else's SMS goes out at once; that number's is tried
+    again less and less often, and its notice escalates on the policy's time as usual."""
+    monkeypatch.setattr("reach.channels.settings", fake.settings(settings, sms=provider))
+    at(0)
+    reachable(api, "tech2", ["sms", "wecom"], wecom_user="LiWeiXiu")
+    reachable(api, "tech2b", ["sms"], mobile=OTHER_MOBILE)
+    fake.limit_number(as_sent(provider, MOBILE), NUMBER_LIMITED[provider])
+    limited, other = dispatched(api, "tech2"), dispatched(api, "tech2b")
+    worker_round()
+    assert [s.to for s in fake.of(provider)] == [as_sent(provider, OTHER_MOBILE)]
+    assert notices(api, other["id"])[0]["state"] == "sent"
+
+    tried_at = [0]
+    for minute in range(1, 31):
+        at(minute)
+        worker_round()
+        [row] = [r for r in outbox() if r["channel"] == "sms" and r["address"] == MOBILE]
+        if row["attempts"] > len(tried_at):
+            tried_at.append(minute)
+    waits = [b - a for a, b in zip(tried_at, tried_at[1:], strict=False)]
+    assert len(tried_at) <= 8 and waits[-1] >= 4 * waits[0], tried_at  # not every minute
+    assert row["state"] == "pending" and row["last_status"].split(":")[1].startswith(
+        ("isv.BUSINESS_LIMIT_CONTROL", "LimitExceeded.PhoneNumber")
+    )
+    assert [m.to for m in fake.of("wecom")] == ["LiWeiXiu"]  # escalated at a third of 30 minutes
+    [notice] = notices(api, limited["id"])
+    assert [(c["channel"], c["state"]) for c in notice["channels"]] == [
+        ("sms", "pending"),
+        ("wecom", "sent"),
+    ]
+
+    fake.limit_number(as_sent(provider, MOBILE), None)  # the number's window is over
+    at(46)
+    worker_round()
+    assert sorted(s.to for s in fake.of(provider)) == sorted(
+        as_sent(provider, m) for m in (MOBILE, OTHER_MOBILE)
+    )
+
+
+def test_a_row_that_keeps_drawing_the_apps_limit_does_not_hold_back_the_others(api, fake):
+    """The provider answers its limit for the whole app (Throttling.User) to one technician's SMS
+    every time (as a per-number limit under a code not known here would): the channel pauses,
+    then the SMS it held back goes first; the row that drew it waits longer."""
+    at(0)
+    reachable(api, "tech2", ["sms"])
+    reachable(api, "tech2b", ["sms"], mobile=OTHER_MOBILE)
+    fake.limit_number(MOBILE, {"Code": "Throttling.User", "Message": "Request was denied"})
+    dispatched(api, "tech2")
+    dispatched(api, "tech2b")
+    worker_round()
+    assert fake.of("aliyun") == []  # the channel waits for the limit
+    at(0.5)
+    worker_round()
+    assert fake.of("aliyun") == []
+    at(1.02)
+    worker_round()
+    assert [s.to for s in fake.of("aliyun")] == [OTHER_MOBILE]
+
+
+def test_an_sms_the_provider_took_before_the_worker_died_is_not_sent_again(api, fake):
+    """The worker dies after the provider took the SMS and before its answer (no provider takes an
+    idempotency key): when the lease runs out the SMS is not sent again but recorded as unknown,
+    and the notice goes on as if it failed: to WeCom at once."""
+    at(0)
+    reachable(api, "tech2", ["sms", "wecom"], wecom_user="LiWeiXiu")
+    order = dispatched(api)
+    fake.stall("aliyun", 3)
+
+    async def dies_mid_send() -> None:
+        async with open_sender() as sender:
+            worker = asyncio.create_task(round_(sender))
+            while not fake.of("aliyun"):
+                await asyncio.sleep(0.02)
+            worker.cancel()  # killed: nothing after the provider's call runs
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    run(dies_mid_send())
+    assert [s.to for s in fake.of("aliyun")] == [MOBILE]
+    at(0.5)
+    worker_round()
+    assert fake.of("wecom") == []  # its lease still holds
+    at(1.1)
+    worker_round()
+    assert [m.to for m in fake.of("wecom")] == ["LiWeiXiu"]
+    [notice] = notices(api, order["id"])
+    assert [(c["channel"], c["state"]) for c in notice["channels"]] == [
+        ("sms", "unknown"),
+        ("wecom", "sent"),
+    ]
+    at(30)
+    worker_round()
+    assert len(fake.of("aliyun")) == 1
+
+
+def test_an_sms_whose_answer_never_came_is_not_resent_and_the_dispatchers_are_alerted(
+    api, fake, monkeypatch
+):
+    """The provider's answer times out: the SMS may have gone, so it is not sent again; with no
+    channel left, the dispatchers are alerted on the policy's time."""
+    monkeypatch.setattr("reach.providers.TIMEOUT", aiohttp.ClientTimeout(total=0.5))
+    at(0)
+    reachable(api, "tech2", ["sms"])
+    order = dispatched(api)
+    fake.stall("aliyun", 2)
+    worker_round()
+    [row] = outbox()
+    assert (row["state"], row["last_status"]) == ("unknown", "TimeoutError:")
+    for minute in (1, 10, 20.2):
+        at(minute)
+        worker_round()
+    assert len(fake.of("aliyun")) == 1
+    [alert] = api.get("dispatcher", "/api/reach/alerts").json()
+    assert (alert["work_order"], alert["state"]) == (order["id"], "queued")
+
+
+def test_wecom_and_sms_still_queued_are_dropped_once_the_phone_has_the_notice(api, fake):
+    """WeCom is busy when the notices are queued; meanwhile the phone gets them (one by its
+    service worker's receipt, one by a pull): no WeCom message or SMS follows."""
+    at(0)
+    reachable(api, "tech2", ["wecom", "sms"], wecom_user="LiWeiXiu")
+    by_receipt = dispatched(api)
+    fake.script("wecom", 503, 503)
+    worker_round()
+    assert fake.of("wecom") == []
+    [notice] = notices(api, by_receipt["id"])
+    at(0.2)
+    assert api.post("tech2", "/api/reach/receipts", {"notice": notice["id"]}).status_code == 204
+    by_pull = dispatched(api)
+    at(0.5)
+    assert api.client.get("/api/sync/pull", headers=api.headers("tech2")).status_code == 200
+    assert [notices(api, o["id"])[0]["state"] for o in (by_receipt, by_pull)] == [
+        "delivered",
+        "delivered",
+    ]
+    for minute in (1, 15):
+        at(minute)
+        worker_round()
+    assert fake.deliveries == []
+    assert [r["state"] for r in outbox()] == ["dropped", "dropped"]
+
+
 def test_nothing_is_lost_or_sent_twice_across_a_restart(api, fake, db):
     """Queued by one app, which stops before sending (or dies holding a lease): the next app's
     worker sends each notice once."""
@@ -453,6 +625,27 @@ def test_every_move_of_a_notice_is_a_live_event(api, fake, db):
         (notice["id"], "delivered"),
         (notice["id"], "seen"),
     ]
+
+
+def test_the_alert_event_tells_how_far_the_notice_got(api, db):
+    """No channel could send the notice (WeCom is not configured): the dispatchers' live alert
+    says it is still queued, not sent."""
+    at(0)
+    reachable(api, "tech2", ["wecom"], wecom_user="LiWeiXiu")
+    order = dispatched(api)
+    at(21)
+
+    async def alerted() -> dict:
+        async with live_events(None):
+            subscription = hubs.current().subscribe()
+            assert await records.alert_due() == 1
+            while (event := await subscription.next(5)) is not None:
+                if event.name == "notice":
+                    return json.loads(event.data)
+        raise AssertionError("no notice event")
+
+    event = run(alerted())
+    assert (event["work_order"], event["state"], event["alert"]) == (order["id"], "queued", True)
 
 
 def test_preferences_are_validated_and_audited(api):

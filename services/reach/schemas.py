@@ -18,7 +18,9 @@ WeComUser = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_.@\
 
 class ChannelSend(Response, kw_only=True):
     channel: str
-    state: str  # pending / sent / failed (web push: one per device, the best of them)
+    # pending / sending / sent / failed / unknown (an SMS that may have gone: not sent again) /
+    # dropped / expired (web push: one per device, the best of them)
+    state: str
     at: datetime | None  # when it was sent
     attempts: int
     error: str

@@ -11,7 +11,7 @@ addTexts({
     rc_seen: "已查看 {t}", rc_unseen: "未查看", rc_superseded: "已被新通知取代",
     rc_n_assigned: "派单", rc_n_urged: "催单", rc_n_withdrawn: "改派",
     rc_ch_webpush: "网页推送", rc_ch_wecom: "企业微信", rc_ch_sms: "短信",
-    rc_cs_pending: "待发", rc_cs_sent: "已发", rc_cs_failed: "失败", rc_cs_expired: "过期", rc_cs_dropped: "免发",
+    rc_cs_pending: "待发", rc_cs_sent: "已发", rc_cs_failed: "失败", rc_cs_expired: "过期", rc_cs_dropped: "免发", rc_cs_sending: "发送中", rc_cs_unknown: "结果不明",
     rc_alerts: "{n} 条通知超时未查看", rc_alert_line: "{who} · {code} · {what} · {since}起未查看", rc_board: "通知",
   },
   en: {
@@ -19,7 +19,7 @@ addTexts({
     rc_seen: "seen {t}", rc_unseen: "not seen", rc_superseded: "superseded by a newer notice",
     rc_n_assigned: "assigned", rc_n_urged: "urged", rc_n_withdrawn: "reassigned",
     rc_ch_webpush: "web push", rc_ch_wecom: "WeCom", rc_ch_sms: "SMS",
-    rc_cs_pending: "pending", rc_cs_sent: "sent", rc_cs_failed: "failed", rc_cs_expired: "expired", rc_cs_dropped: "not needed",
+    rc_cs_pending: "pending", rc_cs_sent: "sent", rc_cs_failed: "failed", rc_cs_expired: "expired", rc_cs_dropped: "not needed", rc_cs_sending: "sending", rc_cs_unknown: "outcome unknown",
     rc_alerts: "{n} notices not seen in time", rc_alert_line: "{who} · {code} · {what} · unseen since {since}", rc_board: "Notice",
   },
 });
