@@ -8,14 +8,15 @@ offline, clamped), so a late offline event recomputes every clock it touches.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.calendar import end_of_working_days
 from domain.lifecycle import STEPS, Action
-from domain.vocabulary import ClockName, Kind
+from domain.payloads import Payload, typed
+from domain.vocabulary import ClockName, Kind, Outcome
 
 A = Action
 
@@ -44,7 +45,11 @@ class EventFact:
     seq: int
     action: str
     effective_time: datetime
-    payload: Mapping[str, object]
+    payload: Payload | Mapping[str, object]  # as loaded, or as stored (JSON)
+    said: Payload = field(init=False)  # the payload as its action's struct
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "said", typed(self.action, self.payload))
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,9 @@ def _starts(event: EventFact, kind: str, appointment_open: bool) -> list[ClockNa
         if kind == Kind.complaint:
             names.append(ClockName.complaint_reply)
         return names
-    if event.action == A.flag_remark and not event.payload.get("flagged", True):
+    if event.action == A.flag_remark and not event.said.flagged:
         return []
-    if event.action == A.close and event.payload.get("outcome") == "appointment":
+    if event.action == A.close and event.said.outcome == Outcome.appointment:
         return []  # the service is not complete yet: the callback follows the later append
     if event.action == A.append and appointment_open:
         return [ClockName.callback]  # the append that completes an appointment (§2.1.5 B c)
@@ -97,7 +102,7 @@ def _stops(name: ClockName, event: EventFact) -> bool:
     if event.action not in STOPPERS[name]:
         return False
     # A callback attempt that did not reach the customer does not count as a callback.
-    return not (event.action == A.callback and event.payload.get("reached") is False)
+    return not (event.action == A.callback and event.said.reached is False)
 
 
 def compute_clocks(
@@ -115,7 +120,7 @@ def compute_clocks(
     for index, event in enumerate(ordered):
         names = _starts(event, kind, appointment_open)
         if event.action == A.close:
-            appointment_open = event.payload.get("outcome") == "appointment"
+            appointment_open = event.said.outcome == Outcome.appointment
         elif event.action in (A.append, A.reopen):
             appointment_open = False
         for name in names:

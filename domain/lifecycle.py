@@ -72,8 +72,8 @@ class Phone:
 class Step:
     """One lifecycle step, declared whole: everything else that lists steps is derived from
     these (the state machine, clocks, notifications, sync scope, labels, the phone's copy).
-    No part has a default, so a step that forgets one does not load. Its request body and its
-    effect on the order are the API's, in services/work_orders/service.py STEP_HANDLING."""
+    No part has a default, so a step that forgets one does not load. Its request body is in
+    domain/payloads.py BODIES, its effect on the order in services/work_orders/service.py EFFECTS."""
 
     moves: dict[State, State | None]  # from-state → to-state (None: the state does not change)
     office: frozenset[Role]  # office roles allowed whether or not they hold the order

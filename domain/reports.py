@@ -235,12 +235,12 @@ def _duration(key: str, deltas: Sequence[timedelta], pending: int = 0) -> Figure
 
 def final_outcome(events: Sequence[EventFact], close_index: int) -> str:
     """The outcome a closure ends with (see the module's notes)."""
-    outcome = events[close_index].payload.get("outcome", Outcome.resolved)
+    outcome = events[close_index].said.outcome or Outcome.resolved
     for later in events[close_index + 1 :]:
         if later.action == A.reopen:
             break
-        if later.action == A.append and later.payload.get("final_outcome"):
-            outcome = later.payload["final_outcome"]
+        if later.action == A.append and later.said.final_outcome:
+            outcome = later.said.final_outcome
     return Outcome.resolved if outcome == Outcome.appointment else outcome
 
 
@@ -285,12 +285,10 @@ def closure_figures(data: ReportInput) -> list[Figure]:
     categorised = sum(
         1
         for o, _, e in closes
-        if e.payload.get("closure_category") == CLOSURE_CATEGORY_OF_KIND.get(Kind(o.kind))
+        if e.said.closure_category == CLOSURE_CATEGORY_OF_KIND.get(Kind(o.kind))
     )
-    appointments = [(o, i) for o, i, e in closes if e.payload.get("outcome") == Outcome.appointment]
-    reasons = Counter(
-        e.payload.get("reason_code", "other") for _, _, e in _events(data, A.send_back)
-    )
+    appointments = [(o, i) for o, i, e in closes if e.said.outcome == Outcome.appointment]
+    reasons = Counter(e.said.reason_code or "other" for _, _, e in _events(data, A.send_back))
     return [
         Figure("unresolved_rate", Unit.rate, outcomes.count(Outcome.unresolved), len(outcomes)),
         Figure("closure_category_accuracy", Unit.rate, categorised, len(closes), target=1.0),
@@ -339,15 +337,11 @@ def callback_figures(data: ReportInput) -> list[Figure]:
 
 def satisfaction_figures(data: ReportInput) -> list[Figure]:
     at_callback = [
-        e.payload["satisfaction"]
+        e.said.satisfaction
         for _, _, e in _events(data, A.callback)
-        if e.payload.get("reached", True) and e.payload.get("satisfaction") is not None
+        if e.said.reached and e.said.satisfaction is not None
     ]
-    at_signing = [
-        e.payload["satisfaction"]
-        for _, _, e in _events(data, A.sign)
-        if e.payload.get("satisfaction")
-    ]
+    at_signing = [e.said.satisfaction for _, _, e in _events(data, A.sign) if e.said.satisfaction]
     return [
         _scores("satisfaction_callback", at_callback),
         _scores("satisfaction_signing", at_signing),

@@ -13,6 +13,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from domain.lifecycle import Action
+from domain.payloads import Payload, typed
+
 RECORD_VERSION = 1
 
 
@@ -20,16 +23,14 @@ def _number(value: Any) -> str | None:
     return None if value is None else format(float(value), ".10g")
 
 
-def work_entry(recorded: Mapping[str, Any]) -> dict[str, Any]:
+def work_entry(recorded: Payload | Mapping[str, Any]) -> dict[str, Any]:
     """One recording of work done, labour and materials, as the record shows it."""
+    work = typed(Action.record_work, recorded)
     return {
-        "work_done": recorded.get("work_done", ""),
-        "labour_hours": _number(recorded.get("labour_hours")),
+        "work_done": work.work_done,
+        "labour_hours": _number(work.labour_hours),
         "materials": sorted(
-            (
-                {"code": m["code"], "quantity": _number(m["quantity"])}
-                for m in recorded.get("materials", [])
-            ),
+            ({"code": m.code, "quantity": _number(m.quantity)} for m in work.materials),
             key=lambda m: (m["code"], m["quantity"]),
         ),
     }
@@ -37,8 +38,8 @@ def work_entry(recorded: Mapping[str, Any]) -> dict[str, Any]:
 
 def service_record(
     order: Mapping[str, Any],
-    work: Sequence[Mapping[str, Any]],
-    appends: Sequence[Mapping[str, Any]],
+    work: Sequence[Payload | Mapping[str, Any]],
+    appends: Sequence[Payload | Mapping[str, Any]],
     photos: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The record: the order as reported, the work and materials recorded on site, later
@@ -54,9 +55,7 @@ def service_record(
             "description": order["description"],
         },
         "work": [work_entry(w) for w in work],
-        "appends": [
-            {"text": a.get("text", ""), "final_outcome": a.get("final_outcome")} for a in appends
-        ],
+        "appends": [_append(typed(Action.append, a)) for a in appends],
         "photos": sorted(
             (
                 {"upload_id": p["upload_id"], "kind": p["kind"], "caption": p["caption"]}
@@ -65,6 +64,10 @@ def service_record(
             key=lambda p: p["upload_id"],
         ),
     }
+
+
+def _append(append: Payload) -> dict[str, Any]:
+    return {"text": append.text or "", "final_outcome": append.final_outcome}
 
 
 def canonical(record: Mapping[str, Any]) -> bytes:

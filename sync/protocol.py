@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from domain.errors import DomainError
 from domain.lifecycle import STEPS, Action
+from domain.payloads import Assigned
 from domain.vocabulary import State
 
 # Canonical decimal numbers in ASCII digits only ("٣" and "５" are digits to `\d`), the whole
@@ -119,14 +120,18 @@ def lost_access_reason(events: Sequence[dict], user_id: int) -> tuple[str, dict]
     reason = None
     for event in events:
         before = holder
+        said = event["payload"]
         if event["action"] in (Action.dispatch, Action.transfer):
-            holder = event["payload"].get("assignee_id")
+            holder = said.assignee_id
         elif event["action"] in LOSING_STEPS:
             holder = None
         if before == user_id and holder != user_id:
             reason = (
                 LOSING_STEPS[Action(event["action"])],
-                {"name": event["payload"].get("assignee_name", ""), "at": event["effective_time"]},
+                {
+                    "name": said.assignee_name if isinstance(said, Assigned) else "",
+                    "at": event["effective_time"],
+                },
             )
     if reason is None or holder == user_id:
         return None

@@ -109,7 +109,7 @@ def _item(order: dict, events: list[dict], rules: orders.TimeRules, now: datetim
         if order["assignee"]
         else None,
         outcome=closure.get("outcome"),
-        signing_satisfaction=signed[-1]["payload"].get("satisfaction") if signed else None,
+        signing_satisfaction=signed[-1]["payload"].satisfaction if signed else None,
         completed_at=clock.started_at,
         due=clock.due,
         at_risk=clock.at_risk,
@@ -118,7 +118,7 @@ def _item(order: dict, events: list[dict], rules: orders.TimeRules, now: datetim
         attempts=[
             s.CallbackAttempt(
                 at=e["effective_time"],
-                remark=e["payload"].get("remark", ""),
+                remark=e["payload"].remark,
                 by=PersonRef(id=e["actor"], name=e["actor_name"]) if e["actor"] else None,
             )
             for e in events

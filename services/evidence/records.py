@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.evidence_tables import EvidenceUpload, OrderPhoto
+from domain import payloads
 from domain.errors import Invalid
 from domain.evidence import PhotoStatus, stroke_issues
 from domain.lifecycle import Action
@@ -90,13 +91,13 @@ async def signing_facts(
     events: Sequence[Mapping[str, Any]],
     body: Any,
     photos: Sequence[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> payloads.Signed:
     """What a signature records besides its body: the hash of the record it binds."""
     issues = stroke_issues(body.strokes)
     if issues:
         raise Invalid("signature.invalid", issues)
     record = await record_now(order, events, photos)
-    return {"record_sha256": record_hash(record), "record_version": RECORD_VERSION}
+    return payloads.Signed(record_sha256=record_hash(record), record_version=RECORD_VERSION)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ async def binding(
     current = record_hash(record)
     signature = last_signature(events)
     signed = signature is not None
-    holds = signed and signature["payload"].get("record_sha256") == current
+    holds = signed and signature["payload"].record_sha256 == current
     return Binding(signed, holds, record, current)
 
 

@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 from PIL import Image, ImageDraw
 
 from domain.evidence import PhotoStatus
@@ -129,17 +130,13 @@ def service_record_html(
             if closure.get(key):
                 parts.append(_row(t(f"record.{key}"), closure[key]))
         for entry in work:
-            parts.append(_row(t("record.work_done"), entry.get("work_done", "")))
-        hours = (
-            closure.get("labour_hours")
-            or sum(float(w.get("labour_hours") or 0) for w in work)
-            or None
-        )
+            parts.append(_row(t("record.work_done"), entry.work_done))
+        hours = closure.get("labour_hours") or sum(w.labour_hours or 0 for w in work) or None
         if hours:
             parts.append(_row(t("record.labour_hours"), hours))
         materials = [
             *closure.get("materials", []),
-            *(m for w in work for m in w.get("materials", [])),
+            *(msgspec.to_builtins(m) for w in work for m in w.materials),
         ]
         if materials:
             parts.append(
@@ -160,8 +157,7 @@ def service_record_html(
     if appends:
         parts.append(f"<h2>{_e(_name(ACTION_NAMES, 'append', lang))}</h2><table>")
         parts.extend(
-            _row(e["server_time"].strftime("%Y-%m-%d %H:%M"), e["payload"].get("text"))
-            for e in appends
+            _row(e["server_time"].strftime("%Y-%m-%d %H:%M"), e["payload"].text) for e in appends
         )
         parts.append("</table>")
     if photos:
@@ -183,25 +179,25 @@ def service_record_html(
         waived = any(e["action"] == Action.approve_waiver for e in events)
         parts.append(f"<p>{_e(t('record.waived' if waived else 'record.unsigned'))}</p>")
     else:
-        payload = signature["payload"]
-        parts.append(f'<div class="sig">{signature_svg(payload["strokes"])}</div><table>')
+        signed = signature["payload"]
+        parts.append(f'<div class="sig">{signature_svg(signed.strokes)}</div><table>')
         parts.append(
             _row(
                 t("record.signer"),
-                f"{payload['signer_name']}({t('relation.' + payload['relation'])})",
+                f"{signed.signer_name}({t('relation.' + signed.relation)})",
             )
         )
         parts.append(
             _row(
                 t("record.satisfaction"),
-                f"{payload['satisfaction']} / 5 {payload.get('comment', '')}".strip(),
+                f"{signed.satisfaction} / 5 {signed.comment}".strip(),
             )
         )
         parts.append(
             _row(t("record.signed_at"), signature["server_time"].strftime("%Y-%m-%d %H:%M:%S UTC"))
         )
         parts.append(
-            f'<tr><th>{_e(t("record.signed_hash"))}</th><td class="hash">{_e(payload.get("record_sha256"))}</td></tr>'
+            f'<tr><th>{_e(t("record.signed_hash"))}</th><td class="hash">{_e(signed.record_sha256)}</td></tr>'
         )
         parts.append("</table>")
         verdict = t("record.signature_valid") if bound.holds else t("record.changed_after_signing")

@@ -7,7 +7,6 @@ offline sync protocol calls it inside the transaction of its batch.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import servertime
 from db import changes
@@ -148,17 +147,17 @@ async def verify_signature(caller: Caller, order_id: int) -> SignatureCheck:
     order, events = await _signed_order(caller, order_id)
     bound = await records.binding(order, events)
     signature = records.last_signature(events)
-    payload: dict[str, Any] = signature["payload"] if signature else {}
+    said = signature["payload"] if signature else None
     return SignatureCheck(
         signed=bound.signed,
         valid=bound.holds,
         changed_after_signing=bound.signed and not bound.holds,
-        signed_sha256=payload.get("record_sha256"),
+        signed_sha256=said.record_sha256 if said else None,
         current_sha256=bound.current_sha256,
         signed_seq=signature["seq"] if signature else None,
-        signer_name=payload.get("signer_name"),
-        relation=payload.get("relation"),
-        satisfaction=payload.get("satisfaction"),
+        signer_name=said.signer_name if said else None,
+        relation=said.relation if said else None,
+        satisfaction=said.satisfaction if said else None,
         signed_at_server=signature["server_time"] if signature else None,
         signed_at_device=signature["device_time"] if signature else None,
         record=bound.record,
@@ -170,7 +169,7 @@ async def signature_image(caller: Caller, order_id: int, fmt: str) -> bytes:
     signature = records.last_signature(events)
     if signature is None:
         raise NotFound("signature.not_found", id=order_id)
-    strokes = signature["payload"]["strokes"]
+    strokes = signature["payload"].strokes
     return render.signature_png(strokes) if fmt == "png" else render.signature_svg(strokes).encode()
 
 

@@ -31,6 +31,7 @@ from db.tables import (
 )
 from domain import callbacks as callback_rules
 from domain import closure as closure_rules
+from domain import payloads
 from domain import priority as priority_rules
 from domain.calendar import exceptions_of
 from domain.clocks import (
@@ -176,6 +177,8 @@ async def histories(
         {order_id: [] for order_id in order_ids} if isinstance(order_ids, list) else {}
     )
     for row in rows:
+        # Decoded here, once: everything after reads the payload's attributes.
+        row["payload"] = payloads.read(row["action"], row["payload"])
         by_order.setdefault(row.pop("work_order"), []).append(row)
     return by_order
 
@@ -185,7 +188,7 @@ def facts(events: list[dict]) -> list[EventFact]:
 
 
 def clock_class(events: list[dict]) -> str:
-    return events[0]["payload"].get("clock_class", "normal")
+    return events[0]["payload"].clock_class
 
 
 def clocks_of(kind: str, events: list[dict], rules: TimeRules, now: datetime) -> list[Clock]:
@@ -260,7 +263,7 @@ def _event_out(e: dict) -> s.EventOut:
         action=e["action"],
         actor=_ref(e["actor"], e["actor_name"]),
         actor_role=e["actor_role"],
-        payload=e["payload"],
+        payload=payloads.stored(e["payload"]),
         server_time=e["server_time"],
         device_time=e["device_time"],
         effective_time=e["effective_time"],
@@ -461,7 +464,7 @@ class Change:
     record in the event's payload beyond the request body."""
 
     fields: dict[str, Any]
-    payload: dict[str, Any]
+    extras: payloads.Extras | None = None
     # Columns the order row reads through joins (ORDER_COLUMNS) that the new fields change:
     # the answer must name the new holder, not the one the row was read with.
     joined: dict[str, Any] = field(default_factory=dict)
@@ -481,7 +484,9 @@ class Context:
 Effect = Callable[[Context], Awaitable[Change]]
 
 
-async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
+async def _assignee(
+    caller: Caller, order: dict, body: s.Dispatch, extras: type[payloads.Assigned], **more: Any
+) -> Change:
     user = (
         await StaffUser.select(
             StaffUser.id,
@@ -516,40 +521,45 @@ async def _assignee(caller: Caller, order: dict, body: s.Dispatch) -> Change:
         raise Invalid(issues[0].key, issues, **issues[0].params)
     return Change(
         fields={"assignee": user["id"], "team": user["team_id"]},
-        payload={
-            "assignee_id": user["id"],
-            "assignee_name": user["display_name"],
-            "team_id": user["team_id"],
-            "team_name": user["team_name"],
-            "routing_overridden": overridden,
-        },
+        extras=extras(
+            assignee_name=user["display_name"],
+            team_id=user["team_id"],
+            team_name=user["team_name"],
+            routing_overridden=overridden,
+            **more,
+        ),
         joined={"assignee_name": user["display_name"]},
     )
 
 
 async def _dispatch(ctx: Context) -> Change:
-    change = await _assignee(ctx.caller, ctx.order, ctx.body)
     # 二次调度: a dispatch after the order came back from the field (§2.1.3 A d).
-    change.payload["second_dispatch"] = any(e["action"] == Action.dispatch for e in ctx.events)
-    return change
+    again = any(e["action"] == Action.dispatch for e in ctx.events)
+    return await _assignee(
+        ctx.caller, ctx.order, ctx.body, payloads.Dispatched, second_dispatch=again
+    )
 
 
 async def _transfer(ctx: Context) -> Change:
-    change = await _assignee(ctx.caller, ctx.order, ctx.body)
-    change.payload["from_assignee_id"] = ctx.order["assignee"]
-    return change
+    return await _assignee(
+        ctx.caller,
+        ctx.order,
+        ctx.body,
+        payloads.Transferred,
+        from_assignee_id=ctx.order["assignee"],
+    )
 
 
 async def _unassign(ctx: Context) -> Change:
     return Change(
         {"assignee": None, "team": None},
-        {"from_assignee_id": ctx.order["assignee"]},
+        payloads.Unassigned(from_assignee_id=ctx.order["assignee"]),
         {"assignee_name": None},
     )
 
 
 async def _nothing(ctx: Context) -> Change:
-    return Change({}, {})
+    return Change({})
 
 
 async def _urge(ctx: Context) -> Change:
@@ -561,7 +571,7 @@ async def _urge(ctx: Context) -> Change:
                 clock_class(ctx.events), urges, ctx.order["remark_flagged"]
             ),
         },
-        {"urge_count": urges},
+        payloads.Urged(urge_count=urges),
     )
 
 
@@ -574,7 +584,7 @@ async def _flag_remark(ctx: Context) -> Change:
                 clock_class(ctx.events), ctx.order["urge_count"], True
             ),
         },
-        {"flagged": True},
+        payloads.Flagged(flagged=True),
     )
 
 
@@ -612,14 +622,14 @@ async def _close(ctx: Context) -> Change:
         )
         fields["appointment_at"] = local.astimezone(UTC)
     fields["closure"] = closure
-    return Change(fields, {"outcome": body.outcome, "method": body.method})
+    return Change(fields)
 
 
 async def _reopen(ctx: Context) -> Change:
     # Open again: once closed and past the expiry again, it leaves its next technician's scope too.
     return Change(
         {"closure": None, "closed_at": None, "assignee": None, "team": None, "left_scope_at": None},
-        {},
+        None,
         {"assignee_name": None},
     )
 
@@ -629,15 +639,16 @@ async def _callback(ctx: Context) -> Change:
     issues = callback_rules.callback_issues(body.reached, body.satisfaction, body.remark)
     if issues:
         raise Invalid("callback.invalid", issues)
-    return Change({}, {})
+    return Change({})
 
 
 async def _approve_waiver(ctx: Context) -> Change:
     requests = [e for e in _since_reopen(ctx.events) if e["action"] == Action.request_waiver]
     if not requests:
         raise Conflict("order.no_waiver_request")
+    request = requests[-1]
     return Change(
-        {}, {"request_seq": requests[-1]["seq"], "reason": requests[-1]["payload"].get("reason")}
+        {}, payloads.WaiverApproved(request_seq=request["seq"], reason=request["payload"].reason)
     )
 
 
@@ -654,35 +665,39 @@ class Handling:
     """The API's part of a step (the rest is its spec, domain/lifecycle.py STEPS): the struct its
     request body decodes into and what it does to the order besides appending its event."""
 
-    body: type[s.Step] | type[s.Close]  # Close extends the closure form, not Step
+    body: type[msgspec.Struct]  # s.Step, or s.Close (which extends the closure form)
     effect: Effect
 
 
+# What each step does to the order; its body is the domain's (domain/payloads.py BODIES).
+EFFECTS: dict[Action, Effect] = {
+    Action.dispatch: _dispatch,
+    Action.transfer: _transfer,
+    Action.accept: _nothing,
+    Action.reject: _unassign,
+    Action.contact: _nothing,
+    Action.start_travel: _nothing,
+    Action.arrive: _nothing,
+    Action.return_result: _nothing,
+    Action.request_send_back: _nothing,
+    Action.cannot_proceed: _nothing,
+    Action.send_back: _unassign,
+    Action.resubmit: _nothing,
+    Action.cancel: _unassign,
+    Action.close: _close,
+    Action.reopen: _reopen,
+    Action.append: _nothing,
+    Action.urge: _urge,
+    Action.flag_remark: _flag_remark,
+    Action.note: _nothing,
+    Action.record_work: _nothing,
+    Action.sign: _sign,
+    Action.request_waiver: _nothing,
+    Action.approve_waiver: _approve_waiver,
+    Action.callback: _callback,
+}
 STEP_HANDLING: dict[Action, Handling] = {
-    Action.dispatch: Handling(s.Dispatch, _dispatch),
-    Action.transfer: Handling(s.Transfer, _transfer),
-    Action.accept: Handling(s.Step, _nothing),
-    Action.reject: Handling(s.Reason, _unassign),
-    Action.contact: Handling(s.Step, _nothing),
-    Action.start_travel: Handling(s.Step, _nothing),
-    Action.arrive: Handling(s.Step, _nothing),
-    Action.return_result: Handling(s.ReturnResult, _nothing),
-    Action.request_send_back: Handling(s.Reason, _nothing),
-    Action.cannot_proceed: Handling(s.Reason, _nothing),
-    Action.send_back: Handling(s.SendBack, _unassign),
-    Action.resubmit: Handling(s.Step, _nothing),
-    Action.cancel: Handling(s.Reason, _unassign),
-    Action.close: Handling(s.Close, _close),
-    Action.reopen: Handling(s.Reason, _reopen),
-    Action.append: Handling(s.Append, _nothing),
-    Action.urge: Handling(s.Step, _urge),
-    Action.flag_remark: Handling(s.FlagRemark, _flag_remark),
-    Action.note: Handling(s.Note, _nothing),
-    Action.record_work: Handling(s.RecordWork, _nothing),
-    Action.sign: Handling(s.Sign, _sign),
-    Action.request_waiver: Handling(s.Reason, _nothing),
-    Action.approve_waiver: Handling(s.Step, _approve_waiver),
-    Action.callback: Handling(s.Callback, _callback),
+    action: Handling(payloads.BODIES[action], effect) for action, effect in EFFECTS.items()
 }
 
 
@@ -691,14 +706,6 @@ def _follow_on(action: Action, body: Any) -> tuple[Action, s.Step] | None:
     if action == Action.callback and callback_rules.reopens(body.reached, body.satisfaction):
         return Action.reopen, s.Reason(reason=body.remark, device_time=body.device_time)
     return None
-
-
-def _body_payload(body: Any) -> dict[str, Any]:
-    payload = msgspec.to_builtins(body) if body is not None else {}
-    payload.pop("device_time", None)
-    if not payload.get("note"):
-        payload.pop("note", None)
-    return payload
 
 
 async def act(caller: Caller, order_id: int, action: Action, body: s.Step) -> s.OrderDetail:
@@ -806,12 +813,7 @@ class Workset:
         change, kept but not written). Returns the order as it now stands."""
         order_id = event["work_order"]
         self._new_events.append(event)
-        # As the database will give it back: the payload through JSON (enums and dates as text).
-        stored = {
-            **event,
-            "payload": msgspec.json.decode(msgspec.json.encode(event["payload"])),
-            "actor_name": actor_name,
-        }
+        stored = {**event, "actor_name": actor_name}
         self._events[order_id] = [*self._events[order_id], stored]
         self._fields[order_id] = {**self._fields.get(order_id, {}), **fields}
         self._orders[order_id] = {**order, **fields, **(joined or {})}
@@ -821,13 +823,18 @@ class Workset:
         """Write the recorded steps: the events in bulk, each changed order once."""
         events, changed = self._new_events, self._fields
         self._new_events, self._fields = [], {}
-        await insert_many(WorkOrderEvent, events)
+        await insert_many(WorkOrderEvent, [_row(e) for e in events])
         for order_id, fields in changed.items():
             if not await update_one(
                 WorkOrder, fields, {"id": order_id, "version": self._stored[order_id]}
             ):
                 raise _Raced()
             self._stored[order_id] = fields["version"]
+
+
+def _row(event: dict) -> dict:
+    """An event as its table row: the payload as the JSON stored."""
+    return {**event, "payload": payloads.stored(event["payload"])}
 
 
 async def apply_step(
@@ -863,14 +870,14 @@ async def apply_step(
         change.fields["first_contact_owner"] = caller.id
     seq = order["version"] + 1
     if after is not None:
-        change.payload["after"] = after.value
+        change.extras = payloads.Followed(after=after)
     event = dict(
         work_order=order_id,
         seq=seq,
         action=action.value,
         actor=caller.id,
         actor_role=caller.role,
-        payload={**_body_payload(body), **change.payload},
+        payload=payloads.recorded(action, body, change.extras),
         server_time=now,
         device_time=body.device_time,
         effective_time=when.effective,
@@ -949,7 +956,9 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
         )
         order_id = inserted[0]["id"]
         code = f"GD{now.astimezone(TZ):%Y%m%d}{order_id:06d}"
-        payload = {**_body_payload(data), "clock_class": order_class.value, "code": code}
+        payload = payloads.recorded(
+            Action.create, data, payloads.Created(clock_class=order_class.value, code=code)
+        )
         events = [
             dict(
                 work_order=order_id,
@@ -973,12 +982,16 @@ async def create_order(caller: Caller, data: s.CreateOrder) -> s.OrderDetail:
                     **events[0],
                     "seq": 2,
                     "action": Action.flag_remark.value,
-                    "payload": {"remark": data.agent_remark, "flagged": True},
+                    "payload": payloads.recorded(
+                        Action.flag_remark,
+                        s.FlagRemark(remark=data.agent_remark),
+                        payloads.Flagged(),
+                    ),
                     "state_before": State.new.value,
                 }
             )
         for event in events:
-            await WorkOrderEvent.insert(WorkOrderEvent(**event))
+            await WorkOrderEvent.insert(WorkOrderEvent(**_row(event)))
         summary = summarise(
             compute_clocks(
                 facts(events),
