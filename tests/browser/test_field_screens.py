@@ -304,7 +304,8 @@ def indicator(page) -> tuple[str, str]:
 
 def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
     """Item 6: synced at HH:MM only after a sync succeeded; offline says offline and what waits,
-    never "synced" beside it; a photo waiting for the network is waiting, not broken."""
+    never "synced" beside it; a photo waiting for the network is waiting, not broken; a push the
+    server has not answered yet is "sending N"."""
     page = phone
     order = create_order(server, "ordinary", "光猫掉线")
     log_in(page)
@@ -335,6 +336,21 @@ def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
     page.context.set_offline(False)
     wait_synced(page)
     page.wait_for_selector('li.photo[data-state="done"]', timeout=30_000)
+    state, text = indicator(page)
+    assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
+
+    # Sending: while the server has not answered the push, the bar says so and how many.
+    held = []
+    page.route("**/api/sync/push", lambda route: held.append(route))
+    step(page, "contact", "contacted")
+    page.wait_for_selector('#sync-ind[data-state="syncing"]')
+    assert indicator(page) == ("syncing", "发送中 1")
+    page.wait_for_timeout(1000)  # held, it stays "sending": no retry, no "synced" meanwhile
+    assert held, "the push is on its way"
+    assert indicator(page) == ("syncing", "发送中 1")
+    held[0].continue_()
+    page.unroute("**/api/sync/push")
+    page.wait_for_selector('#sync-ind[data-state="ok"]')
     state, text = indicator(page)
     assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
 
