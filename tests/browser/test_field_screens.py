@@ -356,12 +356,13 @@ def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
 
 
 def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tmp_path):
-    """Item 7: every visible control ≥ 44×44 px at 360×640, on every screen, in both languages;
+    """Item 7: every visible control ≥ 44×44 px at 360×640, on every screen (login, list, the list
+    with a job taken away, job, signing, closure, sync), in both languages;
     the top bar on one line; 结单 only after 接单; no dangling "·"; the photo kind kept."""
     page = phone
     create_order(server, "vip", "光猫红灯", agent_remark="客户下午在家", remark_flagged=True)
     order = create_order(server, "ordinary", "宽带断网")
-    log_in(page)
+    moved = create_order(server, "ordinary", "机顶盒无信号")
 
     def check(where: str) -> None:
         assert not small_controls(page), (where, small_controls(page))
@@ -372,7 +373,19 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
         )
         assert max(tops) - min(tops) < 12, (where, tops)
 
+    page.goto("/")
+    page.wait_for_selector("#login-submit")
+    check("login")
+    log_in(page)
     check("list")
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{moved['id']}/transfer",
+        {"assignee_id": server.world.uid("tech2b")},
+    )
+    sync_now(page)
+    page.wait_for_selector(f'.notice[data-gone="{moved["id"]}"]')
+    check("list, a job taken away")
     assert not accessibility_problems(page), accessibility_problems(page)
     open_job(page, order["id"])
     assert page.locator('[data-action="accept"]').is_visible()
