@@ -19,6 +19,7 @@ from tests.browser.test_pwa_offline import (
     log_in,
     wait_synced,
 )
+from tests.browser.test_session_switch import Held
 from tests.photos import photo
 
 AXE = (
@@ -340,16 +341,14 @@ def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
     assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
 
     # Sending: while the server has not answered the push, the bar says so and how many.
-    held = []
-    page.route("**/api/sync/push", lambda route: held.append(route))
+    push = Held(page, "**/api/sync/push", "the push")
     step(page, "contact", "contacted")
+    push.wait()
     page.wait_for_selector('#sync-ind[data-state="syncing"]')
     assert indicator(page) == ("syncing", "发送中 1")
     page.wait_for_timeout(1000)  # held, it stays "sending": no retry, no "synced" meanwhile
-    assert held, "the push is on its way"
     assert indicator(page) == ("syncing", "发送中 1")
-    held[0].continue_()
-    page.unroute("**/api/sync/push")
+    push.release()
     page.wait_for_selector('#sync-ind[data-state="ok"]')
     state, text = indicator(page)
     assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
