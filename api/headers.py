@@ -2,7 +2,8 @@
 problem details and static files get them too.
 
 - Under /api every answer is `Cache-Control: no-store`: it carries a token (login), the caller's
-  identity or the operator's data, none of which a browser or proxy cache may keep.
+  identity or the operator's data, none of which a browser or proxy cache may keep. /metrics too:
+  it answers to METRICS_TOKEN with the operation's live figures.
 - A Content-Security-Policy without 'unsafe-inline': scripts, styles, images and connections from
   this origin only; the two inline scripts of the technician app's index.html are allowed by their
   SHA-256, which build.mjs writes into dist/build.json. A page that needs more (the printable
@@ -52,7 +53,7 @@ def security_headers(script_hashes: Iterable[str]) -> Callable[[Message, Scope],
             return
         headers = MutableScopeHeaders.from_message(message)
         path = scope["path"]
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or path == "/metrics":
             headers["Cache-Control"] = "no-store"
         if not path.startswith("/schema") and "content-security-policy" not in headers:
             headers["Content-Security-Policy"] = policy

@@ -28,6 +28,7 @@ from services.auth.service import token_hash
 from tests.browser.conftest import Server
 from tests.conftest import POSTGRES_URL, run
 from tests.evidence_fixtures import LiveServer
+from tests.test_accounts import NEW_PASSWORD
 from tests.world import PASSWORD
 
 CLIENT = "phone-of-tech2-0001"
@@ -79,10 +80,11 @@ def log_in(url: str, username: str) -> str:
 
 
 @contextmanager
-def console(url: str, token: str) -> Iterator[Console]:
+def console(url: str, token: str, read: float = 60) -> Iterator[Console]:
+    """`read`: how long a silence is waited on before the read times out."""
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
     with httpx.stream(
-        "GET", f"{url}/api/events", headers=headers, timeout=httpx.Timeout(60)
+        "GET", f"{url}/api/events", headers=headers, timeout=httpx.Timeout(60, read=read)
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -301,12 +303,21 @@ def quiet(db, world, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
         yield server
 
 
-def ended(stream: Console, seconds: float = 8) -> bool:
-    """True when the stream ends (order events may still come first), False when it stays open."""
+# How soon a revoked token's open stream must end (issue 14: "within a second or two"). Measured:
+# ended by the time the revoking request is answered (0.04-0.09 s), across processes too, and
+# still within 10 ms of that answer beside `stress-ng --cpu 4` on two cores.
+REVOKED_WITHIN = 3
+
+
+def ended(stream: Console, seconds: float = REVOKED_WITHIN) -> bool:
+    """True when the stream ends within `seconds` (order events may still come first), False
+    when it is still open then. A silent stream is waited on for its read timeout: open one that
+    must stay open with `console(…, read=1)`."""
+    start = time.monotonic()
     try:
         stream.until(lambda m: False, seconds)
     except EOFError:
-        return True
+        return time.monotonic() - start <= seconds
     except (httpx.ReadTimeout, AssertionError):
         return False
     return False
@@ -356,7 +367,7 @@ def test_a_stream_ends_when_its_token_expires(quiet):
         )
     )
     with console(quiet.url, token) as stream:
-        assert ended(stream)
+        assert ended(stream, 2 + REVOKED_WITHIN)
     assert (
         httpx.get(
             f"{quiet.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}
@@ -365,22 +376,31 @@ def test_a_stream_ends_when_its_token_expires(quiet):
     )
 
 
-def test_deactivating_a_person_ends_all_their_streams_at_once(quiet):
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("deactivate", {}), ("reset-password", {"password": NEW_PASSWORD}), ("end-sessions", {})],
+)
+def test_an_admin_deactivating_resetting_or_ending_sessions_ends_all_their_streams_at_once(
+    quiet, action, body
+):
     admin = log_in(quiet.url, "admin")
     first, second = log_in(quiet.url, "dispatcher"), log_in(quiet.url, "dispatcher")
     with (
         console(quiet.url, first) as one,
         console(quiet.url, second) as two,
-        console(quiet.url, log_in(quiet.url, "supervisor")) as bystander,
+        console(quiet.url, log_in(quiet.url, "supervisor"), read=1) as bystander,
     ):
-        post(quiet.url, admin, f"/api/accounts/{quiet.world.uid('dispatcher')}/deactivate", {})
+        post(quiet.url, admin, f"/api/accounts/{quiet.world.uid('dispatcher')}/{action}", body)
         assert ended(one) and ended(two)
         assert not ended(bystander, 1)
 
 
 def test_logging_out_one_token_leaves_the_same_person_s_other_streams_open(quiet):
     first, second = log_in(quiet.url, "supervisor"), log_in(quiet.url, "supervisor")
-    with console(quiet.url, first) as stream_one, console(quiet.url, second) as stream_two:
+    with (
+        console(quiet.url, first) as stream_one,
+        console(quiet.url, second, read=1) as stream_two,
+    ):
         httpx.post(f"{quiet.url}/api/auth/logout", headers={"Authorization": f"Bearer {first}"})
         assert ended(stream_one)
         assert not ended(stream_two, 1)
@@ -500,7 +520,7 @@ def test_a_step_through_one_server_process_reaches_consoles_of_another(db, world
 
 
 @pytest.mark.parametrize("engine_name", ["postgres"])
-def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(
+def test_a_logout_or_a_deactivation_through_one_process_ends_the_streams_on_another(
     db, world, tmp_path: Path
 ):
     servers = [Server(tmp_path, database_url=POSTGRES_URL) for _ in range(2)]
@@ -510,8 +530,12 @@ def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(Server.start, servers))
         a, b = (server.url for server in servers)
-        token = log_in(a, "dispatcher")
-        with console(b, token) as stream:
+        token, admin = log_in(a, "dispatcher"), log_in(a, "admin")
+        with (
+            console(b, token) as stream,
+            console(b, log_in(b, "dispatcher2")) as deactivated,
+            console(b, log_in(b, "supervisor"), read=1) as bystander,
+        ):
             assert (
                 httpx.post(
                     f"{a}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
@@ -519,6 +543,9 @@ def test_a_token_logged_out_through_one_process_ends_its_stream_on_another(
                 == 204
             )
             assert ended(stream)
+            post(a, admin, f"/api/accounts/{world.uid('dispatcher2')}/deactivate", {})
+            assert ended(deactivated)
+            assert not ended(bystander, 1)
     finally:
         for server in servers:
             server.stop()

@@ -27,6 +27,7 @@ def scrape(api, monkeypatch):
         response = api.client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/plain")
+        assert response.headers["cache-control"] == "no-store"  # answered to a token
         return response.text
 
     return metrics

@@ -19,6 +19,7 @@ from tests.browser.test_pwa_offline import (
     log_in,
     wait_synced,
 )
+from tests.browser.test_session_switch import Held
 from tests.photos import photo
 
 AXE = (
@@ -304,7 +305,8 @@ def indicator(page) -> tuple[str, str]:
 
 def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
     """Item 6: synced at HH:MM only after a sync succeeded; offline says offline and what waits,
-    never "synced" beside it; a photo waiting for the network is waiting, not broken."""
+    never "synced" beside it; a photo waiting for the network is waiting, not broken; a push the
+    server has not answered yet is "sending N"."""
     page = phone
     order = create_order(server, "ordinary", "光猫掉线")
     log_in(page)
@@ -338,14 +340,28 @@ def test_the_sync_indicator_tells_one_truthful_state(phone, server, tmp_path):
     state, text = indicator(page)
     assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
 
+    # Sending: while the server has not answered the push, the bar says so and how many.
+    push = Held(page, "**/api/sync/push", "the push")
+    step(page, "contact", "contacted")
+    push.wait()
+    page.wait_for_selector('#sync-ind[data-state="syncing"]')
+    assert indicator(page) == ("syncing", "发送中 1")
+    page.wait_for_timeout(1000)  # held, it stays "sending": no retry, no "synced" meanwhile
+    assert indicator(page) == ("syncing", "发送中 1")
+    push.release()
+    page.wait_for_selector('#sync-ind[data-state="ok"]')
+    state, text = indicator(page)
+    assert state == "ok" and re.fullmatch(r"已同步 \d\d:\d\d", text), text
+
 
 def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tmp_path):
-    """Item 7: every visible control ≥ 44×44 px at 360×640, on every screen, in both languages;
+    """Item 7: every visible control ≥ 44×44 px at 360×640, on every screen (login, list, the list
+    with a job taken away, job, signing, closure, sync), in both languages;
     the top bar on one line; 结单 only after 接单; no dangling "·"; the photo kind kept."""
     page = phone
     create_order(server, "vip", "光猫红灯", agent_remark="客户下午在家", remark_flagged=True)
     order = create_order(server, "ordinary", "宽带断网")
-    log_in(page)
+    moved = create_order(server, "ordinary", "机顶盒无信号")
 
     def check(where: str) -> None:
         assert not small_controls(page), (where, small_controls(page))
@@ -356,7 +372,19 @@ def test_every_control_is_big_enough_and_the_job_reads_cleanly(phone, server, tm
         )
         assert max(tops) - min(tops) < 12, (where, tops)
 
+    page.goto("/")
+    page.wait_for_selector("#login-submit")
+    check("login")
+    log_in(page)
     check("list")
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{moved['id']}/transfer",
+        {"assignee_id": server.world.uid("tech2b")},
+    )
+    sync_now(page)
+    page.wait_for_selector(f'.notice[data-gone="{moved["id"]}"]')
+    check("list, a job taken away")
     assert not accessibility_problems(page), accessibility_problems(page)
     open_job(page, order["id"])
     assert page.locator('[data-action="accept"]').is_visible()
