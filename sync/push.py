@@ -105,6 +105,7 @@ async def _settle(
             SyncMutation,
             [{**row, "client": client_pk, "version": pending.version} for row in new.values()],
         )
+        await rejected.bound_junk(client_pk, new.values())
         outcomes.update(new)
     elif left:
         await SyncClient.update(left).where(SyncClient.id == client_pk)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from piccolo.columns.combination import WhereRaw
-
 import events
 import servertime
 from db.engine import write_transaction
@@ -16,6 +14,7 @@ from db.tables import AuditEntry
 from domain.errors import NotFound
 from domain.messages import render
 from services.auth.schemas import Caller
+from sync.mutations import REFUSED_UNREAD
 from sync.schemas import ConflictOut
 
 # What a dispatcher should do about a rejected mutation, by the reason's family.
@@ -47,14 +46,26 @@ async def announce(client_id: str, outcomes: Iterable[dict]) -> None:
     )
 
 
-# Of one device's open rejections, the newest this many are listed (older ones as these are
-# handled): a phone pushing junk by the thousand cannot bury every other technician's.
-OPEN_PER_DEVICE = 100
-_NEWEST_OPEN_OF_ITS_DEVICE = WhereRaw(
-    "(sync_mutation.resolved_by IS NOT NULL OR sync_mutation.id >= COALESCE(("
-    "SELECT o.id FROM sync_mutation o WHERE o.client = sync_mutation.client AND o.status = 'rejected'"
-    f" AND o.resolved_by IS NULL ORDER BY o.id DESC LIMIT 1 OFFSET {OPEN_PER_DEVICE - 1}), 0))"
-)  # parenthesised: Piccolo joins raw conditions with AND as they are
+# Of one device's unknown or malformed mutations (its junk) only the newest this many are kept:
+# a phone pushing junk by the thousand neither fills the table nor buries anyone's real
+# rejections, its own included, which are never deleted.
+JUNK_KEPT_PER_DEVICE = 100
+
+
+async def bound_junk(client_pk: int, outcomes: Iterable[dict]) -> None:
+    """After a batch's outcomes are stored: if it brought junk, delete the device's older junk."""
+    if not any(o["reason_key"] in REFUSED_UNREAD for o in outcomes):
+        return
+    junk = (SyncMutation.client == client_pk) & SyncMutation.reason_key.is_in(list(REFUSED_UNREAD))
+    oldest_kept = (
+        await SyncMutation.select(SyncMutation.id)
+        .where(junk)
+        .order_by(SyncMutation.id, ascending=False)
+        .offset(JUNK_KEPT_PER_DEVICE - 1)
+        .first()
+    )
+    if oldest_kept is not None:
+        await SyncMutation.delete().where(junk & (SyncMutation.id < oldest_kept["id"]))
 
 
 @dataclass(frozen=True)
@@ -72,16 +83,12 @@ class ConflictFilter:
 
 async def listing(lang: str, which: ConflictFilter) -> list[ConflictOut]:
     """Newest first, a page at a time."""
-    query = (
-        SyncMutation.select(
-            *SyncMutation.all_columns(),
-            SyncMutation.client.client_id.as_alias("client_code"),
-            SyncMutation.client.user.display_name.as_alias("technician"),
-            SyncMutation.work_order.code.as_alias("order_code"),
-        )
-        .where(SyncMutation.status == "rejected")
-        .where(_NEWEST_OPEN_OF_ITS_DEVICE)
-    )
+    query = SyncMutation.select(
+        *SyncMutation.all_columns(),
+        SyncMutation.client.client_id.as_alias("client_code"),
+        SyncMutation.client.user.display_name.as_alias("technician"),
+        SyncMutation.work_order.code.as_alias("order_code"),
+    ).where(SyncMutation.status == "rejected")
     if which.handled is True:
         query = query.where(SyncMutation.resolved_by.is_not_null())
     elif which.handled is False or not which.include_resolved:

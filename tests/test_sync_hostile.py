@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 
 from db.engine import write_transaction
-from db.sync_tables import SyncClient
+from db.sync_tables import SyncClient, SyncMutation
 from domain.lifecycle import Action
 from services.work_orders import schemas as s
 from services.work_orders import service
+from sync.mutations import REFUSED_UNREAD
 from sync.pull import purge_tombstones
 from tests.conftest import run
 from tests.test_sync import CLIENT, assigned, mutation, pull, push
@@ -263,6 +264,42 @@ def test_conflicts_page_filter_and_survive_a_flood(api):
         first
     ]
     assert api.get("dispatcher", "/api/sync/conflicts", params={"limit": 0}).status_code == 400
+
+
+def test_a_devices_own_junk_cannot_hide_its_real_rejection(api):
+    """tech2's note on an order just transferred away is rejected; then the same phone floods
+    1,000 junk mutations. The real rejection is still listed, filtered or not, and of the junk
+    only the newest are kept."""
+    at(0)
+    order_id = assigned(api)
+    api.step("dispatcher", order_id, "transfer", assignee_id=api.world.uid("tech2b"))
+    real = push(api, [mutation(1, "add_note", order_id, 1, text="客户要求改约")])
+    assert real["results"][0]["reason_code"] == "sync.reassigned"
+    junk = [
+        mutation(i, "teleport", order_id, 1) if i % 2 else mutation(i, "add_note", order_id, 1)
+        for i in range(2, 1002)
+    ]  # unknown names, and notes without their text
+    flood = push(api, junk)
+    assert {r["reason_code"] for r in flood["results"]} == {
+        "sync.unknown_mutation",
+        "sync.invalid_args",
+    }
+
+    def notes(**params):
+        response = api.get("dispatcher", "/api/sync/conflicts", params=params)
+        assert response.status_code == 200, response.text
+        return [c["args"].get("text") for c in response.json()]
+
+    assert notes(order_id=order_id, limit=500) == [None] * 100 + ["客户要求改约"]
+    assert notes(order_id=order_id, include_resolved="true", limit=500)[-1] == "客户要求改约"
+    assert notes(technician_id=api.world.uid("tech2"), limit=500)[-1] == "客户要求改约"
+    assert notes(limit=500)[-1] == "客户要求改约"
+    kept = run(
+        SyncMutation.select(SyncMutation.mutation_id)
+        .where(SyncMutation.reason_key.is_in(list(REFUSED_UNREAD)))
+        .order_by(SyncMutation.mutation_id)
+    )
+    assert [r["mutation_id"] for r in kept] == list(range(902, 1002))  # the newest 100 of the junk
 
 
 @pytest.mark.parametrize("engine_name", ["postgres"])

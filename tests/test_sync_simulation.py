@@ -3,10 +3,13 @@
 Two technicians' phones queue actions offline and sync while requests are dropped, responses are
 lost, batches are duplicated and reordered, a dispatcher reassigns orders underneath them (one by
 one, or many in one transaction, i.e. one sync version), the server restarts and purges its
-tombstones. Phones pull with page limits from 1 upward, push batches that touch every order they
-hold (one version for all), and stop between pages (a snapshot interrupted, resumed later). Afterwards, once the network heals: every mutation was applied exactly once or
-rejected with a reason, each phone's local copy equals its server scope, and no note, photo or
-signature was lost. SYNC_SIM_EXAMPLES sets the number of schedules per engine (CI runs thousands).
+tombstones (hours later, or within the paging grace: a cursor the server issued within the grace,
+a snapshot's page included, is never answered with reset). Phones pull with page limits from 1
+upward, push batches that touch every order they hold (one version for all), and stop between
+pages (a snapshot interrupted, resumed later). Afterwards, once the network heals: every mutation
+was applied exactly once or rejected with a reason, each phone's local copy equals its server
+scope, and no note, photo or signature was lost. SYNC_SIM_EXAMPLES sets the number of schedules
+per engine (CI runs thousands).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +39,7 @@ from services.work_orders import schemas as s
 from services.work_orders import service
 from settings import settings as config
 from sync.protocol import in_scope
-from sync.pull import pull, purge_tombstones
+from sync.pull import PAGING_GRACE, pull, purge_tombstones
 from sync.push import push
 from sync.schemas import MutationIn, PushIn
 from tests.conftest import ADMIN_URL, POSTGRES_URL
@@ -54,6 +57,7 @@ class Phone:
     caller: Caller
     client_id: str
     cursor: str | None = None
+    cursor_issued: datetime | None = None  # when the server answered with `cursor`
     orders: dict[int, s.OrderDetail] = field(default_factory=dict)
     outbox: list[dict] = field(default_factory=list)
     created: dict[int, dict] = field(default_factory=dict)
@@ -72,7 +76,7 @@ class Phone:
 
     def drop_copy(self) -> None:
         """Reinstalled, or told to reset: a snapshot follows (the outbox stays)."""
-        self.orders, self.cursor = {}, None
+        self.orders, self.cursor, self.cursor_issued = {}, None, None
 
     def batch(self, mutations: list[dict]) -> PushIn:
         return PushIn(client_id=self.client_id, mutations=[MutationIn(**m) for m in mutations])
@@ -90,7 +94,8 @@ class World:
     dispatcher: Caller
     order_ids: list[int]
     restart: object
-    hours_passed: int = 0  # added to the schedule's clock: purges need removals older than an hour
+    # Added to the schedule's clock: purges need removals older than the paging grace.
+    elapsed: timedelta = timedelta(0)
 
 
 # One step of a schedule: (what, which phone, which order, how the network behaves, page limit).
@@ -116,6 +121,7 @@ STEP = st.tuples(
             "reorder",
             "restart",
             "purge",
+            "purge_soon",
         ]
     ),
     st.integers(0, 1),
@@ -142,6 +148,9 @@ async def _pull(phone: Phone, fate: str, limit: int = 2) -> None:
         if fate == "drop_response":
             return
         if answer.reset:
+            # Only a cursor older than the paging grace may be reset: one the server just issued
+            # (a snapshot's page included) resumes, however short the tombstone window.
+            assert servertime.now() - phone.cursor_issued > PAGING_GRACE, "a fresh cursor reset"
             phone.drop_copy()
             continue
         for order in answer.orders:
@@ -150,7 +159,7 @@ async def _pull(phone: Phone, fate: str, limit: int = 2) -> None:
             phone.orders.pop(order_id, None)
         for result in answer.results:
             phone.outcomes[result.id] = result.status
-        phone.cursor = answer.cursor
+        phone.cursor, phone.cursor_issued = answer.cursor, servertime.now()
         if not answer.more or fate == "one_page":  # one_page: interrupted between pages
             return
 
@@ -215,10 +224,12 @@ async def _step(
         await service.retrying(lambda: _bulk(world, chosen, what))
     elif what == "restart":
         world.restart()
-    elif what == "purge":
-        # Hours pass, the upkeep forgets every removal older than the (shortest) window.
-        world.hours_passed += 2
-        servertime.travel_to(servertime.now() + timedelta(hours=2))
+    elif what in ("purge", "purge_soon"):
+        # Time passes (hours, or less than the paging grace: the phones' cursors stay fresh),
+        # and the upkeep forgets every removal older than the (shortest) window.
+        passed = timedelta(hours=2) if what == "purge" else PAGING_GRACE / 3
+        world.elapsed += passed
+        servertime.travel_to(servertime.now() + passed)
         await purge_tombstones(timedelta(0))
 
 
@@ -355,7 +366,7 @@ def _schedules(examples: int, run_example) -> None:
 
 async def _play(world: World, steps) -> None:
     for number, (what, which, order_index, fate, limit) in enumerate(steps):
-        servertime.travel_to(T0 + timedelta(hours=world.hours_passed, minutes=1, seconds=number))
+        servertime.travel_to(T0 + world.elapsed + timedelta(minutes=1, seconds=number))
         await _step(world, what, which, order_index, fate, limit, marker=str(number))
     await _heal_and_check(world)
 

@@ -114,7 +114,8 @@ class SyncController(Controller):
         ] = 0,
     ) -> list[ConflictOut]:
         """Offline work the server rejected, with what the technician entered and what to do.
-        Newest first, a page at a time; of one device's open rejections the newest 100 are listed."""
+        Newest first, a page at a time; of one device's unknown or malformed mutations only the
+        newest 100 are kept."""
         which = rejected.ConflictFilter(
             technician_id, order_id, handled, include_resolved, limit, offset
         )
