@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from db.call_tables import CallRecord
 from db.tables import AuditEntry
 from tests.conftest import run
@@ -328,3 +330,42 @@ def test_the_command_line_creates_a_key_that_the_api_accepts(tmp_path):
             ).status_code
             == 201
         )
+
+
+@pytest.mark.parametrize("tapped_first", [False, True])
+def test_two_identical_reports_at_once_answer_like_a_report_and_its_repeat(
+    api, engine_name, monkeypatch, tapped_first
+):
+    """The telephony system sends the same report twice at once (a retry racing the first): one
+    is the call (201), the other its repeat (200), one row, one `call.reported`. On PostgreSQL
+    both are held until each has looked for the call id and found none, so the second meets the
+    first's row (by its call id, or the tap both matched) only when it writes."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.calls import service
+
+    at(0)
+    order = api.create()
+    key = _key(api)
+    if tapped_first:
+        api.post("dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"})
+    if engine_name == "postgres":  # SQLite's writers queue for the database: they cannot race
+        original, arrived, both = service._matching_attempt, [], asyncio.Event()
+
+        async def together(*args):
+            arrived.append(1)
+            if len(arrived) == 2:
+                both.set()
+            await asyncio.wait_for(both.wait(), 10)
+            return await original(*args)
+
+        monkeypatch.setattr(service, "_matching_attempt", together)
+    body = _call(order, "CC-20", T0 + timedelta(seconds=5), 60)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: _report(api, key, **body), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json()
+    assert run(CallRecord.count()) == 1
+    reported = run(AuditEntry.count().where(AuditEntry.action == "call.reported"))
+    assert reported == 1

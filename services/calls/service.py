@@ -17,7 +17,7 @@ from services.auth.schemas import Caller
 from services.calls import schemas as s
 from services.system_clients.service import used as client_used
 from services.work_orders.schemas import PersonRef
-from services.work_orders.service import TZ, can_read
+from services.work_orders.service import TZ, Raced, can_read, retrying
 
 _FIELDS = (
     "direction",
@@ -241,7 +241,9 @@ async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
 
 async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
     """Record the telephony system's report; (the call, whether it was new). A repeated report
-    fills in what was missing and changes nothing else (409 if it contradicts what was reported)."""
+    fills in what was missing and changes nothing else (409 if it contradicts what was reported).
+    A repeat racing the first (both found no call of that id) runs again once the first has
+    written, and is answered as a repeat."""
     if (
         data.ended_at
         and data.ended_at < data.started_at
@@ -254,6 +256,12 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
         )
     ):
         raise Invalid("call.times_out_of_order")
+    row_id, new = await retrying(lambda: _record_report(client, data))
+    row = await CallRecord.select().where(CallRecord.id == row_id).first()
+    return (await _out([row]))[0], new
+
+
+async def _record_report(client: Caller, data: s.CallReport) -> tuple[int, bool]:
     now = servertime.now()
     reported = {
         "direction": data.direction,
@@ -264,90 +272,90 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
         "ended_at": data.ended_at,
         "recording_ref": data.recording_ref,
     }
-    async with write_transaction():
-        order_id = staff_id = None
-        if data.order_code is not None:
-            order = (
-                await WorkOrder.select(WorkOrder.id)
-                .where(WorkOrder.code == data.order_code)
-                .first()
+    order_id = staff_id = None
+    if data.order_code is not None:
+        order = (
+            await WorkOrder.select(WorkOrder.id).where(WorkOrder.code == data.order_code).first()
+        )
+        if order is None:
+            raise Invalid("call.unknown_order", code=data.order_code)
+        order_id = order["id"]
+    if data.agent is not None:
+        user = await StaffUser.select(StaffUser.id).where(StaffUser.username == data.agent).first()
+        if user is None:
+            raise Invalid("call.unknown_agent", agent=data.agent)
+        staff_id = user["id"]
+    existing = await CallRecord.select().where(CallRecord.call_id == data.call_id).first()
+    filled: dict = {}
+    if existing is not None:
+        conflicts = rules.conflicting_fields(
+            {
+                **{k: existing[k] for k in _FIELDS},
+                "work_order": existing["work_order"],
+                "staff": existing["staff"],
+            },
+            {**reported, "work_order": order_id, "staff": staff_id},
+        )
+        if conflicts:
+            raise Conflict(
+                "call.report_conflict", call_id=data.call_id, fields=", ".join(conflicts)
             )
-            if order is None:
-                raise Invalid("call.unknown_order", code=data.order_code)
-            order_id = order["id"]
-        if data.agent is not None:
-            user = (
-                await StaffUser.select(StaffUser.id).where(StaffUser.username == data.agent).first()
-            )
-            if user is None:
-                raise Invalid("call.unknown_agent", agent=data.agent)
-            staff_id = user["id"]
-        existing = await CallRecord.select().where(CallRecord.call_id == data.call_id).first()
-        filled: dict = {}
-        if existing is not None:
-            conflicts = rules.conflicting_fields(
+        filled = {
+            k: v
+            for k, v in {**reported, "work_order": order_id, "staff": staff_id}.items()
+            if v not in (None, "") and existing[k] in (None, "")
+        }
+        if filled:
+            await CallRecord.update(
                 {
-                    **{k: existing[k] for k in _FIELDS},
-                    "work_order": existing["work_order"],
-                    "staff": existing["staff"],
-                },
-                {**reported, "work_order": order_id, "staff": staff_id},
+                    **{getattr(CallRecord, k): v for k, v in filled.items()},
+                    CallRecord.updated_at: now,
+                }
+            ).where(CallRecord.id == existing["id"])
+            await _audit(client, "call.report_updated", data.call_id, sorted(filled), now)
+        await client_used(client.id)
+        row_id, new = existing["id"], False
+    else:
+        attempt = (
+            await _matching_attempt(order_id, staff_id, data) if order_id and staff_id else None
+        )
+        values = {
+            **reported,
+            "call_id": data.call_id,
+            "origin": rules.Origin.telephony,
+            "work_order": order_id,
+            "staff": staff_id,
+            "client": client.id,
+            "updated_at": now,
+        }
+        if attempt is not None:
+            # Only while still a tap: a concurrent report (of this call or another) may have
+            # taken it since it was read, and this one runs again.
+            taken = await (
+                CallRecord.update({getattr(CallRecord, k): v for k, v in values.items()})
+                .where((CallRecord.id == attempt["id"]) & CallRecord.call_id.is_null())
+                .returning(CallRecord.id)
             )
-            if conflicts:
-                raise Conflict(
-                    "call.report_conflict", call_id=data.call_id, fields=", ".join(conflicts)
-                )
-            filled = {
-                k: v
-                for k, v in {**reported, "work_order": order_id, "staff": staff_id}.items()
-                if v not in (None, "") and existing[k] in (None, "")
-            }
-            if filled:
-                await CallRecord.update(
-                    {
-                        **{getattr(CallRecord, k): v for k, v in filled.items()},
-                        CallRecord.updated_at: now,
-                    }
-                ).where(CallRecord.id == existing["id"])
-                await _audit(client, "call.report_updated", data.call_id, sorted(filled), now)
-            await client_used(client.id)
-            row_id, new = existing["id"], False
+            if not taken:
+                raise Raced()
+            row_id = attempt["id"]
         else:
-            attempt = (
-                await _matching_attempt(order_id, staff_id, data) if order_id and staff_id else None
-            )
-            values = {
-                **reported,
-                "call_id": data.call_id,
-                "origin": rules.Origin.telephony,
-                "work_order": order_id,
-                "staff": staff_id,
-                "client": client.id,
-                "updated_at": now,
-            }
-            if attempt is not None:
-                await CallRecord.update(
-                    {getattr(CallRecord, k): v for k, v in values.items()}
-                ).where(CallRecord.id == attempt["id"])
-                row_id = attempt["id"]
-            else:
-                row_id = (await CallRecord.insert(CallRecord(**values)))[0]["id"]
-            await _audit(
-                client,
-                "call.reported",
-                data.call_id,
-                {"attempt": attempt["id"] if attempt else None, "work_order": order_id},
-                now,
-            )
-            await client_used(client.id)
-            new = True
-        if new or filled:
-            await events.publish(
-                events.CALL,
-                {"id": row_id, "order_id": order_id or (existing or {}).get("work_order")},
-            )
-    row = await CallRecord.select().where(CallRecord.id == row_id).first()
-    return (await _out([row]))[0], new
+            row_id = (await CallRecord.insert(CallRecord(**values)))[0]["id"]
+        await _audit(
+            client,
+            "call.reported",
+            data.call_id,
+            {"attempt": attempt["id"] if attempt else None, "work_order": order_id},
+            now,
+        )
+        await client_used(client.id)
+        new = True
+    if new or filled:
+        await events.publish(
+            events.CALL,
+            {"id": row_id, "order_id": order_id or (existing or {}).get("work_order")},
+        )
+    return row_id, new
 
 
 async def _matching_attempt(order_id: int, staff_id: int, data: s.CallReport) -> dict | None:

@@ -734,11 +734,11 @@ def is_race(exc: Exception) -> bool:
     """A concurrent writer took the same history slot (unique key), changed the order between
     our read and our write, or PostgreSQL aborted our transaction for a deadlock or a
     serialisation conflict: the whole transaction is worth running again."""
-    return is_unique_violation(exc) or isinstance(exc, _Raced) or is_lock_conflict(exc)
+    return is_unique_violation(exc) or isinstance(exc, Raced) or is_lock_conflict(exc)
 
 
-class _Raced(Exception):
-    """The order row changed between our read and our write."""
+class Raced(Exception):
+    """A row changed between our read and our write (an order; a tap a concurrent call report took)."""
 
 
 class Workset:
@@ -828,7 +828,7 @@ class Workset:
             if not await update_one(
                 WorkOrder, fields, {"id": order_id, "version": self._stored[order_id]}
             ):
-                raise _Raced()
+                raise Raced()
             self._stored[order_id] = fields["version"]
 
 
