@@ -1,5 +1,5 @@
 """The constrained field types and payload bases every API payload uses. They are the domain's
-(domain/types.py), where structs the domain and the API share (the closure form) use them too."""
+(domain/types.py), where structs the domain and the API share (the closure form) use them too; PersonRef is how payloads name a person, a place or a team."""
 
 from domain.types import (
     NO_NUL,
@@ -18,6 +18,14 @@ from domain.types import (
     Text,
 )
 
+
+class PersonRef(Response, kw_only=True):
+    """A person (or a place, a team) as payloads name it: its id and its name."""
+
+    id: int
+    name: str
+
+
 __all__ = [
     "NO_NUL",
     "NOT_BLANK",
@@ -26,6 +34,7 @@ __all__ = [
     "Hours",
     "Id",
     "Name",
+    "PersonRef",
     "Phone",
     "Quantity",
     "Request",

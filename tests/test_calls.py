@@ -369,3 +369,37 @@ def test_two_identical_reports_at_once_answer_like_a_report_and_its_repeat(
     assert run(CallRecord.count()) == 1
     reported = run(AuditEntry.count().where(AuditEntry.action == "call.reported"))
     assert reported == 1
+
+
+def test_an_orders_calls_come_with_its_detail_and_reach_its_technicians_phone(api):
+    """Calls are shown in the order's history: its detail (the console) and its document (the
+    phone's copy, sent again when a call is reported) carry them, judged, beside the steps; the
+    history itself stays the steps only."""
+    from tests.test_sync import assigned, pull
+
+    at(0)
+    order_id = assigned(api)
+    order = api.get("dispatcher", f"/api/work-orders/{order_id}").json()
+    steps = [e["action"] for e in order["history"]]
+    assert order["calls"] == []
+    cursor = pull(api)["cursor"]
+    tapped = api.post("dispatcher", f"/api/work-orders/{order_id}/calls", {"tapped_on": "console"})
+    assert tapped.status_code == 201
+    # The tap alone already reaches the phone: the order's document changed.
+    after_tap = pull(api, cursor=cursor)
+    assert [(o["id"], [c["origin"] for c in o["calls"]]) for o in after_tap["orders"]] == [
+        (order_id, ["attempt"])
+    ]
+    _report(api, _key(api), 201, **_call(order, "CC-30", T0 + timedelta(seconds=5), 95))
+    detail = api.get("dispatcher", f"/api/work-orders/{order_id}").json()
+    assert [e["action"] for e in detail["history"]] == steps  # no step was made up
+    (call,) = detail["calls"]
+    assert (call["origin"], call["staff"]["name"], call["callee"], call["seconds"]) == (
+        "telephony",
+        "王调度",
+        order["contact_phone"],
+        95,
+    )
+    assert call["recording_ref"] == "rec/CC-30.wav" and call["recorded"] is True
+    (document,) = pull(api, cursor=after_tap["cursor"])["orders"]
+    assert document["calls"] == detail["calls"]

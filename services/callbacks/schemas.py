@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.types import Response
-from services.work_orders.schemas import PersonRef
+from services.types import PersonRef, Response
 
 
 class CallbackAttempt(Response, kw_only=True):

@@ -18,8 +18,8 @@ from domain.clocks import ClockName
 from domain.lifecycle import Action
 from domain.vocabulary import State
 from services.callbacks import schemas as s
+from services.types import PersonRef
 from services.work_orders import service as orders
-from services.work_orders.schemas import PersonRef
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from services.types import AwareDatetime, Code, Name, Request, Response
-from services.work_orders.schemas import PersonRef
+from services.types import AwareDatetime, Code, Name, PersonRef, Request, Response
 
 CallId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 # A number or an agent's extension, as the telephony system writes it.

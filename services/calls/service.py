@@ -3,21 +3,23 @@ recorded as attempts, an order's calls judged by the call policy, and that polic
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time
+from datetime import datetime
+
+import msgspec
 
 import events.publisher as events
 import servertime
+from db import changes
 from db.call_tables import CallPolicyVersion, CallRecord
 from db.engine import write_transaction
 from db.tables import AuditEntry, StaffUser, WorkOrder
 from domain import calls as rules
 from domain.errors import Conflict, Invalid, NotFound
 from services.auth.schemas import Caller
+from services.calls import records
 from services.calls import schemas as s
 from services.system_clients.service import used as client_used
-from services.work_orders.schemas import PersonRef
-from services.work_orders.service import TZ, Raced, can_read, retrying
+from services.work_orders.service import Raced, can_read, retrying
 
 _FIELDS = (
     "direction",
@@ -28,35 +30,6 @@ _FIELDS = (
     "ended_at",
     "recording_ref",
 )
-
-
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)
-
-
-# ---- the policy ---------------------------------------------------------------------------------
-
-
-async def _versions() -> list[dict]:
-    return (
-        await CallPolicyVersion.select()
-        .order_by(CallPolicyVersion.effective_from)
-        .order_by(CallPolicyVersion.id)
-        .output(load_json=True)
-    )
-
-
-def _policy(row: dict) -> rules.CallPolicy:
-    windows = tuple(
-        rules.RestWindow(time.fromisoformat(w["start"]), time.fromisoformat(w["end"]))
-        for w in row["rest_hours"]
-    )
-    return rules.CallPolicy(row["max_minutes"], windows, row["effective_from"])
-
-
-async def policy_versions() -> list[rules.CallPolicy]:
-    rows = await _versions()
-    return [_policy(r) for r in rows]
 
 
 def _policy_out(p: rules.CallPolicy, updated_by: int | None) -> s.CallPolicyOut:
@@ -71,9 +44,9 @@ def _policy_out(p: rules.CallPolicy, updated_by: int | None) -> s.CallPolicyOut:
 
 
 async def policies(history: bool) -> list[s.CallPolicyOut]:
-    rows = await _versions()
+    rows = await records.policy_rows()
     out = [_policy_out(rules.DEFAULT_CALL_POLICY, None)] + [
-        _policy_out(_policy(r), r["updated_by"]) for r in rows
+        _policy_out(records.policy_of(r), r["updated_by"]) for r in rows
     ]
     return out if history else out[-1:]
 
@@ -108,75 +81,6 @@ async def set_policy(caller: Caller, data: s.CallPolicySet) -> s.CallPolicyOut:
 # ---- calls --------------------------------------------------------------------------------------
 
 
-async def _out(rows: list[dict], extra: dict | None = None) -> list[s.CallOut]:
-    versions = await policy_versions()
-    staff_ids = {r["staff"] for r in rows if r["staff"]}
-    names = (
-        {
-            u["id"]: u["display_name"]
-            for u in await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-                StaffUser.id.is_in(list(staff_ids))
-            )
-        }
-        if staff_ids
-        else {}
-    )
-    contacts = {}
-    order_ids = list({r["work_order"] for r in rows if r["work_order"]})
-    if order_ids:
-        contacts = {
-            o["id"]: _digits(o["contact_phone"])
-            for o in await WorkOrder.select(WorkOrder.id, WorkOrder.contact_phone).where(
-                WorkOrder.id.is_in(order_ids)
-            )
-        }
-    out = []
-    for r in rows:
-        facts = _facts(r, contacts.get(r["work_order"]))
-        verdict = rules.judge(facts, versions, TZ)
-        out.append(
-            s.CallOut(
-                id=r["id"],
-                call_id=r["call_id"],
-                origin=r["origin"],
-                order_id=r["work_order"],
-                staff=PersonRef(id=r["staff"], name=names.get(r["staff"], ""))
-                if r["staff"]
-                else None,
-                direction=r["direction"],
-                caller=r["caller"],
-                callee=r["callee"],
-                started_at=r["started_at"],
-                answered_at=r["answered_at"],
-                ended_at=r["ended_at"],
-                seconds=verdict.seconds,
-                recording_ref=r["recording_ref"],
-                tapped_on=r["tapped_on"],
-                recorded=verdict.recorded,
-                in_rest_hours=verdict.in_rest_hours,
-                within_limit=verdict.within_limit,
-                max_minutes=rules.policy_at(versions, r["started_at"]).max_minutes,
-                **(extra or {}),
-            )
-        )
-    return out
-
-
-def _facts(row: dict, contact_digits: str | None) -> rules.CallFacts:
-    # To the customer: outbound, to the order's contact number (a call with no order: any outbound call).
-    to_customer = row["direction"] == rules.Direction.outbound and (
-        contact_digits is None or _digits(row["callee"]) == contact_digits
-    )
-    return rules.CallFacts(
-        origin=row["origin"],
-        started_at=row["started_at"],
-        answered_at=row["answered_at"],
-        ended_at=row["ended_at"],
-        recording_ref=row["recording_ref"],
-        to_customer=to_customer,
-    )
-
-
 async def _visible_order(caller: Caller, order_id: int) -> dict:
     order = (
         await WorkOrder.select(
@@ -199,7 +103,7 @@ async def order_calls(caller: Caller, order_id: int) -> list[s.CallOut]:
         .order_by(CallRecord.started_at)
         .order_by(CallRecord.id)
     )
-    return await _out(rows)
+    return await records.judged(rows)
 
 
 async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
@@ -232,11 +136,12 @@ async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
                 server_time=now,
             )
         )
+        await changes.order_changed(order_id)  # the order's documents carry its calls
         await events.publish(events.CALL, {"id": rows[0]["id"], "order_id": order_id})
     row = await CallRecord.select().where(CallRecord.id == rows[0]["id"]).first()
-    versions = await policy_versions()
-    rest_ends = rules.policy_at(versions, now).rest_ends(now, TZ)
-    return (await _out([row], {"rest_ends_at": rest_ends}))[0]
+    versions = await records.policy_versions()
+    rest_ends = rules.policy_at(versions, now).rest_ends(now, records.TZ)
+    return msgspec.structs.replace((await records.judged([row]))[0], rest_ends_at=rest_ends)
 
 
 async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
@@ -258,7 +163,7 @@ async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:
         raise Invalid("call.times_out_of_order")
     row_id, new = await retrying(lambda: _record_report(client, data))
     row = await CallRecord.select().where(CallRecord.id == row_id).first()
-    return (await _out([row]))[0], new
+    return (await records.judged([row]))[0], new
 
 
 async def _record_report(client: Caller, data: s.CallReport) -> tuple[int, bool]:
@@ -351,10 +256,10 @@ async def _record_report(client: Caller, data: s.CallReport) -> tuple[int, bool]
         await client_used(client.id)
         new = True
     if new or filled:
-        await events.publish(
-            events.CALL,
-            {"id": row_id, "order_id": order_id or (existing or {}).get("work_order")},
-        )
+        about = order_id or (existing or {}).get("work_order")
+        if about is not None:
+            await changes.order_changed(about)  # the order's documents carry its calls
+        await events.publish(events.CALL, {"id": row_id, "order_id": about})
     return row_id, new
 
 
@@ -369,7 +274,9 @@ async def _matching_attempt(order_id: int, staff_id: int, data: s.CallReport) ->
         & (CallRecord.tapped_at >= data.started_at - rules.ATTEMPT_MATCH_WINDOW)
         & (CallRecord.tapped_at <= data.started_at + rules.ATTEMPT_CLOCK_SKEW)
     )
-    same_number = [c for c in candidates if _digits(c["callee"]) == _digits(data.callee)]
+    same_number = [
+        c for c in candidates if records.digits(c["callee"]) == records.digits(data.callee)
+    ]
     # The latest tap made before the call started; a tap just after it only for the clocks' skew.
     before = [c for c in same_number if c["tapped_at"] <= data.started_at]
     return max(before or same_number, key=lambda c: c["tapped_at"], default=None)
@@ -399,7 +306,7 @@ async def calls_started(
     ).where((CallRecord.started_at >= start) & (CallRecord.started_at < end))
     rows = await query
     return [
-        _facts(r, _digits(r["contact"]) if r["contact"] else None)
+        records.facts(r, records.digits(r["contact"]) if r["contact"] else None)
         for r in rows
         if area_id is None or r["area"] == area_id
     ]

@@ -17,10 +17,11 @@ from domain.calls import Verdict as CallVerdict
 from domain.calls import judge
 from domain.errors import NotFound
 from domain.messages import OUTAGE_STATUS_NAMES, REPORT_NAMES, SEND_BACK_REASON_NAMES, name_of
+from services.calls import records as call_records
 from services.calls import service as call_service
 from services.reports import schemas as s
+from services.types import PersonRef
 from services.work_orders import service as orders
-from services.work_orders.schemas import PersonRef
 
 BREAKDOWN_NAMES = {"send_backs": SEND_BACK_REASON_NAMES, "outages": OUTAGE_STATUS_NAMES}
 
@@ -116,7 +117,7 @@ async def load_notices(period: reports.Period, area_id: int | None) -> list[repo
 
 async def load_calls(period: reports.Period, area_id: int | None) -> list[CallVerdict]:
     """The calls started in the period (about orders of the area), each judged by its policy."""
-    versions = await call_service.policy_versions()
+    versions = await call_records.policy_versions()
     return [
         judge(c, versions, orders.TZ)
         for c in await call_service.calls_started(period.start, period.end, area_id)

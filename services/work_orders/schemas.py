@@ -22,9 +22,10 @@ from domain.step_bodies import (
     Step,
     Transfer,
 )
+from services.calls.schemas import CallOut
 from services.evidence.schemas import EvidenceSummary
 from services.outages.schemas import OrderOutage
-from services.types import Response
+from services.types import PersonRef, Response
 
 __all__ = [
     "CreateOrder",
@@ -42,11 +43,6 @@ __all__ = [
     "Sign",
     "Callback",
 ]
-
-
-class PersonRef(Response, kw_only=True):
-    id: int
-    name: str
 
 
 class CustomerView(Response, kw_only=True):
@@ -124,6 +120,9 @@ class OrderDetail(OrderSummary, kw_only=True):
     version: int
     clocks: list[ClockOut]
     history: list[EventOut]
+    # Calls about the order, oldest first, each judged (§2.1.3 B): not steps, so beside the
+    # history; screens show them in it by time.
+    calls: list[CallOut]
     allowed_actions: list[str]
     evidence: EvidenceSummary  # photos (pending ones: "closed — 2 photos pending"), signature
     outage: OrderOutage | None = (

@@ -53,6 +53,7 @@ from domain.vocabulary import DISPATCH_ROLES, HalfDay, Outcome, Role, State
 from events import publisher as live_events
 from push import outbox as push_outbox
 from services.auth.schemas import Caller
+from services.calls import records as calls
 from services.evidence import records as evidence
 from services.outages import records as outages
 from services.policies.calendar import calendar_days
@@ -305,14 +306,15 @@ async def _detail(caller: Caller, order: dict, rules: TimeRules | None = None) -
 
 @dataclass(frozen=True)
 class _Related:
-    """What order documents refer to, by id: histories, customers, places, teams, owners, and
-    the evidence summary (photos, signature) of each order."""
+    """What order documents refer to, by id: histories, customers, places, teams, owners, the
+    evidence summary (photos, signature) and the calls of each order."""
 
     events: dict[int, list[dict]]
     customers: dict[int, dict]
     names: dict[str, dict[int, str]]  # community / road / team / owner -> id -> name
     evidence: dict[int, Any]
     outages: dict[int, Any]  # the outage an order is grouped under (services.outages.records)
+    calls: dict[int, list[Any]]  # services.calls.records
 
 
 async def _related(orders: list[dict]) -> _Related:
@@ -347,7 +349,14 @@ async def _related(orders: list[dict]) -> _Related:
         o["id"]: await evidence.evidence_summary(o, _since_reopen(events[o["id"]]), photos[o["id"]])
         for o in orders
     }
-    return _Related(events, customers, names, records, await outages.outages_of_orders(ids))
+    return _Related(
+        events,
+        customers,
+        names,
+        records,
+        await outages.outages_of_orders(ids),
+        await calls.calls_of(orders),
+    )
 
 
 def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) -> s.OrderDetail:
@@ -388,6 +397,7 @@ def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) 
         outage=related.outages.get(order["id"]),
         clocks=[_clock_out(c) for c in clocks],
         history=[_event_out(e) for e in events],
+        calls=related.calls[order["id"]],
         allowed_actions=[
             a.value
             for a in allowed_actions(

@@ -35,15 +35,18 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     rest_hours(server)  # none: whatever the hour this test runs at
     log_in(page, "dispatcher")
     page.goto(f"/console#queue/{order['id']}")
-    page.wait_for_selector("#calls-list li.muted")  # no calls yet
+    page.wait_for_selector("#pane-history li")
+    assert page.locator("#pane-history li.call").count() == 0  # no calls yet
     page.evaluate(NO_DIAL)
     assert page.get_attribute("#call-customer", "href") == f"tel:{order['contact_phone']}"
     page.click("#call-customer")
     page.wait_for_selector('.toast.ok:has-text("已记录拨号")')
-    page.wait_for_selector('#calls-list li[data-origin="attempt"]')
-    assert "王调度" in page.inner_text("#calls-list")
+    # The tap is in the order's history, newest first: who called whom, not yet recorded.
+    page.wait_for_selector('#pane-history li:first-child[data-origin="attempt"]')
+    tapped = page.inner_text('#pane-history li[data-origin="attempt"]')
+    assert f"去电 王调度 → {order['contact_phone']}" in tapped and "未收到录音系统记录" in tapped
     # The call's clock counts down the policy's 3 minutes (it started just now).
-    page.wait_for_selector('#calls-list .call-clock:has-text("通话限时 3 分钟:剩 2:")')
+    page.wait_for_selector('#pane-calls .call-clock:has-text("通话限时 3 分钟:剩 2:")')
 
     # In the customer's rest hours (a window around now), the tap warns when calling may resume.
     now = datetime.now(TZ)
@@ -54,7 +57,7 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     rest_hours(server, (start, end))
     page.click("#call-customer")
     page.wait_for_selector(f'.toast:not(.ok):has-text("{end}")')
-    page.wait_for_selector('#calls-list li.call-bad:has-text("客户休息时间")')
+    page.wait_for_selector('#pane-history li.call-bad:has-text("客户休息时间")')
 
     # The telephony system reports the first call: the attempt becomes the recorded call.
     key = server.office.post("admin", "/api/system-clients", {"name": "呼叫中心"})["key"]
@@ -77,11 +80,20 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
         timeout=60,
     )
     assert r.status_code == 201, r.text
-    # Live: the report redraws the pane (the `call` event), no reload.
-    page.wait_for_selector('#calls-list li[data-origin="telephony"]:has-text("已录音")')
-    assert "通话 1:35" in page.inner_text('#calls-list li[data-origin="telephony"]')
-    assert page.locator("#calls-list li").count() == 2
+    # Live: the report redraws the pane (the `call` event), no reload. The history says how long
+    # they talked and where the recording is, among the steps by time (the order's creation last).
+    page.wait_for_selector(
+        '#pane-history li[data-origin="telephony"]:has-text("录音 rec/CC-100.wav")'
+    )
+    assert "通话 1:35" in page.inner_text('#pane-history li[data-origin="telephony"]')
+    assert page.locator("#pane-history li.call").count() == 2
+    assert page.locator("#pane-history li").last.get_attribute("class") in (None, "")
     shot(page, "console-calls")
+    page.click("#lang")  # and in English
+    page.wait_for_selector(
+        '#pane-history li[data-origin="telephony"]:has-text("recording rec/CC-100.wav")'
+    )
+    assert "talked 1:35" in page.inner_text('#pane-history li[data-origin="telephony"]')
     assert page.errors == []
 
 
@@ -96,10 +108,10 @@ def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
     rest_hours(server)
     phone_log_in(page, "tech2")
     open_job(page, order["id"])
-    page.wait_for_selector("#calls li.muted")
     page.evaluate(NO_DIAL)
     page.click("#call")
-    page.wait_for_selector('#calls-list li[data-origin="attempt"]')
+    # The tap reaches the server and comes back with the job's document, in its history.
+    page.wait_for_selector('#history li[data-origin="attempt"]:has-text("李维修")')
     calls = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")
     assert [(c["tapped_on"], c["staff"]["name"]) for c in calls] == [("phone", "李维修")]
     assert page.errors == []

@@ -1,11 +1,12 @@
 // The queue: breached, at-risk, new and unassigned orders first, each clock counting down every
-// second; filters; the order's detail beside the list with its clocks and history; assign from
-// ranked suggestions, transfer, urge, send back; bulk assign / urge. Live: `order` events refetch the
-// list (a burst of them costs a fetch or two) and the open order if it changed; the rows that
-// changed light up for a moment.
+// second; filters; the order's detail beside the list with its clocks and history (steps and
+// calls); assign from ranked suggestions, transfer, urge, send back; bulk assign / urge. Live:
+// `order` events refetch the list (a burst of them costs a fetch or two) and the open order if it
+// changed, `call` events the open order; the rows that changed light up for a moment.
 import { draw, html, some } from "../client.js";
 import { drawEvidence } from "./evidence.js";
 import { drawCalls } from "./calls.js";
+import { historyItems } from "../history.js";
 import { drawReach, mountReachAlerts } from "./reach.js";
 import { addTexts } from "./i18n.js";
 
@@ -238,6 +239,13 @@ export default {
       drawPane();
     }
 
+    function stepItem(e) {
+      const p = e.payload || {};
+      const text = p.reason || p.text || p.note || p.result || p.remark || (p.assignee_name ? `→ ${p.assignee_name}` : "");
+      return html`<li><span class="muted small">${fmtTime(e.effective_time, true)}</span> <b>${t("a_" + e.action) === "a_" + e.action ? e.action : t("a_" + e.action)}</b>
+        ${e.actor?.name || ""} <span class="muted small">${t("s_" + e.state_after)}</span>${text ? html`<div>${text}</div>` : ""}</li>`;
+    }
+
     function drawPane() {
       const o = s.detail;
       if (!o) { draw(paneEl, html`<p class="muted">${t("q_pick")}</p>`); return; }
@@ -281,12 +289,7 @@ export default {
         <section id="pane-calls"></section>
         <section id="pane-evidence"></section>
         <h3>${t("history")}</h3>
-        <ul class="history">${o.history.slice().reverse().map((e) => {
-          const p = e.payload || {};
-          const text = p.reason || p.text || p.note || p.result || p.remark || (p.assignee_name ? `→ ${p.assignee_name}` : "");
-          return html`<li><span class="muted small">${fmtTime(e.effective_time, true)}</span> <b>${t("a_" + e.action) === "a_" + e.action ? e.action : t("a_" + e.action)}</b>
-            ${e.actor?.name || ""} <span class="muted small">${t("s_" + e.state_after)}</span>${text ? html`<div>${text}</div>` : ""}</li>`;
-        })}</ul>`);
+        <ul class="history" id="pane-history">${historyItems(o.history, o.calls, stepItem, (e) => e.effective_time, t, fmtTime)}</ul>`);
       const act = async (step, body, label) => {
         try {
           await api(`/api/work-orders/${o.id}/${step.replace("_", "-")}`, { method: "POST", body });
@@ -298,7 +301,7 @@ export default {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
       drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
-      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, () => s.alive && s.detail === o);
+      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, refreshOpen);
       drawReach(paneEl.querySelector("#pane-reach"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));
@@ -319,6 +322,8 @@ export default {
       if (data.id === s.open && !(s.detail?.id === data.id && s.detail.version >= data.version)) refreshOpen();
     });
     ctx.on("reconnect", () => { refreshList(); if (s.open) refreshOpen(); });
+    // A call changes no step (no new version): its own event brings the open order's calls.
+    ctx.on("call", (data) => { if (data.order_id === s.open) refreshOpen(); });
     const refreshReach = ctx.refresher(() => s.detail && drawReach(paneEl.querySelector("#pane-reach"), s.detail, ctx, () => s.alive && s.detail?.id === s.open));
     ctx.on("notice", (data) => { if (data.work_order === s.open) refreshReach(); });
     ctx.every(1000, () => el.querySelectorAll(".countdown[data-due]").forEach((node) => {

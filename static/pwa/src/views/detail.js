@@ -1,7 +1,9 @@
 // A job: what the customer and the office said, the technician's steps (accept … arrive, work and
-// materials, photos, signature, close), its clocks and its history with what waits in the outbox.
+// materials, photos, signature, close), its clocks and its history (steps and calls) with what
+// waits in the outbox.
 import { draw, html } from "../client.js";
 import { recordComplete } from "../closure.js";
+import { historyItems } from "../history.js";
 import { fmtTime, t } from "../i18n.js";
 import { value } from "../idb.js";
 import { TECH_ACTIONS, allowed, recordedWork, signatureState } from "../local.js";
@@ -10,10 +12,12 @@ import { status } from "../status.js";
 import { badges, dueText, enqueue, load, loadOrder, put, remember, syncSoon } from "./data.js";
 import { $, back, drawView, missingView, rejectedCard, stateChip, ui } from "./ui.js";
 
+const eventTime = (ev) => ev.device_time || ev.effective_time || ev.server_time;
+
 function historyItem(ev) {
   const p = ev.payload || {};
   const text = p.text || p.note || p.reason || p.work_done || p.remark || "";
-  return html`<li><span class="muted small">${fmtTime(ev.device_time || ev.effective_time || ev.server_time, true)}</span>
+  return html`<li><span class="muted small">${fmtTime(eventTime(ev), true)}</span>
     <b>${t("a_" + ev.action) === "a_" + ev.action ? ev.action : t("a_" + ev.action)}</b> ${ev.actor?.name || ""} ${text ? html`<div>${text}</div>` : ""}</li>`;
 }
 
@@ -118,8 +122,7 @@ export async function detailView(id) {
     </section>
     <section class="card"><h2>${t("clocks")}</h2><ul class="clocks">${(o.clocks || []).map((c) => html`
       <li class="clock c-${c.state}${c.at_risk ? " risk" : ""}">${t("c_" + c.name) === "c_" + c.name ? c.name : t("c_" + c.name)}: ${t(c.state)} · ${t("due_at", { t: fmtTime(c.due, true) })}${c.stopped_at ? ` · ✓ ${fmtTime(c.stopped_at, true)}` : ""}</li>`)}</ul></section>
-    <section class="card" id="calls"></section>
-    <section class="card"><h2>${t("history")}</h2><ul class="history">${o.local.slice().reverse().map(localItem)}${(o.history || []).slice().reverse().map(historyItem)}</ul></section>`);
+    <section class="card"><h2>${t("history")}</h2><ul class="history" id="history">${o.local.slice().reverse().map(localItem)}${historyItems(o.history, o.calls, historyItem, eventTime, t, fmtTime)}</ul></section>`);
   bindDetail(o);
 }
 
