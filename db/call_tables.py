@@ -46,6 +46,7 @@ class CallRecord(Table, tablename="call_record"):
     tapped_on = Varchar(length=16, default="")  # phone / console, for attempts
     tapped_at = Timestamptz(null=True, default=None)  # server time of the tap
     device_time = Timestamptz(null=True, default=None)
+    urgent = Boolean(default=False)  # tapped in rest hours, confirmed as urgent
     client = ForeignKey(references=SystemClient, null=True, on_delete=OnDelete.restrict)
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -54,19 +54,6 @@ class CallPolicy:
     def resting(self, instant: datetime, tz: ZoneInfo) -> bool:
         local = instant.astimezone(tz).time()
         return any(w.holds(local) for w in self.rest_hours)
-
-    def rest_ends(self, instant: datetime, tz: ZoneInfo) -> datetime | None:
-        """When calling may start again, if `instant` is in rest hours (windows may touch)."""
-        if not self.resting(instant, tz):
-            return None
-        local = instant.astimezone(tz)
-        # Walk minute boundaries: at most a day of them, and windows are minute-aligned.
-        probe = local.replace(second=0, microsecond=0)
-        for _ in range(24 * 60 + 1):
-            probe += timedelta(minutes=1)
-            if not any(w.holds(probe.time()) for w in self.rest_hours):
-                return probe.astimezone(UTC)
-        return None  # rest all day: a policy that forbids calling at all
 
 
 # The manual names no hours; these are the customary ones (lunch rest, night) until a supervisor sets others.

@@ -1,6 +1,6 @@
 """The named mutations a device may push, and how each is applied: through the same lifecycle
 steps as the API, so the state machine decides against the current server state; a photo through
-the same attachment as the API, pending until its upload arrives."""
+the same attachment as the API, pending until its upload arrives; a tap on "call" as the API's."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from domain.errors import Invalid
 from domain.evidence import PhotoKind
 from domain.lifecycle import PHONE_STEPS, Action
 from services.auth.schemas import Caller
+from services.calls import service as calls
+from services.calls.schemas import PhoneCall
 from services.evidence import service as evidence
 from services.types import Id, ShortText
 from services.work_orders import schemas as s
@@ -34,7 +36,7 @@ Run = Callable[[Caller, int, Any, service.TimeRules, service.Workset], Awaitable
 
 @dataclass(frozen=True)
 class Mutation:
-    body: type[s.Step]
+    body: type[msgspec.Struct]  # takes `device_time`: the mutation's
     run: Run
     # A lifecycle step works in the batch's Workset: decided in memory, written at the batch's
     # end, nothing written when refused. Anything else reads and writes the database itself.
@@ -62,13 +64,25 @@ async def _attach_photo(
     )
 
 
-# A phone's steps, named as the step spec names them, and a photo (not a step: any state).
+async def _call_customer(
+    caller: Caller,
+    order_id: int,
+    data: PhoneCall,
+    rules: service.TimeRules,
+    work: service.Workset,
+) -> None:
+    await calls.tap(caller, order_id, data, "phone")
+
+
+# A phone's steps, named as the step spec names them, a photo and a tap on "call" (not steps:
+# in any state).
 MUTATIONS: dict[str, Mutation] = {
     **{
         name: step(action, service.STEP_HANDLING[action].body)
         for name, action in PHONE_STEPS.items()
     },
     "attach_photo": Mutation(AttachPhoto, _attach_photo, in_workset=False),
+    "call_customer": Mutation(PhoneCall, _call_customer, in_workset=False),
 }
 
 

@@ -132,7 +132,7 @@ def test_a_tap_is_an_attempt_until_the_telephony_system_reports_its_call(api):
     assert (
         attempt["origin"] == "attempt"
         and attempt["recorded"] is False
-        and attempt["rest_ends_at"] is None
+        and attempt["urgent"] is False
     )
     assert attempt["callee"] == order["contact_phone"] and attempt["staff"]["name"] == "王调度"
     at(0.5)  # a second tap, after the first one's call started
@@ -187,12 +187,20 @@ def test_technicians_tap_and_read_the_calls_of_their_own_orders_only(api):
 def test_rest_hours_and_the_limit_are_a_versioned_policy(api):
     at(150)  # 12:30 local: the lunch rest of the default policy
     order = api.create()
+    # The console asked first; the dispatcher dialled anyway: an urgent case, recorded as such.
     tapped = api.post(
-        "dispatcher", f"/api/work-orders/{order['id']}/calls", {"tapped_on": "console"}
+        "dispatcher",
+        f"/api/work-orders/{order['id']}/calls",
+        {"tapped_on": "console", "urgent": True},
     ).json()
-    assert tapped["in_rest_hours"] is True and tapped["rest_ends_at"].startswith(
-        "2026-11-23T06:00:00"
+    assert tapped["in_rest_hours"] is True and tapped["urgent"] is True
+    audit = run(
+        AuditEntry.select()
+        .where(AuditEntry.action == "call.attempt")
+        .first()
+        .output(load_json=True)
     )
+    assert audit["payload"] == {"tapped_on": "console", "urgent": True}
     assert api.get("dispatcher", "/api/policies/calls").json()[0]["rest_hours"] == [
         {"start": "12:00", "end": "14:00"},
         {"start": "21:00", "end": "08:00"},
@@ -403,3 +411,58 @@ def test_an_orders_calls_come_with_its_detail_and_reach_its_technicians_phone(ap
     assert call["recording_ref"] == "rec/CC-30.wav" and call["recorded"] is True
     (document,) = pull(api, cursor=after_tap["cursor"])["orders"]
     assert document["calls"] == detail["calls"]
+
+
+def test_a_tap_queued_offline_is_recorded_when_the_phone_syncs(api):
+    """The phone queues its tap (`call_customer`) like a step: sent when it is online again, the
+    call started when it was tapped (the device's time, bounded like a step's), the server heard
+    of it later; sent twice, it is recorded once; it comes back in the order's document."""
+    from tests.test_sync import assigned, mutation, pull, push
+
+    at(0)
+    order_id = assigned(api)
+    cursor = pull(api)["cursor"]
+    at(150)  # sent at 12:30, tapped at 10:05 (outside rest hours)
+    tap = mutation(1, "call_customer", order_id, minutes=5)
+    assert [r["status"] for r in push(api, [tap])["results"]] == ["applied"]
+    assert [r["status"] for r in push(api, [tap])["results"]] == ["applied"]  # a replay
+    (call,) = api.get("dispatcher", f"/api/work-orders/{order_id}").json()["calls"]
+    assert (call["origin"], call["tapped_on"], call["staff"]["name"]) == (
+        "attempt",
+        "phone",
+        "李维修",
+    )
+    assert call["started_at"].startswith("2026-11-23T02:05:00")  # 10:05 in Shanghai
+    assert call["in_rest_hours"] is False and call["urgent"] is False
+    assert run(CallRecord.select(CallRecord.tapped_at).first())["tapped_at"] == T0 + timedelta(
+        minutes=150
+    )
+    (document,) = pull(api, cursor=cursor)["orders"]
+    assert [c["id"] for c in document["calls"]] == [call["id"]]
+    # Confirmed in rest hours (12:40): urgent. An argument the API does not take is refused.
+    urgent = mutation(2, "call_customer", order_id, minutes=160, urgent=True)
+    odd = mutation(3, "call_customer", order_id, minutes=161, tapped_on="console")
+    assert [r["status"] for r in push(api, [urgent, odd])["results"]] == ["applied", "rejected"]
+    calls = api.get("dispatcher", f"/api/work-orders/{order_id}").json()["calls"]
+    assert [(c["in_rest_hours"], c["urgent"]) for c in calls] == [(False, False), (True, True)]
+
+
+def test_the_phone_knows_the_rest_hours_before_it_dials(api):
+    """The call policy in force comes with the phone's reference data, with the zone its hours are
+    in, and a new version reaches phones at their next pull."""
+    from tests.test_sync import pull
+
+    at(0)
+    snapshot = pull(api)
+    assert snapshot["reference"]["call_policy"] == {
+        "max_minutes": 3,
+        "rest_hours": [{"start": "12:00", "end": "14:00"}, {"start": "21:00", "end": "08:00"}],
+        "timezone": "Asia/Shanghai",
+        "effective_from": None,
+        "updated_by": None,
+    }
+    assert pull(api, cursor=snapshot["cursor"])["reference"] is None
+    body = {"max_minutes": 5, "rest_hours": [{"start": "22:00", "end": "07:30"}]}
+    assert api.post("supervisor", "/api/policies/calls", body).status_code == 201
+    after = pull(api, cursor=snapshot["cursor"])["reference"]["call_policy"]
+    assert after["rest_hours"] == body["rest_hours"] and after["max_minutes"] == 5

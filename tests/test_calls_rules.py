@@ -1,5 +1,4 @@
-"""The call rules (domain/calls.py), pure: rest windows (spanning midnight or not), when rest ends,
-which policy version judges a call, and the length limit. Property-based where they are rules of time."""
+"""The call rules (domain/calls.py), pure: rest windows (spanning midnight or not), which policy version judges a call, and the length limit. Property-based where they are rules of time."""
 
 from __future__ import annotations
 
@@ -28,23 +27,6 @@ def test_a_window_may_span_midnight():
     assert not night.holds(time(8)) and not night.holds(time(20, 59))
     lunch = calls.RestWindow(time(12), time(14))
     assert lunch.holds(time(12)) and not lunch.holds(time(14))
-
-
-@given(policies, instants)
-def test_rest_ends_at_the_first_minute_callers_may_call_again(policy, instant):
-    end = policy.rest_ends(instant, TZ)
-    if not policy.resting(instant, TZ):
-        assert end is None
-        return
-    if end is None:  # windows covering the whole day
-        assert all(policy.resting(instant + timedelta(minutes=m), TZ) for m in range(0, 24 * 60, 7))
-        return
-    assert end > instant and not policy.resting(end, TZ)
-    # Every minute up to it is rest.
-    probe = instant.replace(second=0, microsecond=0)
-    while probe + timedelta(minutes=1) < end:
-        probe += timedelta(minutes=1)
-        assert policy.resting(probe, TZ)
 
 
 @given(st.integers(0, 3600), st.integers(1, 10))

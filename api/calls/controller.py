@@ -43,9 +43,9 @@ class OrderCallController(Controller):
 
     @post("/", opt=roles(CALLERS))
     async def tap(self, order_id: OrderId, data: JSONBody[s.CallTap], request: Caught) -> s.CallOut:
-        """A tap on "call" (phone or console), recorded as an attempt; `rest_ends_at` is set when
-        it falls in the customer's rest hours."""
-        return await service.tap(request.user, order_id, data)
+        """A tap on "call" (phone or console), recorded as an attempt; `urgent`: dialled in the
+        customer's rest hours after the screen asked (phones queue theirs as `call_customer`)."""
+        return await service.tap(request.user, order_id, data, data.tapped_on)
 
 
 class CallPolicyController(Controller):

@@ -105,6 +105,7 @@ async def judged(rows: list[dict], contacts: dict[int, str] | None = None) -> li
                 seconds=verdict.seconds,
                 recording_ref=r["recording_ref"],
                 tapped_on=r["tapped_on"],
+                urgent=r["urgent"],
                 recorded=verdict.recorded,
                 in_rest_hours=verdict.in_rest_hours,
                 within_limit=verdict.within_limit,

@@ -28,12 +28,18 @@ class CallReport(Request, kw_only=True):
     recording_ref: RecordingRef = ""
 
 
-class CallTap(Request, kw_only=True):
+class PhoneCall(Request, kw_only=True):
     """A tap on "call" for the order's contact: recorded as an attempt until the telephony system
-    reports the call."""
+    reports the call (the phone's sync mutation `call_customer`, queued offline too)."""
 
+    device_time: AwareDatetime | None = None  # when it was tapped (bounded like a step's)
+    # In the customer's rest hours the screen asks before dialling: dialling anyway is the
+    # caller's word that the case is urgent.
+    urgent: bool = False
+
+
+class CallTap(PhoneCall, kw_only=True):
     tapped_on: Literal["phone", "console"]
-    device_time: AwareDatetime | None = None
 
 
 class CallOut(Response, kw_only=True):
@@ -51,13 +57,13 @@ class CallOut(Response, kw_only=True):
     seconds: int | None  # talk time, once answered and ended
     recording_ref: str
     tapped_on: str
+    urgent: bool  # dialled in rest hours, confirmed as urgent
     recorded: bool  # through the recorded system (§2.1.3 B a)
     in_rest_hours: bool  # started in the customer's rest hours (§2.1.3 B d)
     within_limit: (
         bool | None
     )  # talk time within the policy's minutes; None until answered and ended
     max_minutes: int
-    rest_ends_at: datetime | None = None  # in the answer to a tap made in rest hours: when they end
 
 
 class RestWindowIO(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,6 +74,7 @@ class RestWindowIO(msgspec.Struct, forbid_unknown_fields=True):
 class CallPolicyOut(Response, kw_only=True):
     max_minutes: int
     rest_hours: list[RestWindowIO]
+    timezone: str  # the rest hours are local times there (the branch's)
     effective_from: datetime | None  # None: the built-in default
     updated_by: int | None
 

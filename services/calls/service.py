@@ -3,9 +3,7 @@ recorded as attempts, an order's calls judged by the call policy, and that polic
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import msgspec
+from datetime import datetime, timedelta
 
 import events.publisher as events
 import servertime
@@ -14,12 +12,14 @@ from db.call_tables import CallPolicyVersion, CallRecord
 from db.engine import write_transaction
 from db.tables import AuditEntry, StaffUser, WorkOrder
 from domain import calls as rules
+from domain.clocks import effective_time
 from domain.errors import Conflict, Invalid, NotFound
 from services.auth.schemas import Caller
 from services.calls import records
 from services.calls import schemas as s
 from services.system_clients.service import used as client_used
 from services.work_orders.service import Raced, can_read, retrying
+from settings import settings
 
 _FIELDS = (
     "direction",
@@ -35,6 +35,7 @@ _FIELDS = (
 def _policy_out(p: rules.CallPolicy, updated_by: int | None) -> s.CallPolicyOut:
     return s.CallPolicyOut(
         max_minutes=p.max_minutes,
+        timezone=records.TZ.key,
         effective_from=p.effective_from,
         updated_by=updated_by,
         rest_hours=[
@@ -57,6 +58,7 @@ async def set_policy(caller: Caller, data: s.CallPolicySet) -> s.CallPolicyOut:
     if any(w["start"] == w["end"] for w in hours):
         raise Invalid("call.empty_rest_window")
     async with write_transaction():
+        await changes.reference_changed()  # phones check rest hours before dialling, offline too
         await CallPolicyVersion.insert(
             CallPolicyVersion(
                 max_minutes=data.max_minutes,
@@ -84,7 +86,11 @@ async def set_policy(caller: Caller, data: s.CallPolicySet) -> s.CallPolicyOut:
 async def _visible_order(caller: Caller, order_id: int) -> dict:
     order = (
         await WorkOrder.select(
-            WorkOrder.id, WorkOrder.assignee, WorkOrder.team, WorkOrder.contact_phone
+            WorkOrder.id,
+            WorkOrder.assignee,
+            WorkOrder.team,
+            WorkOrder.contact_phone,
+            WorkOrder.created_at,
         )
         .where(WorkOrder.id == order_id)
         .first()
@@ -106,12 +112,19 @@ async def order_calls(caller: Caller, order_id: int) -> list[s.CallOut]:
     return await records.judged(rows)
 
 
-async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
-    """A tap on "call": an attempt to the order's contact, from the caller, at server time (the
-    device's time is kept beside it)."""
+async def tap(caller: Caller, order_id: int, data: s.PhoneCall, tapped_on: str) -> s.CallOut:
+    """A tap on "call": an attempt to the order's contact, from the caller. It started at the
+    device's time, bounded like a step's (a phone queues its tap while offline and sends it
+    later); `tapped_at` is when the server heard of it."""
     now = servertime.now()
     async with write_transaction():
         order = await _visible_order(caller, order_id)
+        started = effective_time(
+            data.device_time,
+            now,
+            order["created_at"],
+            timedelta(seconds=settings.device_clock_tolerance_seconds),
+        ).effective
         rows = await CallRecord.insert(
             CallRecord(
                 origin=rules.Origin.attempt,
@@ -119,10 +132,11 @@ async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
                 staff=caller.id,
                 direction=rules.Direction.outbound,
                 callee=order["contact_phone"],
-                started_at=now,
-                tapped_on=data.tapped_on,
+                started_at=started,
+                tapped_on=tapped_on,
                 tapped_at=now,
                 device_time=data.device_time,
+                urgent=data.urgent,
                 updated_at=now,
             )
         )
@@ -132,16 +146,14 @@ async def tap(caller: Caller, order_id: int, data: s.CallTap) -> s.CallOut:
                 actor_role=caller.role,
                 action="call.attempt",
                 target=f"work_order:{order_id}",
-                payload={"tapped_on": data.tapped_on},
+                payload={"tapped_on": tapped_on, "urgent": data.urgent},
                 server_time=now,
             )
         )
         await changes.order_changed(order_id)  # the order's documents carry its calls
         await events.publish(events.CALL, {"id": rows[0]["id"], "order_id": order_id})
     row = await CallRecord.select().where(CallRecord.id == rows[0]["id"]).first()
-    versions = await records.policy_versions()
-    rest_ends = rules.policy_at(versions, now).rest_ends(now, records.TZ)
-    return msgspec.structs.replace((await records.judged([row]))[0], rest_ends_at=rest_ends)
+    return (await records.judged([row]))[0]
 
 
 async def report(client: Caller, data: s.CallReport) -> tuple[s.CallOut, bool]:

@@ -1,4 +1,5 @@
 from services.auth.schemas import Caller
+from services.calls.schemas import CallPolicyOut
 from services.policies.schemas import ClockPolicyOut
 from services.types import Response
 
@@ -66,6 +67,7 @@ class Reference(Response, kw_only=True):
     routes: dict[str, list[str]]
     send_back_reasons: list[str]
     clock_policies: list[ClockPolicyOut]
+    call_policy: CallPolicyOut  # in force now: the phone asks before dialling in rest hours
     technician: TechnicianSpec  # the phone plays its outbox and checks closures with these
 
 

@@ -7,6 +7,7 @@ from domain.closure import DETAILED_REMARK_MIN_CHARS, FIELD_WORK_PARTS, REQUIRED
 from domain.lifecycle import STEPS
 from domain.routing import ROUTES
 from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, FIELD_KINDS, SEND_BACK_REASONS, Kind, State
+from services.calls.service import policies as call_policies
 from services.policies.service import list_policies
 from services.reference import schemas as s
 
@@ -51,6 +52,7 @@ async def reference_data() -> s.Reference:
         routes={k.value: sorted(v) for k, v in ROUTES.items()},
         send_back_reasons=list(SEND_BACK_REASONS),
         clock_policies=await list_policies(history=False),
+        call_policy=(await call_policies(history=False))[0],
         technician=technician_spec(),
     )
 

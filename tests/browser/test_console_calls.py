@@ -5,7 +5,8 @@ the business calendar has no holidays for next year."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,11 +15,15 @@ from tests.browser.conftest import shot
 from tests.browser.test_console_dispatch import log_in, new_order
 from tests.browser.test_field_screens import open_job
 from tests.browser.test_pwa_offline import log_in as phone_log_in
+from tests.browser.test_pwa_offline import wait_synced
 
 TZ = ZoneInfo("Asia/Shanghai")
-# tel: links would hand over to the operating system: keep the page where it is (after the app's own handlers).
-NO_DIAL = """() => document.addEventListener("click", (e) => {
-  if (e.target.closest('a[href^="tel:"]')) e.preventDefault(); })"""
+# tel: links would hand over to the operating system: keep the page where it is (after the app's
+# own handlers), counting the dials the app let through in `window.__dials`.
+NO_DIAL = """() => { window.__dials = 0; document.addEventListener("click", (e) => {
+  if (!e.target.closest('a[href^="tel:"]')) return;
+  if (!e.defaultPrevented) window.__dials += 1;
+  e.preventDefault(); }); }"""
 
 
 def rest_hours(server, *windows: tuple[str, str]) -> None:
@@ -26,6 +31,13 @@ def rest_hours(server, *windows: tuple[str, str]) -> None:
         "supervisor",
         "/api/policies/calls",
         {"max_minutes": 3, "rest_hours": [{"start": a, "end": b} for a, b in windows]},
+    )
+
+
+def rest_window_around_now() -> tuple[str, str]:
+    now = datetime.now(TZ)
+    return (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime(
+        "%H:%M"
     )
 
 
@@ -38,6 +50,8 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     page.wait_for_selector("#pane-history li")
     assert page.locator("#pane-history li.call").count() == 0  # no calls yet
     page.evaluate(NO_DIAL)
+    dialogs = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
     assert page.get_attribute("#call-customer", "href") == f"tel:{order['contact_phone']}"
     page.click("#call-customer")
     page.wait_for_selector('.toast.ok:has-text("已记录拨号")')
@@ -48,16 +62,26 @@ def test_the_dispatcher_calls_from_the_order_pane_and_sees_the_recorded_call(des
     # The call's clock counts down the policy's 3 minutes (it started just now).
     page.wait_for_selector('#pane-calls .call-clock:has-text("通话限时 3 分钟:剩 2:")')
 
-    # In the customer's rest hours (a window around now), the tap warns when calling may resume.
-    now = datetime.now(TZ)
-    start, end = (
-        (now - timedelta(hours=1)).strftime("%H:%M"),
-        (now + timedelta(hours=1)).strftime("%H:%M"),
-    )
+    assert page.evaluate("window.__dials") == 1 and dialogs == []  # outside rest hours: no question
+
+    # In the customer's rest hours (a window around now) the console asks before dialling: "no"
+    # dials nothing and records nothing; "yes" dials, recorded as an urgent call.
+    start, end = rest_window_around_now()
     rest_hours(server, (start, end))
+    page.reload()
+    page.wait_for_selector("#pane-history li.call")
+    page.evaluate(NO_DIAL)
+    page.once("dialog", lambda d: d.dismiss())
     page.click("#call-customer")
-    page.wait_for_selector(f'.toast:not(.ok):has-text("{end}")')
-    page.wait_for_selector('#pane-history li.call-bad:has-text("客户休息时间")')
+    assert page.evaluate("window.__dials") == 0 and f"({start}–{end})" in dialogs[-1]
+    assert len(server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")) == 1
+    page.once("dialog", lambda d: d.accept())
+    page.click("#call-customer")
+    assert page.evaluate("window.__dials") == 1
+    page.wait_for_selector('.toast.ok:has-text("已记录紧急拨号")')
+    page.wait_for_selector('#pane-history li.call-bad:has-text("客户休息时间 · 紧急")')
+    calls = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")
+    assert [c["urgent"] for c in calls] == [False, True]
 
     # The telephony system reports the first call: the attempt becomes the recorded call.
     key = server.office.post("admin", "/api/system-clients", {"name": "呼叫中心"})["key"]
@@ -109,11 +133,57 @@ def test_the_technicians_tap_is_recorded_and_listed_on_the_job(phone, server):
     phone_log_in(page, "tech2")
     open_job(page, order["id"])
     page.evaluate(NO_DIAL)
+    dialogs = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
     page.click("#call")
     # The tap reaches the server and comes back with the job's document, in its history.
     page.wait_for_selector('#history li[data-origin="attempt"]:has-text("李维修")')
     calls = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")
     assert [(c["tapped_on"], c["staff"]["name"]) for c in calls] == [("phone", "李维修")]
+    assert page.evaluate("window.__dials") == 1 and dialogs == []  # outside rest hours: dialled
+    assert page.errors == []
+
+
+def test_in_rest_hours_the_phone_asks_first_and_a_tap_offline_reaches_the_server(phone, server):
+    """The phone knows the rest hours offline (its reference data): it asks before dialling, and
+    a "no" dials and records nothing. A tap offline waits in the outbox with its time and reaches
+    the server when the phone is online again: an urgent call, started when it was tapped."""
+    page = phone
+    order = new_order(server, "宽带断网")
+    server.office.post(
+        "dispatcher",
+        f"/api/work-orders/{order['id']}/dispatch",
+        {"assignee_id": server.world.uid("tech2")},
+    )
+    start, end = rest_window_around_now()
+    rest_hours(server, (start, end))
+    phone_log_in(page, "tech2")
+    open_job(page, order["id"])
+    page.context.set_offline(True)
+    page.evaluate(NO_DIAL)
+    dialogs = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("#call")
+    assert f"({start}–{end})" in dialogs[-1] and page.evaluate("window.__dials") == 0
+    assert page.locator("#history li.local").count() == 0
+    page.once("dialog", lambda d: d.accept())
+    tapped = datetime.now(UTC)
+    page.click("#call")
+    assert page.evaluate("window.__dials") == 1
+    page.wait_for_selector('#history li.local:has-text("拨打客户电话")')
+    page.wait_for_selector('#sync-ind[data-pending="1"]')
+    time.sleep(3)  # offline a while: the call started when it was tapped, not when it was sent
+    assert server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls") == []
+    online = datetime.now(UTC)
+    page.context.set_offline(False)
+    wait_synced(page)
+    (call,) = server.office.get("dispatcher", f"/api/work-orders/{order['id']}/calls")
+    assert (call["tapped_on"], call["urgent"], call["in_rest_hours"]) == ("phone", True, True)
+    started = datetime.fromisoformat(call["started_at"])
+    assert tapped - timedelta(seconds=1) <= started < online - timedelta(seconds=2)
+    page.wait_for_selector('#history li[data-origin="attempt"]:has-text("紧急")')
+    assert page.locator("#history li.local").count() == 0
     assert page.errors == []
 
 

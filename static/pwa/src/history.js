@@ -20,6 +20,7 @@ export function callItem(c, t, fmtTime) {
     outcome(c, t),
     c.within_limit === false ? t("cl_over", { m: c.max_minutes }) : "",
     c.in_rest_hours ? t("cl_rest") : "",
+    c.urgent ? t("cl_urgent") : "",
     c.origin === "attempt" ? "" : c.recording_ref ? t("cl_recording", { ref: c.recording_ref }) : t("cl_unrecorded"),
   ].filter(Boolean);
   const bad = c.in_rest_hours || c.within_limit === false || !c.recorded;

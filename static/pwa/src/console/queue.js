@@ -301,7 +301,7 @@ export default {
         b.onclick = () => act(assignStep, { assignee_id: Number(b.dataset.person) }, b.textContent);
       });
       drawEvidence(paneEl.querySelector("#pane-evidence"), o, ctx, () => s.alive && s.detail === o);
-      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, refreshOpen);
+      drawCalls(paneEl.querySelector("#pane-calls"), o, ctx, () => s.alive && s.detail === o, refreshOpen);
       drawReach(paneEl.querySelector("#pane-reach"), o, ctx, () => s.alive && s.detail === o);
       const urge = paneEl.querySelector("#urge");
       if (urge) urge.onclick = () => act("urge", {}, t("q_urge"));

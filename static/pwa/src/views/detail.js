@@ -4,6 +4,7 @@
 import { draw, html } from "../client.js";
 import { recordComplete } from "../closure.js";
 import { historyItems } from "../history.js";
+import { confirmDial } from "../rest-hours.js";
 import { fmtTime, t } from "../i18n.js";
 import { value } from "../idb.js";
 import { TECH_ACTIONS, allowed, recordedWork, signatureState } from "../local.js";
@@ -129,7 +130,6 @@ export async function detailView(id) {
 function bindDetail(o) {
   import("signature_pad"); // warm the signature screen's chunk (precached by the service worker)
   load(); // the buttons write through Dexie: have it ready before the first tap
-  import("../calls.js").then((m) => m.bindCalls(o.id));
   // A form's text stays on screen through redraws: once queued, it is cleared so a second tap
   // cannot record the same work twice.
   const act = async (name, args = {}, form = null) => {
@@ -140,6 +140,14 @@ function bindDetail(o) {
     ui.route();
   };
   for (const b of document.querySelectorAll("[data-action]")) b.onclick = () => act(b.dataset.action);
+  // A tap on the number dials (tel:, the link's own default) and is queued like a step, offline
+  // too (§2.1.3 B); in the customer's rest hours only once the technician confirms it is urgent.
+  const call = $("#call");
+  if (call) call.onclick = (ev) => {
+    const { dial, urgent } = confirmDial(o.reference.call_policy, t);
+    if (!dial) { ev.preventDefault(); return; }
+    act("call_customer", urgent ? { urgent } : {});
+  };
   const draftKey = `draft:note:${o.id}`;
   value(draftKey, "").then((v) => { if (v) { $("#note-text").value = v; $("#note-box").open = true; } });
   $("#note-text").oninput = (ev) => { ui.dirty = true; put(draftKey, ev.target.value); };
