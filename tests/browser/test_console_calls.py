@@ -208,3 +208,47 @@ def test_a_supervisor_is_warned_when_next_year_has_no_holidays_and_reads_the_cal
     page.wait_for_selector(f'#calendar-notice:has-text("{year}")')
     shot(page, "console-calendar-notice")
     # (What answers it: tests/browser/test_console_calendar.py.)
+
+
+def test_a_supervisor_sets_the_call_policy_in_the_console(desk, server):
+    """The 电联规则 tab shows the call policy in force and its versions; a supervisor saves a new
+    version (the rest hours and the limit), a refused one changes nothing; dispatchers only read."""
+    page = desk
+    log_in(page, "supervisor")
+    page.click('#tabs a[data-panel="call-policy"]')
+    now = page.locator("#call-policy-now")
+    page.locator('#call-policy-now:has-text("默认规则")').wait_for()
+    assert "通话时长上限 3 分钟" in now.inner_text()
+    assert "12:00–14:00、21:00–08:00" in now.inner_text()
+
+    page.fill('input[name="max_minutes"]', "5")
+    page.locator(".remove-window").nth(1).click()  # no night rest …
+    page.locator('.rest-window[data-window="0"] input').nth(0).fill("22:00")  # … but this one
+    page.locator('.rest-window[data-window="0"] input').nth(1).fill("07:30")
+    page.click("#add-window")
+    page.locator('.rest-window[data-window="1"] input').nth(0).fill("12:30")
+    page.locator('.rest-window[data-window="1"] input').nth(1).fill("13:30")
+    page.click("#call-policy-save")
+    page.wait_for_selector('.toast.ok:has-text("电联规则已更新")')
+    page.locator('#call-policy-now:has-text("22:00–07:30、12:30–13:30")').wait_for()
+    assert "通话时长上限 5 分钟" in now.inner_text() and "赵主管设置" in now.inner_text()
+    assert page.locator("#call-policy-versions tbody tr").count() == 2
+    versions = server.office.get("supervisor", "/api/policies/calls?history=true")
+    assert versions[-1]["max_minutes"] == 5 and versions[-1]["rest_hours"] == [
+        {"start": "22:00", "end": "07:30"},
+        {"start": "12:30", "end": "13:30"},
+    ]
+    shot(page, "console-call-policy")
+
+    # A window that starts when it ends is refused, with the server's reason; nothing is saved.
+    page.locator('.rest-window[data-window="1"] input').nth(1).fill("12:30")
+    page.click("#call-policy-save")
+    page.wait_for_selector('.toast:not(.ok):has-text("休息时段的开始和结束不能相同")')
+    assert len(server.office.get("supervisor", "/api/policies/calls?history=true")) == 2
+
+    page.click("#logout")
+    log_in(page, "dispatcher")
+    page.click('#tabs a[data-panel="call-policy"]')
+    page.locator('#call-policy-now:has-text("22:00–07:30")').wait_for()
+    assert page.locator("#call-policy-form").count() == 0
+    assert page.errors == []

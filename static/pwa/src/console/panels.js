@@ -14,6 +14,7 @@ import reports from "./reports.js";
 import accounts from "./accounts.js";
 import reach from "./reach-panel.js";
 import calendar from "./calendar.js";
+import callPolicy from "./call-policy.js";
 
 export const PANELS = [
   queue,
@@ -27,4 +28,5 @@ export const PANELS = [
   accounts,
   reach,
   calendar,
+  callPolicy,
 ];
