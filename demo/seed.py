@@ -1214,7 +1214,8 @@ async def _devices(now: datetime, callers: dict[str, Caller]) -> None:
 async def _calls(now: datetime, callers: dict[str, Caller]) -> None:
     """The telephony system's key; the dispatchers' calls about open orders, as it reported them
     (one over the 3 minutes, one matched to a tap in the console), a tap at night never reported
-    (the customer's rest hours, not through the recorded system), and a technician's tap."""
+    (the customer's rest hours, dialled anyway as urgent; not through the recorded system), and a
+    technician's tap."""
     from db.call_tables import SystemClient
     from services.calls import schemas as call_schemas
     from services.calls import service as call_service
@@ -1258,9 +1259,9 @@ async def _calls(now: datetime, callers: dict[str, Caller]) -> None:
             ),
         )
 
-    async def tap(order_id: int, who: str, at: datetime, on: str) -> None:
+    async def tap(order_id: int, who: str, at: datetime, on: str, urgent: bool = False) -> None:
         servertime.travel_to(at)
-        await call_service.tap(callers[who], order_id, call_schemas.CallTap(tapped_on=on))
+        await call_service.tap(callers[who], order_id, call_schemas.PhoneCall(urgent=urgent), on)
 
     if held:
         await tap(held[0]["id"], "dispatcher", now - timedelta(minutes=50), "console")
@@ -1277,7 +1278,7 @@ async def _calls(now: datetime, callers: dict[str, Caller]) -> None:
             datetime.min.time().replace(hour=22, minute=30),
             tzinfo=service.TZ,
         )
-        await tap(held[2]["id"], "dispatcher2", last_night, "console")
+        await tap(held[2]["id"], "dispatcher2", last_night, "console", urgent=True)
     if mine:
         await tap(mine["id"], "tech2", now - timedelta(minutes=20), "phone")
 
