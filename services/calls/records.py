@@ -8,9 +8,10 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from db.call_tables import CallPolicyVersion, CallRecord
-from db.tables import StaffUser, WorkOrder
+from db.tables import WorkOrder
 from domain import calls as rules
 from services.calls import schemas as s
+from services.staff import display_names
 from services.types import PersonRef
 from settings import settings
 
@@ -60,17 +61,7 @@ def facts(row: dict, contact_digits: str | None) -> rules.CallFacts:
 async def judged(rows: list[dict], contacts: dict[int, str] | None = None) -> list[s.CallOut]:
     """`rows` (call_record) as answers; `contacts`: the orders' contact numbers, when at hand."""
     versions = await policy_versions()
-    staff_ids = sorted({r["staff"] for r in rows if r["staff"]})
-    names = (
-        {
-            u["id"]: u["display_name"]
-            for u in await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-                StaffUser.id.is_in(staff_ids)
-            )
-        }
-        if staff_ids
-        else {}
-    )
+    names = await display_names(r["staff"] for r in rows)
     if contacts is None:
         order_ids = sorted({r["work_order"] for r in rows if r["work_order"]})
         contacts = (

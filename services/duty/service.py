@@ -4,7 +4,6 @@ and calling in staff during a mass outage. Every write is one transaction and pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from domain.vocabulary import Role
 from services.auth.schemas import Caller
 from services.duty import schemas as s
 from services.outages.schemas import Ref
+from services.staff import display_names
 from settings import settings
 
 TZ = ZoneInfo(settings.timezone)
@@ -51,14 +51,6 @@ async def _changed(
     await events.publish(events.DUTY, {"what": what, "id": id_})
 
 
-async def _names(ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = list({i for i in ids if i is not None}) or [0]
-    rows = await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-        StaffUser.id.is_in(wanted)
-    )
-    return {r["id"]: r["display_name"] for r in rows}
-
-
 def _ref(id_: int | None, names: dict[int, str]) -> Ref | None:
     return Ref(id=id_, name=names.get(id_, "")) if id_ is not None else None
 
@@ -69,7 +61,7 @@ _BROADCAST_COLUMNS = (*BroadcastEvent.all_columns(), BroadcastEvent.area.name.as
 
 
 async def _broadcast_out(rows: list[dict]) -> list[s.BroadcastOut]:
-    names = await _names(
+    names = await display_names(
         x for r in rows for x in (r["recorded_by"], r["reported_by"], r["closed_by"])
     )
     return [
@@ -265,7 +257,7 @@ _ENTRY_COLUMNS = (
 
 
 async def _entries_out(rows: list[dict]) -> list[s.DutyEntryOut]:
-    names = await _names(x for r in rows for x in (r["added_by"], r["checked_by"]))
+    names = await display_names(x for r in rows for x in (r["added_by"], r["checked_by"]))
     return [
         s.DutyEntryOut(
             id=r["id"],

@@ -23,6 +23,7 @@ from services.duty import service as duty
 from services.handover import schemas as s
 from services.outages import records as outage_records
 from services.outages.schemas import Ref
+from services.staff import display_names
 from services.work_orders.service import summary_flags
 
 ON_DUTY = (Role.dispatcher, Role.supervisor)  # who hands over and takes over a dispatch shift
@@ -163,13 +164,9 @@ async def _load(sheet_id: int) -> dict:
 
 
 async def _names(sheets: list[dict]) -> dict[int, str]:
-    ids = {
-        x for sh in sheets for x in (sh["outgoing"], sh["incoming"], sh["substitute_named_by"]) if x
-    }
-    rows = await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-        StaffUser.id.is_in(list(ids) or [0])
+    return await display_names(
+        x for sh in sheets for x in (sh["outgoing"], sh["incoming"], sh["substitute_named_by"])
     )
-    return {r["id"]: r["display_name"] for r in rows}
 
 
 def _ref(id_: int | None, names: dict[int, str]) -> Ref | None:

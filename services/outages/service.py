@@ -12,7 +12,7 @@ import servertime
 from db import changes as sync_changes
 from db.dispatch_tables import Outage, OutageDetectionPolicy, OutageNotice, OutageOrder
 from db.engine import savepoint, write_transaction
-from db.tables import Area, AuditEntry, Community, Road, StaffUser, WorkOrder
+from db.tables import Area, AuditEntry, Community, Road, WorkOrder
 from domain import notifications
 from domain import outages as rules
 from domain.errors import Conflict, DomainError, Invalid, Issue, NotFound
@@ -23,6 +23,7 @@ from push import outbox as push_outbox
 from services.auth.schemas import Caller
 from services.outages import records
 from services.outages import schemas as s
+from services.staff import display_names
 from services.work_orders import schemas as ws
 from services.work_orders import service as orders
 
@@ -37,16 +38,6 @@ async def _load(outage_id: int) -> dict:
     if outage is None:
         raise NotFound("outage.not_found", id=outage_id)
     return outage
-
-
-async def _names(ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-        StaffUser.id.is_in(wanted)
-    )
-    return {r["id"]: r["display_name"] for r in rows}
 
 
 def _ref(id_: int | None, names: dict[int, str]) -> s.Ref | None:
@@ -88,7 +79,7 @@ async def _summaries(outages: list[dict]) -> list[s.OutageSummary]:
         .order_by(OutageNotice.revision)
     )
     current = {n["outage"]: n for n in notices}  # the newest revision wins
-    names = await _names(
+    names = await display_names(
         {o["declared_by"] for o in outages}
         | {n["published_by"] for n in current.values()}
         | {n["responsible"] for n in current.values()}
@@ -151,7 +142,7 @@ async def detail(outage_id: int) -> s.OutageDetail:
         .where(OutageNotice.outage == outage_id)
         .order_by(OutageNotice.id)
     )
-    names = await _names(
+    names = await display_names(
         {link["linked_by"] for link in links}
         | {n["published_by"] for n in notices}
         | {n["responsible"] for n in notices}
