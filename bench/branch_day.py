@@ -6,6 +6,7 @@ docs/benchmarks.md.
     .venv/bin/python bench/branch_day.py [--technicians 2000] [--minutes 5] [--compression 12]
                                          [--processes 3] [--orders 2] [--per-order 6]
                                          [--faults kill,postgres,s3] [--s3-down 30]
+                                         [--generators 2]
 
 The load, in compressed time (`--compression` 12: an hour of the day in 5 minutes):
 - technicians: each phone has an outbox of its day's steps on its orders (accept, contact,
@@ -36,8 +37,10 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 import logging
+import multiprocessing
 import os
 import random
 import signal
@@ -48,9 +51,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from sync_common import (
     PYTHON,
     ROOT,
@@ -180,8 +185,6 @@ class AppProcess:
         )
 
     def wait_ready(self) -> None:
-        import httpx
-
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -253,15 +256,23 @@ async def call(
 
 class Phone:
     def __init__(
-        self, username: str, token: str, outbox: list[dict], photo: bytes, upload_id: str
+        self, username: str, token: str, outbox: list[dict], photo_seed: int, upload_id: str
     ) -> None:
         self.username, self.token, self.outbox = username, token, outbox
         self.client_id = f"phone-{username}"
         self.settled = 0  # every id up to here is settled
         self.cursor: str | None = None
-        self.photo, self.upload_id, self.upload_url = photo, upload_id, None
+        self.photo_seed, self.upload_id, self.upload_url = photo_seed, upload_id, None
         self.photo_due = 0.0  # time.monotonic() from which the phone uploads its photo
         self.photo_done = False
+
+    @functools.cached_property
+    def photo(self) -> bytes:
+        """Made on first use, in the load generator's process that drives the phone (a phone is
+        sent there without it: 2,000 photos are 200 MB)."""
+        from tests.photos import photo
+
+        return photo("JPEG", (320, 240), seed=self.photo_seed, noise=True)
 
     @property
     def done(self) -> bool:
@@ -348,6 +359,53 @@ async def technician(phone: Phone, http, period: float, until: float, report: Re
     while time.monotonic() < until:
         await phone.sync(http, report)
         await asyncio.sleep(period)
+
+
+def clients_for(phones: int) -> tuple[int, httpx.Limits]:
+    """How many HTTP clients a generator process spreads its phones over, and each one's pool.
+    One pool for 2,000 phones spent the load generator's CPU matching queued requests to
+    connections (httpcore's pool is quadratic in what waits), and measured that, not the server."""
+    count = min(25, -(-phones // 80))  # 80 phones or more a client; 200 connections in all
+    return count, httpx.Limits(max_connections=200 // count, max_keepalive_connections=200 // count)
+
+
+def phones_day(
+    base_url: str, cafile: str, phones: list[Phone], period: float, until: float
+) -> tuple[list[tuple[int, bool]], dict, dict]:
+    """One load generator process: its share of the phones through the day, then the day's end
+    (every phone sends what it still holds, for up to 3 minutes). Returns each phone's
+    (settled, photo_done) and the timings and errors (time.monotonic is the same clock in
+    every process of the machine, so `until` and the photos' due times hold here too)."""
+    return asyncio.run(drive_phones(base_url, cafile, phones, period, until))
+
+
+async def drive_phones(
+    base_url: str, cafile: str, phones: list[Phone], period: float, until: float
+) -> tuple[list[tuple[int, bool]], dict, dict]:
+    report = Report()
+    tls = ssl.create_default_context(cafile=cafile)
+    count, limits = clients_for(len(phones))
+    async with contextlib.AsyncExitStack() as clients:
+        pools = [
+            await clients.enter_async_context(
+                httpx.AsyncClient(base_url=base_url, verify=tls, timeout=30, limits=limits)
+            )
+            for _ in range(count)
+        ]
+        await asyncio.gather(
+            *(technician(p, pools[n % count], period, until, report) for n, p in enumerate(phones))
+        )
+        deadline = time.monotonic() + 180
+        while not all(p.done for p in phones) and time.monotonic() < deadline:
+            await asyncio.gather(
+                *(
+                    p.sync(pools[n % count], report, batch=50)
+                    for n, p in enumerate(phones)
+                    if not p.done
+                )
+            )
+            await asyncio.sleep(period)
+    return [(p.settled, p.photo_done) for p in phones], dict(report.requests), dict(report.errors)
 
 
 async def agents(
@@ -642,10 +700,7 @@ async def each(items, act, at_once: int = 24) -> list:
 
 
 async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Report:
-    import httpx
-
     from tests.fake_push import FakePushService
-    from tests.photos import photo
     from tests.proxy import Nginx
 
     faults = set(args.faults.split(",")) - {""}
@@ -660,7 +715,13 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
     metrics_dir = workdir / "metrics"
     metrics_dir.mkdir()
     report = Report()
-    with photo_store(workdir) as (s3_server, s3, s3_env), FakePushService(PUSH_SUBJECT) as pushes:
+    with (
+        photo_store(workdir) as (s3_server, s3, s3_env),
+        FakePushService(PUSH_SUBJECT) as pushes,
+        ProcessPoolExecutor(
+            args.generators, mp_context=multiprocessing.get_context("spawn")
+        ) as generators,
+    ):
         env = {
             "APP_MODE": "production",
             "EVENTS_KEEPALIVE_SECONDS": "1",
@@ -681,25 +742,10 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
         try:
             with Nginx(workdir, [p.port for p in processes]) as proxy:
                 tls = ssl.create_default_context(cafile=str(proxy.cert))
-                # Phones spread over several clients: one pool for 2,000 phones spent
-                # the load generator's CPU matching queued requests to connections (httpcore's
-                # pool is quadratic in what waits), and measured that instead of the server.
-                count = min(
-                    25, -(-len(outboxes) // 80)
-                )  # 80 phones or more a client; 200 connections in all
-                limits = httpx.Limits(
-                    max_connections=200 // count, max_keepalive_connections=200 // count
-                )
-                async with contextlib.AsyncExitStack() as clients:
-                    pools = [
-                        await clients.enter_async_context(
-                            httpx.AsyncClient(
-                                base_url=proxy.url, verify=tls, timeout=30, limits=limits
-                            )
-                        )
-                        for _ in range(count)
-                    ]
-                    http = pools[0]
+                # This process: log-ins, agents, dispatchers and consoles; the phones are driven
+                # by `--generators` processes of their own (one Python process cannot make
+                # 2,000 phones' requests fast enough to load the server).
+                async with httpx.AsyncClient(base_url=proxy.url, verify=tls, timeout=30) as http:
 
                     async def log_in(username: str) -> str:
                         response = await http.post(
@@ -722,13 +768,7 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                     await each(list(outboxes), allow_notifications)
                     log(f"{len(outboxes)} phones logged in and subscribed")
                     phones = [
-                        Phone(
-                            u,
-                            tokens[u],
-                            outbox,
-                            photo("JPEG", (320, 240), seed=n, noise=True),
-                            uploads[u],
-                        )
+                        Phone(u, tokens[u], outbox, n, uploads[u])
                         for n, (u, outbox) in enumerate(outboxes.items())
                     ]
                     length = args.minutes * 60
@@ -748,17 +788,25 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                         ]
                     ]
                     streams = [asyncio.create_task(c.run(http, until, report)) for c in consoles]
-                    work = [
-                        asyncio.create_task(
-                            technician(p, pools[n % len(pools)], period, until, report)
+                    loop = asyncio.get_running_loop()
+                    shares = [phones[g :: args.generators] for g in range(args.generators)]
+                    generated = [
+                        loop.run_in_executor(
+                            generators,
+                            phones_day,
+                            proxy.url,
+                            str(proxy.cert),
+                            share,
+                            period,
+                            until,
                         )
-                        for n, p in enumerate(phones)
+                        for share in shares
                     ]
-                    work.append(
+                    work = [
                         asyncio.create_task(
                             agents(http, tokens, world, list(outboxes), rate, until, report)
                         )
-                    )
+                    ]
                     work.append(asyncio.create_task(sample_waits(url, until, report)))
                     work += [asyncio.create_task(p.supervise(until)) for p in processes]
 
@@ -782,17 +830,16 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                         await asyncio.sleep(args.s3_down)
                         s3_server.start()
                     await asyncio.gather(*work)
-                    # The day's end: every phone sends what it still holds.
-                    deadline = time.monotonic() + 180
-                    while not all(p.done for p in phones) and time.monotonic() < deadline:
-                        await asyncio.gather(
-                            *(
-                                p.sync(pools[n % len(pools)], report, batch=50)
-                                for n, p in enumerate(phones)
-                                if not p.done
-                            )
-                        )
-                        await asyncio.sleep(period)
+                    # The day's end (in the generators): every phone sends what it still holds.
+                    for share, (states, requests, errors) in zip(
+                        shares, await asyncio.gather(*generated), strict=True
+                    ):
+                        for phone, (settled, photo_done) in zip(share, states, strict=True):
+                            phone.settled, phone.photo_done = settled, photo_done
+                        for endpoint, times in requests.items():
+                            report.requests[endpoint] += times
+                        for endpoint, n in errors.items():
+                            report.errors[endpoint] += n
                     report.seconds = time.monotonic() - started
                     # After a restart only the new server's time counts: the old one's is gone with it.
                     report.postgres_cpu_s = postgres_cpu_seconds(postgres.postmaster()) - (
@@ -832,6 +879,9 @@ def run(argv: list[str] | None = None) -> Report:
     parser.add_argument("--orders", type=int, default=2)
     parser.add_argument("--per-order", type=int, default=6)
     parser.add_argument("--consoles", type=int, default=3)
+    parser.add_argument(
+        "--generators", type=int, default=2, help="load generator processes driving the phones"
+    )
     parser.add_argument("--faults", default="kill", help=f"comma-separated, of {', '.join(FAULTS)}")
     parser.add_argument("--s3-down", type=float, default=30, help="seconds the S3 endpoint is down")
     args = parser.parse_args(argv)
