@@ -27,8 +27,9 @@ mutation applied or rejected (with a reason) exactly once (one outcome row per i
 last id = its outbox), every planned note once in its order's history, every created order stored
 once, every photo stored once (one blob row, three objects in S3) and ready on its order, every
 queued push sent and received, every console streaming at the end and resynced after the restart.
-Reports throughput, p50/p99 per endpoint, errors per endpoint, PostgreSQL's CPU time, its wait
-events (sampled from pg_stat_activity) and the load average.
+Reports throughput, p50/p99 per endpoint, errors per endpoint, the CPU time of PostgreSQL, the
+app processes, nginx and the load generators, PostgreSQL's wait events (sampled from
+pg_stat_activity) and the load average.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ from sync_common import (
 sys.path.insert(0, str(ROOT))
 ORDERS_PER_HOUR_PEAK = 1_000_000 / 365 / 24 * 3  # the morning peak: 3x the mean of 1 M a year
 SYNC_PERIOD_S = 30  # a phone with the app open syncs every 30 s of branch time
+# The day's end: how long phones go on sending what they hold. A saturated day of 2,000 phones
+# ends with most of them holding something and every one sending at once.
+DRAIN_S = 600
 FAULTS = ("kill", "postgres", "s3")
 TUS = {"Tus-Resumable": "1.0.0"}
 PUSH_SUBJECT = "mailto:ops@branch.example"
@@ -98,7 +102,8 @@ class Report:
     pushes_sent: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
-    postgres_cpu_s: float = 0.0
+    # CPU-seconds over the day and its end, by who spent them (cpu_seconds): where the machine went
+    cpu_s: dict[str, float] = field(default_factory=dict)
     waits: Counter = field(default_factory=Counter)  # pg_stat_activity samples of active backends
     load_average: list[float] = field(default_factory=list)
 
@@ -132,16 +137,17 @@ class Report:
             "faults_at_s": {k: round(v, 1) for k, v in self.faults.items()},
             "photos_stored": self.photos_stored,
             "pushes_sent": self.pushes_sent,
-            "postgres_cpu_s": round(self.postgres_cpu_s, 1),
+            "cpu_s": {k: round(v, 1) for k, v in self.cpu_s.items()},
             "postgres_waits": dict(self.waits.most_common(12)),
             "load_average": self.load_average,
             "problems": self.problems,
         }
 
 
-def postgres_cpu_seconds(postmaster: int) -> float:
-    """CPU time (user + system) so far of one PostgreSQL server: its postmaster and the
-    processes it forked (backends, checkpointer, walwriter, …), none of another server's."""
+def cpu_seconds(roots: set[int]) -> float:
+    """CPU time (user + system) so far of the processes `roots` and those they forked (for a
+    PostgreSQL server's postmaster: its backends, checkpointer, walwriter, …; for nginx's master:
+    its workers), nobody else's. A process that has ended no longer counts."""
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -150,7 +156,7 @@ def postgres_cpu_seconds(postmaster: int) -> float:
         except OSError:
             continue
         rest = stat[stat.rindex(")") + 2 :].split()
-        if int(pid) == postmaster or int(rest[1]) == postmaster:
+        if int(pid) in roots or int(rest[1]) in roots:
             total += int(rest[11]) + int(rest[12])
     return total / tick
 
@@ -373,7 +379,7 @@ def phones_day(
     base_url: str, cafile: str, phones: list[Phone], period: float, until: float
 ) -> tuple[list[tuple[int, bool]], dict, dict]:
     """One load generator process: its share of the phones through the day, then the day's end
-    (every phone sends what it still holds, for up to 3 minutes). Returns each phone's
+    (every phone sends what it still holds, for up to DRAIN_S). Returns each phone's
     (settled, photo_done) and the timings and errors (time.monotonic is the same clock in
     every process of the machine, so `until` and the photos' due times hold here too)."""
     return asyncio.run(drive_phones(base_url, cafile, phones, period, until))
@@ -395,7 +401,7 @@ async def drive_phones(
         await asyncio.gather(
             *(technician(p, pools[n % count], period, until, report) for n, p in enumerate(phones))
         )
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + DRAIN_S
         while not all(p.done for p in phones) and time.monotonic() < deadline:
             await asyncio.gather(
                 *(
@@ -774,10 +780,20 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                     length = args.minutes * 60
                     period = SYNC_PERIOD_S / args.compression
                     rate = ORDERS_PER_HOUR_PEAK * args.compression / 3600
-                    cpu_before, started = (
-                        postgres_cpu_seconds(postgres.postmaster()),
-                        time.monotonic(),
-                    )
+
+                    def cpu_now() -> dict[str, float]:
+                        return {
+                            "postgres": cpu_seconds({postgres.postmaster()}),
+                            "app processes": cpu_seconds({p.process.pid for p in processes}),
+                            "nginx": cpu_seconds({proxy.process.pid}),
+                            "load generators": cpu_seconds(
+                                {c.pid for c in multiprocessing.active_children()}
+                            ),
+                            # agents, dispatchers, consoles, S3 (moto) and the push service
+                            "this process": time.process_time(),
+                        }
+
+                    cpu_before, started = cpu_now(), time.monotonic()
                     until = started + length
                     for phone in phones:  # a photo taken at some moment of the day
                         phone.photo_due = started + random.uniform(0, 0.9) * length
@@ -842,9 +858,9 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
                             report.errors[endpoint] += n
                     report.seconds = time.monotonic() - started
                     # After a restart only the new server's time counts: the old one's is gone with it.
-                    report.postgres_cpu_s = postgres_cpu_seconds(postgres.postmaster()) - (
-                        0 if "postgres" in faults else cpu_before
-                    )
+                    if "postgres" in faults:
+                        cpu_before["postgres"] = 0.0
+                    report.cpu_s = {k: v - cpu_before[k] for k, v in cpu_now().items()}
                     await asyncio.gather(*streams)
                     if report.consoles_streaming_at_end < args.consoles:
                         report.problems.append(

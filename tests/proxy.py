@@ -79,13 +79,15 @@ class Nginx:
         )
         (self.dir / "site.conf").write_text(site)
         d = self.dir
+        # The main context as Debian's /etc/nginx/nginx.conf has it (a worker a core, 768
+        # connections each: a proxied request holds two); deploy/ ships only the site.
         (d / "nginx.conf").write_text(f"""
 {"user root;" if os.geteuid() == 0 else ""}
 daemon off;
-worker_processes 1;
+worker_processes auto;
 error_log {d}/error.log info;
 pid {d}/nginx.pid;
-events {{ worker_connections 256; }}
+events {{ worker_connections 768; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
