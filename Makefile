@@ -41,8 +41,11 @@ lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff format --check .
 	npm run --silent lint
 
+# The test files spread over TEST_WORKERS processes (pytest-xdist; a file stays on one worker, so
+# a browser and a server are started once a file). Each worker has its own PostgreSQL database.
+TEST_WORKERS ?= auto
 test: setup lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/*.db var/*.db-*

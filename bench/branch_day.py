@@ -26,7 +26,7 @@ Afterwards every phone drains its outbox and finishes its photo, and the run che
 mutation applied or rejected (with a reason) exactly once (one outcome row per id, the client's
 last id = its outbox), every planned note once in its order's history, every created order stored
 once, every photo stored once (one blob row, three objects in S3) and ready on its order, every
-queued push sent and received, every console streaming at the end and resynced after the restart.
+queued push sent and received (or dropped unsent, its notice superseded or seen), every console streaming at the end and resynced after the restart.
 Reports throughput, p50/p99 per endpoint, errors per endpoint, the CPU time of PostgreSQL, the
 app processes, nginx and the load generators, PostgreSQL's wait events (sampled from
 pg_stat_activity) and the load average.
@@ -611,18 +611,32 @@ async def check(
             report.problems.append(
                 f"S3 holds {sum(keys.values())} objects for {len(keys)} photos, not 3 each of {len(blobs)}"
             )
-        # Pushes: every one queued was sent, and the push service received it (the same phone, the same topic).
+        # Pushes: every one queued was sent, and the push service received it (the same phone, the
+        # same topic), unless it was dropped unsent because its notice no longer needed it: a newer
+        # notice of the same order to the same person superseded it, or the person saw the order.
         rows = await PushOutbox.select(
             PushOutbox.state,
             PushOutbox.topic,
             PushOutbox.subscription.endpoint.as_alias("endpoint"),
+            PushOutbox.reach_notice.superseded_at.as_alias("superseded_at"),
+            PushOutbox.reach_notice.seen_at.as_alias("seen_at"),
         )
         states = Counter(r["state"] for r in rows)
         report.pushes_sent = states["sent"]
-        if set(states) - {"sent"}:
+        if set(states) - {"sent", "dropped"}:
             report.problems.append(f"pushes not sent: {dict(states)}")
+        if any(
+            r["state"] == "dropped" and r["superseded_at"] is None and r["seen_at"] is None
+            for r in rows
+        ):
+            report.problems.append(f"pushes dropped whose notice still needed them: {dict(states)}")
         received = {(d.token, d.headers.get("topic")) for d in pushes.deliveries}
-        lost = [r for r in rows if (r["endpoint"].rsplit("/", 1)[-1], r["topic"]) not in received]
+        lost = [
+            r
+            for r in rows
+            if r["state"] == "sent"
+            and (r["endpoint"].rsplit("/", 1)[-1], r["topic"]) not in received
+        ]
         if lost or pushes.errors:
             report.problems.append(
                 f"{len(lost)} pushes never received; push service errors: {pushes.errors[:3]}"

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from db.engine import tables
-from tests.conftest import ADMIN_URL, migrate
+from tests.conftest import ADMIN_URL, SESSION_DATABASE, migrate
 
 
 def test_sqlite_empty_database_migrates_forwards(tmp_path):
@@ -35,7 +35,7 @@ def test_sqlite_empty_database_migrates_forwards(tmp_path):
 
 
 def test_postgres_empty_database_migrates_forwards(postgres_ready):
-    database = "fieldservice_migration_check"
+    database = f"{SESSION_DATABASE}_migration_check"  # this test session's own
     url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
 
     async def admin(statement: str) -> None:
