@@ -14,7 +14,8 @@ The load, in compressed time (`--compression` 12: an hour of the day in 5 minute
   30 s of branch time it pushes up to 3 of them (with `first_unsettled`) and pulls with its cursor.
   A push that fails (the process died under it, 502) stays unsettled and is sent again. Each phone
   also uploads one photo over tus at a random moment, resuming from the server's offset whenever
-  a part fails, and is subscribed to web push;
+  a part fails, and is subscribed to web push. The phones are driven by `--generators`
+  processes of their own (one Python process cannot make 2,000 phones' requests);
 - agents create orders at a real branch's rate: 1 M orders a year is 114 an hour on average, the
   morning peak 3x that (342 an hour); a dispatcher dispatches each to a technician (a push);
 - consoles: `--consoles` dispatchers' event streams, reconnecting when a stream ends.
@@ -26,7 +27,8 @@ Afterwards every phone drains its outbox and finishes its photo, and the run che
 mutation applied or rejected (with a reason) exactly once (one outcome row per id, the client's
 last id = its outbox), every planned note once in its order's history, every created order stored
 once, every photo stored once (one blob row, three objects in S3) and ready on its order, every
-queued push sent and received (or dropped unsent, its notice superseded or seen), every console streaming at the end and resynced after the restart.
+queued push sent and received (or dropped unsent, its notice superseded or seen), every console
+streaming at the end and resynced after the restart.
 Reports throughput, p50/p99 per endpoint, errors per endpoint, the CPU time of PostgreSQL, the
 app processes, nginx and the load generators, PostgreSQL's wait events (sampled from
 pg_stat_activity) and the load average.
@@ -762,9 +764,7 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
         try:
             with Nginx(workdir, [p.port for p in processes]) as proxy:
                 tls = ssl.create_default_context(cafile=str(proxy.cert))
-                # This process: log-ins, agents, dispatchers and consoles; the phones are driven
-                # by `--generators` processes of their own (one Python process cannot make
-                # 2,000 phones' requests fast enough to load the server).
+                # This process: log-ins, agents, dispatchers and consoles (the phones: phones_day).
                 async with httpx.AsyncClient(base_url=proxy.url, verify=tls, timeout=30) as http:
 
                     async def log_in(username: str) -> str:
