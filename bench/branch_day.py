@@ -373,7 +373,7 @@ def clients_for(phones: int) -> tuple[int, httpx.Limits]:
     """How many HTTP clients a generator process spreads its phones over, and each one's pool.
     One pool for 2,000 phones spent the load generator's CPU matching queued requests to
     connections (httpcore's pool is quadratic in what waits), and measured that, not the server."""
-    count = min(25, -(-phones // 80))  # 80 phones or more a client; 200 connections in all
+    count = min(25, -(-phones // 80))  # 80 phones or more a client; 200 connections a process
     return count, httpx.Limits(max_connections=200 // count, max_keepalive_connections=200 // count)
 
 
