@@ -48,9 +48,14 @@ def test_dispatcher_assigns_from_suggestions_and_the_board_follows(desk, server)
     clock = row.locator("td.countdown")
     first = clock.inner_text()
     assert re.match(r"剩 \d+:\d\d", first), first
+    # Looked up afresh each time: a redraw (the other order's dispatch arriving on the event
+    # stream) replaces the row, and a handle to the old cell would never change.
     page.wait_for_function(
-        "([el, before]) => el.textContent !== before",
-        arg=[clock.element_handle(), first],
+        """([id, before]) => {
+            const cell = document.querySelector(`#queue tr[data-id="${id}"] td.countdown`);
+            return cell !== null && cell.textContent !== before;
+        }""",
+        arg=[waiting["id"], first],
         timeout=30_000,
     )
 
