@@ -41,9 +41,10 @@ lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff format --check .
 	npm run --silent lint
 
-# The test files spread over TEST_WORKERS processes (pytest-xdist; a file stays on one worker, so
-# a browser and a server are started once a file). Each worker has its own PostgreSQL database.
-TEST_WORKERS ?= auto
+# TEST_WORKERS=2 (or auto) spreads the test files over that many processes (pytest-xdist; a file
+# stays on one worker, so its browser and servers start once; each worker has its own PostgreSQL
+# database). 0, the default, runs them in this process, as CI does.
+TEST_WORKERS ?= 0
 test: setup lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
