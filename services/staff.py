@@ -1,8 +1,9 @@
-"""Staff as other areas name them: display names by user id, in one query."""
+"""Staff as other areas name them: display names by user id (in one query), and references."""
 
 from collections.abc import Iterable
 
 from db.tables import StaffUser
+from services.outages.schemas import Ref
 
 
 async def display_names(ids: Iterable[int | None]) -> dict[int, str]:
@@ -14,3 +15,8 @@ async def display_names(ids: Iterable[int | None]) -> dict[int, str]:
         StaffUser.id.is_in(wanted)
     )
     return {r["id"]: r["display_name"] for r in rows}
+
+
+def staff_ref(id_: int | None, names: dict[int, str]) -> Ref | None:
+    """A user as payloads name them (id and display name, from `display_names`); None for none."""
+    return Ref(id=id_, name=names.get(id_, "")) if id_ is not None else None

@@ -21,7 +21,7 @@ from domain.vocabulary import Role
 from services.auth.schemas import Caller
 from services.duty import schemas as s
 from services.outages.schemas import Ref
-from services.staff import display_names
+from services.staff import display_names, staff_ref
 from settings import settings
 
 TZ = ZoneInfo(settings.timezone)
@@ -51,10 +51,6 @@ async def _changed(
     await events.publish(events.DUTY, {"what": what, "id": id_})
 
 
-def _ref(id_: int | None, names: dict[int, str]) -> Ref | None:
-    return Ref(id=id_, name=names.get(id_, "")) if id_ is not None else None
-
-
 # ---- broadcast safety ----------------------------------------------------------------------
 
 _BROADCAST_COLUMNS = (*BroadcastEvent.all_columns(), BroadcastEvent.area.name.as_alias("area_name"))
@@ -76,10 +72,10 @@ async def _broadcast_out(rows: list[dict]) -> list[s.BroadcastOut]:
             actions=r["actions"],
             status=r["status"],
             report=r["report"],
-            recorded_by=_ref(r["recorded_by"], names),
-            reported_by=_ref(r["reported_by"], names),
+            recorded_by=staff_ref(r["recorded_by"], names),
+            reported_by=staff_ref(r["reported_by"], names),
             reported_at=r["reported_at"],
-            closed_by=_ref(r["closed_by"], names),
+            closed_by=staff_ref(r["closed_by"], names),
             closed_at=r["closed_at"],
             created_at=r["created_at"],
         )
@@ -269,8 +265,8 @@ async def _entries_out(rows: list[dict]) -> list[s.DutyEntryOut]:
             attendance=r["attendance"],
             outage_id=r["outage"],
             note=r["note"],
-            added_by=_ref(r["added_by"], names),
-            checked_by=_ref(r["checked_by"], names),
+            added_by=staff_ref(r["added_by"], names),
+            checked_by=staff_ref(r["checked_by"], names),
             checked_at=r["checked_at"],
         )
         for r in rows

@@ -22,8 +22,7 @@ from services.auth.schemas import Caller
 from services.duty import service as duty
 from services.handover import schemas as s
 from services.outages import records as outage_records
-from services.outages.schemas import Ref
-from services.staff import display_names
+from services.staff import display_names, staff_ref
 from services.work_orders.service import summary_flags
 
 ON_DUTY = (Role.dispatcher, Role.supervisor)  # who hands over and takes over a dispatch shift
@@ -169,16 +168,12 @@ async def _names(sheets: list[dict]) -> dict[int, str]:
     )
 
 
-def _ref(id_: int | None, names: dict[int, str]) -> Ref | None:
-    return Ref(id=id_, name=names.get(id_, "")) if id_ else None
-
-
 def _summary_fields(sheet: dict, names: dict[int, str]) -> dict[str, Any]:
     return dict(
         id=sheet["id"],
         status=sheet["status"],
-        outgoing=_ref(sheet["outgoing"], names),
-        incoming=_ref(sheet["incoming"], names),
+        outgoing=staff_ref(sheet["outgoing"], names),
+        incoming=staff_ref(sheet["incoming"], names),
         scheduled_at=sheet["scheduled_at"],
         outgoing_signed_at=sheet["outgoing_signed_at"],
         incoming_signed_at=sheet["incoming_signed_at"],
@@ -210,7 +205,7 @@ async def detail(sheet_id: int) -> s.SheetOut:
         systems=sheet["systems"],
         other=sheet["other"],
         incoming_note=sheet["incoming_note"],
-        substitute_named_by=_ref(sheet["substitute_named_by"], names),
+        substitute_named_by=staff_ref(sheet["substitute_named_by"], names),
         substitute_reason=sheet["substitute_reason"],
         created_at=sheet["created_at"],
         held_back_by=await held_back_by() if open_ else [],

@@ -23,7 +23,7 @@ from push import outbox as push_outbox
 from services.auth.schemas import Caller
 from services.outages import records
 from services.outages import schemas as s
-from services.staff import display_names
+from services.staff import display_names, staff_ref
 from services.work_orders import schemas as ws
 from services.work_orders import service as orders
 
@@ -40,18 +40,14 @@ async def _load(outage_id: int) -> dict:
     return outage
 
 
-def _ref(id_: int | None, names: dict[int, str]) -> s.Ref | None:
-    return s.Ref(id=id_, name=names.get(id_, "")) if id_ is not None else None
-
-
 def _notice_out(n: dict, names: dict[int, str]) -> s.NoticeOut:
     return s.NoticeOut(
         id=n["id"],
         kind=n["kind"],
         revision=n["revision"],
         reporter=n["reporter"],
-        responsible=_ref(n["responsible"], names),
-        published_by=_ref(n["published_by"], names),
+        responsible=staff_ref(n["responsible"], names),
+        published_by=staff_ref(n["published_by"], names),
         published_at=n["published_at"],
         location=n["location"],
         cause=n["cause"],
@@ -97,7 +93,7 @@ async def _summaries(outages: list[dict]) -> list[s.OutageSummary]:
                 place=_place(o),
                 network=o["network"],
                 detected_at=o["detected_at"],
-                declared_by=_ref(o["declared_by"], names),
+                declared_by=staff_ref(o["declared_by"], names),
                 orders=len(mine),
                 open_orders=sum(link["state"] in OPEN_STATES for link in mine),
                 notice=_notice_out(notice, names) if notice else None,
@@ -160,7 +156,7 @@ async def detail(outage_id: int) -> s.OutageDetail:
                 address=link["address"],
                 created_at=link["created_at"],
                 linked_at=link["linked_at"],
-                linked_by=_ref(link["linked_by"], names),
+                linked_by=staff_ref(link["linked_by"], names),
                 unlinked_at=link["unlinked_at"],
             )
             for link in links
