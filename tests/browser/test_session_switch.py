@@ -133,6 +133,33 @@ SYNC_STATES = """() => {
 }"""
 
 
+def test_a_sync_asked_while_one_runs_follows_it_never_beside_it(phone, server):
+    """Two runs at once write their pulls in either order: an older page written last takes the
+    order back a step after its push has been settled (seen under load: 接单 undone on screen)."""
+    page = phone
+    create_order(server, "ordinary", "光猫无信号")
+    log_in_on_phone(page)
+    pulls = []
+    page.on("request", lambda r: pulls.append(r) if "/api/sync/pull" in r.url else None)
+    held = Held(page, "**/api/sync/pull?*", "the first run's pull")
+    answer = page.evaluate(
+        """async () => {
+          const m = await window.__app.engine;
+          m.syncNow();  // its pull is held
+          const second = m.syncNow().then(() => "returned");
+          return Promise.race([second, new Promise((r) => setTimeout(() => r("running beside"), 5000))]);
+        }"""
+    )
+    held.wait()
+    assert answer == "returned" and len(held.routes) == 1, (answer, len(held.routes))
+    held.release()
+    # The one asked meanwhile runs once the first has ended: its own pull follows.
+    wait_until(page, lambda: len(pulls) >= 2, "the second run's pull")
+    wait_until(page, lambda: not page.evaluate("window.__app.status.running"), "the runs to end")
+    assert page.evaluate("window.__app.status.error") is None
+    assert page.errors == []
+
+
 def test_the_last_technicians_sync_in_flight_is_not_the_next_ones_problem(phone, server):
     page = phone
     create_order(server, "ordinary", "光猫无信号", assignee="tech2")  # the first technician's job

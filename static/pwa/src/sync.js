@@ -42,12 +42,15 @@ export function stopSync() {
 }
 
 export async function syncNow() {
+  // Claimed before the first await: two runs at once would write their pulls in either order, an
+  // older page last (the order goes back a step) while a newer push is already settled.
   if (status.running) { again = true; return; }
-  const token = await get("token");
-  if (!token) return;
-  const own = (run = { token, abort: new AbortController() });
-  status.running = true; emit();
+  status.running = true;
+  const own = (run = { token: null, abort: new AbortController() });
   try {
+    own.token = await get("token");
+    if (!own.token) return;
+    emit();
     await push(own);
     await pull(own);
     failures = 0;
