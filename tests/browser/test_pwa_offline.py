@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import publish, shot
 from tests.photos import photo
@@ -45,8 +46,21 @@ def log_in(page, username: str = "tech2") -> None:
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_selector(".job-card")
-    # Offline only works once the service worker controls the page.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Offline only works once the service worker controls the page: it precaches the shell first,
+    # which a loaded machine may take long over; if it never does, say where the worker stands.
+    try:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(
+            f"no service worker controls the page: {page.evaluate(WORKER)}"
+        ) from None
+
+
+WORKER = """async () => {
+  const r = await navigator.serviceWorker.getRegistration();
+  if (!r) return "none registered";
+  return { installing: r.installing?.state, waiting: r.waiting?.state, active: r.active?.state };
+}"""
 
 
 def draw_signature(page) -> None:
