@@ -41,12 +41,12 @@ lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff format --check .
 	npm run --silent lint
 
-# TEST_WORKERS=2 (or auto) spreads the test files over that many processes (pytest-xdist; a file
-# stays on one worker, so its browser and servers start once; each worker has its own PostgreSQL
-# database). 0, the default, runs them in this process, as CI does.
-TEST_WORKERS ?= 0
+# The test files spread over TEST_WORKERS processes (pytest-xdist; a file stays on one worker, so
+# its browser and servers start once; each worker has its own PostgreSQL database); the two long
+# simulations start first (tests/conftest.py). 2, as CI runs; 0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: setup lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/*.db var/*.db-*
