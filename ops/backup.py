@@ -29,7 +29,7 @@ import settings as config
 from db.engine import current_engine, is_sqlite
 from db.evidence_tables import EvidenceUpload, PhotoBlob
 from db.migration_state import known_migrations
-from db.tables import AuditEntry
+from services.audit import record_change
 from services.evidence.uploads import RECEIVING, incoming_dir
 from storage import blob_store
 
@@ -198,15 +198,8 @@ async def restore(archive: Path) -> Summary:
                 (incoming_dir() / upload_id).write_bytes(tar.extractfile(member).read())
                 uploads += 1
     await _trim_unfinished_uploads()
-    await AuditEntry.insert(
-        AuditEntry(
-            actor_role="cli",
-            action="backup.restored",
-            target=archive.name[:128],
-            payload={"taken_at": manifest["taken_at"]},
-            server_time=servertime.now(),
-        )
-    )
+    taken = {"taken_at": manifest["taken_at"]}
+    await record_change(None, "backup.restored", archive.name, servertime.now(), taken)
     return Summary(engine, photos, uploads)
 
 

@@ -10,9 +10,10 @@ from db import changes
 from db.direct import insert_many
 from db.engine import savepoint, write_transaction
 from db.sync_tables import SyncClient, SyncMutation
-from db.tables import AuditEntry, WorkOrder
+from db.tables import WorkOrder
 from domain.errors import BadRequest, DomainError, Forbidden, NotFound
 from domain.messages import render
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.work_orders import service as orders
 from sync import mutations, rejected
@@ -132,15 +133,9 @@ async def _skip_lost(caller: Caller, client: dict, held: int, to: int) -> None:
     locked by this batch) and put which ids this server lost in the audit trail: what the phone
     did under them is not here."""
     await SyncClient.update({SyncClient.last_mutation_id: to}).where(SyncClient.id == client["id"])
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=caller.id,
-            actor_role=caller.role,
-            action="sync.lost_mutations_skipped",
-            target=client["client_id"],
-            payload={"from": held + 1, "to": to},
-            server_time=servertime.now(),
-        )
+    skipped = {"from": held + 1, "to": to}
+    await record_change(
+        caller, "sync.lost_mutations_skipped", client["client_id"], servertime.now(), skipped
     )
 
 

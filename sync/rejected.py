@@ -10,9 +10,9 @@ import events
 import servertime
 from db.engine import write_transaction
 from db.sync_tables import SyncMutation
-from db.tables import AuditEntry
 from domain.errors import NotFound
 from domain.messages import render
+from services.audit import record_change
 from services.auth.schemas import Caller
 from sync.mutations import REFUSED_UNREAD
 from sync.schemas import ConflictOut
@@ -133,13 +133,6 @@ async def resolve(caller: Caller, conflict_id: int, note: str) -> None:
         )
         if not updated:
             raise NotFound("sync.conflict_not_found", id=conflict_id)
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="sync.conflict_resolved",
-                target=str(conflict_id),
-                payload={"note": note},
-                server_time=servertime.now(),
-            )
+        await record_change(
+            caller, "sync.conflict_resolved", str(conflict_id), servertime.now(), {"note": note}
         )

@@ -8,9 +8,10 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 
 import servertime
 from api.auth.guards import ANY_ROLE, roles
-from db.tables import AuditEntry, Customer, StaffUser
+from db.tables import Customer, StaffUser
 from domain.errors import NotFound
 from domain.vocabulary import DISPATCH_ROLES, OFFICE_ROLES, Role
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.reference import schemas as s
 from services.reference.service import reference_data
@@ -82,15 +83,7 @@ class ReferenceController(Controller):
         if row is None:
             raise NotFound("customer.not_found", id=customer_id)
         caller = request.user
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="customer.read",
-                target=str(customer_id),
-                server_time=servertime.now(),
-            )
-        )
+        await record_change(caller, "customer.read", str(customer_id), servertime.now())
         return _customer(row)
 
 

@@ -10,6 +10,7 @@ from db.engine import write_transaction
 from db.tables import Area, StaffUser, Team
 from domain.errors import Conflict, NotFound
 from services.accounts import schemas as s
+from services.audit import record_change
 from services.auth import service as auth
 from services.auth.schemas import Caller
 
@@ -80,9 +81,8 @@ async def set_active(caller: Caller, user_id: int, active: bool) -> s.Account:
         await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == user_id)
         if not active:
             await auth.end_sessions(user_id, now)
-        await auth.audit(
-            caller, "user.reactivate" if active else "user.deactivate", target.username, now
-        )
+        action = "user.reactivate" if active else "user.deactivate"
+        await record_change(caller, action, target.username, now)
     return await account(user_id)
 
 
@@ -98,5 +98,7 @@ async def end_sessions(caller: Caller, user_id: int) -> s.SessionsEnded:
     now = servertime.now()
     async with write_transaction():
         revoked = await auth.end_sessions(user_id, now, keep_push=True)
-        await auth.audit(caller, "user.end_sessions", target.username, now, revoked_tokens=revoked)
+        await record_change(
+            caller, "user.end_sessions", target.username, now, {"revoked_tokens": revoked}
+        )
     return s.SessionsEnded(revoked_tokens=revoked)

@@ -13,10 +13,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 import servertime
 from db.engine import after_commit, write_transaction
 from db.push_tables import PushSubscription
-from db.tables import AuditEntry, AuthToken, LoginAttempt, StaffUser
+from db.tables import AuthToken, LoginAttempt, StaffUser
 from domain.errors import Conflict, RateLimited, Unauthorized
 from domain.vocabulary import Role
 from events.publisher import revoked
+from services.audit import record_change
 from services.auth.schemas import Caller
 from settings import settings
 
@@ -84,10 +85,8 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
         # Recorded in a transaction of its own: the refusal must count towards the rate limit.
         async with write_transaction():
             await LoginAttempt.insert(attempt)
-            await AuditEntry.insert(
-                AuditEntry(
-                    action="auth.login_failed", target=username, address=address, server_time=now
-                )
+            await record_change(
+                None, "auth.login_failed", username, now, nobody_role="", address=address
             )
         raise Unauthorized("auth.invalid_credentials")
     token = secrets.token_urlsafe(32)
@@ -103,16 +102,7 @@ async def login(username: str, password: str, address: str) -> tuple[str, dict, 
                 address=address,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=user["id"],
-                actor_role=user["role"],
-                action="auth.login",
-                target=username,
-                address=address,
-                server_time=now,
-            )
-        )
+        await record_change(caller_of(user), "auth.login", username, now, address=address)
     return token, user, expires_at
 
 
@@ -123,15 +113,7 @@ async def logout(token: str, caller: Caller) -> None:
             AuthToken.token_hash == token_hash(token)
         )
         await revoked(token_hash=token_hash(token))
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="auth.logout",
-                target=caller.username,
-                server_time=now,
-            )
-        )
+        await record_change(caller, "auth.logout", caller.username, now)
     _forget_tokens(token=token)  # after the commit: a lookup meanwhile found it valid
 
 
@@ -203,7 +185,7 @@ async def create_user(
                 phone=phone,
             )
         )
-        await audit(actor, "user.create", username, servertime.now(), role=role.value)
+        await record_change(actor, "user.create", username, servertime.now(), {"role": role.value})
     return rows[0]["id"]
 
 
@@ -218,7 +200,7 @@ async def reset_password(username: str, password: str, actor: Caller | None = No
             StaffUser.id == user["id"]
         )
         await end_sessions(user["id"], now)
-        await audit(actor, "user.reset_password", username, now)
+        await record_change(actor, "user.reset_password", username, now)
     return True
 
 
@@ -237,19 +219,3 @@ async def end_sessions(user_id: int, now: datetime, *, keep_push: bool = False) 
         await PushSubscription.delete().where(PushSubscription.user == user_id)
     after_commit(lambda: _forget_tokens(user_id=user_id))
     return len(rows)
-
-
-async def audit(
-    actor: Caller | None, action: str, target: str, now: datetime, **payload: object
-) -> None:
-    """An account change in the audit trail; no actor: the command line."""
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=actor.id if actor else None,
-            actor_role=actor.role if actor else "cli",
-            action=action,
-            target=target,
-            payload=payload,
-            server_time=now,
-        )
-    )

@@ -10,10 +10,11 @@ import servertime
 from db import changes
 from db.call_tables import CallPolicyVersion, CallRecord
 from db.engine import write_transaction
-from db.tables import AuditEntry, StaffUser, WorkOrder
+from db.tables import StaffUser, WorkOrder
 from domain import calls as rules
 from domain.clocks import effective_time
 from domain.errors import Conflict, Invalid, NotFound
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.calls import records
 from services.calls import schemas as s
@@ -67,16 +68,8 @@ async def set_policy(caller: Caller, data: s.CallPolicySet) -> s.CallPolicyOut:
                 updated_by=caller.id,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="policy.calls",
-                target="calls",
-                payload={"max_minutes": data.max_minutes, "rest_hours": hours},
-                server_time=now,
-            )
-        )
+        payload = {"max_minutes": data.max_minutes, "rest_hours": hours}
+        await record_change(caller, "policy.calls", "calls", now, payload)
     return (await policies(history=False))[0]
 
 
@@ -140,16 +133,8 @@ async def tap(caller: Caller, order_id: int, data: s.PhoneCall, tapped_on: str) 
                 updated_at=now,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="call.attempt",
-                target=f"work_order:{order_id}",
-                payload={"tapped_on": tapped_on, "urgent": data.urgent},
-                server_time=now,
-            )
-        )
+        payload = {"tapped_on": tapped_on, "urgent": data.urgent}
+        await record_change(caller, "call.attempt", f"work_order:{order_id}", now, payload)
         await changes.order_changed(order_id)  # the order's documents carry its calls
         await events.publish(events.CALL, {"id": rows[0]["id"], "order_id": order_id})
     row = await CallRecord.select().where(CallRecord.id == rows[0]["id"]).first()
@@ -295,16 +280,9 @@ async def _matching_attempt(order_id: int, staff_id: int, data: s.CallReport) ->
 
 
 async def _audit(client: Caller, action: str, call_id: str, payload: object, now: datetime) -> None:
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=None,
-            actor_role=client.role,
-            action=action,
-            target=f"call:{call_id}"[:128],
-            payload={"client": client.display_name, "detail": payload},
-            server_time=now,
-        )
-    )
+    """A telephony system's report: its key is no staff user, so no actor; its role says who."""
+    detail = {"client": client.display_name, "detail": payload}
+    await record_change(None, action, f"call:{call_id}", now, detail, nobody_role=client.role)
 
 
 async def calls_started(

@@ -18,6 +18,7 @@ from domain import duty as rules
 from domain.errors import Conflict, Invalid, NotFound
 from domain.outages import Status as OutageStatus
 from domain.vocabulary import Role
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.duty import schemas as s
 from services.outages.schemas import Ref
@@ -38,16 +39,7 @@ async def _changed(
     caller: Caller, action: str, target: str, now: datetime, what: str, id_: int, **payload: Any
 ) -> None:
     """Every change on the duty desk passes here, inside its transaction."""
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=caller.id,
-            actor_role=caller.role,
-            action=action,
-            target=target,
-            payload=payload,
-            server_time=now,
-        )
-    )
+    await record_change(caller, action, target, now, payload)
     await events.publish(events.DUTY, {"what": what, "id": id_})
 
 

@@ -12,12 +12,13 @@ import events
 import servertime
 from db.dispatch_tables import HandoverSheet, Outage, OutageNotice, OutageOrder
 from db.engine import write_transaction
-from db.tables import AuditEntry, StaffUser, WorkOrder
+from db.tables import StaffUser, WorkOrder
 from domain import duty as duty_rules
 from domain import handover as rules
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.outages import OPEN
 from domain.vocabulary import OPEN_STATES, Role, State
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.duty import service as duty
 from services.handover import schemas as s
@@ -32,16 +33,7 @@ async def _changed(
     sheet_id: int, caller: Caller, action: str, now: datetime, **payload: Any
 ) -> None:
     """Every change of a sheet passes here, inside its transaction: the audit trail, the live event."""
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=caller.id,
-            actor_role=caller.role,
-            action=action,
-            target=f"handover/{sheet_id}",
-            payload=payload,
-            server_time=now,
-        )
-    )
+    await record_change(caller, action, f"handover/{sheet_id}", now, payload)
     status = (
         await HandoverSheet.select(HandoverSheet.status).where(HandoverSheet.id == sheet_id).first()
     )

@@ -11,9 +11,10 @@ from typing import Any
 import events
 from db.dispatch_tables import Outage, OutageDetectionPolicy, OutageNotice, OutageOrder
 from db.engine import current_engine, is_sqlite
-from db.tables import AuditEntry, WorkOrder
+from db.tables import WorkOrder
 from domain import outages as rules
 from domain.vocabulary import State
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.outages.schemas import OrderOutage
 
@@ -47,16 +48,7 @@ async def changed(
 ) -> None:
     """Every change of an outage (detected, confirmed, notice out, orders linked, restored, …)
     passes here, inside its transaction: the audit trail, and the `outage` live event."""
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=caller and caller.id,
-            actor_role=caller.role if caller else "system",
-            action=action,
-            target=f"outage/{outage_id}",
-            payload=payload,
-            server_time=now,
-        )
-    )
+    await record_change(caller, action, f"outage/{outage_id}", now, payload, nobody_role="system")
     status = await Outage.select(Outage.status).where(Outage.id == outage_id).first()
     await events.publish(
         events.OUTAGE, {"id": outage_id, "status": status["status"], "action": action}

@@ -12,7 +12,7 @@ import servertime
 from db import changes as sync_changes
 from db.dispatch_tables import Outage, OutageDetectionPolicy, OutageNotice, OutageOrder
 from db.engine import savepoint, write_transaction
-from db.tables import Area, AuditEntry, Community, Road, WorkOrder
+from db.tables import Area, Community, Road, WorkOrder
 from domain import notifications
 from domain import outages as rules
 from domain.errors import Conflict, DomainError, Invalid, Issue, NotFound
@@ -20,6 +20,7 @@ from domain.lifecycle import Action
 from domain.messages import render
 from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, OPEN_STATES, Kind, Method, Outcome
 from push import outbox as push_outbox
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.outages import records
 from services.outages import schemas as s
@@ -655,15 +656,12 @@ async def set_detection_policy(caller: Caller, data: s.DetectionPolicySet) -> s.
                 orders=data.orders, minutes=data.minutes, effective_from=now, updated_by=caller.id
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="policy.outage_detection",
-                target="outage_detection",
-                payload={"orders": data.orders, "minutes": data.minutes},
-                server_time=now,
-            )
+        await record_change(
+            caller,
+            "policy.outage_detection",
+            "outage_detection",
+            now,
+            {"orders": data.orders, "minutes": data.minutes},
         )
     return s.DetectionPolicyOut(
         orders=data.orders, minutes=data.minutes, effective_from=now, updated_by=caller.id

@@ -7,9 +7,10 @@ from datetime import date
 import servertime
 from db import changes as sync_changes
 from db.engine import write_transaction
-from db.tables import AuditEntry, CalendarDay, CalendarYear, ClockPolicy
+from db.tables import CalendarDay, CalendarYear, ClockPolicy
 from domain import calendar as calendar_rules
 from domain.clocks import DEFAULT_POLICY
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.policies import schemas as s
 from services.policies.calendar import calendar_days
@@ -55,19 +56,16 @@ async def set_policy(caller: Caller, data: s.ClockPolicySet) -> s.ClockPolicyOut
                 updated_by=caller.id,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="policy.set",
-                target=f"{data.clock}/{data.kind}/{data.priority}",
-                payload={
-                    "minutes": data.minutes,
-                    "working_days": data.working_days,
-                    "at_risk_percent": data.at_risk_percent,
-                },
-                server_time=now,
-            )
+        await record_change(
+            caller,
+            "policy.set",
+            f"{data.clock}/{data.kind}/{data.priority}",
+            now,
+            {
+                "minutes": data.minutes,
+                "working_days": data.working_days,
+                "at_risk_percent": data.at_risk_percent,
+            },
         )
         await sync_changes.reference_changed()
     row = await ClockPolicy.select().where(ClockPolicy.id == rows[0]["id"]).first()
@@ -123,19 +121,6 @@ async def calendar_coverage() -> s.CalendarCoverageOut:
     )
 
 
-async def _audit(caller: Caller, action: str, target: str, payload: dict | None = None) -> None:
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=caller.id,
-            actor_role=caller.role,
-            action=action,
-            target=target,
-            payload=payload or {},
-            server_time=servertime.now(),
-        )
-    )
-
-
 async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) -> s.CalendarDayOut:
     async with write_transaction():
         if await CalendarDay.exists().where(CalendarDay.day == day):
@@ -144,8 +129,12 @@ async def set_calendar_day(caller: Caller, day: date, data: s.CalendarDaySet) ->
             ).where(CalendarDay.day == day)
         else:
             await CalendarDay.insert(CalendarDay(day=day, working=data.working, name=data.name))
-        await _audit(
-            caller, "calendar.set", day.isoformat(), {"working": data.working, "name": data.name}
+        await record_change(
+            caller,
+            "calendar.set",
+            day.isoformat(),
+            servertime.now(),
+            {"working": data.working, "name": data.name},
         )
         await sync_changes.reference_changed()
     await recompute_running_clocks()
@@ -157,7 +146,7 @@ async def clear_calendar_day(caller: Caller, day: date) -> bool:
         if not await CalendarDay.exists().where(CalendarDay.day == day):
             return False
         await CalendarDay.delete().where(CalendarDay.day == day)
-        await _audit(caller, "calendar.clear", day.isoformat())
+        await record_change(caller, "calendar.clear", day.isoformat(), servertime.now())
         await sync_changes.reference_changed()
     await recompute_running_clocks()
     return True
@@ -169,7 +158,7 @@ async def enter_year(caller: Caller, year: int) -> s.CalendarCoverageOut:
     async with write_transaction():
         if not await CalendarYear.exists().where(CalendarYear.year == year):
             await CalendarYear.insert(CalendarYear(year=year))
-        await _audit(caller, "calendar.year_entered", str(year))
+        await record_change(caller, "calendar.year_entered", str(year), servertime.now())
     return await calendar_coverage()
 
 
@@ -182,5 +171,5 @@ async def withdraw_year(caller: Caller, year: int) -> bool:
             .returning(CalendarYear.id)
         ):
             return False
-        await _audit(caller, "calendar.year_withdrawn", str(year))
+        await record_change(caller, "calendar.year_withdrawn", str(year), servertime.now())
     return True

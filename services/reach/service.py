@@ -9,11 +9,11 @@ import servertime
 from db.engine import write_transaction
 from db.push_tables import PushOutbox
 from db.reach_tables import EscalationPolicy, ReachNotice, ReachOutbox, ReachPreference
-from db.tables import AuditEntry
 from domain import reach as rules
 from domain.errors import NotFound
 from reach import records
 from reach.channels import channels, contacts
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.reach import schemas as s
 
@@ -164,16 +164,7 @@ async def set_preferences(caller: Caller, user_id: int, data: s.Preferences) -> 
             .returning(P.id)
         ):
             await P.insert(P(user=user_id, updated_at=now, **values))
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="reach.preferences",
-                target=f"user/{user_id}",
-                payload=values,
-                server_time=now,
-            )
-        )
+        await record_change(caller, "reach.preferences", f"user/{user_id}", now, values)
     return await preferences(user_id)
 
 
@@ -226,14 +217,5 @@ async def set_escalation_policy(
         await EscalationPolicy.insert(
             EscalationPolicy(effective_from=now, updated_by=caller.id, **values)
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="policy.escalation",
-                target="escalation",
-                payload=values,
-                server_time=now,
-            )
-        )
+        await record_change(caller, "policy.escalation", "escalation", now, values)
     return _policy_out({**values, "effective_from": now, "updated_by": caller.id})

@@ -6,9 +6,10 @@ from __future__ import annotations
 import servertime
 from db.duty_tables import ContractorRoutingPolicy
 from db.engine import write_transaction
-from db.tables import Area, AuditEntry
+from db.tables import Area
 from domain.errors import Invalid
 from domain.routing import DEFAULT_CONTRACTOR_KINDS, contractor_kinds_in_force
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.routing import schemas as s
 
@@ -73,16 +74,8 @@ async def set_policy(caller: Caller, data: s.ContractorRoutingSet) -> s.Contract
                 area=data.area_id, kinds=kinds, effective_from=now, updated_by=caller.id
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller.id,
-                actor_role=caller.role,
-                action="policy.contractor_routing",
-                target=f"area/{data.area_id}" if data.area_id else "branch",
-                payload={"kinds": kinds},
-                server_time=now,
-            )
-        )
+        target = f"area/{data.area_id}" if data.area_id else "branch"
+        await record_change(caller, "policy.contractor_routing", target, now, {"kinds": kinds})
     row = (
         await ContractorRoutingPolicy.select(*_COLUMNS)
         .where(ContractorRoutingPolicy.id == rows[0]["id"])

@@ -16,8 +16,8 @@ import secrets
 import servertime
 from db.call_tables import SystemClient
 from db.engine import write_transaction
-from db.tables import AuditEntry
 from domain.errors import Conflict, NotFound
+from services.audit import record_change
 from services.auth.schemas import Caller
 from services.system_clients import schemas as s
 
@@ -93,15 +93,8 @@ async def create(caller: Caller | None, data: s.SystemClientCreate) -> s.SystemC
                 created_by=caller and caller.id,
             )
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=caller and caller.id,
-                actor_role=caller.role if caller else "cli",
-                action="system_client.create",
-                target=data.name,
-                payload={"role": data.role, "key_id": key_id},
-                server_time=now,
-            )
+        await record_change(
+            caller, "system_client.create", data.name, now, {"role": data.role, "key_id": key_id}
         )
     row = await SystemClient.select().where(SystemClient.id == rows[0]["id"]).first()
     return _out(row, key=f"{PREFIX}{key_id}.{secret}")
@@ -117,15 +110,7 @@ async def deactivate(caller: Caller, client_id: int) -> s.SystemClientOut:
             await SystemClient.update({SystemClient.active: False}).where(
                 SystemClient.id == client_id
             )
-            await AuditEntry.insert(
-                AuditEntry(
-                    actor=caller.id,
-                    actor_role=caller.role,
-                    action="system_client.deactivate",
-                    target=row["name"],
-                    server_time=now,
-                )
-            )
+            await record_change(caller, "system_client.deactivate", row["name"], now)
     return _out({**row, "active": False})
 
 
