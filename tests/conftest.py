@@ -57,10 +57,12 @@ def migrate(database_url: str) -> None:
         )
 
 
-async def _admin(statement: str) -> None:
+async def _admin(*statements: str) -> None:
+    """Statements on the PostgreSQL server itself (databases made and dropped), in one connection."""
     connection = await asyncpg.connect(ADMIN_URL, timeout=5)
     try:
-        await connection.execute(statement)
+        for statement in statements:
+            await connection.execute(statement)
     finally:
         await connection.close()
 

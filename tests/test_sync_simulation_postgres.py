@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 
-import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 import servertime
 from db.engine import bind
-from tests.conftest import ADMIN_URL, POSTGRES_URL
+from tests.conftest import ADMIN_URL, POSTGRES_URL, _admin
 from tests.sync_simulation import (
     EXAMPLES,
     play_from_template,
@@ -28,16 +27,8 @@ def test_simulated_offline_days_on_postgres(postgres_ready):
     )
     server = ADMIN_URL.rsplit("/", 1)[0]
 
-    async def admin(*statements: str) -> None:
-        connection = await asyncpg.connect(ADMIN_URL)
-        try:
-            for statement in statements:
-                await connection.execute(statement)
-        finally:
-            await connection.close()
-
     asyncio.run(
-        admin(
+        _admin(
             f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
             f'CREATE DATABASE "{world_db}" TEMPLATE "{POSTGRES_URL.rsplit("/", 1)[1]}"',
         )
@@ -49,7 +40,7 @@ def test_simulated_offline_days_on_postgres(postgres_ready):
 
     def run_example(steps):
         asyncio.run(
-            admin(
+            _admin(
                 f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
                 f'CREATE DATABASE "{example_db}" TEMPLATE "{world_db}"',
             )
@@ -68,7 +59,7 @@ def test_simulated_offline_days_on_postgres(postgres_ready):
         run_schedules(examples, run_example)
     finally:
         asyncio.run(
-            admin(
+            _admin(
                 f'DROP DATABASE IF EXISTS "{example_db}" WITH (FORCE)',
                 f'DROP DATABASE IF EXISTS "{world_db}" WITH (FORCE)',
             )
