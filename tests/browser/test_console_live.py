@@ -102,6 +102,9 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
         expect(page.locator(f'#queue tr[data-id="{other["id"]}"] span.state')).to_have_text(
             "已派单", timeout=LIVE
         )
+    # A dispatcher moving down the rows with the keyboard keeps the focus through the redraws.
+    focused = f'#queue tr[data-id="{others[2]["id"]}"] a.open-order'
+    page.focus(focused)
     quiet(page, list_fetches)  # the last refresh done
     before = len(list_fetches)
     assert (
@@ -118,6 +121,7 @@ def test_orders_steps_and_refused_offline_work_reach_the_open_console_without_a_
             "已接单", timeout=LIVE
         )
     expect(page.locator("#pane-state")).to_have_text("已接单", timeout=LIVE)
+    assert page.locator(focused).evaluate("el => el === document.activeElement")
     quiet(page, list_fetches)
     assert 1 <= len(list_fetches) - before <= 2, [r.url for r in list_fetches[before:]]
     assert page.locator(f'#queue tr[data-id="{order["id"]}"].fresh').count() == 1  # lit up

@@ -128,8 +128,10 @@ export default {
           <td class="countdown ${clockClass(o.next_due, o.at_risk)}" data-due="${o.next_due || ""}">${countdown(o.next_due)}</td>
         </tr>`);
       const body = rows.length ? rows : html`<tr><td colspan="8" class="muted">${t("q_empty")}</td></tr>`;
+      const refocus = rowFocus();
       if (!full) {
         draw(listEl.querySelector("#queue tbody"), body);
+        refocus();
         listEl.querySelector("#queue-total").textContent = t("q_total", { n: s.total });
         listEl.querySelector("#pick-all").checked = s.orders.length > 0 && s.orders.every((o) => s.selected.has(o.id));
         return drawBulk();
@@ -139,9 +141,20 @@ export default {
           <th>${t("q_code")}</th><th>${t("q_kind")}</th><th>${t("q_customer")}</th><th>${t("q_state")}</th>
           <th>${t("q_area")}</th><th>${t("q_assignee")}</th><th>${t("q_due")}</th></tr></thead>
         <tbody>${body}</tbody></table>`);
+      refocus();
       s.bulkFor = null; // a new, empty select
       bindList();
       fillBulkPeople();
+    }
+
+    /** The rows are drawn afresh on every live change: a dispatcher moving through them with the
+     *  keyboard keeps focus on the same order's link or tick box (if the order is still listed). */
+    function rowFocus() {
+      const held = document.activeElement;
+      const row = listEl.contains(held) && held.closest("tr[data-id]");
+      if (!row) return () => {};
+      const control = held.classList.contains("pick") ? ".pick" : ".open-order";
+      return () => listEl.querySelector(`#queue tr[data-id="${row.dataset.id}"] ${control}`)?.focus();
     }
 
     function bindList() {
