@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import servertime
-from db.tables import WorkOrderEvent
+from db.tables import AuditEntry, WorkOrderEvent
 from tests.conftest import run
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Chengdu
@@ -383,3 +383,31 @@ def test_dispatch_and_transfer_answers_name_the_new_holder(api):
     rejected = api.step("tech2", order["id"], "reject", reason="不在本人片区")
     assert rejected["assignee"] is None
     assert api.get("dispatcher", f"/api/work-orders/{order['id']}").json()["assignee"] is None
+
+
+def test_an_agent_finds_the_caller_by_phone_account_or_name_and_opening_the_file_is_audited(api):
+    """A caller gives part of a phone number, an account number or a name; the file the agent
+    opens is confidential, so each opening is in the audit trail with who opened it."""
+    world = api.world
+
+    def found(q: str) -> list[int]:
+        answer = api.get("agent", f"/api/customers?q={q}")
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()]
+
+    vip = world.customers["vip"]
+    assert found("13800000001") == [vip]  # the whole phone number
+    assert found("0280000001") == [vip]  # the account number
+    assert found("客户vip") == [vip]
+    assert found("客户") == sorted(world.customers.values())
+    assert found("139") == []
+    assert len(api.get("agent", "/api/customers?q=客户&limit=2").json()) == 2
+
+    opened = api.get("agent", f"/api/customers/{vip}")
+    assert opened.status_code == 200 and opened.json()["tier"] == "vip"
+    reads = run(
+        AuditEntry.select(AuditEntry.actor, AuditEntry.actor_role, AuditEntry.target).where(
+            AuditEntry.action == "customer.read"
+        )
+    )
+    assert reads == [{"actor": world.uid("agent"), "actor_role": "agent", "target": str(vip)}]

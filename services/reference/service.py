@@ -1,12 +1,24 @@
-"""Reference data, as forms and devices need it."""
+"""Reference data, as forms and devices need it; staff to assign; customer files (every office
+read of one goes to the audit trail: customer data is confidential)."""
 
 from __future__ import annotations
 
-from db.tables import Area, Community, Material, Road, Team
+import servertime
+from db.tables import Area, Community, Customer, Material, Road, StaffUser, Team
 from domain.closure import DETAILED_REMARK_MIN_CHARS, FIELD_WORK_PARTS, REQUIRED_PARTS
+from domain.errors import NotFound
 from domain.lifecycle import STEPS
 from domain.routing import ROUTES
-from domain.vocabulary import CLOSURE_CATEGORY_OF_KIND, FIELD_KINDS, SEND_BACK_REASONS, Kind, State
+from domain.vocabulary import (
+    CLOSURE_CATEGORY_OF_KIND,
+    FIELD_KINDS,
+    SEND_BACK_REASONS,
+    Kind,
+    Role,
+    State,
+)
+from services.audit import record_change
+from services.auth.schemas import Caller
 from services.calls.service import policies as call_policies
 from services.policies.service import list_policies
 from services.reference import schemas as s
@@ -81,4 +93,62 @@ def technician_spec() -> s.TechnicianSpec:
             field_kinds=sorted(FIELD_KINDS),
             detailed_remark_min=DETAILED_REMARK_MIN_CHARS,
         ),
+    )
+
+
+async def active_staff(role: Role | None, team_id: int | None) -> list[s.StaffOut]:
+    """Active staff (of a role, of a team), to choose an assignee from."""
+    query = StaffUser.select().where(StaffUser.active.eq(True))
+    if role:
+        query = query.where(StaffUser.role == role.value)
+    if team_id:
+        query = query.where(StaffUser.team == team_id)
+    return [
+        s.StaffOut(
+            id=u["id"],
+            username=u["username"],
+            display_name=u["display_name"],
+            role=u["role"],
+            team_id=u["team"],
+            area_id=u["area"],
+            phone=u["phone"],
+        )
+        for u in await query.order_by(StaffUser.id)
+    ]
+
+
+async def find_customers(q: str | None, limit: int) -> list[s.CustomerOut]:
+    """Customers whose name, phone or account number holds `q` (all of them without it)."""
+    query = Customer.select().order_by(Customer.id).limit(limit)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(
+            Customer.name.like(pattern)
+            | Customer.phone.like(pattern)
+            | Customer.account_no.like(pattern)
+        )
+    return [_customer(c) for c in await query]
+
+
+async def read_customer(caller: Caller, customer_id: int) -> s.CustomerOut:
+    """One customer file; the read is in the audit trail."""
+    row = await Customer.select().where(Customer.id == customer_id).first()
+    if row is None:
+        raise NotFound("customer.not_found", id=customer_id)
+    await record_change(caller, "customer.read", str(customer_id), servertime.now())
+    return _customer(row)
+
+
+def _customer(c: dict) -> s.CustomerOut:
+    return s.CustomerOut(
+        id=c["id"],
+        account_no=c["account_no"],
+        name=c["name"],
+        phone=c["phone"],
+        tier=c["tier"],
+        network=c["network"],
+        area_id=c["area"],
+        community_id=c["community"],
+        road_id=c["road"],
+        address=c["address"],
     )
