@@ -63,3 +63,22 @@ def test_the_domain_is_plain_rules():
             "settings",
             "servertime",
         }, path
+
+
+def test_the_http_layer_queries_no_table():
+    """Controllers hand requests to services/: no table (db/*tables.py) is read or written in api/.
+    (api/ may ask the engine whether it is up, and what a database error means.)"""
+    wrong = []
+    for path in sorted((ROOT / "api").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                if any(n.startswith("db.") and n.endswith("tables") for n in names):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
+            elif isinstance(node, ast.Import):
+                wrong += [
+                    f"{path.relative_to(ROOT)} imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("db.") and a.name.endswith("tables")
+                ]
+    assert not wrong, "\n".join(wrong)
