@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from db.engine import tables
-from tests.conftest import ADMIN_URL, SESSION_DATABASE, migrate
+from tests.conftest import ADMIN_URL, SESSION_DATABASE, _admin, migrate
 
 
 def test_sqlite_empty_database_migrates_forwards(tmp_path):
@@ -38,13 +38,6 @@ def test_postgres_empty_database_migrates_forwards(postgres_ready):
     database = f"{SESSION_DATABASE}_migration_check"  # this test session's own
     url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
 
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(ADMIN_URL)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
     async def table_names() -> set[str]:
         connection = await asyncpg.connect(url)
         try:
@@ -55,14 +48,14 @@ def test_postgres_empty_database_migrates_forwards(postgres_ready):
         finally:
             await connection.close()
 
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{database}"'))
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
     try:
         migrate(url)
         migrate(url)
         assert {t._meta.tablename for t in tables()} <= asyncio.run(table_names())
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def test_audit_trail_refuses_changes(db):
