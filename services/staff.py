@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from db.tables import StaffUser
-from services.outages.schemas import Ref
+from services.types import Ref
 
 
 async def display_names(ids: Iterable[int | None]) -> dict[int, str]:

@@ -1,5 +1,5 @@
 """The constrained field types and payload bases every API payload uses. They are the domain's
-(domain/types.py), where structs the domain and the API share (the closure form) use them too; PersonRef is how payloads name a person, a place or a team."""
+(domain/types.py), where structs the domain and the API share (the closure form) use them too; Ref is how payloads name a person, a place or a team."""
 
 from domain.types import (
     NO_NUL,
@@ -19,8 +19,8 @@ from domain.types import (
 )
 
 
-class PersonRef(Response, kw_only=True):
-    """A person (or a place, a team) as payloads name it: its id and its name."""
+class Ref(Response, kw_only=True):
+    """A person, a place or a team as payloads name it: its id and its name."""
 
     id: int
     name: str
@@ -34,7 +34,7 @@ __all__ = [
     "Hours",
     "Id",
     "Name",
-    "PersonRef",
+    "Ref",
     "Phone",
     "Quantity",
     "Request",

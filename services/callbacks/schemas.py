@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.types import PersonRef, Response
+from services.types import Ref, Response
 
 
 class CallbackAttempt(Response, kw_only=True):
     """A call that did not reach the customer: kept, but the callback is still due."""
 
     at: datetime
-    by: PersonRef | None
+    by: Ref | None
     remark: str
 
 
@@ -24,8 +24,8 @@ class CallbackDue(Response, kw_only=True):
     customer_tier: str
     contact_name: str
     contact_phone: str
-    area: PersonRef
-    handled_by: PersonRef | None  # who did the work
+    area: Ref
+    handled_by: Ref | None  # who did the work
     outcome: (
         str | None
     )  # of the closure: resolved / unresolved / appointment (completed by an append)

@@ -18,7 +18,7 @@ from domain.clocks import ClockName
 from domain.lifecycle import Action
 from domain.vocabulary import State
 from services.callbacks import schemas as s
-from services.types import PersonRef
+from services.types import Ref
 from services.work_orders import service as orders
 
 
@@ -104,8 +104,8 @@ def _item(order: dict, events: list[dict], rules: orders.TimeRules, now: datetim
         customer_tier=order["customer_tier"],
         contact_name=order["contact_name"],
         contact_phone=order["contact_phone"],
-        area=PersonRef(id=order["area"], name=order["area_name"]),
-        handled_by=PersonRef(id=order["assignee"], name=order["assignee_name"])
+        area=Ref(id=order["area"], name=order["area_name"]),
+        handled_by=Ref(id=order["assignee"], name=order["assignee_name"])
         if order["assignee"]
         else None,
         outcome=closure.get("outcome"),
@@ -119,7 +119,7 @@ def _item(order: dict, events: list[dict], rules: orders.TimeRules, now: datetim
             s.CallbackAttempt(
                 at=e["effective_time"],
                 remark=e["payload"].remark,
-                by=PersonRef(id=e["actor"], name=e["actor_name"]) if e["actor"] else None,
+                by=Ref(id=e["actor"], name=e["actor_name"]) if e["actor"] else None,
             )
             for e in events
             if e["action"] == Action.callback and e["seq"] > clock.started_by

@@ -12,7 +12,7 @@ from db.tables import WorkOrder
 from domain import calls as rules
 from services.calls import schemas as s
 from services.staff import display_names
-from services.types import PersonRef
+from services.types import Ref
 from settings import settings
 
 TZ = ZoneInfo(settings.timezone)  # rest hours are the branch's local times
@@ -84,9 +84,7 @@ async def judged(rows: list[dict], contacts: dict[int, str] | None = None) -> li
                 call_id=r["call_id"],
                 origin=r["origin"],
                 order_id=r["work_order"],
-                staff=PersonRef(id=r["staff"], name=names.get(r["staff"], ""))
-                if r["staff"]
-                else None,
+                staff=Ref(id=r["staff"], name=names.get(r["staff"], "")) if r["staff"] else None,
                 direction=r["direction"],
                 caller=r["caller"],
                 callee=r["callee"],

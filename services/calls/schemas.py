@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from services.types import AwareDatetime, Code, Name, PersonRef, Request, Response
+from services.types import AwareDatetime, Code, Name, Ref, Request, Response
 
 CallId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 # A number or an agent's extension, as the telephony system writes it.
@@ -47,7 +47,7 @@ class CallOut(Response, kw_only=True):
     call_id: str | None
     origin: str  # attempt / telephony
     order_id: int | None
-    staff: PersonRef | None
+    staff: Ref | None
     direction: str
     caller: str
     callee: str

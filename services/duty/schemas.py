@@ -9,11 +9,11 @@ from typing import Annotated
 import msgspec
 
 from domain.duty import BroadcastKind, Shift
-from services.outages.schemas import Ref
 from services.types import (
     NOT_BLANK,
     AwareDatetime,
     Id,
+    Ref,
     Request,
     RequiredText,
     Response,

@@ -21,8 +21,8 @@ from domain.vocabulary import Role
 from services.audit import record_change
 from services.auth.schemas import Caller
 from services.duty import schemas as s
-from services.outages.schemas import Ref
 from services.staff import display_names, staff_ref
+from services.types import Ref
 from settings import settings
 
 TZ = ZoneInfo(settings.timezone)

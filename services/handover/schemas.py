@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from services.duty.schemas import BroadcastItem
-from services.outages.schemas import Ref
-from services.types import AwareDatetime, Id, Request, RequiredText, Response, Text
+from services.types import AwareDatetime, Id, Ref, Request, RequiredText, Response, Text
 
 
 class CreateSheet(Request, kw_only=True):

@@ -10,14 +10,18 @@ import msgspec
 
 from domain.outages import Scope
 from domain.vocabulary import Network
-from services.types import AwareDatetime, Id, Request, RequiredText, Response, ShortText, Text
+from services.types import (
+    AwareDatetime,
+    Id,
+    Ref,
+    Request,
+    RequiredText,
+    Response,
+    ShortText,
+    Text,
+)
 
 OrderIds = Annotated[list[Id], msgspec.Meta(min_length=1, max_length=200)]
-
-
-class Ref(Response, kw_only=True):
-    id: int
-    name: str
 
 
 class OrderOutage(Response, kw_only=True):

@@ -25,6 +25,7 @@ from services.auth.schemas import Caller
 from services.outages import records
 from services.outages import schemas as s
 from services.staff import display_names, staff_ref
+from services.types import Ref
 from services.work_orders import schemas as ws
 from services.work_orders import service as orders
 
@@ -60,9 +61,9 @@ def _notice_out(n: dict, names: dict[int, str]) -> s.NoticeOut:
     )
 
 
-def _place(outage: dict) -> s.Ref:
+def _place(outage: dict) -> Ref:
     scope = rules.Scope(outage["scope"])
-    return s.Ref(id=outage[scope.value], name=outage[f"{scope.value}_name"])
+    return Ref(id=outage[scope.value], name=outage[f"{scope.value}_name"])
 
 
 async def _summaries(outages: list[dict]) -> list[s.OutageSummary]:
@@ -89,7 +90,7 @@ async def _summaries(outages: list[dict]) -> list[s.OutageSummary]:
             s.OutageSummary(
                 id=o["id"],
                 status=o["status"],
-                area=s.Ref(id=o["area"], name=o["area_name"]),
+                area=Ref(id=o["area"], name=o["area_name"]),
                 scope=o["scope"],
                 place=_place(o),
                 network=o["network"],

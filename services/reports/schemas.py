@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from services.types import PersonRef, Response
+from services.types import Ref, Response
 
 
 class BreakdownRow(Response, kw_only=True):
@@ -38,7 +38,7 @@ class GroupOut(Response, kw_only=True):
 class ReportOut(Response, kw_only=True):
     first_day: date
     last_day: date
-    area: PersonRef | None  # None: every area
+    area: Ref | None  # None: every area
     generated_at: datetime
     orders: int  # orders with a step in the period
     groups: list[GroupOut]

@@ -20,19 +20,19 @@ from domain.messages import OUTAGE_STATUS_NAMES, REPORT_NAMES, SEND_BACK_REASON_
 from services.calls import records as call_records
 from services.calls import service as call_service
 from services.reports import schemas as s
-from services.types import PersonRef
+from services.types import Ref
 from services.work_orders import service as orders
 
 BREAKDOWN_NAMES = {"send_backs": SEND_BACK_REASON_NAMES, "outages": OUTAGE_STATUS_NAMES}
 
 
-async def _area(area_id: int | None) -> PersonRef | None:
+async def _area(area_id: int | None) -> Ref | None:
     if area_id is None:
         return None
     area = await Area.select(Area.id, Area.name).where(Area.id == area_id).first()
     if area is None:
         raise NotFound("area.not_found", id=area_id)
-    return PersonRef(id=area["id"], name=area["name"])
+    return Ref(id=area["id"], name=area["name"])
 
 
 async def load(period: reports.Period, area_id: int | None) -> list[reports.OrderHistory]:

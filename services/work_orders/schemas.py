@@ -25,7 +25,7 @@ from domain.step_bodies import (
 from services.calls.schemas import CallOut
 from services.evidence.schemas import EvidenceSummary
 from services.outages.schemas import OrderOutage
-from services.types import PersonRef, Response
+from services.types import Ref, Response
 
 __all__ = [
     "CreateOrder",
@@ -69,7 +69,7 @@ class ClockOut(Response, kw_only=True):
 class EventOut(Response, kw_only=True):
     seq: int
     action: str
-    actor: PersonRef | None
+    actor: Ref | None
     actor_role: str
     payload: dict[str, Any]
     server_time: datetime
@@ -94,8 +94,8 @@ class OrderSummary(Response, kw_only=True):
     # VIP or dedicated line (domain/priority.py key_customer): the short limits, a detailed closure remark
     key_customer: bool
     dedicated_line: bool  # by the customer's tier or the order's kind
-    area: PersonRef
-    assignee: PersonRef | None
+    area: Ref
+    assignee: Ref | None
     created_at: datetime
     appointment_at: datetime | None
     next_due: datetime | None
@@ -105,15 +105,15 @@ class OrderSummary(Response, kw_only=True):
 
 class OrderDetail(OrderSummary, kw_only=True):
     customer: CustomerView
-    community: PersonRef | None
-    road: PersonRef | None
+    community: Ref | None
+    road: Ref | None
     address: str
     contact_name: str
     contact_phone: str
     description: str
     agent_remark: str
-    team: PersonRef | None
-    first_contact_owner: PersonRef | None
+    team: Ref | None
+    first_contact_owner: Ref | None
     closure: dict[str, Any] | None
     closed_at: datetime | None
     awaiting_append: bool

@@ -203,8 +203,8 @@ def _since_reopen(events: list[dict]) -> list[dict]:
     return events[last + 1 :]
 
 
-def _ref(id_: int | None, name: str | None) -> s.PersonRef | None:
-    return s.PersonRef(id=id_, name=name or "") if id_ is not None else None
+def _ref(id_: int | None, name: str | None) -> s.Ref | None:
+    return s.Ref(id=id_, name=name or "") if id_ is not None else None
 
 
 def summary_flags(order: dict, now: datetime) -> tuple[bool, bool]:
@@ -234,7 +234,7 @@ def _summary_fields(order: dict, at_risk: bool, breached: bool) -> dict[str, Any
         customer_tier=order["customer_tier"],
         key_customer=priority_rules.key_customer(order["customer_tier"], order["kind"]),
         dedicated_line=priority_rules.dedicated_line(order["customer_tier"], order["kind"]),
-        area=s.PersonRef(id=order["area"], name=order["area_name"]),
+        area=s.Ref(id=order["area"], name=order["area_name"]),
         assignee=_ref(order["assignee"], order["assignee_name"]),
         created_at=order["created_at"],
         appointment_at=order["appointment_at"],
@@ -365,7 +365,7 @@ def _document(caller: Caller, order: dict, rules: TimeRules, related: _Related) 
     clocks = clocks_of(order["kind"], events, rules, now)
     customer = related.customers[order["customer"]]
 
-    def named(key: str) -> s.PersonRef | None:
+    def named(key: str) -> s.Ref | None:
         return _ref(order[key], related.names[key].get(order[key]))
 
     at_risk = any(c.at_risk for c in clocks)
