@@ -92,6 +92,18 @@ async function boot() {
   requestAnimationFrame(() => setTimeout(startEngine, 0));
 }
 
+// Until a service worker controls this page, the app does not start offline. Two ways a first visit
+// ends without one: the worker's precache failed (the worker is dropped, so register again), or
+// this page's navigation began before the worker activated and its document appeared after the
+// worker's claim() (claim reaches only pages already running), so ask the active worker again.
+function takeControl() {
+  const sw = navigator.serviceWorker;
+  if (!sw || sw.controller) return;
+  sw.register("/sw.js")
+    .then((reg) => { if (!sw.controller) reg.active?.postMessage("claim"); })
+    .catch((err) => console.warn("sw", err));
+}
+
 async function startEngine() {
   const m = await load();
   performance.mark("engine-loaded");
@@ -100,14 +112,14 @@ async function startEngine() {
     const li = document.querySelector(`li.photo[data-upload="${p.uploadId}"]`);
     if (li) li.replaceWith(nodes(photoItem(p)));
   });
-  window.addEventListener("online", () => { m.reconnect(); m.uploadAll(); });
+  window.addEventListener("online", () => { m.reconnect(); m.uploadAll(); takeControl(); });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) m.syncSoon(); });
   if ("serviceWorker" in navigator) {
     // A new build took over: its precache replaced this page's lazily loaded chunks, so reload
     // the next time the technician is back on the job list (never in the middle of a form).
     const hadController = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.addEventListener("controllerchange", () => { if (hadController) updateReady = true; });
-    navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("sw", err));
+    takeControl();
     navigator.serviceWorker.addEventListener("message", (ev) => {
       if (ev.data?.type === "sync") m.syncSoon();
       if (ev.data?.type === "open" && ev.data.order) location.hash = `#/job/${ev.data.order}`;
@@ -117,7 +129,7 @@ async function startEngine() {
   m.prune().catch(() => {});
   m.syncSoon();
   m.uploadAll();
-  setInterval(() => { m.syncSoon(); m.uploadAll(); }, 30000);
+  setInterval(() => { m.syncSoon(); m.uploadAll(); takeControl(); }, 30000);
   setInterval(renderBar, 15000);
   subscribePush(false);
 }

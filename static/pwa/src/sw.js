@@ -72,4 +72,6 @@ self.addEventListener("notificationclick", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "skipWaiting") self.skipWaiting();
+  // A page that appeared after this worker's own claim (app.js, takeControl).
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
 });
