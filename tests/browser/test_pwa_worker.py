@@ -3,9 +3,16 @@ timing, so the app starts with no network from then on."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
+
+from tests.browser.conftest import DIST
 from tests.browser.test_session_switch import Held
 
 CONTROLLED = "navigator.serviceWorker.controller !== null"
+# Installing precaches the whole shell, which a loaded machine may take long over.
+LOADED_MS = 60_000
 
 
 def test_a_page_that_appears_just_after_the_worker_activated_is_taken_under_control(phone, server):
@@ -24,12 +31,48 @@ def test_a_page_that_appears_just_after_the_worker_activated_is_taken_under_cont
     other = page.context.new_page()
     other.goto("/healthz")
     other.evaluate("async () => { await navigator.serviceWorker.register('/sw.js'); }")
-    other.wait_for_function(CONTROLLED)
+    other.wait_for_function(CONTROLLED, timeout=LOADED_MS)
     navigation.release()
     page.wait_for_selector("#login-submit")
-    page.wait_for_function(CONTROLLED)
+    page.wait_for_function(CONTROLLED, timeout=LOADED_MS)
 
     # What control is for: the app starts with the server out of reach.
+    server.stop()
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#login-submit")
+
+
+def test_a_first_visit_whose_worker_could_not_install_tries_again_when_the_network_is_back(
+    phone, server
+):
+    """The phone got the app's page and scripts, then lost the network before the service worker
+    was fetched and had precached the shell: no worker. The app registers again when the network
+    is back, rather than waiting for the technician to happen to reload it online."""
+    page = phone
+    shell = json.loads(DIST.read_text())["shell"]
+    copies = {f"{server.url}{path}": httpx.get(f"{server.url}{path}") for path in shell}
+    server.stop()
+
+    def from_copies(route) -> None:
+        copy = copies.get(route.request.url)
+        if copy is None:
+            route.abort("internetdisconnected")
+        else:
+            headers = {"content-type": copy.headers["content-type"]}
+            route.fulfill(status=200, headers=headers, body=copy.content)
+
+    page.route("**/*", from_copies)
+    with page.expect_console_message(lambda message: message.text.startswith("sw")):
+        page.goto("/")
+    assert page.evaluate(f"() => {CONTROLLED}") is False
+
+    page.unroute("**/*")
+    server.start()
+    page.context.set_offline(True)
+    page.context.set_offline(False)
+    page.wait_for_function(CONTROLLED, timeout=LOADED_MS)
+
     server.stop()
     page.context.set_offline(True)
     page.reload()
