@@ -164,8 +164,14 @@ def cpu_seconds(roots: set[int]) -> float:
 
 
 class AppProcess:
-    def __init__(self, url: str, workdir: Path, env: dict[str, str]) -> None:
-        self.port, self.url, self.workdir, self.env = free_port(), url, workdir, env
+    def __init__(self, url: str, workdir: Path, env: dict[str, str], args: list[str]) -> None:
+        self.port, self.url, self.workdir, self.env, self.args = (
+            free_port(),
+            url,
+            workdir,
+            env,
+            args,
+        )
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -185,6 +191,7 @@ class AppProcess:
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
                 "2",
+                *self.args,
             ],
             cwd=ROOT,
             env={**os.environ, **self.env, "DATABASE_URL": self.url},
@@ -723,7 +730,7 @@ async def each(items, act, at_once: int = 24) -> list:
 
 async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Report:
     from tests.fake_push import FakePushService
-    from tests.proxy import Nginx
+    from tests.proxy import Nginx, app_keep_alive_args
 
     faults = set(args.faults.split(",")) - {""}
     world, outboxes, orders_before = await seed(url, args)
@@ -756,7 +763,10 @@ async def day(args: argparse.Namespace, url: str, workdir: Path, postgres) -> Re
             "PUSH_VAPID_SUBJECT": PUSH_SUBJECT,
             **s3_env,
         }
-        processes = [AppProcess(url, workdir, env) for _ in range(args.processes)]
+        # Run as deployed behind nginx (the unit's keep-alive: nginx closes idle connections).
+        processes = [
+            AppProcess(url, workdir, env, app_keep_alive_args()) for _ in range(args.processes)
+        ]
         for process in processes:
             process.start()
         for process in processes:

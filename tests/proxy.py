@@ -18,6 +18,7 @@ import pytest
 from tests.browser.conftest import ROOT, free_port
 
 SITE = ROOT / "deploy" / "nginx-fieldservice.conf"
+UNIT = ROOT / "deploy" / "fieldservice@.service"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUIRE_NGINX = os.environ.get("REQUIRE_NGINX") == "1"
 
@@ -33,6 +34,21 @@ def _rewrite(pattern: str, replacement: str, text: str) -> str:
     rewritten, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
     assert count, f"deploy/nginx-fieldservice.conf no longer has {pattern!r}"
     return rewritten
+
+
+def app_keep_alive_args() -> list[str]:
+    """uvicorn's keep-alive flag as deploy/fieldservice@.service runs an app process behind nginx."""
+    match = re.search(r"--timeout-keep-alive (\d+)", UNIT.read_text())
+    assert match, "deploy/fieldservice@.service no longer sets --timeout-keep-alive"
+    return ["--timeout-keep-alive", match.group(1)]
+
+
+def upstream_keepalive_timeout() -> int:
+    """Seconds nginx keeps an idle connection to an app process (the upstream block's setting)."""
+    upstream = re.search(r"^upstream fieldservice \{(.*?)^\}", SITE.read_text(), re.M | re.S)
+    match = upstream and re.search(r"^\s*keepalive_timeout (\d+)s;", upstream.group(1), re.M)
+    assert match, "deploy/nginx-fieldservice.conf's upstream no longer sets keepalive_timeout"
+    return int(match.group(1))
 
 
 class Nginx:

@@ -76,8 +76,10 @@ class Server:
     """uvicorn in a subprocess: stop it to cut the network, start it again on the same port and
     database (the browser's origin, and so its IndexedDB and service worker, stay the same)."""
 
-    def __init__(self, tmp: Path, database_url: str | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self, tmp: Path, database_url: str | None = None, uvicorn_args: list[str] = ()
+    ) -> None:
+        self.port, self.uvicorn_args = free_port(), list(uvicorn_args)
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = tmp / "browser.db"
         self.log = tmp / f"server-{self.port}.log"
@@ -109,6 +111,7 @@ class Server:
                 "--timeout-graceful-shutdown",
                 "2",
                 "--no-proxy-headers",
+                *self.uvicorn_args,
             ],
             cwd=ROOT,
             env=self.env,
