@@ -164,14 +164,9 @@ def cpu_seconds(roots: set[int]) -> float:
 
 
 class AppProcess:
-    def __init__(self, url: str, workdir: Path, env: dict[str, str], args: list[str]) -> None:
-        self.port, self.url, self.workdir, self.env, self.args = (
-            free_port(),
-            url,
-            workdir,
-            env,
-            args,
-        )
+    def __init__(self, url: str, workdir: Path, env: dict[str, str], args: tuple[str, ...]) -> None:
+        self.port, self.url, self.workdir, self.env = free_port(), url, workdir, env
+        self.args = args  # uvicorn's, beyond those every run has
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

@@ -36,11 +36,11 @@ def _rewrite(pattern: str, replacement: str, text: str) -> str:
     return rewritten
 
 
-def app_keep_alive_args() -> list[str]:
+def app_keep_alive_args() -> tuple[str, str]:
     """uvicorn's keep-alive flag as deploy/fieldservice@.service runs an app process behind nginx."""
     match = re.search(r"--timeout-keep-alive (\d+)", UNIT.read_text())
     assert match, "deploy/fieldservice@.service no longer sets --timeout-keep-alive"
-    return ["--timeout-keep-alive", match.group(1)]
+    return ("--timeout-keep-alive", match.group(1))
 
 
 def upstream_keepalive_timeout() -> int:

@@ -77,9 +77,9 @@ class Server:
     database (the browser's origin, and so its IndexedDB and service worker, stay the same)."""
 
     def __init__(
-        self, tmp: Path, database_url: str | None = None, uvicorn_args: list[str] = ()
+        self, tmp: Path, database_url: str | None = None, uvicorn_args: tuple[str, ...] = ()
     ) -> None:
-        self.port, self.uvicorn_args = free_port(), list(uvicorn_args)
+        self.port, self.uvicorn_args = free_port(), uvicorn_args
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = tmp / "browser.db"
         self.log = tmp / f"server-{self.port}.log"
