@@ -19,7 +19,7 @@ def test_a_page_that_appears_just_after_the_worker_activated_is_taken_under_cont
     """The first visit loads the app again while its service worker is still installing (a
     technician's second tap, or a test's second `goto`, on a loaded phone). The worker activates
     while that navigation is under way and claims the pages running then; the new page is not one
-    of them. A CI run under load found such a page still uncontrolled a minute later, i.e. an app
+    of them. A CI run found such a page still uncontrolled a minute later, i.e. an app
     that would not have started offline. Here the timing is forced: the navigation is held until
     the worker has activated and claimed the old page."""
     page = phone
