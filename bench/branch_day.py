@@ -32,6 +32,8 @@ streaming at the end and resynced after the restart.
 Reports throughput, p50/p99 per endpoint, errors per endpoint, the CPU time of PostgreSQL, the
 app processes, nginx and the load generators, PostgreSQL's wait events (sampled from
 pg_stat_activity) and the load average.
+A run that ends well removes its work directory (in the system's temp directory, `branch-day-*`).
+A failed one keeps it, and prints the end of nginx's error log and of each app process's log.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import logging
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import ssl
 import subprocess
@@ -108,6 +111,7 @@ class Report:
     cpu_s: dict[str, float] = field(default_factory=dict)
     waits: Counter = field(default_factory=Counter)  # pg_stat_activity samples of active backends
     load_average: list[float] = field(default_factory=list)
+    workdir: Path | None = None  # the run's logs and files: removed when the run ends well
 
     def timed(self, endpoint: str, started: float, ok: bool) -> None:
         if ok:
@@ -925,13 +929,38 @@ def run(argv: list[str] | None = None) -> Report:
     workdir = Path(tempfile.mkdtemp(prefix="branch-day-"))
     from tests.private_postgres import PrivatePostgres
 
-    # A server of the run's own: a restart would break every other run on the shared one, and
-    # its CPU time is this run's alone.
-    with (
-        PrivatePostgres() as postgres,
-        database("postgres", "branch_day", workdir, postgres.admin_url) as url,
-    ):
-        return asyncio.run(day(args, url, workdir, postgres))
+    failed = True
+    try:
+        # A server of the run's own: a restart would break every other run on the shared one,
+        # and its CPU time is this run's alone.
+        with (
+            PrivatePostgres() as postgres,
+            database("postgres", "branch_day", workdir, postgres.admin_url) as url,
+        ):
+            report = asyncio.run(day(args, url, workdir, postgres))
+        report.workdir = workdir
+        failed = bool(report.problems)
+        return report
+    finally:
+        if failed:
+            show_logs(workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def show_logs(workdir: Path, lines: int = 40) -> None:
+    """What nginx and the app processes said of a failed run (a 502's cause is in nginx's error
+    log, a traceback in an app's), on stderr; the work directory is kept whole."""
+    nginx = workdir / "nginx" / "error.log"
+    logs = {nginx: "nginx errors"} if nginx.exists() else {}
+    logs |= {path: path.name for path in sorted(workdir.glob("app-*.log"))}
+    for path, title in logs.items():
+        text = path.read_text(errors="replace").splitlines()
+        if path == nginx:  # logged at `info`: every closed keep-alive connection is a line
+            text = [line for line in text if "[info]" not in line]
+        if text:
+            log("\n".join([f"---- {title} (last {lines} lines)", *text[-lines:]]))
+    log(f"---- the failed run's work directory is kept: {workdir}")
 
 
 if __name__ == "__main__":

@@ -7,15 +7,17 @@ photo stored once, every push sent and received, every console streaming and res
 
 from __future__ import annotations
 
-import sys
-
 from tests.conftest import ROOT
 from tests.proxy import require_nginx
 
+BENCH = str(ROOT / "bench")
 
-def test_a_branch_day_loses_nothing_through_a_killed_process_a_database_restart_and_an_s3_outage():
+
+def test_a_branch_day_loses_nothing_through_a_killed_process_a_database_restart_and_an_s3_outage(
+    monkeypatch,
+):
     require_nginx()
-    sys.path.insert(0, str(ROOT / "bench"))
+    monkeypatch.syspath_prepend(BENCH)
     from branch_day import run
 
     report = run(
@@ -46,3 +48,25 @@ def test_a_branch_day_loses_nothing_through_a_killed_process_a_database_restart_
     assert endpoints["push"]["n"] > 0 and report.created > 0, summary
     assert report.photos_stored == 50 and report.pushes_sent >= report.created, summary
     assert report.consoles_streaming_at_end == 3 and report.consoles_resynced == 3, summary
+    # A run that ends well leaves nothing behind (a failed one keeps its logs: below).
+    assert not report.workdir.exists()
+
+
+def test_a_failed_branch_day_shows_why_from_nginx_and_the_app_processes(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.syspath_prepend(BENCH)
+    from branch_day import show_logs
+
+    (tmp_path / "nginx").mkdir()
+    (tmp_path / "nginx" / "error.log").write_text(
+        "2026/12/04 10:00:00 [info] 7#7: *1 client closed keepalive connection\n"
+        "2026/12/04 10:00:05 [error] 7#7: *9 recv() failed (104: Connection reset by peer)"
+        " while reading response header from upstream\n"
+    )
+    (tmp_path / "app-40001.log").write_text("Traceback (most recent call last):\nBoom\n")
+    show_logs(tmp_path)
+    shown = capsys.readouterr().err
+    assert "Connection reset by peer" in shown and "Boom" in shown
+    assert "client closed keepalive connection" not in shown  # nginx's chatter, not its errors
+    assert str(tmp_path) in shown
