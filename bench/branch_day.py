@@ -63,7 +63,6 @@ from pathlib import Path
 
 import httpx
 from sync_common import (
-    PYTHON,
     ROOT,
     add_technicians,
     bound,
@@ -174,24 +173,11 @@ class AppProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        from tests.app_server import uvicorn_command
+
         log_file = open(self.workdir / f"app-{self.port}.log", "ab")
         self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "2",
-                *self.args,
-            ],
+            uvicorn_command(self.port, "--log-level", "warning", "--no-access-log", *self.args),
             cwd=ROOT,
             env={**os.environ, **self.env, "DATABASE_URL": self.url},
             stdout=log_file,
@@ -955,9 +941,13 @@ def show_logs(workdir: Path, lines: int = 40) -> None:
     logs = {nginx: "nginx errors"} if nginx.exists() else {}
     logs |= {path: path.name for path in sorted(workdir.glob("app-*.log"))}
     for path, title in logs.items():
-        text = path.read_text(errors="replace").splitlines()
-        if path == nginx:  # logged at `info`: every closed keep-alive connection is a line
-            text = [line for line in text if "[info]" not in line]
+        # Not the chatter: nginx logs each closed keep-alive connection at `info`, an app process
+        # each request.
+        text = [
+            line
+            for line in path.read_text(errors="replace").splitlines()
+            if "[info]" not in line and '"level":"info"' not in line
+        ]
         if text:
             log("\n".join([f"---- {title} (last {lines} lines)", *text[-lines:]]))
     log(f"---- the failed run's work directory is kept: {workdir}")

@@ -33,18 +33,13 @@ from tusclient.client import TusClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.evidence import imaging  # noqa: E402
+from services.evidence import imaging  # noqa: E402
+from tests.app_server import free_port, uvicorn_command  # noqa: E402
 from tests.photos import big_jpeg  # noqa: E402
 
 PASSWORD = "bench-password-1"
 UPLINK_BYTES_PER_SECOND = 2_000_000  # a good 4G uplink (16 Mbit/s)
 PIECE = 64 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -80,19 +75,7 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     )
     port = free_port()
     server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        uvicorn_command(port, "--log-level", "warning", "--no-access-log"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

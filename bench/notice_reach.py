@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 
-from bench.push_delivery import SUBJECT, database_url, free_port, percentile, postgres_admin  # noqa: E402
+from bench.push_delivery import SUBJECT, database_url, percentile, postgres_admin  # noqa: E402
+from tests.app_server import free_port, uvicorn_command  # noqa: E402
 
 MOBILE = "13800138000"
 POLICY_SEEN_MINUTES = 1
@@ -125,18 +126,7 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str], channels)
     )
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        uvicorn_command(port, "--log-level", "warning"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

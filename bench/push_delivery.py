@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,14 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ARGON2_TIME_COST", "1")  # the bench's accounts; logins are not measured
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+from tests.app_server import free_port, uvicorn_command  # noqa: E402 (ROOT on the path first)
+
 SUBJECT = "mailto:bench@example.com"
 DEVICES = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def database_url(kind: str, workdir: Path) -> tuple[str, str | None]:
@@ -120,18 +115,7 @@ def run_bench(args: argparse.Namespace, url: str, env: dict[str, str]) -> None:
     world = asyncio.run(build_world())
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        uvicorn_command(port, "--log-level", "warning"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

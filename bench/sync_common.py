@@ -19,7 +19,6 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("APP_MODE", "production")
 os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+from tests.app_server import free_port, uvicorn_command  # noqa: E402 (ROOT on the path first)
 
 PYTHON = sys.executable
 # The server to create benchmark databases on (each run creates and drops its own database).
@@ -52,12 +52,6 @@ STROKES = [[[10 + i, 20 + i % 3, i * 16] for i in range(12)], [[40, 30, 0], [60,
 
 def log(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def median(values: list[float]) -> float:
@@ -349,19 +343,7 @@ def server(
         "ARGON2_MEMORY_KIB": "1024",
         **(env or {}),
     }
-    command = [
-        PYTHON,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = uvicorn_command(port, "--log-level", "warning", "--no-access-log", app=app)
     if workers > 1:
         command += ["--workers", str(workers)]
     with open(logfile, "wb") as out:

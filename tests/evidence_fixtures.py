@@ -4,7 +4,6 @@ a real S3 emulator."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,12 +13,7 @@ import httpx
 import pytest
 
 import settings as config
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.app_server import free_port
 
 
 @pytest.fixture

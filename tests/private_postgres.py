@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.conftest import free_port
+from tests.app_server import free_port
 
 
 def _bin_dir() -> Path:

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import ROOT, free_port
+from tests.app_server import free_port
+from tests.browser.conftest import ROOT
 
 SITE = ROOT / "deploy" / "nginx-fieldservice.conf"
 UNIT = ROOT / "deploy" / "fieldservice@.service"

@@ -21,7 +21,7 @@ from tusclient.client import TusClient
 import settings as config
 from db.engine import write_transaction
 from db.evidence_tables import EvidenceUpload, PhotoBlob
-from tests.browser.conftest import free_port
+from tests.app_server import free_port
 from tests.conftest import run
 from tests.evidence_fixtures import evidence_dir, live, s3, stored_files  # noqa: F401 (fixtures)
 from tests.photos import photo

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.app_server import free_port, uvicorn_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -66,12 +67,6 @@ def browser():
         browser.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """uvicorn in a subprocess: stop it to cut the network, start it again on the same port and
     database (the browser's origin, and so its IndexedDB and service worker, stay the same)."""
@@ -97,22 +92,8 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            # Open event streams (GET /api/events) would hold a graceful shutdown forever.
             # As `make run`: the app, not uvicorn, decides whose X-Forwarded-For to believe.
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--timeout-graceful-shutdown",
-                "2",
-                "--no-proxy-headers",
-                *self.uvicorn_args,
-            ],
+            uvicorn_command(self.port, "--no-proxy-headers", *self.uvicorn_args),
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("ab"),
